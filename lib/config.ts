@@ -1,0 +1,98 @@
+/**
+ * Every hyper-parameter of the paper's method in one typed object, each with the reason for its value.
+ * Commands copy it into the run record (`run.json` → `config`), so a run says exactly how it was made.
+ */
+
+/** The seven CK+48 classes in the paper's order (alphabetical, as Keras' `flow_from_directory` lists folders). */
+export const CLASSES = ["anger", "contempt", "disgust", "fear", "happy", "sadness", "surprise"] as const;
+export type ClassName = (typeof CLASSES)[number];
+export const NUM_CLASSES = CLASSES.length;
+
+export interface PaperConfig {
+  /** Side of the square input image in pixels. */
+  imageSize: number;
+  /** Input channels: the paper reads the grey PNGs as RGB. */
+  channels: number;
+  /** Fraction of all images held out as the test set. */
+  testFraction: number;
+  /** Number of cross-validation folds on the training part. */
+  folds: number;
+  /** Mini-batch size. */
+  batchSize: number;
+  /** Upper bound on epochs per fold. */
+  maxEpochs: number;
+  /** Early-stopping patience on validation loss, in epochs. */
+  patience: number;
+  /** RMSprop learning rate η (Eq. 4). */
+  learningRate: number;
+  /** RMSprop decay β of the running mean of squared gradients (Eq. 3). */
+  rho: number;
+  /** RMSprop ε, added inside the square root (as tfjs does; see lib/optim.ts). */
+  epsilon: number;
+  /** Dropout rate after the dense-128 layer. */
+  dropout: number;
+  /** Augmentation parameters, Keras `ImageDataGenerator` semantics. */
+  augment: AugmentConfig;
+}
+
+export interface AugmentConfig {
+  /** Maximum rotation in degrees (uniform in ±rotationRange). */
+  rotationRange: number;
+  /** Maximum horizontal shift as a fraction of the width. */
+  widthShiftRange: number;
+  /** Maximum vertical shift as a fraction of the height. */
+  heightShiftRange: number;
+  /** Maximum shear angle; Keras ≥2.x reads it in degrees. */
+  shearRange: number;
+  /** Zoom factor drawn uniformly from [zoomRange[0], zoomRange[1]]. */
+  zoomRange: [number, number];
+  /** Flip left-right with probability 1/2. */
+  horizontalFlip: boolean;
+  /** How points outside the image are filled. */
+  fillMode: "nearest";
+  /** Resampling used for the affine warp. */
+  interpolation: "bilinear";
+}
+
+export const PAPER: PaperConfig = {
+  // CK+48 images are 48×48 and the paper feeds them at that size.
+  imageSize: 48,
+  // The paper loads the images with 3 channels (Keras default color_mode="rgb"), hence conv1 has 6·(5·5·3)+6 params.
+  channels: 3,
+  // "80% train / 20% test": 197 of 981 test images; the paper's accuracy 0.8324872 is exactly 164/197.
+  testFraction: 0.2,
+  // "5-fold cross-validation" on the training part.
+  folds: 5,
+  // Section 3: batch size 8.
+  batchSize: 8,
+  // Section 3: "up to 200 epochs"; early stopping ends every fold long before.
+  maxEpochs: 200,
+  // Section 3: EarlyStopping(monitor="val_loss", patience=8).
+  patience: 8,
+  // Eq. 4 with the Keras RMSprop default learning rate 0.001, as the paper states.
+  learningRate: 0.001,
+  // Eq. 3, β = 0.9 (Keras' rho).
+  rho: 0.9,
+  // Keras' RMSprop epsilon 1e-7; tfjs' default is 1e-8, so it is set explicitly.
+  epsilon: 1e-7,
+  // The paper gives dropout after dense-128 but no rate: 0.5 is the usual choice and ours (a stated difference).
+  dropout: 0.5,
+  augment: {
+    // Section 3 (augmentation): rotation_range=25.
+    rotationRange: 25,
+    // width_shift_range=0.1.
+    widthShiftRange: 0.1,
+    // height_shift_range=0.1.
+    heightShiftRange: 0.1,
+    // shear_range=0.2 (Keras treats it as degrees: a very mild shear).
+    shearRange: 0.2,
+    // zoom_range=0.2 → [0.8, 1.2].
+    zoomRange: [0.8, 1.2],
+    // horizontal_flip=True: faces are roughly symmetric.
+    horizontalFlip: true,
+    // fill_mode="nearest", the Keras default.
+    fillMode: "nearest",
+    // Keras' apply_affine_transform uses order-1 (bilinear) spline interpolation.
+    interpolation: "bilinear",
+  },
+};
