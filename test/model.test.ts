@@ -1,0 +1,60 @@
+import { expect } from "chai";
+import { tf } from "../lib/tf";
+import { createModel, summarize } from "../lib/model";
+
+describe("model (Section 2.2, Fig 3)", () => {
+  it("has the paper's 86,911 parameters", () => {
+    const m = createModel(0);
+    expect(m.countParams()).to.equal(86911);
+    m.dispose();
+  });
+
+  it("has the paper's layer output shapes and per-layer parameter counts (hand-computed)", () => {
+    const m = createModel(0);
+    const rows = summarize(m).map((r) => [r.kind, r.outputShape.join("x"), r.params]);
+    expect(rows).to.deep.equal([
+      ["Conv2D", "44x44x6", 6 * (5 * 5 * 3) + 6],
+      ["MaxPooling2D", "22x22x6", 0],
+      ["Conv2D", "18x18x16", 16 * (5 * 5 * 6) + 16],
+      ["MaxPooling2D", "9x9x16", 0],
+      ["Conv2D", "7x7x64", 64 * (3 * 3 * 16) + 64],
+      ["MaxPooling2D", "3x3x64", 0],
+      ["Flatten", "576", 0],
+      ["Dense", "128", 576 * 128 + 128],
+      ["Dropout", "128", 0],
+      ["Dense", "7", 128 * 7 + 7],
+    ]);
+    m.dispose();
+  });
+
+  it("is a factory: two calls give independent models; the same seed gives the same weights", () => {
+    const a = createModel(3), b = createModel(3), c = createModel(4);
+    const wa = a.getWeights()[0].dataSync(), wb = b.getWeights()[0].dataSync(), wc = c.getWeights()[0].dataSync();
+    expect(Array.from(wa)).to.deep.equal(Array.from(wb));
+    expect(Array.from(wa)).to.not.deep.equal(Array.from(wc));
+    expect(a.layers[0]).to.not.equal(b.layers[0]);
+    [a, b, c].forEach((m) => m.dispose());
+  });
+
+  it("initialises kernels glorot-uniform (Keras), not glorot-normal: bounded by sqrt(6/(fan_in+fan_out))", () => {
+    const m = createModel(1);
+    const k = m.getWeights()[0]; // conv1 kernel 5x5x3x6
+    const limit = Math.sqrt(6 / (5 * 5 * 3 + 5 * 5 * 6));
+    const v = Array.from(k.dataSync());
+    expect(Math.max(...v.map(Math.abs))).to.be.at.most(limit);
+    // a uniform distribution on [-L, L] has variance L²/3; glorot-normal would put ~5% beyond 2σ=limit·0.94
+    const variance = v.reduce((s, x) => s + x * x, 0) / v.length;
+    expect(variance).to.be.closeTo(limit * limit / 3, limit * limit / 10);
+    m.dispose();
+  });
+
+  it("outputs a probability distribution over 7 classes", () => {
+    const m = createModel(0);
+    const y = tf.tidy(() => m.predict(tf.randomUniform([2, 48, 48, 3], 0, 1, "float32", 1)) as import("@tensorflow/tfjs").Tensor);
+    expect(y.shape).to.deep.equal([2, 7]);
+    const rows = y.arraySync() as number[][];
+    rows.forEach((r) => expect(r.reduce((a, b) => a + b, 0)).to.be.closeTo(1, 1e-5));
+    y.dispose();
+    m.dispose();
+  });
+});
