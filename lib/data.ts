@@ -1,0 +1,227 @@
+/**
+ * Section 2.1 of the paper: the CK+48 data and its preprocessing.
+ *
+ * A CK+48 folder holds one sub-folder per class (anger, contempt, disgust, fear, happy, sadness, surprise) of
+ * 48×48 face crops named `S<subject>_<sequence>_<frame>.png`. Each image is decoded with sharp, converted to RGB
+ * (the paper's Keras loader reads colour_mode="rgb": the grey value is copied to three channels), resized to 48×48
+ * when it is not, and scaled to [0, 1]; labels are one-hot over the 7 classes.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as crypto from "crypto";
+import sharp from "sharp";
+import { tf } from "./tf";
+import { CLASSES, NUM_CLASSES, PAPER } from "./config";
+import { MANIFEST } from "./paths";
+import { UserError } from "./errors";
+
+/** The decoded data set: images as one flat Float32Array (NHWC, values in [0,1]) plus per-image metadata. */
+export interface Dataset {
+  /** Image paths relative to the data folder, "class/file.png", sorted. */
+  files: string[];
+  /** Class index of each image (into CLASSES). */
+  labels: number[];
+  /** Subject id of each image, e.g. "S010". */
+  subjects: string[];
+  /** Pixels, N × size × size × 3, in [0, 1]. */
+  x: Float32Array;
+  /** Image side in pixels (48). */
+  size: number;
+}
+
+/** One row of data/manifest.csv. */
+export interface ManifestEntry {
+  path: string;
+  class: string;
+  subject: string;
+  sha256: string;
+}
+
+const IMAGE_EXT = /\.(png|jpe?g|bmp|gif|tiff?|webp)$/i;
+
+/** Subject id from a CK+ file name: "S010_004_00000017.png" → "S010". Throws a UserError for other names. */
+export function subjectOf(file: string): string {
+  const m = /^(S\d+)_\d+_\d+\.[a-z]+$/i.exec(path.basename(file));
+  if (!m) throw new UserError(`file name "${file}" is not of the CK+ form S<subject>_<sequence>_<frame>.png`);
+  return m[1];
+}
+
+/** Sequence id from a CK+ file name: "S010_004_00000017.png" → "S010_004". */
+export function sequenceOf(file: string): string {
+  const m = /^(S\d+_\d+)_\d+\./i.exec(path.basename(file));
+  if (!m) throw new UserError(`file name "${file}" is not of the CK+ form S<subject>_<sequence>_<frame>.png`);
+  return m[1];
+}
+
+/**
+ * List the images of a CK+48 folder as "class/file" paths, sorted, checking its layout: the folder exists and
+ * holds exactly the 7 class folders.
+ */
+export function listImages(dir: string): string[] {
+  if (!fs.existsSync(dir)) {
+    throw new UserError(`CK+48 folder not found: ${dir} (give --data DIR or set CK48_DIR; see data/README.md)`);
+  }
+  if (!fs.statSync(dir).isDirectory()) throw new UserError(`not a folder: ${dir}`);
+  const entries = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => !e.name.startsWith("."));
+  const folders = entries.filter((e) => e.isDirectory() || (e.isSymbolicLink() && fs.statSync(path.join(dir, e.name)).isDirectory())).map((e) => e.name);
+  const unknown = folders.filter((f) => !(CLASSES as readonly string[]).includes(f));
+  if (unknown.length) {
+    throw new UserError(`unexpected class folder "${unknown[0]}" in ${dir} (expected exactly: ${CLASSES.join(", ")})`);
+  }
+  const missing = CLASSES.filter((c) => !folders.includes(c));
+  if (missing.length) throw new UserError(`class folder "${missing[0]}" missing in ${dir} (expected: ${CLASSES.join(", ")})`);
+  const files: string[] = [];
+  for (const c of CLASSES) {
+    for (const f of fs.readdirSync(path.join(dir, c)).sort()) {
+      if (f.startsWith(".")) continue;
+      if (!IMAGE_EXT.test(f)) throw new UserError(`not an image file: ${path.join(dir, c, f)}`);
+      files.push(`${c}/${f}`);
+    }
+  }
+  if (files.length === 0) throw new UserError(`no images in ${dir}`);
+  return files;
+}
+
+/**
+ * Decode one image file (any format and colour type sharp reads) into RGB floats in [0, 1], size × size × 3,
+ * resizing (ignoring aspect ratio, as Keras' `load_img(target_size=…)` does) when it is not size × size.
+ */
+export async function decodeImage(file: string, size: number = PAPER.imageSize): Promise<Float32Array> {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (e) {
+    throw new UserError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return decodeImageBuffer(buf, file, size);
+}
+
+/** As decodeImage, from bytes already read (`name` only labels errors). */
+export async function decodeImageBuffer(buf: Buffer, name: string, size: number = PAPER.imageSize): Promise<Float32Array> {
+  let raw: { data: Buffer; info: sharp.OutputInfo };
+  try {
+    let img = sharp(buf, { failOn: "error" }).rotate().removeAlpha().toColourspace("srgb");
+    const meta = await sharp(buf).metadata();
+    if (meta.width !== size || meta.height !== size) img = img.resize(size, size, { fit: "fill" });
+    raw = await img.raw().toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    throw new UserError(`cannot decode image ${name}: ${(e as Error).message}`);
+  }
+  if (raw.info.channels !== 3 || raw.info.width !== size || raw.info.height !== size) {
+    throw new UserError(`cannot decode image ${name}: got ${raw.info.width}×${raw.info.height}×${raw.info.channels}`);
+  }
+  const out = new Float32Array(size * size * 3);
+  for (let i = 0; i < out.length; i++) out[i] = raw.data[i] / 255;
+  return out;
+}
+
+/** SHA-256 of a file's bytes, hex. */
+export function sha256File(file: string): string {
+  return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+}
+
+/** Read data/manifest.csv (path,class,subject,sha256). */
+export function readManifest(file: string = MANIFEST): ManifestEntry[] {
+  const lines = fs.readFileSync(file, "utf8").trim().split("\n");
+  if (lines[0] !== "path,class,subject,sha256") throw new Error(`${file}: unexpected header "${lines[0]}"`);
+  return lines.slice(1).map((l) => {
+    const [p, c, s, h] = l.split(",");
+    return { path: p, class: c, subject: s, sha256: h };
+  });
+}
+
+/** Manifest rows for a CK+48 folder (the data/manifest.csv generator). */
+export function makeManifest(dir: string): ManifestEntry[] {
+  return listImages(dir).map((p) => ({ path: p, class: p.split("/")[0], subject: subjectOf(p), sha256: sha256File(path.join(dir, p)) }));
+}
+
+/** Manifest rows as CSV text. */
+export function manifestCsv(rows: ManifestEntry[]): string {
+  return ["path,class,subject,sha256", ...rows.map((r) => `${r.path},${r.class},${r.subject},${r.sha256}`)].join("\n") + "\n";
+}
+
+/** What differs between a folder and the manifest. */
+export interface Verification {
+  missing: string[];
+  extra: string[];
+  changed: string[];
+}
+
+/** Compare a CK+48 folder with the manifest: files missing, extra, or with other bytes (sha256). */
+export function verifyFolder(dir: string, manifest: ManifestEntry[] = readManifest()): Verification {
+  const present = new Set(listImages(dir));
+  const expected = new Map(manifest.map((m) => [m.path, m.sha256]));
+  const missing = [...expected.keys()].filter((p) => !present.has(p));
+  const extra = [...present].filter((p) => !expected.has(p));
+  const changed = [...present].filter((p) => expected.has(p) && sha256File(path.join(dir, p)) !== expected.get(p));
+  return { missing, extra, changed };
+}
+
+/** One line that says precisely how a folder differs from the manifest ("" when it matches). */
+export function describeVerification(v: Verification): string {
+  const part = (n: string, xs: string[]) => (xs.length ? `${xs.length} ${n} (${xs.slice(0, 3).join(", ")}${xs.length > 3 ? ", …" : ""})` : "");
+  return [part("missing", v.missing), part("extra", v.extra), part("changed", v.changed)].filter(Boolean).join("; ");
+}
+
+export interface LoadOptions {
+  /** Check the folder against data/manifest.csv first (default true; false for folders that are not CK+48 itself). */
+  verify?: boolean;
+  /** Load only these "class/file" paths (default: all). */
+  only?: string[];
+  /** Images decoded at once. */
+  concurrency?: number;
+}
+
+/**
+ * Load a CK+48 folder (Section 2.1): verify it against the manifest, decode every image to RGB in [0, 1].
+ */
+export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<Dataset> {
+  const all = listImages(dir);
+  if (opts.verify ?? true) {
+    const diff = describeVerification(verifyFolder(dir));
+    if (diff) throw new UserError(`${dir} does not match data/manifest.csv: ${diff} (pass --no-verify to use it anyway)`);
+  }
+  let files = all;
+  if (opts.only) {
+    const have = new Set(all);
+    const absent = opts.only.filter((f) => !have.has(f));
+    if (absent.length) throw new UserError(`${absent.length} image(s) not in ${dir}: ${absent.slice(0, 3).join(", ")}`);
+    files = opts.only.slice().sort();
+  }
+  const size = PAPER.imageSize;
+  const per = size * size * 3;
+  const x = new Float32Array(files.length * per);
+  const conc = opts.concurrency ?? 16;
+  for (let start = 0; start < files.length; start += conc) {
+    const chunk = files.slice(start, start + conc);
+    const decoded = await Promise.all(chunk.map((f) => decodeImage(path.join(dir, f), size)));
+    decoded.forEach((d, i) => x.set(d, (start + i) * per));
+  }
+  return {
+    files,
+    labels: files.map((f) => CLASSES.indexOf(f.split("/")[0] as (typeof CLASSES)[number])),
+    subjects: files.map(subjectOf),
+    x,
+    size,
+  };
+}
+
+/** Images of the given dataset indices as a [n, size, size, 3] tensor. */
+export function imagesTensor(ds: Dataset, indices: number[]): import("@tensorflow/tfjs").Tensor4D {
+  const per = ds.size * ds.size * 3;
+  const buf = new Float32Array(indices.length * per);
+  indices.forEach((idx, i) => buf.set(ds.x.subarray(idx * per, (idx + 1) * per), i * per));
+  return tf.tensor4d(buf, [indices.length, ds.size, ds.size, 3]);
+}
+
+/** One-hot labels (Section 2.1) of the given dataset indices as a [n, 7] tensor. */
+export function labelsTensor(ds: Dataset, indices: number[]): import("@tensorflow/tfjs").Tensor2D {
+  return tf.tidy(() => tf.oneHot(tf.tensor1d(indices.map((i) => ds.labels[i]), "int32"), NUM_CLASSES).toFloat() as import("@tensorflow/tfjs").Tensor2D);
+}
+
+/** Number of images per class, in class order. */
+export function classCounts(labels: number[]): number[] {
+  const c = new Array(NUM_CLASSES).fill(0);
+  labels.forEach((l) => c[l]++);
+  return c;
+}
