@@ -1,0 +1,98 @@
+/**
+ * Section 2.1 (data augmentation) of the paper: Keras `ImageDataGenerator(rotation_range=25, width_shift_range=0.1,
+ * height_shift_range=0.1, shear_range=0.2, zoom_range=0.2, horizontal_flip=True, fill_mode="nearest")`.
+ *
+ * We follow Keras' `get_random_transform` / `apply_affine_transform` exactly: one affine matrix per image,
+ * rotation · shift · shear · zoom, centred on the image, in (x = column, y = row) coordinates, mapping each output
+ * pixel to the input point it samples (bilinear, order 1; points outside take the nearest edge pixel), then the
+ * horizontal flip. tfjs' `tf.image.transform` takes exactly such output→input matrices, so the warp is tfjs';
+ * only the random parameters and the matrix are computed here. The flip is folded into the matrix (it maps
+ * pixel centres onto pixel centres, so this is exact).
+ */
+import { tf } from "./tf";
+import { PAPER, type AugmentConfig } from "./config";
+import { Rng } from "./random";
+
+/** The random parameters of one image's transform, in Keras' units. */
+export interface TransformParams {
+  /** Rotation in degrees. */
+  theta: number;
+  /** Shift of the first (x) coordinate in pixels (Keras draws it from height_shift_range × rows). */
+  tx: number;
+  /** Shift of the second (y) coordinate in pixels (width_shift_range × columns). */
+  ty: number;
+  /** Shear angle in degrees. */
+  shear: number;
+  /** Zoom factors (>1 samples a larger area: the face looks smaller). */
+  zx: number;
+  zy: number;
+  /** Flip left-right after the affine warp. */
+  flip: boolean;
+}
+
+/** Identity parameters (no augmentation). */
+export const IDENTITY: TransformParams = { theta: 0, tx: 0, ty: 0, shear: 0, zx: 1, zy: 1, flip: false };
+
+/** Draw one image's parameters as Keras' `get_random_transform` does (same ranges, our seeded generator). */
+export function drawParams(rng: Rng, cfg: AugmentConfig = PAPER.augment, h = PAPER.imageSize, w = PAPER.imageSize): TransformParams {
+  const theta = cfg.rotationRange ? rng.uniform(-cfg.rotationRange, cfg.rotationRange) : 0;
+  const tx = cfg.heightShiftRange ? rng.uniform(-cfg.heightShiftRange, cfg.heightShiftRange) * h : 0;
+  const ty = cfg.widthShiftRange ? rng.uniform(-cfg.widthShiftRange, cfg.widthShiftRange) * w : 0;
+  const shear = cfg.shearRange ? rng.uniform(-cfg.shearRange, cfg.shearRange) : 0;
+  let zx = 1, zy = 1;
+  if (cfg.zoomRange[0] !== 1 || cfg.zoomRange[1] !== 1) {
+    zx = rng.uniform(cfg.zoomRange[0], cfg.zoomRange[1]);
+    zy = rng.uniform(cfg.zoomRange[0], cfg.zoomRange[1]);
+  }
+  const flip = cfg.horizontalFlip ? rng.next() < 0.5 : false;
+  return { theta, tx, ty, shear, zx, zy, flip };
+}
+
+type M3 = number[][];
+const mul = (a: M3, b: M3): M3 => a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
+
+/**
+ * The 3×3 output→input matrix of Keras' `apply_affine_transform` (+ flip), for an h×w image, in (x = column,
+ * y = row) pixel coordinates.
+ */
+export function transformMatrix(p: TransformParams, h = PAPER.imageSize, w = PAPER.imageSize): M3 {
+  const t = (p.theta * Math.PI) / 180;
+  const s = (p.shear * Math.PI) / 180;
+  const rotation = [[Math.cos(t), -Math.sin(t), 0], [Math.sin(t), Math.cos(t), 0], [0, 0, 1]];
+  const shift = [[1, 0, p.tx], [0, 1, p.ty], [0, 0, 1]];
+  const shearM = [[1, -Math.sin(s), 0], [0, Math.cos(s), 0], [0, 0, 1]];
+  const zoom = [[p.zx, 0, 0], [0, p.zy, 0], [0, 0, 1]];
+  let m = mul(mul(mul(rotation, shift), shearM), zoom);
+  // transform_matrix_offset_center: rotate/zoom about the image centre.
+  const ox = w / 2 - 0.5, oy = h / 2 - 0.5;
+  m = mul(mul([[1, 0, ox], [0, 1, oy], [0, 0, 1]], m), [[1, 0, -ox], [0, 1, -oy], [0, 0, 1]]);
+  if (p.flip) m = mul(m, [[-1, 0, w - 1], [0, 1, 0], [0, 0, 1]]);
+  return m;
+}
+
+/** The 8 numbers `tf.image.transform` takes for a matrix [a0 a1 a2; b0 b1 b2; c0 c1 1]. */
+export function toTfTransform(m: M3): number[] {
+  return [m[0][0], m[0][1], m[0][2], m[1][0], m[1][1], m[1][2], m[2][0], m[2][1]];
+}
+
+/** Apply given per-image parameters to a batch [n, h, w, c] (one `tf.image.transform` call). */
+export function applyTransforms(x: import("@tensorflow/tfjs").Tensor4D, params: TransformParams[]): import("@tensorflow/tfjs").Tensor4D {
+  const [n, h, w] = x.shape;
+  if (params.length !== n) throw new Error(`need ${n} transforms, got ${params.length}`);
+  return tf.tidy(() => {
+    // One tf.image.transform per image: tfjs 4.22's cpu Transform kernel returns from inside its batch loop, so
+    // for a batch of n > 1 only the first image is transformed and the others come back as the fill value 0
+    // (tfjs-backend-cpu/dist/kernels/Transform.js; the test "identity parameters …" catches it).
+    const images = tf.split(x, n, 0) as import("@tensorflow/tfjs").Tensor4D[];
+    const out = images.map((img, i) =>
+      tf.image.transform(img, tf.tensor2d([toTfTransform(transformMatrix(params[i], h, w))], [1, 8]), "bilinear", "nearest"),
+    );
+    return (n === 1 ? out[0] : tf.concat(out, 0)) as import("@tensorflow/tfjs").Tensor4D;
+  });
+}
+
+/** Augment a batch with freshly drawn random parameters (Section 2.1); `rng` makes it reproducible. */
+export function augmentBatch(x: import("@tensorflow/tfjs").Tensor4D, rng: Rng, cfg: AugmentConfig = PAPER.augment): import("@tensorflow/tfjs").Tensor4D {
+  const [n, h, w] = x.shape;
+  return applyTransforms(x, Array.from({ length: n }, () => drawParams(rng, cfg, h, w)));
+}
