@@ -72,3 +72,5 @@ export function useBackend(name: "cpu" | "cpu-fast"): string {
   quietCpu(tf);
   return prev;
 }
+
+export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, LayersModel, Sequential, Rank } from "@tensorflow/tfjs";

@@ -1,0 +1,177 @@
+/**
+ * Section 3 of the paper: training. Batch 8, RMSprop (Eq. 3–4) on categorical cross-entropy (Eq. 1–2), augmented
+ * training batches, validation on the fold's held-out part every epoch, EarlyStopping(val_loss, patience 8) and a
+ * checkpoint of the best weights, restored at the end; 5-fold cross-validation with a fresh model per fold.
+ *
+ * Training runs through tfjs-layers' own `fitDataset` loop and its `EarlyStopping` callback. tfjs has no
+ * `restoreBestWeights`, so `BestWeights` below keeps them (Keras' ModelCheckpoint(save_best_only) + restore).
+ */
+import { tf, type Tensor2D, type Tensor4D, type LayersModel } from "./tf";
+import { PAPER, type PaperConfig } from "./config";
+import { createModel } from "./model";
+import { createOptimizer } from "./optim";
+import { augmentBatch } from "./augment";
+import { Rng } from "./random";
+import type { EpochRecord } from "./record";
+
+/** What one fold's training produced. */
+export interface FoldResult {
+  model: LayersModel;
+  history: EpochRecord[];
+  /** 1-based epoch whose weights the model now holds. */
+  bestEpoch: number;
+  bestValLoss: number;
+}
+
+/** Called after every epoch (progress display, worker messages). */
+export type EpochListener = (rec: EpochRecord, info: { maxEpochs: number; wait: number; patience: number; bestEpoch: number }) => void;
+
+export interface TrainFoldOptions {
+  xTrain: Tensor4D;
+  yTrain: Tensor2D;
+  xVal: Tensor4D;
+  yVal: Tensor2D;
+  /** Seeds the model's initial weights, the batch order, the augmentation and the dropout masks. */
+  seed: number;
+  config?: PaperConfig;
+  /** Augment training batches (default true, as the paper). */
+  augment?: boolean;
+  onEpoch?: EpochListener;
+}
+
+/**
+ * Keeps a copy of the weights of the epoch with the lowest validation loss and puts them back when training ends
+ * (tfjs' EarlyStopping has no restoreBestWeights). "Lowest" is strict, as Keras' ModelCheckpoint: ties keep the earlier.
+ */
+export class BestWeights extends tf.Callback {
+  best = Infinity;
+  bestEpoch = 0;
+  private weights: import("@tensorflow/tfjs").Tensor[] | null = null;
+  override async onEpochEnd(epoch: number, logs?: import("@tensorflow/tfjs").Logs): Promise<void> {
+    const v = (await resolveLogs(logs)).val_loss;
+    if (typeof v === "number" && v < this.best) {
+      this.best = v;
+      this.bestEpoch = epoch + 1;
+      this.weights?.forEach((w) => w.dispose());
+      this.weights = this.model.getWeights().map((w) => tf.keep(w.clone()));
+    }
+  }
+  override async onTrainEnd(): Promise<void> {
+    if (this.weights) {
+      this.model.setWeights(this.weights);
+      this.weights.forEach((w) => w.dispose());
+      this.weights = null;
+    }
+  }
+}
+
+/**
+ * Gives the dropout layer a fresh seed from our generator before every batch. tfjs' Dropout with a fixed `seed`
+ * draws the same mask at every step; without one it draws from Math.random (not reproducible). This keeps both
+ * properties the paper's Keras run had: a new mask each step, and (here) a reproducible one.
+ */
+class DropoutSeeds extends tf.Callback {
+  constructor(private readonly rng: Rng) {
+    super();
+  }
+  override async onBatchBegin(): Promise<void> {
+    for (const l of this.model.layers) if (l.getClassName() === "Dropout") (l as unknown as { seed: number }).seed = this.rng.seed();
+  }
+}
+
+/** Logs reach plain tf.Callback subclasses as scalar tensors: read them (in place, as tfjs' own callbacks do). */
+async function resolveLogs(logs?: import("@tensorflow/tfjs").Logs): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  if (!logs) return out;
+  for (const [k, v] of Object.entries(logs) as [string, unknown][]) {
+    const n = typeof v === "number" ? v : (await (v as import("@tensorflow/tfjs").Tensor).data())[0];
+    (logs as Record<string, unknown>)[k] = n;
+    out[k] = n;
+  }
+  return out;
+}
+
+/** Collects the epoch records (Fig 5/6 data) and reports progress. */
+class EpochLog extends tf.Callback {
+  readonly history: EpochRecord[] = [];
+  private t0 = 0;
+  private best = Infinity;
+  private bestEpoch = 0;
+  private wait = 0;
+  constructor(private readonly config: PaperConfig, private readonly listener?: EpochListener) {
+    super();
+  }
+  override async onEpochBegin(): Promise<void> {
+    this.t0 = performance.now();
+  }
+  override async onEpochEnd(epoch: number, logs?: import("@tensorflow/tfjs").Logs): Promise<void> {
+    const l = await resolveLogs(logs);
+    const rec: EpochRecord = {
+      epoch: epoch + 1,
+      loss: l.loss ?? NaN,
+      acc: l.acc ?? NaN,
+      valLoss: l.val_loss ?? NaN,
+      valAcc: l.val_acc ?? NaN,
+      seconds: (performance.now() - this.t0) / 1000,
+    };
+    this.history.push(rec);
+    if (rec.valLoss < this.best) {
+      this.best = rec.valLoss;
+      this.bestEpoch = rec.epoch;
+      this.wait = 0;
+    } else this.wait++;
+    this.listener?.(rec, { maxEpochs: this.config.maxEpochs, wait: this.wait, patience: this.config.patience, bestEpoch: this.bestEpoch });
+  }
+}
+
+/** Compile a model the paper's way: RMSprop (Eq. 3–4), categorical cross-entropy (Eq. 1–2), accuracy. */
+export function compileModel(model: LayersModel, config: PaperConfig = PAPER): void {
+  model.compile({ optimizer: createOptimizer(config), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+}
+
+/**
+ * Train one fresh model on one fold (Section 3): shuffled batches of 8, augmented, validation every epoch, early
+ * stopping, best weights restored. Deterministic for a given seed on a given backend.
+ */
+export async function trainFold(opts: TrainFoldOptions): Promise<FoldResult> {
+  const config = opts.config ?? PAPER;
+  const rng = new Rng(opts.seed);
+  const model = createModel(rng.seed(), config);
+  compileModel(model, config);
+  const n = opts.xTrain.shape[0];
+  const augment = opts.augment ?? true;
+  const batchRng = new Rng(rng.seed());
+  const augRng = new Rng(rng.seed());
+  const { xTrain, yTrain } = opts;
+  const batches = tf.data.generator(function* () {
+    const order = batchRng.shuffle(Array.from({ length: n }, (_, i) => i));
+    for (let start = 0; start < n; start += config.batchSize) {
+      const idx = order.slice(start, start + config.batchSize);
+      yield tf.tidy(() => {
+        const ix = tf.tensor1d(idx, "int32");
+        const xb = tf.gather(xTrain, ix) as Tensor4D;
+        return { xs: augment ? augmentBatch(xb, augRng, config.augment) : xb, ys: tf.gather(yTrain, ix) };
+      });
+    }
+  });
+  const best = new BestWeights();
+  const log = new EpochLog(config, opts.onEpoch);
+  const early = tf.callbacks.earlyStopping({ monitor: "val_loss", patience: config.patience });
+  await model.fitDataset(batches, {
+    epochs: config.maxEpochs,
+    validationData: [opts.xVal, opts.yVal],
+    validationBatchSize: 64,
+    callbacks: [new DropoutSeeds(new Rng(rng.seed())), log, best, early],
+    verbose: 0,
+    yieldEvery: "never",
+  });
+  return { model, history: log.history, bestEpoch: best.bestEpoch, bestValLoss: best.best };
+}
+
+/** Loss and accuracy of a model on a labelled set, in inference mode (dropout off). */
+export function evaluateModel(model: LayersModel, x: Tensor4D, y: Tensor2D, batchSize = 64): { loss: number; accuracy: number } {
+  const out = model.evaluate(x, y, { batchSize }) as import("@tensorflow/tfjs").Scalar[];
+  const [loss, accuracy] = out.map((s) => s.dataSync()[0]);
+  tf.dispose(out);
+  return { loss, accuracy };
+}
