@@ -1,0 +1,263 @@
+/**
+ * Every figure and table of the paper (Fig 1–8, Table 1) from one place: which file each goes to, how it is made,
+ * its caption, and the paper's claim beside ours. `buildFigures` makes them all in memory (the `figures` command
+ * writes them, tests compare them); `figuresReadme` writes `figures/README.md`.
+ */
+import * as fs from "fs";
+import type { RunRecord } from "../record";
+import type { LayerSummary } from "../model";
+import { PAPER } from "../config";
+import { diagramSvg, renderPng, renderSvg } from "../render";
+import { toDot, type Diagram } from "./diagram";
+import { diagramFig1, diagramFig2, diagramFig4 } from "./process";
+import { diagramFig3, fmtInt } from "./architecture";
+import { specFig5, specFig6, bestEpochs } from "./curves";
+import { specFig7, confusionCells } from "./confusion";
+import { specFig8 } from "./roc";
+import { table1Csv, table1Markdown } from "./table1";
+import { PAPER_RESULTS } from "./paper";
+
+export { toDot, diagramFig1, diagramFig2, diagramFig3, diagramFig4, specFig5, specFig6, specFig7, specFig8, table1Csv, table1Markdown, PAPER_RESULTS };
+export type { Diagram };
+
+/** A figure's base file name (without .svg/.png) and its title. */
+export const FIGURE_FILES = {
+  fig1: "fig1-main-process",
+  fig2: "fig2-training-loop",
+  fig3: "fig3-architecture",
+  fig4: "fig4-detailed-process",
+  fig5: "fig5-loss",
+  fig6: "fig6-accuracy",
+  fig7: "fig7-confusion",
+  fig8: "fig8-roc",
+  table1: "table1-results",
+} as const;
+
+export type FigureId = keyof typeof FIGURE_FILES;
+
+/** The diagrams that need no run (Fig 1–4). */
+export const DIAGRAM_IDS = ["fig1", "fig2", "fig3", "fig4"] as const;
+
+/** One generated file: name relative to the output folder, and its bytes. */
+export interface OutputFile {
+  name: string;
+  data: string | Buffer;
+  /** Milliseconds spent making this figure (SVG and PNG together; shared by both files). */
+  ms: number;
+}
+
+/** An error the user can fix (bad run file, unknown flag): the CLI prints its message on one line, no stack trace. */
+export class FiguresError extends Error {}
+
+/**
+ * Fig 3's layer table, from the model object itself: `summarize(createModel())` and the model's input shape.
+ * Loads TensorFlow.js (a second or two), builds the model, and disposes it.
+ */
+export async function modelLayers(): Promise<{ layers: LayerSummary[]; input: number[] }> {
+  const { createModel, summarize } = await import("../model");
+  const m = createModel(0);
+  try {
+    const input = (m.inputs[0].shape as (number | null)[]).slice(1) as number[];
+    return { layers: summarize(m), input };
+  } finally {
+    m.dispose();
+  }
+}
+
+/** Fig 1–4 as diagrams (data); Fig 3 from the given layer table. */
+export function diagrams(arch: { layers: LayerSummary[]; input: number[] }): Record<(typeof DIAGRAM_IDS)[number], Diagram> {
+  return { fig1: diagramFig1(), fig2: diagramFig2(), fig3: diagramFig3(arch.layers, arch.input), fig4: diagramFig4() };
+}
+
+async function svgAndPng(name: string, make: () => Promise<string>): Promise<OutputFile[]> {
+  const t0 = performance.now();
+  const svg = await make();
+  const png = await renderPng(svg);
+  const ms = performance.now() - t0;
+  return [
+    { name: `${name}.svg`, data: svg, ms },
+    { name: `${name}.png`, data: png, ms },
+  ];
+}
+
+/** Render Fig 1–4 (no run needed) to SVG and PNG. */
+export async function buildDiagrams(arch?: { layers: LayerSummary[]; input: number[] }): Promise<OutputFile[]> {
+  const d = diagrams(arch ?? (await modelLayers()));
+  const out: OutputFile[] = [];
+  for (const id of DIAGRAM_IDS) out.push(...(await svgAndPng(FIGURE_FILES[id], () => diagramSvg(toDot(d[id])))));
+  return out;
+}
+
+/** Render Fig 5–8 and Table 1 from a run record; vega-lite warnings are errors here. */
+export async function buildRunFigures(run: RunRecord): Promise<OutputFile[]> {
+  const out: OutputFile[] = [];
+  const charts = { fig5: specFig5, fig6: specFig6, fig7: specFig7, fig8: specFig8 } as const;
+  for (const [id, spec] of Object.entries(charts) as [FigureId, (r: RunRecord) => import("vega-lite").TopLevelSpec][]) {
+    out.push(...(await svgAndPng(FIGURE_FILES[id], () => renderSvg(spec(run), { strict: true }))));
+  }
+  const t0 = performance.now();
+  const md = table1Markdown(run), csv = table1Csv(run);
+  const ms = performance.now() - t0;
+  out.push({ name: `${FIGURE_FILES.table1}.md`, data: md, ms }, { name: `${FIGURE_FILES.table1}.csv`, data: csv, ms });
+  return out;
+}
+
+/** Every file of `figures/`: Fig 1–4, and with a run also Fig 5–8, Table 1 and README.md. */
+export async function buildFigures(run: RunRecord | undefined, arch?: { layers: LayerSummary[]; input: number[] }): Promise<OutputFile[]> {
+  const a = arch ?? (await modelLayers());
+  const out = await buildDiagrams(a);
+  if (run) {
+    out.push(...(await buildRunFigures(run)));
+    out.push({ name: "README.md", data: figuresReadme(run, a.layers), ms: 0 });
+  }
+  return out;
+}
+
+/** Read and check a run record (the `RunRecord` contract of lib/record.ts); throws `FiguresError` with one line. */
+export function loadRun(file: string): RunRecord {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    throw new FiguresError(`cannot read run record ${file}`);
+  }
+  let run: unknown;
+  try {
+    run = JSON.parse(text);
+  } catch (e) {
+    throw new FiguresError(`${file} is not valid JSON (${(e as Error).message.split("\n")[0]})`);
+  }
+  const problem = checkRun(run);
+  if (problem) throw new FiguresError(`${file} is not a valid run record: ${problem}`);
+  return run as RunRecord;
+}
+
+/** What is wrong with a run record, or undefined when it has everything the figures read. */
+export function checkRun(x: unknown): string | undefined {
+  const r = x as Partial<RunRecord> | null;
+  if (!r || typeof r !== "object") return "not an object";
+  if (!Array.isArray(r.classes) || !r.classes.length) return "no classes";
+  const k = r.classes.length;
+  if (!Array.isArray(r.folds) || !r.folds.length) return "no folds";
+  for (const f of r.folds) {
+    if (!Array.isArray(f.history) || !f.history.length) return `fold ${f.index} has no history`;
+    if (!Number.isInteger(f.bestEpoch)) return `fold ${f.index} has no bestEpoch`;
+  }
+  if (!r.folds.some((f) => f.index === r.bestFold)) return `bestFold ${String(r.bestFold)} is not a fold index`;
+  const t = r.test;
+  if (!t || typeof t !== "object") return "no test results";
+  if (typeof t.loss !== "number" || typeof t.accuracy !== "number") return "test.loss / test.accuracy missing";
+  if (!Array.isArray(t.confusion) || t.confusion.length !== k || t.confusion.some((row) => !Array.isArray(row) || row.length !== k)) return `test.confusion is not ${k}×${k}`;
+  if (!Array.isArray(t.perClass) || t.perClass.length !== k) return `test.perClass needs ${k} entries`;
+  if (!Array.isArray(t.roc) || t.roc.length !== k) return `test.roc needs ${k} curves`;
+  for (const c of t.roc) if (!Array.isArray(c.fpr) || !Array.isArray(c.tpr) || c.fpr.length !== c.tpr.length || typeof c.auc !== "number") return `ROC curve of ${c.class} is malformed`;
+  if (!r.config || typeof r.config !== "object") return "no config";
+  return undefined;
+}
+
+const p = (x: number) => `${(x * 100).toFixed(1)}%`;
+const f4 = (x: number) => x.toFixed(4);
+
+/** Paper's claim and ours, per figure, computed from the run (the README's "Paper | Ours" lines). */
+export function claims(run: RunRecord, layers: LayerSummary[]): Record<FigureId, { caption: string; paper: string; ours: string }> {
+  const bf = run.folds.find((f) => f.index === run.bestFold)!;
+  const lossMarks = bestEpochs(run, "loss");
+  const accMarks = bestEpochs(run, "accuracy");
+  const bestLoss = lossMarks.find((m) => m.best)!;
+  const bestAcc = accMarks.find((m) => m.best)!;
+  const cells = confusionCells(run);
+  const cell = (t: string, pr: string) => cells.find((c) => c.true === t && c.predicted === pr);
+  const worstOff = cells.filter((c) => c.true !== c.predicted).sort((a, b) => b.fraction - a.fraction || a.true.localeCompare(b.true))[0];
+  const diag = run.classes.map((c) => cell(c, c)!);
+  const weakest = [...diag].sort((a, b) => a.fraction - b.fraction)[0];
+  const total = layers.reduce((a, l) => a + l.params, 0);
+  const aucs = run.test.roc.map((c) => `${c.class} ${c.auc.toFixed(3)}`).join(", ");
+  const lowAuc = [...run.test.roc].sort((a, b) => a.auc - b.auc)[0];
+  const correct = run.test.confusion.reduce((a, r, i) => a + r[i], 0);
+  const n = run.test.confusion.reduce((a, r) => a + r.reduce((x, y) => x + y, 0), 0);
+  const paperCells = Object.entries(PAPER_RESULTS.perClassAccuracy)
+    .map(([c, v]) => `${c} ${p(v!)} correct`)
+    .concat(PAPER_RESULTS.confusions.map((c) => `${p(c.fraction)} of ${c.true} predicted as ${c.predicted}`));
+  const ourCells = Object.keys(PAPER_RESULTS.perClassAccuracy)
+    .map((c) => `${c} ${cell(c, c) ? p(cell(c, c)!.fraction) : "n/a"} correct`)
+    .concat(PAPER_RESULTS.confusions.map((c) => `${cell(c.true, c.predicted) ? p(cell(c.true, c.predicted)!.fraction) : "n/a"} of ${c.true} predicted as ${c.predicted}`));
+  return {
+    fig1: { caption: "The main process: data, preprocessing, the CNN, training with cross-validation, evaluation, prediction.", paper: "Fig 1 (diagram).", ours: "Drawn from lib/figures/process.ts; numbers from the config." },
+    fig2: {
+      caption: "The training loop: forward pass, categorical cross-entropy loss (Eq. 1–2), back-propagation, RMSprop update (Eq. 3–4), repeated until early stopping.",
+      paper: "RMSprop (η = 0.001, β = 0.9), batch size 8, up to 200 epochs, early stopping on validation loss with patience 8 (Section 3).",
+      ours: `η = ${PAPER.learningRate}, β = ${PAPER.rho}, ε = ${PAPER.epsilon}, batch size ${PAPER.batchSize}, patience ${PAPER.patience}, at most ${PAPER.maxEpochs} epochs (lib/config.ts).`,
+    },
+    fig3: {
+      caption: "The CNN, drawn from the model object (`summarize(createModel())`): layers, kernel sizes, output shapes and parameter counts.",
+      paper: `${fmtInt(PAPER_RESULTS.params)} trainable parameters.`,
+      ours: `${fmtInt(total)} trainable parameters in ${layers.length} layers.`,
+    },
+    fig4: { caption: "The detailed process: preprocessing, augmentation, 80/20 split, 5-fold cross-validation with early stopping and checkpoint, best fold, test evaluation.", paper: "Fig 4 (diagram).", ours: "Drawn from lib/figures/process.ts; numbers from the config." },
+    fig5: {
+      caption: "Training and validation loss per epoch of every fold; the best fold bold, the others faint, its early-stopping epoch dashed.",
+      paper: "Loss curves of training (the paper states no per-epoch numbers).",
+      ours: `Best fold ${bf.index + 1} of ${run.folds.length}: best epoch ${bf.bestEpoch} of ${bf.history.length} run, validation loss ${f4(bestLoss.value)}; best epochs of all folds: ${lossMarks.map((m) => m.epoch).join(", ")}.`,
+    },
+    fig6: {
+      caption: "Training and validation accuracy per epoch of every fold; the best fold bold, the others faint, its early-stopping epoch dashed.",
+      paper: "Accuracy curves of training (the paper states no per-epoch numbers).",
+      ours: `Best fold ${bf.index + 1}: validation accuracy ${f4(bestAcc.value)} at its best epoch ${bf.bestEpoch}.`,
+    },
+    fig7: {
+      caption: "Confusion matrix of the best model on the test set; rows are the true class, percentages are of the row.",
+      paper: paperCells.join("; ") + ".",
+      ours: `${ourCells.join("; ")}. Weakest class ${weakest.true} (${p(weakest.fraction)}); largest confusion ${worstOff.true} → ${worstOff.predicted} (${p(worstOff.fraction)}); ${correct}/${n} correct.`,
+    },
+    fig8: {
+      caption: "One-vs-rest ROC curves of the seven classes on the test set, with each class's AUC.",
+      paper: "ROC curves per class (no AUC values stated in the text).",
+      ours: `AUC ${aucs}; lowest ${lowAuc.class} (${lowAuc.auc.toFixed(3)}).`,
+    },
+    table1: {
+      caption: "Test loss and accuracy of the best model.",
+      paper: `Test loss ${PAPER_RESULTS.testLoss}, accuracy ${PAPER_RESULTS.testAccuracy} (${PAPER_RESULTS.testCorrect}/${PAPER_RESULTS.testImages}).`,
+      ours: `Test loss ${f4(run.test.loss)}, accuracy ${f4(run.test.accuracy)} (${correct}/${n}).`,
+    },
+  };
+}
+
+const TITLES: Record<FigureId, string> = {
+  fig1: "Fig 1. Main process",
+  fig2: "Fig 2. Training loop",
+  fig3: "Fig 3. CNN architecture",
+  fig4: "Fig 4. Detailed process",
+  fig5: "Fig 5. Loss per epoch",
+  fig6: "Fig 6. Accuracy per epoch",
+  fig7: "Fig 7. Confusion matrix",
+  fig8: "Fig 8. ROC curves",
+  table1: "Table 1. Test results",
+};
+
+/** `figures/README.md`: every figure embedded with its caption, the paper's claim and ours. Generated; deterministic. */
+export function figuresReadme(run: RunRecord, layers: LayerSummary[]): string {
+  const c = claims(run, layers);
+  const L: string[] = [
+    "# Figures and tables",
+    "",
+    "<!-- Generated by `npm run figures`; do not edit by hand. -->",
+    "",
+    "Every figure and table of the paper, regenerated from code (`npm run figures`) from the run record",
+    `(backend ${run.backend}, seed ${run.seed}, ${run.config.split} split${run.config.quick ? ", **quick run: not the paper's protocol**" : ""},`,
+    `${run.folds.length} folds, best fold ${run.bestFold + 1}). Each figure is an SVG (linked) and a 2× PNG (shown).`,
+    "",
+  ];
+  for (const id of Object.keys(FIGURE_FILES) as FigureId[]) {
+    const base = FIGURE_FILES[id];
+    L.push(`## ${TITLES[id]}`, "");
+    if (id === "table1") {
+      L.push(`[Markdown](${base}.md) · [CSV](${base}.csv)`, "");
+      L.push(...table1Markdown(run).split("\n").slice(4).filter((x, i, a) => !(x === "" && i === a.length - 1)), "");
+    } else {
+      L.push(`[![${TITLES[id]}](${base}.png)](${base}.svg)`, "");
+    }
+    L.push(`*${c[id].caption}*`, "");
+    L.push("| | |", "|---|---|", `| **Paper** | ${c[id].paper} |`, `| **Ours** | ${c[id].ours} |`, "");
+  }
+  return L.join("\n");
+}

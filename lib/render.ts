@@ -1,0 +1,145 @@
+/**
+ * The one renderer behind every figure (Fig 1–8): vega-lite spec → SVG, Graphviz DOT → SVG, SVG → PNG.
+ *
+ * No browser: vega-lite compiles the spec to a vega spec, a headless `vega.View` (renderer "none") draws it to an SVG
+ * string, Graphviz compiled to WebAssembly (`@viz-js/viz`) lays out the diagrams, and sharp (libvips + librsvg +
+ * fontconfig) rasterises SVG to PNG. Text is set in "DejaVu Sans" everywhere so the output is the same on every
+ * machine that has that font (Debian: `fonts-dejavu-core`); without it librsvg falls back to another face and the
+ * PNGs (not the SVGs) change.
+ *
+ * Deterministic: no timestamps, fixed fonts, vega's SVG id counters reset before each render, PNGs without metadata.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as vl from "vega-lite";
+import * as vega from "vega";
+import sharp from "sharp";
+import type { TopLevelSpec } from "vega-lite";
+
+/** The one font of every figure (vega config and Graphviz `fontname`). */
+export const FONT = "DejaVu Sans";
+
+/** Vega-lite config shared by every chart: fixed font, white background, no embedded timestamps. */
+export const VEGA_CONFIG = {
+  font: FONT,
+  background: "white",
+  padding: 8,
+  title: { font: FONT, fontSize: 15, anchor: "start" as const, subtitleFont: FONT, subtitleFontSize: 11, subtitleColor: "#555" },
+  axis: { labelFont: FONT, titleFont: FONT, labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelFont: FONT, titleFont: FONT, labelFontSize: 11, titleFontSize: 12 },
+  header: { labelFont: FONT, titleFont: FONT },
+  text: { font: FONT },
+  view: { stroke: "#ccc" },
+};
+
+/** Add the shared config (fonts, background) to a chart spec; the spec's own config entries win. */
+export function withConfig(spec: TopLevelSpec): TopLevelSpec {
+  const own = (spec as { config?: Record<string, unknown> }).config ?? {};
+  return { $schema: "https://vega.github.io/schema/vega-lite/v5.json", ...spec, config: { ...VEGA_CONFIG, ...own } } as TopLevelSpec;
+}
+
+/** Result of compiling a vega-lite chart spec: the vega spec and every warning vega-lite logged. */
+export interface Compiled {
+  vega: vega.Spec;
+  warnings: string[];
+}
+
+/**
+ * Compile a vega-lite spec (Fig 5–8) to vega, capturing vega-lite's log instead of printing it, so callers (tests,
+ * the `figures` command) can treat a warning as a failure.
+ */
+export function compileSpec(spec: TopLevelSpec): Compiled {
+  const warnings: string[] = [];
+  let level = 0;
+  const logger = {
+    level(l?: number) {
+      if (l === undefined) return level as never;
+      level = l;
+      return logger as never;
+    },
+    error(...a: readonly unknown[]) {
+      warnings.push(`error: ${a.join(" ")}`);
+      return logger as never;
+    },
+    warn(...a: readonly unknown[]) {
+      warnings.push(a.join(" "));
+      return logger as never;
+    },
+    info() {
+      return logger as never;
+    },
+    debug() {
+      return logger as never;
+    },
+  };
+  const out = vl.compile(withConfig(spec), { logger });
+  return { vega: out.spec as vega.Spec, warnings };
+}
+
+/** Options of {@link renderSvg}. */
+export interface RenderOptions {
+  /** Throw when vega-lite warns (the `figures` command and tests do); otherwise warnings go to stderr. */
+  strict?: boolean;
+}
+
+/**
+ * Render a vega-lite chart spec (Fig 5–8) to an SVG string with a headless vega View; no browser, no canvas.
+ * Byte-identical for the same spec.
+ */
+export async function renderSvg(spec: TopLevelSpec, opts: RenderOptions = {}): Promise<string> {
+  const { vega: vspec, warnings } = compileSpec(spec);
+  if (warnings.length) {
+    if (opts.strict) throw new Error(`vega-lite warnings: ${warnings.join("; ")}`);
+    for (const w of warnings) process.stderr.write(`vega-lite: ${w}\n`);
+  }
+  // Clip-path and gradient ids come from module-level counters: reset them so a second render gives the same bytes.
+  (vega as unknown as { resetSVGDefIds?: () => void }).resetSVGDefIds?.();
+  const view = new vega.View(vega.parse(vspec), { renderer: "none", logLevel: vega.Error });
+  try {
+    const svg = await view.toSVG();
+    return svg.endsWith("\n") ? svg : svg + "\n";
+  } finally {
+    view.finalize();
+  }
+}
+
+let vizInstance: Promise<import("@viz-js/viz").Viz> | undefined;
+
+/**
+ * Lay out a Graphviz DOT graph (Fig 1–4) with Graphviz compiled to WebAssembly and return the SVG. The layout is
+ * Graphviz's, never positioned by hand; Graphviz's version comment is removed so the bytes depend on the graph only.
+ */
+export async function diagramSvg(dot: string): Promise<string> {
+  vizInstance ??= import("@viz-js/viz").then((m) => m.instance());
+  const viz = await vizInstance;
+  const r = viz.render(dot, { format: "svg" });
+  if (r.status !== "success") {
+    throw new Error(`graphviz: ${r.errors.map((e) => e.message).join("; ")}`);
+  }
+  for (const e of r.errors) {
+    // Graphviz-in-WebAssembly has no font files: it estimates text widths from built-in metrics, which cover ASCII
+    // only, and says so for every other character (×, →, Σ). The estimate (a space's width) is close enough.
+    if (/no value for width of non-ASCII character/.test(e.message)) continue;
+    process.stderr.write(`graphviz ${e.level ?? "warning"}: ${e.message.trim()}\n`);
+  }
+  return r.output.replace(/<!-- Generated by graphviz[^]*?-->\n/, "");
+}
+
+/**
+ * Rasterise an SVG (any figure) to PNG with sharp/librsvg at `scale`× its nominal size (default 2, for sharp text on
+ * high-density screens and print). No metadata, so the bytes are reproducible.
+ */
+export async function renderPng(svg: string, scale = 2): Promise<Buffer> {
+  return sharp(Buffer.from(svg), { density: 72 * scale })
+    .flatten({ background: "#ffffff" })
+    .png({ compressionLevel: 9, adaptiveFiltering: false })
+    .toBuffer();
+}
+
+/** Write a file atomically: a temporary file in the same folder, then rename, so readers never see half a figure. */
+export function writeAtomic(file: string, data: string | Buffer): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
