@@ -1,0 +1,222 @@
+/**
+ * Section 3 of the paper, end to end: split 80/20, 5-fold cross-validation on the training part (a fresh model per
+ * fold), the fold with the lowest validation loss is "the best model", evaluated on the test set (Section 4), and
+ * every fold's model is evaluated on the test set too. Produces the run record (lib/record.ts).
+ *
+ * Folds are independent, so they can run in parallel worker threads, one per core (lib/fold-worker.ts). Each fold
+ * has its own seed derived from the run's seed, so the result does not depend on scheduling or the worker count.
+ */
+import * as os from "os";
+import * as path from "path";
+import { Worker } from "worker_threads";
+import { tf, backendName, type LayersModel } from "./tf";
+import { CLASSES, NUM_CLASSES, PAPER, type PaperConfig } from "./config";
+import { listImages, loadDataset, verifyFolder, describeVerification, type Dataset } from "./data";
+import { trainTestSplit, kFold, type SplitMode } from "./split";
+import { trainFold, evaluateModel, type EpochListener } from "./train";
+import { createModel } from "./model";
+import { evaluatePredictions, predictProbs } from "./evaluate";
+import { Rng } from "./random";
+import { UserError } from "./errors";
+import type { EpochRecord, FoldRecord, RunRecord } from "./record";
+
+/** What a fold job needs: the images as plain arrays (so it can cross into a worker). */
+export interface FoldJob {
+  index: number;
+  seed: number;
+  config: PaperConfig;
+  size: number;
+  /** Pixels of all images the run uses (N × size × size × 3). */
+  x: Float32Array;
+  labels: number[];
+  train: number[];
+  val: number[];
+  test: number[];
+}
+
+/** What a fold job returns. */
+export interface FoldOutcome {
+  index: number;
+  history: EpochRecord[];
+  bestEpoch: number;
+  bestValLoss: number;
+  test: { loss: number; accuracy: number };
+  /** Softmax outputs of this fold's best model on the test images, in job.test order. */
+  testProbs: number[][];
+  /** The best weights, in model.getWeights() order. */
+  weights: { shape: number[]; data: Float32Array }[];
+  seconds: number;
+}
+
+function tensors(job: FoldJob, idx: number[]) {
+  const per = job.size * job.size * 3;
+  const buf = new Float32Array(idx.length * per);
+  idx.forEach((k, i) => buf.set(job.x.subarray(k * per, (k + 1) * per), i * per));
+  const x = tf.tensor4d(buf, [idx.length, job.size, job.size, 3]);
+  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(idx.map((k) => job.labels[k]), "int32"), NUM_CLASSES).toFloat()) as import("@tensorflow/tfjs").Tensor2D;
+  return { x, y };
+}
+
+/** Train and evaluate one fold (in this thread). Used directly and by the worker. */
+export async function runFoldJob(job: FoldJob, onEpoch?: EpochListener): Promise<FoldOutcome> {
+  const t0 = performance.now();
+  const tr = tensors(job, job.train), va = tensors(job, job.val), te = tensors(job, job.test);
+  try {
+    const r = await trainFold({ xTrain: tr.x, yTrain: tr.y, xVal: va.x, yVal: va.y, seed: job.seed, config: job.config, onEpoch });
+    const test = evaluateModel(r.model, te.x, te.y);
+    const testProbs = predictProbs(r.model, te.x);
+    const weights = r.model.getWeights().map((w) => ({ shape: w.shape.slice(), data: w.dataSync() as Float32Array }));
+    r.model.dispose();
+    return { index: job.index, history: r.history, bestEpoch: r.bestEpoch, bestValLoss: r.bestValLoss, test, testProbs, weights, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    tf.dispose([tr.x, tr.y, va.x, va.y, te.x, te.y]);
+  }
+}
+
+/** Messages from a fold worker. */
+export type WorkerMessage =
+  | { type: "epoch"; fold: number; rec: EpochRecord; info: Parameters<EpochListener>[1] }
+  | { type: "done"; outcome: FoldOutcome }
+  | { type: "error"; message: string };
+
+/** Run fold jobs on `workers` threads (0 = in this thread), calling onEpoch with every epoch of every fold. */
+export async function runFoldJobs(jobs: FoldJob[], workers: number, onEpoch?: (fold: number, rec: EpochRecord, info: Parameters<EpochListener>[1]) => void): Promise<FoldOutcome[]> {
+  if (workers <= 0) {
+    const out: FoldOutcome[] = [];
+    for (const j of jobs) out.push(await runFoldJob(j, (rec, info) => onEpoch?.(j.index, rec, info)));
+    return out;
+  }
+  const queue = jobs.slice();
+  const results: FoldOutcome[] = [];
+  const script = path.join(__dirname, "fold-worker.ts");
+  const bootstrap = `require(${JSON.stringify(require.resolve("tsx/cjs"))}); require(${JSON.stringify(script)});`;
+  const runOne = (w: Worker, job: FoldJob) =>
+    new Promise<FoldOutcome>((resolve, reject) => {
+      const onMsg = (m: WorkerMessage) => {
+        if (m.type === "epoch") onEpoch?.(m.fold, m.rec, m.info);
+        else {
+          w.off("message", onMsg);
+          w.off("error", onErr);
+          if (m.type === "done") resolve(m.outcome);
+          else reject(new Error(`fold ${job.index + 1}: ${m.message}`));
+        }
+      };
+      const onErr = (e: Error) => reject(e);
+      w.on("message", onMsg);
+      w.once("error", onErr);
+      w.postMessage(job);
+    });
+  const pool = Array.from({ length: Math.min(workers, jobs.length) }, async () => {
+    const w = new Worker(bootstrap, { eval: true, env: process.env });
+    try {
+      for (let job = queue.shift(); job; job = queue.shift()) results.push(await runOne(w, job));
+    } finally {
+      await w.terminate();
+    }
+  });
+  await Promise.all(pool);
+  return results.sort((a, b) => a.index - b.index);
+}
+
+export interface ProtocolOptions {
+  dataDir: string;
+  seed: number;
+  split: SplitMode;
+  config: PaperConfig;
+  /** Smoke setting: a few images per class (see quickSubset), the given folds and epochs. */
+  quick?: boolean;
+  /** Worker threads for folds; default: one per core for the pure-JS backends, 0 with tfjs-node (it is multi-threaded). */
+  workers?: number;
+  /** Check the folder against data/manifest.csv (default true). */
+  verify?: boolean;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+/** The default number of fold workers for the current backend. */
+export function defaultWorkers(folds: number): number {
+  if (backendName() === "tensorflow") return 0;
+  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(folds, cores));
+}
+
+/** The `--quick` subset: the first `perClass` images of each class after a seeded shuffle (smoke tests, CI). */
+export function quickSubset(files: string[], seed: number, perClass = 10): string[] {
+  const rng = new Rng(seed);
+  return CLASSES.flatMap((c) => rng.shuffle(files.filter((f) => f.startsWith(`${c}/`))).slice(0, perClass)).sort();
+}
+
+function fmtSeconds(s: number): string {
+  if (!Number.isFinite(s)) return "?";
+  if (s < 90) return `${s.toFixed(0)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+/** Versions of what produced a run (stored in the run record). */
+export function versions(): Record<string, string> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const pkg = (name: string) => { try { return require(`${name}/package.json`).version as string; } catch { return "absent"; } };
+  return { node: process.version, "@tensorflow/tfjs": tf.version.tfjs, "@tensorflow/tfjs-node": pkg("@tensorflow/tfjs-node"), sharp: pkg("sharp"), "fer-ck48": pkg("../") };
+}
+
+/**
+ * The paper's whole protocol (Sections 3–4): returns the run record and the best fold's model.
+ */
+export async function runProtocol(opts: ProtocolOptions): Promise<{ record: RunRecord; model: LayersModel }> {
+  const t0 = performance.now();
+  const log = opts.log ?? (() => undefined);
+  const config = opts.config;
+  let files = listImages(opts.dataDir);
+  if (opts.verify ?? true) {
+    const diff = describeVerification(verifyFolder(opts.dataDir));
+    if (diff) throw new UserError(`${opts.dataDir} does not match data/manifest.csv: ${diff} (pass --no-verify to use it anyway)`);
+  }
+  if (opts.quick) files = quickSubset(files, opts.seed);
+  const split = trainTestSplit(files, opts.seed, config.testFraction, opts.split);
+  const folds = kFold(split.train, config.folds, opts.seed + 1, opts.split);
+  log(`data: ${files.length} images from ${opts.dataDir}; split ${opts.split}: ${split.train.length} train / ${split.test.length} test; ${config.folds} folds`);
+  const ds: Dataset = await loadDataset(opts.dataDir, { verify: false, only: files });
+  const index = new Map(ds.files.map((f, i) => [f, i]));
+  const ix = (fs: string[]) => fs.map((f) => index.get(f)!);
+  const seeds = new Rng(opts.seed + 2);
+  const jobs: FoldJob[] = folds.map((f) => ({
+    index: f.index, seed: seeds.seed(), config, size: ds.size, x: ds.x, labels: ds.labels,
+    train: ix(f.train), val: ix(f.val), test: ix(split.test),
+  }));
+  const workers = opts.workers ?? defaultWorkers(config.folds);
+  log(`training ${config.folds} folds on ${backendName()}, ${workers === 0 ? "in this thread" : `${workers} worker thread(s)`}; batch ${config.batchSize}, ≤ ${config.maxEpochs} epochs, patience ${config.patience}`);
+  const started = new Map<number, number>();
+  const outcomes = await runFoldJobs(jobs, workers, (fold, rec, info) => {
+    if (!started.has(fold)) started.set(fold, performance.now());
+    const left = Math.min(info.maxEpochs - rec.epoch, info.patience - info.wait) * rec.seconds;
+    log(
+      `fold ${fold + 1}/${config.folds} epoch ${String(rec.epoch).padStart(3)}/${info.maxEpochs}  loss ${rec.loss.toFixed(4)} acc ${rec.acc.toFixed(3)}  ` +
+        `val_loss ${rec.valLoss.toFixed(4)} val_acc ${rec.valAcc.toFixed(3)}  ${rec.seconds.toFixed(1)} s  best ${info.bestEpoch} (wait ${info.wait}/${info.patience}, ` +
+        `≥ ${fmtSeconds(left)} left in fold)`,
+    );
+  });
+  for (const o of outcomes) log(`fold ${o.index + 1}: best epoch ${o.bestEpoch} val_loss ${o.bestValLoss.toFixed(4)}; test loss ${o.test.loss.toFixed(4)} acc ${o.test.accuracy.toFixed(4)} (${fmtSeconds(o.seconds)})`);
+  const best = outcomes.reduce((a, b) => (b.bestValLoss < a.bestValLoss ? b : a));
+  const model = createModel(0, config);
+  model.setWeights(best.weights.map((w) => tf.tensor(w.data, w.shape)));
+  const testIdx = ix(split.test);
+  const predictions = split.test.map((file, i) => ({ file, label: ds.labels[testIdx[i]], probs: best.testProbs[i] }));
+  const test = evaluatePredictions(predictions, CLASSES, best.test.loss);
+  const foldRecords: FoldRecord[] = outcomes.map((o) => ({
+    index: o.index, val: folds[o.index].val, bestEpoch: o.bestEpoch, bestValLoss: o.bestValLoss, history: o.history, test: o.test,
+  }));
+  const record: RunRecord = {
+    classes: [...CLASSES],
+    backend: backendName(),
+    seed: opts.seed,
+    config: { ...config, quick: !!opts.quick, split: opts.split, workers },
+    seconds: (performance.now() - t0) / 1000,
+    versions: versions(),
+    split: { mode: opts.split, train: split.train, test: split.test },
+    folds: foldRecords,
+    bestFold: best.index,
+    test,
+  };
+  log(`best fold ${best.index + 1}: test loss ${test.loss.toFixed(4)}, accuracy ${test.accuracy.toFixed(4)} (${Math.round(test.accuracy * split.test.length)}/${split.test.length}); paper: 0.5008 / 0.8325 (164/197). ${fmtSeconds(record.seconds)} in all`);
+  return { record, model };
+}
