@@ -2,15 +2,26 @@
  * Fast cpu kernels (performance issue). A separate backend `cpu-fast` is registered: a fresh MathBackendCPU that
  * carries every stock cpu kernel, with the project's faster kernels in place of the slow ones. The stock `cpu`
  * backend stays untouched, so tests and the benchmark can compare both in one process.
+ *
+ * Replaced (each hands unsupported configurations to the stock kernel):
+ * - conv.ts: Conv2D, FusedConv2D, Conv2DBackpropFilter, Conv2DBackpropInput (WebAssembly SIMD, asm/conv.ts)
+ * - pool.ts: MaxPool, MaxPoolGrad (TypeScript)
  */
 import type * as tfjs from "@tensorflow/tfjs";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import { convKernels } from "./conv";
+import { poolKernels } from "./pool";
 
 export const FAST_BACKEND = "cpu-fast";
 
+/** Names of the kernels `cpu-fast` replaces (the rest are the stock cpu kernels). */
+export const REPLACED_KERNELS: readonly string[] = [
+  "Conv2D", "FusedConv2D", "Conv2DBackpropFilter", "Conv2DBackpropInput", "MaxPool", "MaxPoolGrad",
+];
+
 let registered = false;
 
-/** Register the `cpu-fast` backend (idempotent). */
+/** Register the `cpu-fast` backend (idempotent): stock cpu kernels plus this folder's replacements. */
 export function registerFastBackend(tf: typeof tfjs): void {
   if (registered) return;
   registered = true;
@@ -19,7 +30,10 @@ export function registerFastBackend(tf: typeof tfjs): void {
     (b as unknown as { firstUse: boolean }).firstUse = false;
     return b;
   });
+  const fast = [...convKernels(tf, FAST_BACKEND), ...poolKernels(tf, FAST_BACKEND)];
+  const replaced = new Set(fast.map((k) => k.kernelName));
   for (const k of tf.getKernelsForBackend("cpu")) {
-    tf.registerKernel({ ...k, backendName: FAST_BACKEND });
+    if (!replaced.has(k.kernelName)) tf.registerKernel({ ...k, backendName: FAST_BACKEND });
   }
+  for (const k of fast) tf.registerKernel(k);
 }

@@ -1,0 +1,225 @@
+// AssemblyScript source of the WebAssembly SIMD convolution kernels (lib/kernels/conv.ts drives them).
+// Built by `npx tsx scripts/build-wasm.ts` into lib/kernels/wasm-binary.ts (base64); not part of the tsc project.
+//
+// Layouts (all float32, NHWC, pointers are byte offsets into this module's memory, caller-managed):
+//   x   padded input   [B, Hp, Wp, C]           (zero border already applied by the caller)
+//   w   filter         [KH, KW*C, NP]           (tfjs' [KH, KW, C, N] with N zero-padded to NP, a multiple of 8)
+//   wt  filter, transposed per row [KH, NP, KWCP] (KWCP = KW*C rounded up to 4, zero-padded)
+//   y / dy             [B*OH*OW, NP]
+// The key observation: with NHWC data and a zero-padded input, the im2col row of output pixel (b, oy, ox) for
+// filter row ky is the contiguous slice x[b, oy*SH+ky, ox*SW .. ox*SW+KW-1, :] (KW*C floats), so no im2col copy
+// is ever made; every kernel is a small register-tiled matrix product over such slices.
+// Buffers that are read or written past their logical end by a vector (x, dx) carry 64 bytes of slack.
+
+/** First free byte after the module's static data: the caller's arena starts here. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+@inline function fma(acc: v128, a: v128, b: v128): v128 {
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+/**
+ * y[m, n] = act(bias[n] + sum_{ky, k} x[window(m, ky) + k] * w[ky, k, n]) for every output pixel m and n < NP.
+ * Tiles of 4 output pixels × 8 channels in 8 SIMD accumulators; the 4 pixels may lie on different rows.
+ */
+export function convForward(
+  x: usize, w: usize, bias: usize, y: usize,
+  B: i32, Hp: i32, Wp: i32, C: i32, OH: i32, OW: i32, NP: i32,
+  KH: i32, KW: i32, SH: i32, SW: i32, relu: i32,
+): void {
+  const KWC = KW * C;
+  const rowBytes = (Wp * C) << 2;
+  const M = B * OH * OW;
+  const wRowBytes = NP << 2; // bytes between w[ky, k, :] and w[ky, k+1, :]
+  const wKyBytes = (KWC * NP) << 2;
+  const zero = f32x4.splat(0);
+  let m = 0;
+  for (; m < M; m += 4) {
+    // base byte offsets of the 4 windows (clamped to the last pixel for the ragged end; results discarded)
+    const p0 = windowBase(x, m, M, OH, OW, Hp, Wp, C, SH, SW);
+    const p1 = windowBase(x, m + 1, M, OH, OW, Hp, Wp, C, SH, SW);
+    const p2 = windowBase(x, m + 2, M, OH, OW, Hp, Wp, C, SH, SW);
+    const p3 = windowBase(x, m + 3, M, OH, OW, Hp, Wp, C, SH, SW);
+    for (let n0 = 0; n0 < NP; n0 += 8) {
+      let a00 = zero, a01 = zero, a10 = zero, a11 = zero, a20 = zero, a21 = zero, a30 = zero, a31 = zero;
+      for (let ky = 0; ky < KH; ky++) {
+        const rowOff = ky * rowBytes;
+        let pw = w + ky * wKyBytes + (n0 << 2);
+        const end = rowOff + (KWC << 2);
+        for (let k = rowOff; k < end; k += 4) {
+          const w0 = v128.load(pw);
+          const w1 = v128.load(pw, 16);
+          const s0 = v128.load32_splat(p0 + k);
+          const s1 = v128.load32_splat(p1 + k);
+          const s2 = v128.load32_splat(p2 + k);
+          const s3 = v128.load32_splat(p3 + k);
+          a00 = fma(a00, s0, w0); a01 = fma(a01, s0, w1);
+          a10 = fma(a10, s1, w0); a11 = fma(a11, s1, w1);
+          a20 = fma(a20, s2, w0); a21 = fma(a21, s2, w1);
+          a30 = fma(a30, s3, w0); a31 = fma(a31, s3, w1);
+          pw += wRowBytes;
+        }
+      }
+      const b0 = v128.load(bias + (n0 << 2));
+      const b1 = v128.load(bias + (n0 << 2), 16);
+      a00 = f32x4.add(a00, b0); a01 = f32x4.add(a01, b1);
+      a10 = f32x4.add(a10, b0); a11 = f32x4.add(a11, b1);
+      a20 = f32x4.add(a20, b0); a21 = f32x4.add(a21, b1);
+      a30 = f32x4.add(a30, b0); a31 = f32x4.add(a31, b1);
+      if (relu) {
+        a00 = f32x4.max(a00, zero); a01 = f32x4.max(a01, zero);
+        a10 = f32x4.max(a10, zero); a11 = f32x4.max(a11, zero);
+        a20 = f32x4.max(a20, zero); a21 = f32x4.max(a21, zero);
+        a30 = f32x4.max(a30, zero); a31 = f32x4.max(a31, zero);
+      }
+      const py = y + ((m * NP + n0) << 2);
+      const rb = NP << 2;
+      v128.store(py, a00); v128.store(py, a01, 16);
+      if (m + 1 < M) { v128.store(py + rb, a10); v128.store(py + rb, a11, 16); }
+      if (m + 2 < M) { v128.store(py + 2 * rb, a20); v128.store(py + 2 * rb, a21, 16); }
+      if (m + 3 < M) { v128.store(py + 3 * rb, a30); v128.store(py + 3 * rb, a31, 16); }
+    }
+  }
+}
+
+@inline function windowBase(x: usize, m: i32, M: i32, OH: i32, OW: i32, Hp: i32, Wp: i32, C: i32, SH: i32, SW: i32): usize {
+  if (m >= M) m = M - 1;
+  const ox = m % OW;
+  const t = m / OW;
+  const oy = t % OH;
+  const b = t / OH;
+  return x + (((((b * Hp + oy * SH) * Wp) + ox * SW) * C) << 2);
+}
+
+/**
+ * dw[ky, k, n] = sum_m x[window(m, ky) + k] * dy[m, n] for k < KWCP (rows k >= KW*C are garbage, the caller drops
+ * them), n < NP. Tiles of 4 k × 8 n in registers, reduced over all B*OH*OW output pixels.
+ */
+export function convBackpropFilter(
+  x: usize, dy: usize, dw: usize,
+  B: i32, Hp: i32, Wp: i32, C: i32, OH: i32, OW: i32, NP: i32,
+  KH: i32, KW: i32, SH: i32, SW: i32,
+): void {
+  const KWC = KW * C;
+  const KWCP = (KWC + 3) & ~3;
+  const stepBytes = (SW * C) << 2; // x bytes between output columns
+  const dyRowBytes = NP << 2;
+  const zero = f32x4.splat(0);
+  for (let ky = 0; ky < KH; ky++) {
+    for (let k0 = 0; k0 < KWCP; k0 += 4) {
+      for (let n0 = 0; n0 < NP; n0 += 8) {
+        let a00 = zero, a01 = zero, a10 = zero, a11 = zero, a20 = zero, a21 = zero, a30 = zero, a31 = zero;
+        let pd = dy + (n0 << 2);
+        for (let b = 0; b < B; b++) {
+          for (let oy = 0; oy < OH; oy++) {
+            let pa = x + ((((b * Hp + oy * SH + ky) * Wp * C) + k0) << 2);
+            for (let ox = 0; ox < OW; ox++) {
+              const d0 = v128.load(pd);
+              const d1 = v128.load(pd, 16);
+              const s0 = v128.load32_splat(pa);
+              const s1 = v128.load32_splat(pa, 4);
+              const s2 = v128.load32_splat(pa, 8);
+              const s3 = v128.load32_splat(pa, 12);
+              a00 = fma(a00, s0, d0); a01 = fma(a01, s0, d1);
+              a10 = fma(a10, s1, d0); a11 = fma(a11, s1, d1);
+              a20 = fma(a20, s2, d0); a21 = fma(a21, s2, d1);
+              a30 = fma(a30, s3, d0); a31 = fma(a31, s3, d1);
+              pa += stepBytes;
+              pd += dyRowBytes;
+            }
+          }
+        }
+        const pw = dw + (((ky * KWCP + k0) * NP + n0) << 2);
+        const rb = NP << 2;
+        v128.store(pw, a00); v128.store(pw, a01, 16);
+        v128.store(pw + rb, a10); v128.store(pw + rb, a11, 16);
+        v128.store(pw + 2 * rb, a20); v128.store(pw + 2 * rb, a21, 16);
+        v128.store(pw + 3 * rb, a30); v128.store(pw + 3 * rb, a31, 16);
+      }
+    }
+  }
+}
+
+/**
+ * dx[window(m, ky) + k] += sum_n dy[m, n] * wt[ky, n, k] for every m, ky and k < KWCP (dx is zeroed by the caller;
+ * the k >= KW*C lanes add exact zeros past the window, into the next pixel or the slack). Windows of neighbouring
+ * pixels overlap, so each pixel's contribution is added before the next one is computed.
+ */
+export function convBackpropInput(
+  dy: usize, wt: usize, dx: usize,
+  B: i32, Hp: i32, Wp: i32, C: i32, OH: i32, OW: i32, N: i32, NP: i32,
+  KH: i32, KW: i32, SH: i32, SW: i32,
+): void {
+  const KWC = KW * C;
+  const KWCP = (KWC + 3) & ~3;
+  const M = B * OH * OW;
+  const wtKyBytes = (NP * KWCP) << 2;
+  const wtRowBytes = KWCP << 2;
+  const zero = f32x4.splat(0);
+  for (let m = 0; m < M; m++) {
+    const ox = m % OW;
+    const t = m / OW;
+    const oy = t % OH;
+    const b = t / OH;
+    const pdy = dy + ((m * NP) << 2);
+    for (let ky = 0; ky < KH; ky++) {
+      const pdx = dx + (((((b * Hp + oy * SH + ky) * Wp) + ox * SW) * C) << 2);
+      const pwk = wt + ky * wtKyBytes;
+      let k0 = 0;
+      for (; k0 + 32 <= KWCP; k0 += 32) {
+        let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
+        let pw = pwk + (k0 << 2);
+        for (let n = 0; n < N; n++) {
+          const s = v128.load32_splat(pdy + (n << 2));
+          a0 = fma(a0, s, v128.load(pw));
+          a1 = fma(a1, s, v128.load(pw, 16));
+          a2 = fma(a2, s, v128.load(pw, 32));
+          a3 = fma(a3, s, v128.load(pw, 48));
+          a4 = fma(a4, s, v128.load(pw, 64));
+          a5 = fma(a5, s, v128.load(pw, 80));
+          a6 = fma(a6, s, v128.load(pw, 96));
+          a7 = fma(a7, s, v128.load(pw, 112));
+          pw += wtRowBytes;
+        }
+        const p = pdx + (k0 << 2);
+        v128.store(p, f32x4.add(v128.load(p), a0));
+        v128.store(p, f32x4.add(v128.load(p, 16), a1), 16);
+        v128.store(p, f32x4.add(v128.load(p, 32), a2), 32);
+        v128.store(p, f32x4.add(v128.load(p, 48), a3), 48);
+        v128.store(p, f32x4.add(v128.load(p, 64), a4), 64);
+        v128.store(p, f32x4.add(v128.load(p, 80), a5), 80);
+        v128.store(p, f32x4.add(v128.load(p, 96), a6), 96);
+        v128.store(p, f32x4.add(v128.load(p, 112), a7), 112);
+      }
+      for (; k0 + 16 <= KWCP; k0 += 16) {
+        let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        let pw = pwk + (k0 << 2);
+        for (let n = 0; n < N; n++) {
+          const s = v128.load32_splat(pdy + (n << 2));
+          a0 = fma(a0, s, v128.load(pw));
+          a1 = fma(a1, s, v128.load(pw, 16));
+          a2 = fma(a2, s, v128.load(pw, 32));
+          a3 = fma(a3, s, v128.load(pw, 48));
+          pw += wtRowBytes;
+        }
+        const p = pdx + (k0 << 2);
+        v128.store(p, f32x4.add(v128.load(p), a0));
+        v128.store(p, f32x4.add(v128.load(p, 16), a1), 16);
+        v128.store(p, f32x4.add(v128.load(p, 32), a2), 32);
+        v128.store(p, f32x4.add(v128.load(p, 48), a3), 48);
+      }
+      for (; k0 < KWCP; k0 += 4) {
+        let a0 = zero;
+        let pw = pwk + (k0 << 2);
+        for (let n = 0; n < N; n++) {
+          a0 = fma(a0, v128.load32_splat(pdy + (n << 2)), v128.load(pw));
+          pw += wtRowBytes;
+        }
+        const p = pdx + (k0 << 2);
+        v128.store(p, f32x4.add(v128.load(p), a0));
+      }
+    }
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * `npm run bench -- [--json] [--epochs N] [--images N] [--stock-steps N] [--profile]`
+ *
+ * Seconds per training epoch of the paper's CNN (784 images, batch 8, RMSprop, categorical cross-entropy) on the
+ * `cpu-fast` backend (this project's kernels, lib/kernels), and a short sample of the stock tfjs `cpu` kernels
+ * (a few steps, extrapolated to one epoch) for the speed-up. `--profile` adds a per-kernel time table of a few
+ * training steps on both backends. With `--json` the last output line is one JSON object:
+ * `{ "backend", "epochSeconds", "stockEpochSeconds", "speedup", "imagesPerSecond" }`.
+ */
+import type * as tfjs from "@tensorflow/tfjs";
+import { tf, useBackend } from "../tf";
+import { createModel } from "../model";
+import { PAPER, NUM_CLASSES } from "../config";
+
+/** One mini-batch: images [b,48,48,3] and one-hot labels [b,7]. The caller disposes them after the step. */
+export interface Batch {
+  xs: tfjs.Tensor4D;
+  ys: tfjs.Tensor2D;
+}
+
+/**
+ * Where an epoch's batches come from. The bench uses random images ({@link randomBatchSource}); real CK+48 loading
+ * and augmentation can be plugged in here without touching the timing code.
+ */
+export type BatchSource = (epoch: number) => Iterable<Batch>;
+
+/** Options of {@link runBench}. */
+export interface BenchOptions {
+  /** Timed epochs on the fast backend (the reported time is their mean). */
+  epochs: number;
+  /** Training images per epoch. */
+  images: number;
+  /** Steps timed on the stock cpu backend (extrapolated to one epoch); 0 skips it. */
+  stockSteps: number;
+  /** Print a per-kernel profile of a few steps on both backends. */
+  profile: boolean;
+  /** Emit one JSON line at the end. */
+  json: boolean;
+  /** The batch source; defaults to seeded random images. */
+  source?: BatchSource;
+}
+
+/** Result of {@link runBench}. */
+export interface BenchResult {
+  backend: string;
+  epochSeconds: number;
+  stockEpochSeconds: number | null;
+  speedup: number | null;
+  imagesPerSecond: number;
+}
+
+/** Mulberry32: a small seeded PRNG, so the bench data are the same on every run. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A batch source of `n` seeded random images in [0,1) with random one-hot labels, in batches of `batchSize`.
+ * The data are generated once (as plain arrays) and each batch becomes tensors on the current backend.
+ */
+export function randomBatchSource(n: number, batchSize = PAPER.batchSize, seed = 0): BatchSource {
+  const s = PAPER.imageSize;
+  const c = PAPER.channels;
+  const per = s * s * c;
+  const rnd = mulberry32(seed);
+  const images = new Float32Array(n * per);
+  for (let i = 0; i < images.length; i++) images[i] = rnd();
+  const labels = new Float32Array(n * NUM_CLASSES);
+  for (let i = 0; i < n; i++) labels[i * NUM_CLASSES + Math.floor(rnd() * NUM_CLASSES)] = 1;
+  return function* () {
+    for (let i = 0; i < n; i += batchSize) {
+      const b = Math.min(batchSize, n - i);
+      yield {
+        xs: tf.tensor4d(images.subarray(i * per, (i + b) * per), [b, s, s, c]),
+        ys: tf.tensor2d(labels.subarray(i * NUM_CLASSES, (i + b) * NUM_CLASSES), [b, NUM_CLASSES]),
+      };
+    }
+  };
+}
+
+/** The model under test: the project's paper CNN (lib/model.ts). */
+function createBenchModel(seed: number): { model: tfjs.LayersModel; from: string } {
+  return { model: createModel(seed), from: "lib/model.ts" };
+}
+
+function compile(model: tfjs.LayersModel): void {
+  model.compile({
+    optimizer: tf.train.rmsprop(PAPER.learningRate, PAPER.rho, 0, PAPER.epsilon),
+    loss: "categoricalCrossentropy",
+  });
+}
+
+/** Run `steps` training steps (all of the source's batches when undefined); returns wall seconds. */
+async function trainSteps(model: tfjs.LayersModel, source: BatchSource, epoch: number, steps?: number): Promise<number> {
+  const t0 = performance.now();
+  let i = 0;
+  for (const { xs, ys } of source(epoch)) {
+    if (steps !== undefined && i >= steps) {
+      xs.dispose();
+      ys.dispose();
+      break;
+    }
+    await model.trainOnBatch(xs, ys);
+    xs.dispose();
+    ys.dispose();
+    i++;
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+/** Per-kernel milliseconds of `steps` training steps on the current backend (sorted, largest first). */
+async function profileSteps(model: tfjs.LayersModel, source: BatchSource, steps: number): Promise<[string, number, number][]> {
+  const info = await tf.profile(async () => {
+    await trainSteps(model, source, 0, steps);
+  });
+  const byName = new Map<string, [number, number]>();
+  for (const k of info.kernels) {
+    const e = byName.get(k.name) ?? [0, 0];
+    e[0] += Number(k.kernelTimeMs);
+    e[1] += 1;
+    byName.set(k.name, e);
+  }
+  return [...byName.entries()].map(([n, [ms, c]]) => [n, ms / steps, c / steps] as [string, number, number]).sort((a, b) => b[1] - a[1]);
+}
+
+function printProfile(title: string, rows: [string, number, number][]): void {
+  const total = rows.reduce((s, r) => s + r[1], 0);
+  console.log(`\n${title}: kernel ms per step (total ${total.toFixed(2)} ms)`);
+  for (const [n, ms, c] of rows.slice(0, 20)) {
+    console.log(`  ${n.padEnd(24)} ${ms.toFixed(3).padStart(10)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)}%  calls ${c}`);
+  }
+}
+
+/** Time the paper's training step on the fast backend (and a sample of the stock one); see the file comment. */
+export async function runBench(opts: BenchOptions): Promise<BenchResult> {
+  const source = opts.source ?? randomBatchSource(opts.images);
+  const stepsPerEpoch = Math.ceil(opts.images / PAPER.batchSize);
+
+  useBackend("cpu-fast");
+  const fast = createBenchModel(0);
+  compile(fast.model);
+  console.log(`model: ${fast.from}, ${fast.model.countParams()} params; ${opts.images} images, batch ${PAPER.batchSize}, ${stepsPerEpoch} steps/epoch`);
+  await trainSteps(fast.model, source, 0, 3); // warm-up (JIT, allocation)
+  if (opts.profile) printProfile("cpu-fast", await profileSteps(fast.model, source, 5));
+  const times: number[] = [];
+  for (let e = 0; e < opts.epochs; e++) {
+    const s = await trainSteps(fast.model, source, e);
+    times.push(s);
+    console.log(`cpu-fast epoch ${e + 1}: ${s.toFixed(3)} s`);
+  }
+  const epochSeconds = times.reduce((a, b) => a + b, 0) / times.length;
+  fast.model.dispose();
+
+  let stockEpochSeconds: number | null = null;
+  if (opts.stockSteps > 0) {
+    useBackend("cpu");
+    const stock = createBenchModel(0);
+    compile(stock.model);
+    await trainSteps(stock.model, source, 0, 1); // warm-up
+    if (opts.profile) printProfile("cpu (stock)", await profileSteps(stock.model, source, 1));
+    const s = await trainSteps(stock.model, source, 0, opts.stockSteps);
+    stockEpochSeconds = (s / opts.stockSteps) * stepsPerEpoch;
+    stock.model.dispose();
+    useBackend("cpu-fast");
+  }
+
+  const result: BenchResult = {
+    backend: "cpu-fast",
+    epochSeconds,
+    stockEpochSeconds,
+    speedup: stockEpochSeconds === null ? null : stockEpochSeconds / epochSeconds,
+    imagesPerSecond: opts.images / epochSeconds,
+  };
+  console.log("\nbackend     s/epoch   images/s");
+  console.log(`cpu-fast  ${epochSeconds.toFixed(3).padStart(9)}  ${result.imagesPerSecond.toFixed(0).padStart(9)}`);
+  if (stockEpochSeconds !== null) {
+    console.log(`cpu       ${stockEpochSeconds.toFixed(3).padStart(9)}  ${(opts.images / stockEpochSeconds).toFixed(0).padStart(9)}   (${opts.stockSteps} steps, extrapolated)`);
+    console.log(`speed-up  ${result.speedup!.toFixed(1)}×`);
+  }
+  return result;
+}
+
+class UsageError extends Error {}
+
+/** Parse the command line; throws UsageError on unknown flags or bad values. */
+export function parseArgs(argv: string[]): BenchOptions {
+  const o: BenchOptions = { epochs: 1, images: 784, stockSteps: 3, profile: false, json: false };
+  const int = (flag: string, v: string | undefined, min: number): number => {
+    if (v === undefined || !/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`${flag} needs an integer ≥ ${min} (got ${v ?? "nothing"})`);
+    return Number(v);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--json") o.json = true;
+    else if (a === "--profile") o.profile = true;
+    else if (a === "--epochs") o.epochs = int(a, argv[++i], 1);
+    else if (a === "--images") o.images = int(a, argv[++i], 1);
+    else if (a === "--stock-steps") o.stockSteps = int(a, argv[++i], 0);
+    else throw new UsageError(`unknown argument "${a}" (usage: bench [--json] [--epochs N] [--images N] [--stock-steps N] [--profile])`);
+  }
+  return o;
+}
+
+async function main(): Promise<void> {
+  let opts: BenchOptions;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`bench: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const r = await runBench(opts);
+  if (opts.json) console.log(JSON.stringify(r));
+}
+
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,248 @@
+/**
+ * Conv2D, FusedConv2D, Conv2DBackpropFilter and Conv2DBackpropInput for `cpu-fast`, on the WebAssembly SIMD
+ * kernels of asm/conv.ts.
+ *
+ * Why by hand: tfjs' cpu Conv2DBackpropFilter reads every element through TensorBuffer.get (index arithmetic and a
+ * bounds check per multiply-add: ~95% of a training step), its Conv2DBackpropInput does the same, and its Conv2D,
+ * although it loops over flat arrays, is scalar JavaScript with an inner loop over the (often 6- or 16-wide) output
+ * channels. Here each convolution is a register-tiled product of NHWC slices in 128-bit SIMD (see asm/conv.ts).
+ *
+ * Supported: float32, NHWC, dilation 1, any stride, valid / same / explicit / numeric padding; FusedConv2D with
+ * a 1-D bias (or none) and linear or relu activation. Anything else goes to the stock cpu kernel.
+ */
+import type * as tfjs from "@tensorflow/tfjs";
+import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import { wasmArena } from "./wasm";
+
+type Tf = typeof tfjs;
+type TensorInfo = tfjs.TensorInfo;
+type KernelConfig = tfjs.KernelConfig;
+type ConvInfo = tfjs.backend_util.Conv2DInfo;
+type KernelArgs = Parameters<KernelConfig["kernelFunc"]>[0];
+
+/** How often the replacement kernels ran their own code vs. handed over to the stock kernel (tests read it). */
+export const kernelStats = { fast: 0, fallback: 0 };
+
+/** The float32 values of a tensor on the cpu backend. */
+export function valuesOf(backend: MathBackendCPU, t: TensorInfo): Float32Array {
+  return backend.data.get(t.dataId).values as Float32Array;
+}
+
+/** Run the stock kernel for a configuration the fast one does not handle. */
+export function fallback(stock: KernelConfig["kernelFunc"], args: KernelArgs): ReturnType<KernelConfig["kernelFunc"]> {
+  kernelStats.fallback++;
+  return stock(args);
+}
+
+function roundUp(n: number, m: number): number {
+  return Math.ceil(n / m) * m;
+}
+
+/** True when the geometry is one the wasm kernels handle (NHWC float32, dilation 1). */
+function supported(info: ConvInfo, dataFormat: unknown, ...ts: (TensorInfo | undefined)[]): boolean {
+  return (
+    (dataFormat === undefined || dataFormat === "NHWC") &&
+    info.dataFormat === "channelsLast" &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    ts.every((t) => t === undefined || t.dtype === "float32")
+  );
+}
+
+/** Copy NHWC `src` [B,H,W,C] into a zeroed [B,Hp,Wp,C] buffer at offset (top, left). */
+function padInto(dst: Float32Array, src: Float32Array, info: ConvInfo, Hp: number, Wp: number): void {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C } = info;
+  const { top, left } = info.padInfo;
+  if (Hp === H && Wp === W) {
+    dst.set(src);
+    return;
+  }
+  dst.fill(0);
+  const row = W * C;
+  for (let b = 0; b < B; b++) {
+    for (let y = 0; y < H; y++) {
+      const s = (b * H + y) * row;
+      dst.set(src.subarray(s, s + row), ((b * Hp + y + top) * Wp + left) * C);
+    }
+  }
+}
+
+/** Forward convolution (+ optional bias and relu) of NHWC `x` with `filter` [KH,KW,C,N]. */
+function convForward(
+  backend: MathBackendCPU, x: TensorInfo, filter: TensorInfo, info: ConvInfo, bias: Float32Array | null, relu: boolean,
+): TensorInfo {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: N } = info;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW } = info;
+  const { top, bottom, left, right } = info.padInfo;
+  const Hp = H + top + bottom;
+  const Wp = W + left + right;
+  const NP = roundUp(N, 8);
+  const M = B * OH * OW;
+  const rows = KH * KW * C;
+  const a = wasmArena();
+  const px = a.alloc(B * Hp * Wp * C);
+  const pw = a.alloc(rows * NP);
+  const pb = a.alloc(NP);
+  const py = a.alloc(M * NP);
+  padInto(a.view(px, B * Hp * Wp * C), valuesOf(backend, x), info, Hp, Wp);
+  const w = valuesOf(backend, filter);
+  const wv = a.view(pw, rows * NP);
+  if (NP === N) wv.set(w);
+  else {
+    wv.fill(0);
+    for (let r = 0; r < rows; r++) wv.set(w.subarray(r * N, r * N + N), r * NP);
+  }
+  const bv = a.view(pb, NP);
+  bv.fill(0);
+  if (bias) bv.set(bias);
+  a.fn.convForward(px, pw, pb, py, B, Hp, Wp, C, OH, OW, NP, KH, KW, SH, SW, relu ? 1 : 0);
+  const yv = a.view(py, M * NP);
+  let out: Float32Array;
+  if (NP === N) out = yv.slice();
+  else {
+    out = new Float32Array(M * N);
+    for (let m = 0, s = 0, d = 0; m < M; m++, s += NP, d += N) for (let n = 0; n < N; n++) out[d + n] = yv[s + n];
+  }
+  return backend.makeTensorInfo([B, OH, OW, N], "float32", out);
+}
+
+/** Gradient of a convolution with respect to its filter: [KH,KW,C,N] from x [B,H,W,C] and dy [B,OH,OW,N]. */
+function convBackpropFilter(backend: MathBackendCPU, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: N } = info;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW } = info;
+  const { top, bottom, left, right } = info.padInfo;
+  const Hp = H + top + bottom;
+  const Wp = W + left + right;
+  const NP = roundUp(N, 8);
+  const M = B * OH * OW;
+  const KWC = KW * C;
+  const KWCP = roundUp(KWC, 4);
+  const a = wasmArena();
+  const px = a.alloc(B * Hp * Wp * C);
+  const pdy = a.alloc(M * NP);
+  const pdw = a.alloc(KH * KWCP * NP);
+  padInto(a.view(px, B * Hp * Wp * C), valuesOf(backend, x), info, Hp, Wp);
+  const dyv = a.view(pdy, M * NP);
+  const dys = valuesOf(backend, dy);
+  if (NP === N) dyv.set(dys);
+  else {
+    dyv.fill(0);
+    for (let m = 0; m < M; m++) dyv.set(dys.subarray(m * N, m * N + N), m * NP);
+  }
+  a.fn.convBackpropFilter(px, pdy, pdw, B, Hp, Wp, C, OH, OW, NP, KH, KW, SH, SW);
+  const dwv = a.view(pdw, KH * KWCP * NP);
+  const out = new Float32Array(KH * KWC * N);
+  for (let ky = 0; ky < KH; ky++) {
+    for (let k = 0; k < KWC; k++) {
+      const s = (ky * KWCP + k) * NP;
+      const d = (ky * KWC + k) * N;
+      for (let n = 0; n < N; n++) out[d + n] = dwv[s + n];
+    }
+  }
+  return backend.makeTensorInfo([KH, KW, C, N], "float32", out);
+}
+
+/** Gradient of a convolution with respect to its input: [B,H,W,C] from dy [B,OH,OW,N] and filter [KH,KW,C,N]. */
+function convBackpropInput(backend: MathBackendCPU, dy: TensorInfo, filter: TensorInfo, info: ConvInfo): TensorInfo {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: N } = info;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW } = info;
+  const { top, bottom, left, right } = info.padInfo;
+  const Hp = H + top + bottom;
+  const Wp = W + left + right;
+  const KWC = KW * C;
+  const KWCP = roundUp(KWC, 4);
+  const M = B * OH * OW;
+  const a = wasmArena();
+  const pdy = a.alloc(M * N);
+  const pwt = a.alloc(KH * N * KWCP);
+  const pdx = a.alloc(B * Hp * Wp * C);
+  a.view(pdy, M * N).set(valuesOf(backend, dy));
+  const w = valuesOf(backend, filter);
+  const wt = a.view(pwt, KH * N * KWCP);
+  wt.fill(0);
+  for (let ky = 0; ky < KH; ky++) {
+    for (let k = 0; k < KWC; k++) {
+      const s = (ky * KWC + k) * N;
+      const d = ky * N * KWCP + k;
+      for (let n = 0; n < N; n++) wt[d + n * KWCP] = w[s + n];
+    }
+  }
+  const dxv = a.view(pdx, B * Hp * Wp * C + 16); // + the slack the kernel may touch with exact zeros
+  dxv.fill(0);
+  a.fn.convBackpropInput(pdy, pwt, pdx, B, Hp, Wp, C, OH, OW, N, N, KH, KW, SH, SW);
+  let out: Float32Array;
+  if (Hp === H && Wp === W) out = dxv.slice(0, B * H * W * C);
+  else {
+    out = new Float32Array(B * H * W * C);
+    const row = W * C;
+    for (let b = 0; b < B; b++) {
+      for (let y = 0; y < H; y++) {
+        const s = ((b * Hp + y + top) * Wp + left) * C;
+        out.set(dxv.subarray(s, s + row), (b * H + y) * row);
+      }
+    }
+  }
+  return backend.makeTensorInfo([B, H, W, C], "float32", out);
+}
+
+/** The four convolution kernel configs for `backendName`, each falling back to the stock cpu kernel. */
+export function convKernels(tf: Tf, backendName: string): KernelConfig[] {
+  const stock = (name: string) => tf.getKernel(name, "cpu").kernelFunc;
+  const bu = tf.backend_util;
+  type Attrs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+  const stockConv = stock("Conv2D");
+  const conv2D = (args: KernelArgs) => {
+    const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+    const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as Attrs;
+    const fmt = bu.convertConv2DDataFormat(dataFormat ?? "NHWC");
+    const info = bu.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, false, fmt);
+    if (!supported(info, dataFormat, x, filter)) return fallback(stockConv, args);
+    kernelStats.fast++;
+    return convForward(args.backend as MathBackendCPU, x, filter, info, null, false);
+  };
+
+  const stockFused = stock("FusedConv2D");
+  const fusedConv2D = (args: KernelArgs) => {
+    const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
+    const { strides, pad, dataFormat, dilations, dimRoundingMode, activation } = args.attrs as Attrs;
+    const act = activation ?? "linear";
+    if (!x || !filter || preluActivationWeights || (act !== "linear" && act !== "relu")) return fallback(stockFused, args);
+    const fmt = bu.convertConv2DDataFormat(dataFormat ?? "NHWC");
+    const info = bu.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, false, fmt);
+    if (!supported(info, dataFormat, x, filter, bias)) return fallback(stockFused, args);
+    if (bias && !(bias.shape.length === 1 && bias.shape[0] === info.outChannels)) return fallback(stockFused, args);
+    kernelStats.fast++;
+    const backend = args.backend as MathBackendCPU;
+    return convForward(backend, x, filter, info, bias ? valuesOf(backend, bias) : null, act === "relu");
+  };
+
+  const stockFilter = stock("Conv2DBackpropFilter");
+  const backpropFilter = (args: KernelArgs) => {
+    const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
+    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as Attrs;
+    const fmt = bu.convertConv2DDataFormat(dataFormat ?? "NHWC");
+    const info = bu.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, fmt);
+    if (!supported(info, dataFormat, x, dy)) return fallback(stockFilter, args);
+    kernelStats.fast++;
+    return convBackpropFilter(args.backend as MathBackendCPU, x, dy, info);
+  };
+
+  const stockInput = stock("Conv2DBackpropInput");
+  const backpropInput = (args: KernelArgs) => {
+    const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+    const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as Attrs;
+    const fmt = bu.convertConv2DDataFormat(dataFormat ?? "NHWC");
+    const info = bu.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, fmt);
+    if (!supported(info, dataFormat, dy, filter)) return fallback(stockInput, args);
+    kernelStats.fast++;
+    return convBackpropInput(args.backend as MathBackendCPU, dy, filter, info);
+  };
+
+  return [
+    { kernelName: "Conv2D", backendName, kernelFunc: conv2D },
+    { kernelName: "FusedConv2D", backendName, kernelFunc: fusedConv2D },
+    { kernelName: "Conv2DBackpropFilter", backendName, kernelFunc: backpropFilter },
+    { kernelName: "Conv2DBackpropInput", backendName, kernelFunc: backpropInput },
+  ];
+}

@@ -1,0 +1,90 @@
+/**
+ * The WebAssembly SIMD module (built from asm/conv.ts by scripts/build-wasm.ts, embedded as base64) and a bump
+ * arena over its memory. Kernels are synchronous and single-threaded, so one arena, reset at the start of every
+ * kernel call, is enough: allocate every buffer first (memory may grow), then take views, fill, call, read back.
+ */
+import { WASM_BASE64 } from "./wasm-binary";
+
+/** The part of WebAssembly.Memory used here (the project's tsconfig has no DOM lib, which declares WebAssembly). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** The WebAssembly global, typed for what this file uses. */
+const WA = (globalThis as unknown as {
+  WebAssembly: {
+    Module: new (bytes: Uint8Array) => object;
+    Instance: new (module: object, imports: object) => { exports: unknown };
+  };
+}).WebAssembly;
+
+/** The functions exported by asm/conv.ts (pointers are byte offsets into `memory`). */
+export interface ConvExports {
+  memory: WasmMemory;
+  heapBase(): number;
+  convForward(
+    x: number, w: number, bias: number, y: number,
+    B: number, Hp: number, Wp: number, C: number, OH: number, OW: number, NP: number,
+    KH: number, KW: number, SH: number, SW: number, relu: number,
+  ): void;
+  convBackpropFilter(
+    x: number, dy: number, dw: number,
+    B: number, Hp: number, Wp: number, C: number, OH: number, OW: number, NP: number,
+    KH: number, KW: number, SH: number, SW: number,
+  ): void;
+  convBackpropInput(
+    dy: number, wt: number, dx: number,
+    B: number, Hp: number, Wp: number, C: number, OH: number, OW: number, N: number, NP: number,
+    KH: number, KW: number, SH: number, SW: number,
+  ): void;
+}
+
+/** Bytes of slack after every buffer: vector loads/stores may run up to 12 bytes past a logical end. */
+const SLACK = 64;
+
+/** A bump allocator over the wasm memory (see the file comment for the calling discipline). */
+export class Arena {
+  readonly fn: ConvExports;
+  private readonly base: number;
+  private top: number;
+
+  constructor(fn: ConvExports) {
+    this.fn = fn;
+    this.base = (fn.heapBase() + 15) & ~15;
+    this.top = this.base;
+  }
+
+  /** Forget every buffer of the previous kernel call. */
+  reset(): void {
+    this.top = this.base;
+  }
+
+  /** Reserve `floats` float32s (16-byte aligned, with slack); returns the byte offset. Grows memory if needed. */
+  alloc(floats: number): number {
+    const p = this.top;
+    this.top = (p + floats * 4 + SLACK + 15) & ~15;
+    const have = this.fn.memory.buffer.byteLength;
+    if (this.top > have) this.fn.memory.grow(Math.ceil((this.top - have) / 65536) + 16);
+    return p;
+  }
+
+  /** A Float32Array view of `floats` floats at byte offset `p` (take views only after the last alloc). */
+  view(p: number, floats: number): Float32Array {
+    return new Float32Array(this.fn.memory.buffer, p, floats);
+  }
+}
+
+let arena: Arena | undefined;
+
+/** The process-wide arena over the (lazily instantiated) wasm module. */
+export function wasmArena(): Arena {
+  if (!arena) {
+    const bytes = Buffer.from(WASM_BASE64, "base64");
+    const mod = new WA.Module(bytes);
+    const inst = new WA.Instance(mod, { env: { abort: () => { throw new Error("wasm abort"); } } });
+    arena = new Arena(inst.exports as unknown as ConvExports);
+  }
+  arena.reset();
+  return arena;
+}

@@ -1,0 +1,277 @@
+/**
+ * The `cpu-fast` kernels (lib/kernels) against the stock tfjs cpu kernels on seeded random inputs.
+ *
+ * Tolerance: max |fast − stock| ≤ TOL · max(1, max |stock|), TOL = 1e-5. Both sum the same float32 products, in a
+ * different order (SIMD lanes, tiles), so they differ by rounding only: a few ulps of the largest partial sum.
+ * MaxPool / MaxPoolGrad pick the same element, so they must agree exactly (inputs with many ties check the rule).
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import type * as tfjs from "@tensorflow/tfjs";
+import { tf, useBackend } from "../lib/tf";
+import { kernelStats } from "../lib/kernels/conv";
+import { REPLACED_KERNELS, FAST_BACKEND } from "../lib/kernels";
+import { buildWasm, moduleText, WASM_MODULE } from "../scripts/build-wasm";
+import { createModel } from "../lib/model";
+
+const TOL = 1e-5;
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Seeded values in [-1, 1); with `levels`, quantised to that many values (ties for max-pooling). */
+function randomArray(n: number, seed: number, levels = 0): Float32Array {
+  const r = mulberry32(seed);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = levels > 0 ? Math.floor(r() * levels) / levels : r() * 2 - 1;
+  return a;
+}
+
+type Inputs = Record<string, { shape: number[]; values: Float32Array }>;
+
+/** Run `f` on `backend` with fresh tensors made from `inputs`; returns the result's shape and values. */
+function runOn(backend: "cpu" | "cpu-fast", inputs: Inputs, f: (t: Record<string, tfjs.Tensor>) => tfjs.Tensor): { shape: number[]; values: Float32Array } {
+  const prev = tf.getBackend();
+  useBackend(backend);
+  try {
+    return tf.tidy(() => {
+      const ts: Record<string, tfjs.Tensor> = {};
+      for (const [k, v] of Object.entries(inputs)) ts[k] = tf.tensor(v.values, v.shape, "float32");
+      const y = f(ts);
+      return { shape: y.shape, values: y.dataSync() as Float32Array };
+    });
+  } finally {
+    tf.setBackend(prev);
+  }
+}
+
+function maxAbs(a: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+/** Compare fast vs stock; `exact` demands bit-equal values. Returns the relative error for reporting. */
+function compare(inputs: Inputs, f: (t: Record<string, tfjs.Tensor>) => tfjs.Tensor, exact = false, expectFast = true): number {
+  const ref = runOn("cpu", inputs, f);
+  const before = { ...kernelStats };
+  const got = runOn("cpu-fast", inputs, f);
+  if (expectFast) expect(kernelStats.fast, "the fast kernel ran").to.be.greaterThan(before.fast);
+  else expect(kernelStats.fallback, "the stock kernel was used").to.be.greaterThan(before.fallback);
+  expect(got.shape).to.deep.equal(ref.shape);
+  expect(got.values.length).to.equal(ref.values.length);
+  let err = 0;
+  for (let i = 0; i < ref.values.length; i++) {
+    const d = Math.abs(got.values[i] - ref.values[i]);
+    if (!(d <= err)) err = Number.isNaN(d) ? Infinity : d;
+  }
+  const scale = Math.max(1, maxAbs(ref.values));
+  if (exact) expect(err, "max abs diff (exact)").to.equal(0);
+  else expect(err / scale, `max abs diff ${err} vs scale ${scale}`).to.be.at.most(TOL);
+  return err / scale;
+}
+
+interface ConvCase {
+  b: number; h: number; w: number; cin: number; cout: number; k: number; s: number;
+  pad: "valid" | "same" | number | [[number, number], [number, number], [number, number], [number, number]];
+}
+
+/** The grid: kernel 1/3/5 × stride 1/2 × valid/same, each at two shapes (odd sizes, channels 1/3/6/16/64, batch 1–8). */
+function convCases(): ConvCase[] {
+  const shapes = [
+    { b: 1, h: 7, w: 9, cin: 1, cout: 6 },
+    { b: 3, h: 11, w: 8, cin: 3, cout: 16 },
+    { b: 2, h: 9, w: 9, cin: 6, cout: 64 },
+    { b: 8, h: 6, w: 7, cin: 16, cout: 1 },
+    { b: 4, h: 10, w: 13, cin: 64, cout: 3 },
+  ];
+  const out: ConvCase[] = [];
+  let i = 0;
+  for (const k of [1, 3, 5]) {
+    for (const s of [1, 2]) {
+      for (const pad of ["valid", "same"] as const) {
+        out.push({ ...shapes[i % shapes.length], k, s, pad });
+        out.push({ ...shapes[(i + 2) % shapes.length], k, s, pad });
+        i++;
+      }
+    }
+  }
+  // numeric and explicit padding
+  out.push({ b: 2, h: 8, w: 7, cin: 3, cout: 6, k: 3, s: 1, pad: 1 });
+  out.push({ b: 2, h: 9, w: 8, cin: 6, cout: 16, k: 3, s: 2, pad: [[0, 0], [2, 1], [0, 2], [0, 0]] });
+  return out;
+}
+
+/** The paper's three convolutions at batch 8. */
+const PAPER_CONVS: ConvCase[] = [
+  { b: 8, h: 48, w: 48, cin: 3, cout: 6, k: 5, s: 1, pad: "valid" },
+  { b: 8, h: 22, w: 22, cin: 6, cout: 16, k: 5, s: 1, pad: "valid" },
+  { b: 8, h: 9, w: 9, cin: 16, cout: 64, k: 3, s: 1, pad: "valid" },
+];
+
+const name = (c: ConvCase) => `b${c.b} ${c.h}×${c.w}×${c.cin}→${c.cout} k${c.k} s${c.s} ${JSON.stringify(c.pad)}`;
+
+function outSize(c: ConvCase): [number, number] {
+  const info = tf.backend_util.computeConv2DInfo([c.b, c.h, c.w, c.cin], [c.k, c.k, c.cin, c.cout], c.s, 1, c.pad);
+  return [info.outHeight, info.outWidth];
+}
+
+describe("cpu-fast kernels vs stock cpu", function () {
+  this.timeout(60000);
+  let seed = 1;
+
+  it("cpu-fast replaces exactly the listed kernels and keeps every other stock kernel", () => {
+    useBackend("cpu-fast");
+    const stockNames = tf.getKernelsForBackend("cpu").map((k) => k.kernelName).sort();
+    const fastNames = tf.getKernelsForBackend(FAST_BACKEND).map((k) => k.kernelName).sort();
+    expect(fastNames).to.deep.equal(stockNames);
+    for (const n of stockNames) {
+      const same = tf.getKernel(n, FAST_BACKEND).kernelFunc === tf.getKernel(n, "cpu").kernelFunc;
+      expect(same, n).to.equal(!REPLACED_KERNELS.includes(n));
+    }
+  });
+
+  describe("Conv2D / FusedConv2D", () => {
+    for (const c of [...convCases(), ...PAPER_CONVS]) {
+      it(`conv2d ${name(c)}`, () => {
+        const inputs: Inputs = {
+          x: { shape: [c.b, c.h, c.w, c.cin], values: randomArray(c.b * c.h * c.w * c.cin, seed++) },
+          w: { shape: [c.k, c.k, c.cin, c.cout], values: randomArray(c.k * c.k * c.cin * c.cout, seed++) },
+          bias: { shape: [c.cout], values: randomArray(c.cout, seed++) },
+        };
+        compare(inputs, (t) => tf.conv2d(t.x as tfjs.Tensor4D, t.w as tfjs.Tensor4D, c.s, c.pad));
+        compare(inputs, (t) => tf.fused.conv2d({ x: t.x as tfjs.Tensor4D, filter: t.w as tfjs.Tensor4D, strides: c.s, pad: c.pad, bias: t.bias, activation: "relu" }));
+        compare(inputs, (t) => tf.fused.conv2d({ x: t.x as tfjs.Tensor4D, filter: t.w as tfjs.Tensor4D, strides: c.s, pad: c.pad, bias: t.bias }));
+        compare(inputs, (t) => tf.fused.conv2d({ x: t.x as tfjs.Tensor4D, filter: t.w as tfjs.Tensor4D, strides: c.s, pad: c.pad, activation: "relu" }));
+      });
+    }
+  });
+
+  describe("Conv2DBackpropFilter / Conv2DBackpropInput", () => {
+    for (const c of [...convCases(), ...PAPER_CONVS]) {
+      it(`backprop ${name(c)}`, () => {
+        const [oh, ow] = outSize(c);
+        const inputs: Inputs = {
+          x: { shape: [c.b, c.h, c.w, c.cin], values: randomArray(c.b * c.h * c.w * c.cin, seed++) },
+          w: { shape: [c.k, c.k, c.cin, c.cout], values: randomArray(c.k * c.k * c.cin * c.cout, seed++) },
+          dy: { shape: [c.b, oh, ow, c.cout], values: randomArray(c.b * oh * ow * c.cout, seed++) },
+        };
+        const attrs = { strides: c.s, pad: c.pad, dataFormat: "NHWC", dimRoundingMode: undefined } as unknown as tfjs.NamedAttrMap;
+        compare(inputs, (t) => tf.engine().runKernel("Conv2DBackpropFilter", { x: t.x, dy: t.dy }, { ...attrs, filterShape: t.w.shape }) as tfjs.Tensor);
+        compare(inputs, (t) => tf.engine().runKernel("Conv2DBackpropInput", { dy: t.dy, filter: t.w }, { ...attrs, inputShape: t.x.shape }) as tfjs.Tensor);
+      });
+    }
+  });
+
+  describe("MaxPool / MaxPoolGrad (exact, inputs with ties)", () => {
+    const cases: { b: number; h: number; w: number; c: number; f: number; s: number; pad: "valid" | "same" }[] = [
+      { b: 8, h: 44, w: 44, c: 6, f: 2, s: 2, pad: "valid" },
+      { b: 8, h: 7, w: 7, c: 64, f: 2, s: 2, pad: "valid" },
+      { b: 3, h: 9, w: 8, c: 3, f: 3, s: 2, pad: "same" },
+      { b: 2, h: 7, w: 5, c: 16, f: 3, s: 1, pad: "valid" },
+      { b: 1, h: 5, w: 6, c: 1, f: 2, s: 1, pad: "same" },
+      { b: 2, h: 6, w: 6, c: 6, f: 1, s: 1, pad: "valid" },
+    ];
+    for (const c of cases) {
+      it(`maxPool b${c.b} ${c.h}×${c.w}×${c.c} f${c.f} s${c.s} ${c.pad}`, () => {
+        const xs = [c.b, c.h, c.w, c.c];
+        const info = tf.backend_util.computePool2DInfo(xs as [number, number, number, number], c.f, c.s, 1, c.pad);
+        const ys = info.outShape;
+        const inputs: Inputs = {
+          x: { shape: xs, values: randomArray(xs.reduce((a, b) => a * b), seed++, 5) },
+          dy: { shape: ys, values: randomArray(ys.reduce((a, b) => a * b), seed++) },
+        };
+        compare(inputs, (t) => tf.maxPool(t.x as tfjs.Tensor4D, c.f, c.s, c.pad), true);
+        compare(inputs, (t) => {
+          const y = tf.maxPool(t.x as tfjs.Tensor4D, c.f, c.s, c.pad);
+          return tf.engine().runKernel("MaxPoolGrad", { dy: t.dy, input: t.x, output: y }, { filterSize: c.f, strides: c.s, pad: c.pad, dimRoundingMode: undefined } as unknown as tfjs.NamedAttrMap) as tfjs.Tensor;
+        }, true);
+      });
+    }
+  });
+
+  describe("unsupported configurations give the stock result", () => {
+    const x = { shape: [2, 9, 9, 3], values: randomArray(2 * 9 * 9 * 3, 901) };
+    const w = { shape: [3, 3, 3, 4], values: randomArray(3 * 3 * 3 * 4, 902) };
+    it("dilated conv2d", () => {
+      compare({ x, w }, (t) => tf.conv2d(t.x as tfjs.Tensor4D, t.w as tfjs.Tensor4D, 1, "valid", "NHWC", 2), false, false);
+    });
+    it("NCHW conv2d", () => {
+      compare({ x, w: { shape: [3, 3, 9, 4], values: randomArray(3 * 3 * 9 * 4, 903) } },
+        (t) => tf.conv2d(t.x as tfjs.Tensor4D, t.w as tfjs.Tensor4D, 1, "valid", "NCHW"), false, false);
+    });
+    it("fused conv2d with elu, leakyrelu and prelu activations", () => {
+      const alpha = { shape: [4], values: randomArray(4, 904) };
+      for (const activation of ["elu", "leakyrelu", "relu6"] as const) {
+        compare({ x, w }, (t) => tf.fused.conv2d({ x: t.x as tfjs.Tensor4D, filter: t.w as tfjs.Tensor4D, strides: 1, pad: "same", activation, leakyreluAlpha: 0.3 }), false, false);
+      }
+      compare({ x, w, alpha }, (t) => tf.fused.conv2d({ x: t.x as tfjs.Tensor4D, filter: t.w as tfjs.Tensor4D, strides: 1, pad: "same", activation: "prelu", preluActivationWeights: t.alpha }), false, false);
+    });
+    it("fused conv2d with a broadcast (scalar) bias", () => {
+      compare({ x, w, b: { shape: [], values: new Float32Array([0.25]) } },
+        (t) => tf.fused.conv2d({ x: t.x as tfjs.Tensor4D, filter: t.w as tfjs.Tensor4D, strides: 1, pad: "valid", bias: t.b, activation: "relu" }), false, false);
+    });
+  });
+
+  describe("training the paper's CNN", () => {
+    it("one step on cpu-fast gives the stock weights (batch 2)", async () => {
+      const xs = randomArray(2 * 48 * 48 * 3, 1001).map((v) => (v + 1) / 2);
+      const ys = new Float32Array(14);
+      ys[3] = 1;
+      ys[7 + 5] = 1;
+      const train = async (backend: "cpu" | "cpu-fast") => {
+        useBackend(backend);
+        const m = createModel(0);
+        // dropout off: its mask comes from a seeded generator whose state differs between the two models' lives
+        (m.getLayer("dropout") as unknown as { rate: number }).rate = 0;
+        m.compile({ optimizer: tf.train.rmsprop(0.001, 0.9, 0, 1e-7), loss: "categoricalCrossentropy" });
+        const x = tf.tensor4d(xs, [2, 48, 48, 3]);
+        const y = tf.tensor2d(ys, [2, 7]);
+        const loss = (await m.trainOnBatch(x, y)) as number;
+        const weights = m.getWeights().map((t) => t.dataSync().slice() as Float32Array);
+        tf.dispose([x, y]);
+        m.dispose();
+        return { loss, weights };
+      };
+      const ref = await train("cpu");
+      const got = await train("cpu-fast");
+      expect(Math.abs(got.loss - ref.loss)).to.be.at.most(1e-5 * Math.max(1, ref.loss));
+      expect(got.weights.length).to.equal(ref.weights.length);
+      // RMSprop's first step moves each weight by ≈ lr·g/|g|·√10: compare the update, not just the weights.
+      for (let i = 0; i < ref.weights.length; i++) {
+        let d = 0;
+        for (let j = 0; j < ref.weights[i].length; j++) d = Math.max(d, Math.abs(got.weights[i][j] - ref.weights[i][j]));
+        expect(d, `weight ${i}`).to.be.at.most(1e-5);
+      }
+    });
+
+    it("does not leak tensors: numTensors after 4 steps equals numTensors after the first", async () => {
+      useBackend("cpu-fast");
+      const m = createModel(1);
+      m.compile({ optimizer: tf.train.rmsprop(0.001, 0.9, 0, 1e-7), loss: "categoricalCrossentropy" });
+      const x = tf.tensor4d(randomArray(8 * 48 * 48 * 3, 1002), [8, 48, 48, 3]);
+      const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 0], "int32"), 7).toFloat();
+      await m.trainOnBatch(x, y);
+      const after1 = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) await m.trainOnBatch(x, y);
+      expect(tf.memory().numTensors).to.equal(after1);
+      tf.dispose([x, y]);
+      m.dispose();
+    });
+  });
+
+  describe("WebAssembly build", () => {
+    it("the committed lib/kernels/wasm-binary.ts equals a fresh build of asm/conv.ts", function () {
+      this.timeout(60000);
+      expect(fs.readFileSync(WASM_MODULE, "utf8")).to.equal(moduleText(buildWasm()));
+    });
+  });
+});
