@@ -110,7 +110,9 @@ let vizInstance: Promise<import("@viz-js/viz").Viz> | undefined;
  * Graphviz's, never positioned by hand; Graphviz's version comment is removed so the bytes depend on the graph only.
  */
 export async function diagramSvg(dot: string): Promise<string> {
-  vizInstance ??= import("@viz-js/viz").then((m) => m.instance());
+  // require, not import(): the package's CommonJS build (dist/viz.cjs) loads the same way under tsx, mocha and notebooks.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  vizInstance ??= (require("@viz-js/viz") as typeof import("@viz-js/viz")).instance();
   const viz = await vizInstance;
   const r = viz.render(dot, { format: "svg" });
   if (r.status !== "success") {

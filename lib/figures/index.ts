@@ -54,7 +54,10 @@ export class FiguresError extends Error {}
  * Loads TensorFlow.js (a second or two), builds the model, and disposes it.
  */
 export async function modelLayers(): Promise<{ layers: LayerSummary[]; input: number[] }> {
-  const { createModel, summarize } = await import("../model");
+  // Loaded lazily (TensorFlow.js takes a moment) with require: this is CommonJS, and a dynamic import() of a .ts
+  // file fails under plain `tsx/cjs` (mocha) while working under the tsx CLI.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { createModel, summarize } = require("../model") as typeof import("../model");
   const m = createModel(0);
   try {
     const input = (m.inputs[0].shape as (number | null)[]).slice(1) as number[];

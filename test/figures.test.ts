@@ -1,0 +1,302 @@
+/**
+ * Figures (Fig 1–8, Table 1): specs compile cleanly, rendered SVGs show what the run record says, PNGs decode at
+ * 2× size, rendering is byte-identical, the `figures` command handles user errors and regenerates figures/ exactly.
+ * Uses a synthetic run record (test/fixtures/run.ts): no training, no data set.
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import sharp from "sharp";
+import type { TopLevelSpec } from "vega-lite";
+import { compileSpec, renderSvg, renderPng, diagramSvg } from "../lib/render";
+import { toDot, type Diagram } from "../lib/figures/diagram";
+import { diagramFig1, diagramFig2, diagramFig4 } from "../lib/figures/process";
+import { diagramFig3 } from "../lib/figures/architecture";
+import { specFig5, specFig6 } from "../lib/figures/curves";
+import { specFig7 } from "../lib/figures/confusion";
+import { specFig8 } from "../lib/figures/roc";
+import { table1Markdown, table1Csv } from "../lib/figures/table1";
+import { figuresReadme, modelLayers, checkRun, FIGURE_FILES, DIAGRAM_IDS } from "../lib/figures";
+import { figuresMain } from "../lib/cli/figures";
+import { FIGURES, PAPER_RUN } from "../lib/paths";
+import type { LayerSummary } from "../lib/model";
+import { makeRun } from "./fixtures/run";
+
+/** All `<path>`s vega drew for the line marks of a named layer. */
+function linePaths(svg: string, layer: string): string[] {
+  const out: string[] = [];
+  const re = new RegExp(`<g class="mark-line role-mark ${layer}_marks"[^>]*>(.*?)</g>`, "g");
+  for (const m of svg.matchAll(re)) out.push(...(m[1].match(/<path [^>]*aria-roledescription="line mark"[^>]*>/g) ?? []));
+  return out;
+}
+
+/** Texts of a vega text-mark layer, with their aria labels. */
+function texts(svg: string, layer: string): { aria: string; text: string }[] {
+  const m = new RegExp(`<g class="mark-text role-mark ${layer}_marks"[^>]*>(.*?)</g>`).exec(svg);
+  if (!m) return [];
+  return [...m[1].matchAll(/<text aria-label="([^"]*)"[^>]*>([^<]*)<\/text>/g)].map((x) => ({ aria: x[1], text: x[2] }));
+}
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "fer-figures-"));
+}
+
+/** Run the command in-process, capturing its stderr and progress lines. */
+async function cli(argv: string[]): Promise<{ code: number; stderr: string; log: string[] }> {
+  const log: string[] = [];
+  let stderr = "";
+  const orig = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += chunk.toString();
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    const code = await figuresMain(argv, (s) => log.push(s));
+    return { code, stderr, log };
+  } finally {
+    process.stderr.write = orig;
+  }
+}
+
+describe("figures (Fig 1–8, Table 1)", function () {
+  this.timeout(30000);
+  const run = makeRun({ seed: 7 });
+  let arch: { layers: LayerSummary[]; input: number[] };
+  const svgs: Record<string, string> = {};
+
+  before(async () => {
+    arch = await modelLayers();
+    svgs.fig5 = await renderSvg(specFig5(run), { strict: true });
+    svgs.fig7 = await renderSvg(specFig7(run), { strict: true });
+    svgs.fig8 = await renderSvg(specFig8(run), { strict: true });
+  });
+
+  describe("renderer (lib/render.ts)", () => {
+    it("compiles Fig 5–8 with vega-lite without a single warning", () => {
+      for (const spec of [specFig5(run), specFig6(run), specFig7(run), specFig8(run)]) {
+        expect(compileSpec(spec).warnings).to.deep.equal([]);
+      }
+    });
+
+    it("captures vega-lite warnings (so the check above can fail) and strict rendering rejects them", async () => {
+      const bad = { data: { values: [{ a: 1, b: "x" }] }, mark: "bar", encoding: { x: { field: "a", type: "quantitative" }, shape: { field: "b", type: "nominal" } } } as TopLevelSpec;
+      expect(compileSpec(bad).warnings.join(" ")).to.match(/shape/i);
+      let err: unknown;
+      await renderSvg(bad, { strict: true }).catch((e: unknown) => (err = e));
+      expect(String(err)).to.match(/vega-lite warnings/);
+    });
+
+    it("sets every text in DejaVu Sans", () => {
+      for (const svg of Object.values(svgs)) {
+        const fams = new Set([...svg.matchAll(/font-family="([^"]*)"/g)].map((m) => m[1]));
+        expect([...fams]).to.deep.equal(["DejaVu Sans"]);
+      }
+    });
+
+    it("renders a PNG that sharp decodes at 2× the SVG's size", async () => {
+      const w = Number(/<svg[^>]* width="(\d+(?:\.\d+)?)"/.exec(svgs.fig8)![1]);
+      const h = Number(/<svg[^>]* height="(\d+(?:\.\d+)?)"/.exec(svgs.fig8)![1]);
+      const meta = await sharp(await renderPng(svgs.fig8)).metadata();
+      expect(meta.format).to.equal("png");
+      expect(meta.width).to.equal(Math.round(2 * w));
+      expect(meta.height).to.equal(Math.round(2 * h));
+      const stats = await sharp(await renderPng(svgs.fig8)).stats();
+      // Not blank: the curves and text put dark pixels on the white background.
+      expect(stats.channels[0].min).to.be.lessThan(100);
+    });
+
+    it("is deterministic: rendering twice gives byte-identical SVG and PNG (charts and diagrams)", async () => {
+      const a = await renderSvg(specFig7(run));
+      const b = await renderSvg(specFig7(run));
+      expect(a).to.equal(svgs.fig7);
+      expect(b).to.equal(a);
+      expect((await renderPng(a)).equals(await renderPng(b))).to.equal(true);
+      const d1 = await diagramSvg(toDot(diagramFig2()));
+      const d2 = await diagramSvg(toDot(diagramFig2()));
+      expect(d1).to.equal(d2);
+      expect(d1).to.not.match(/Generated by graphviz/);
+    });
+  });
+
+  describe("Fig 5 and Fig 6 (curves)", () => {
+    it("draws one training and one validation line per fold; the best fold separately", async () => {
+      expect(linePaths(svgs.fig5, "other_folds")).to.have.length(2 * (run.folds.length - 1));
+      expect(linePaths(svgs.fig5, "best_fold")).to.have.length(2);
+      const three = makeRun({ seed: 3, folds: 3 });
+      const svg = await renderSvg(specFig6(three), { strict: true });
+      expect(linePaths(svg, "other_folds")).to.have.length(4);
+      expect(linePaths(svg, "best_fold")).to.have.length(2);
+    });
+
+    it("marks the best fold's early-stopping epoch", async () => {
+      const r = makeRun({ seed: 7, bestFold: 1 });
+      const bf = r.folds[1];
+      const svg = await renderSvg(specFig5(r), { strict: true });
+      expect(texts(svg, "best_epoch_label").map((t) => t.text)).to.deep.equal([`best epoch ${bf.bestEpoch} (fold 2)`]);
+      expect(svg).to.include(`aria-label="epoch: ${bf.bestEpoch}"`);
+      expect(svg).to.include("best fold 2");
+    });
+  });
+
+  describe("Fig 7 (confusion matrix)", () => {
+    it("has 49 cells whose count texts are the run's confusion matrix (rows = true class)", () => {
+      const counts = texts(svgs.fig7, "counts");
+      expect(counts).to.have.length(49);
+      for (const c of counts) {
+        const m = /predicted class: (\w+); true class: (\w+); count: (\d+)/.exec(c.aria)!;
+        const [i, j] = [run.classes.indexOf(m[2]), run.classes.indexOf(m[1])];
+        expect(Number(c.text), c.aria).to.equal(run.test.confusion[i][j]);
+      }
+      expect((svgs.fig7.match(/aria-roledescription="rect mark"/g) ?? []).length).to.equal(49);
+    });
+
+    it("shows row-normalised percentages (sadness row set to the paper's 57% / 13% → anger)", async () => {
+      const r = makeRun({ seed: 7 });
+      r.test.confusion[5] = [13, 5, 5, 5, 5, 57, 10];
+      const svg = await renderSvg(specFig7(r), { strict: true });
+      const row = texts(svg, "percents").filter((t) => /true class: sadness/.test(t.aria));
+      expect(row.map((t) => t.text)).to.deep.equal(["13%", "5.0%", "5.0%", "5.0%", "5.0%", "57%", "10%"]);
+    });
+
+    it("labels both axes with the seven class names", () => {
+      for (const c of run.classes) expect((svgs.fig7.match(new RegExp(`>${c}</text>`, "g")) ?? []).length, c).to.equal(2);
+    });
+  });
+
+  describe("Fig 8 (ROC)", () => {
+    it("draws 7 ROC lines plus the chance diagonal, with each class's AUC in the legend", () => {
+      expect(linePaths(svgs.fig8, "roc")).to.have.length(7);
+      expect(linePaths(svgs.fig8, "chance")).to.have.length(1);
+      for (const c of run.test.roc) expect(svgs.fig8).to.include(`>${c.class} (AUC ${c.auc.toFixed(3)})</text>`);
+    });
+  });
+
+  describe("Fig 1–4 (Graphviz diagrams)", () => {
+    it("Fig 3 is drawn from the model: every layer, its shape and parameters, total 86,911", async () => {
+      const svg = await diagramSvg(toDot(diagramFig3(arch.layers, arch.input)));
+      expect(svg).to.include("86,911");
+      expect(arch.layers).to.have.length(10);
+      for (const l of arch.layers) {
+        expect(svg, l.name).to.include(`>${l.name}</text>`);
+        expect(svg, l.kind).to.include(l.kind);
+        expect(svg, l.name).to.include(`output ${l.outputShape.join("×")}`);
+      }
+      expect(svg).to.include("48×48×3");
+    });
+
+    it("Fig 3 follows the model: another layer table gives another figure", () => {
+      const changed = arch.layers.map((l) => (l.name === "dense1" ? { ...l, detail: "64 units, ReLU", outputShape: [64], params: 576 * 64 + 64 } : l));
+      const dot = toDot(diagramFig3(changed, arch.input));
+      expect(dot).to.include("64 units");
+      expect(dot).to.not.include("86,911");
+    });
+
+    it("Fig 1, 2, 4 are laid out by Graphviz from their node/edge data", async () => {
+      for (const d of [diagramFig1(), diagramFig2(), diagramFig4()]) {
+        const svg = await diagramSvg(toDot(d));
+        expect((svg.match(/<g id="node\d+" class="node">/g) ?? []).length, d.title).to.equal(d.nodes.length);
+        expect((svg.match(/<g id="edge\d+" class="edge">/g) ?? []).length, d.title).to.equal(d.edges.length);
+      }
+      const fig2 = toDot(diagramFig2());
+      for (const s of ["Forward pass", "Eq. 1–2", "Back-propagation", "RMSprop update (Eq. 3–4)", "early stop"]) expect(fig2).to.include(s);
+      const fig4 = toDot(diagramFig4());
+      for (const s of ["one-hot", "Augmentation", "80% / 20%", "197 images", "Fold 5", "checkpoint", "Best fold", "Confusion matrix", "ROC", "Saved model"]) expect(fig4).to.include(s);
+    });
+
+    it("rejects an edge to a node that does not exist", () => {
+      const d: Diagram = { title: "t", direction: "LR", nodes: [{ id: "a", role: "step" }], edges: [{ from: "a", to: "b" }] };
+      expect(() => toDot(d)).to.throw(/unknown node/);
+    });
+  });
+
+  describe("Table 1 and README", () => {
+    it("puts the paper's values beside ours, with per-class accuracy", () => {
+      const md = table1Markdown(run);
+      expect(md).to.match(/\| Test loss \| 197 \| 0\.5008 \| \d\.\d{4} \|/);
+      expect(md).to.include(`| Test accuracy | 197 | 0.8325 | ${run.test.accuracy.toFixed(4)} |`);
+      expect(md).to.match(/\| Accuracy: sadness \| \d+ \| 0\.5700 \|/);
+      expect(md).to.match(/\| Accuracy: anger \| \d+ \| 0\.9890 \|/);
+      const csv = table1Csv(run).trim().split("\n");
+      expect(csv[0]).to.equal("key,metric,n,paper,ours");
+      expect(csv).to.have.length(3 + 7 + 1);
+      expect(csv[2]).to.equal(`test_accuracy,Test accuracy,197,0.8325,${run.test.accuracy}`);
+      expect(csv.find((l) => l.startsWith("accuracy_contempt,"))).to.match(/,11,,/);
+    });
+
+    it("README embeds every figure with its caption and the paper's claim beside ours", () => {
+      const md = figuresReadme(run, arch.layers);
+      for (const [id, base] of Object.entries(FIGURE_FILES)) {
+        if (id === "table1") expect(md).to.include(`(${base}.csv)`);
+        else expect(md).to.include(`(${base}.png)](${base}.svg)`);
+      }
+      expect((md.match(/\| \*\*Paper\*\* \|/g) ?? []).length).to.equal(9);
+      expect((md.match(/\| \*\*Ours\*\* \|/g) ?? []).length).to.equal(9);
+      const sad = run.test.perClass[5].accuracy;
+      expect(md).to.include(`sadness ${(sad * 100).toFixed(1)}% correct`);
+      expect(md).to.include("sadness 57.0% correct");
+    });
+  });
+
+  describe("npm run figures (lib/cli/figures.ts)", () => {
+    it("rejects an unknown flag, a bad run file and a missing run with one line and a non-zero code", async () => {
+      const dir = tmpDir();
+      const unknown = await cli(["--bogus"]);
+      expect(unknown.code).to.equal(1);
+      expect(unknown.stderr).to.match(/^figures: unknown argument "--bogus".*\n$/);
+      fs.writeFileSync(path.join(dir, "bad.json"), "{ not json");
+      const bad = await cli(["--run", path.join(dir, "bad.json"), "--out", dir]);
+      expect(bad.code).to.equal(1);
+      expect(bad.stderr).to.match(/^figures: .*not valid JSON.*\n$/);
+      expect(fs.readdirSync(dir)).to.deep.equal(["bad.json"]);
+      expect(checkRun({ ...run, bestFold: 9 })).to.match(/bestFold/);
+      const missing = await cli(["--run", path.join(dir, "nope.json"), "--out", dir]);
+      expect(missing.code).to.equal(1);
+      expect(missing.stderr).to.match(/^figures: no run record at .*npm run reproduce.*\n$/);
+      // The diagrams need no run and are written anyway.
+      for (const id of DIAGRAM_IDS) expect(fs.existsSync(path.join(dir, `${FIGURE_FILES[id]}.png`)), id).to.equal(true);
+      expect(fs.existsSync(path.join(dir, "fig5-loss.svg"))).to.equal(false);
+    });
+
+    it("writes every figure, table and the README from a run record, no temp files left", async () => {
+      const dir = tmpDir();
+      const file = path.join(dir, "run.json");
+      fs.writeFileSync(file, JSON.stringify(run));
+      const out = path.join(dir, "figs");
+      const r = await cli(["--run", file, "--out", out]);
+      expect(r.stderr).to.equal("");
+      expect(r.code).to.equal(0);
+      const expected = Object.entries(FIGURE_FILES)
+        .flatMap(([id, b]) => (id === "table1" ? [`${b}.csv`, `${b}.md`] : [`${b}.png`, `${b}.svg`]))
+        .concat("README.md")
+        .sort();
+      expect(fs.readdirSync(out).sort()).to.deep.equal(expected);
+      expect(fs.readFileSync(path.join(out, "fig7-confusion.svg"), "utf8")).to.equal(svgs.fig7);
+    });
+
+    it("committed diagrams (figures/fig1–4) are what the code makes now", async function () {
+      const committed = DIAGRAM_IDS.map((id) => path.join(FIGURES, `${FIGURE_FILES[id]}.svg`));
+      if (!committed.every((f) => fs.existsSync(f))) this.skip();
+      const dir = tmpDir();
+      await cli(["--run", path.join(dir, "none.json"), "--out", dir]);
+      for (const id of DIAGRAM_IDS) {
+        for (const ext of ["svg", "png"]) {
+          const name = `${FIGURE_FILES[id]}.${ext}`;
+          expect(fs.readFileSync(path.join(dir, name)).equals(fs.readFileSync(path.join(FIGURES, name))), name).to.equal(true);
+        }
+      }
+    });
+
+    it("regenerating from data/runs/paper/run.json gives files byte-identical to the committed figures/", async function () {
+      const runFile = path.join(PAPER_RUN, "run.json");
+      if (!fs.existsSync(runFile)) this.skip();
+      const dir = tmpDir();
+      const r = await cli(["--run", runFile, "--out", dir]);
+      expect(r.code, r.stderr).to.equal(0);
+      const made = fs.readdirSync(dir).sort();
+      const committed = fs.readdirSync(FIGURES).filter((f) => !f.startsWith(".")).sort();
+      expect(committed).to.deep.equal(made);
+      for (const f of made) expect(fs.readFileSync(path.join(dir, f)).equals(fs.readFileSync(path.join(FIGURES, f))), f).to.equal(true);
+    });
+  });
+});
