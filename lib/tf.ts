@@ -9,6 +9,7 @@
  */
 import * as tfjs from "@tensorflow/tfjs";
 import { registerFastBackend, FAST_BACKEND } from "./kernels";
+import { UserError } from "./errors";
 
 export type BackendName = "tensorflow" | "cpu-fast" | "cpu";
 export const BACKENDS: readonly BackendName[] = ["tensorflow", "cpu-fast", "cpu"];
@@ -26,7 +27,7 @@ function tryTfjsNode(): typeof tfjs | undefined {
 function select(): { tf: typeof tfjs; name: BackendName } {
   const forced = process.env.FER_BACKEND;
   if (forced !== undefined && forced !== "" && !BACKENDS.includes(forced as BackendName)) {
-    throw new Error(`FER_BACKEND must be one of ${BACKENDS.join(", ")} (got "${forced}")`);
+    throw new UserError(`FER_BACKEND must be one of ${BACKENDS.join(", ")} (got "${forced}")`);
   }
   if (forced === "tensorflow" || !forced) {
     const node = tryTfjsNode();
@@ -35,7 +36,7 @@ function select(): { tf: typeof tfjs; name: BackendName } {
       return { tf: node, name: "tensorflow" };
     }
     if (forced === "tensorflow") {
-      throw new Error("FER_BACKEND=tensorflow but @tensorflow/tfjs-node is not installed or does not load");
+      throw new UserError("FER_BACKEND=tensorflow but @tensorflow/tfjs-node is not installed or does not load");
     }
   }
   if (forced === "cpu") {

@@ -1,4 +1,5 @@
 /** `npm run manifest -- [--data DIR]`: (re)write data/manifest.csv from a CK+48 folder (maintainers only). */
+import "./guard";
 import * as fs from "fs";
 import { makeManifest, manifestCsv } from "../data";
 import { MANIFEST, resolveDataDir } from "../paths";

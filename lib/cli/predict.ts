@@ -2,6 +2,7 @@
  * `npm run predict -- [--model DIR] [--json] IMAGE...`: the 7 class probabilities and the predicted class of each
  * image (any size or colour type sharp decodes; it is converted to RGB 48×48 in [0,1] as in training).
  */
+import "./guard";
 import * as path from "path";
 import { tf, backendName } from "../tf";
 import { CLASSES } from "../config";

@@ -5,6 +5,7 @@
  * Runs the paper's protocol (Sections 3–4) and writes `run.json` and `model/` into --out (default
  * `out/<split>-seed<N>`; the runs of record live in data/runs/paper and data/runs/subject).
  */
+import "./guard";
 import * as fs from "fs";
 import * as path from "path";
 import { backendName } from "../tf";

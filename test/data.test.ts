@@ -1,0 +1,140 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import sharp from "sharp";
+import { decodeImage, describeVerification, imagesTensor, labelsTensor, listImages, loadDataset, makeManifest, readManifest, subjectOf, sequenceOf, verifyFolder, classCounts } from "../lib/data";
+import { CLASSES } from "../lib/config";
+import { UserError } from "../lib/errors";
+import { tf } from "../lib/tf";
+import { makeFakeCk48, realCk48 } from "./fixtures/ck48";
+
+async function rejects(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("data (Section 2.1)", () => {
+  let dir: string;
+  before(async () => {
+    dir = await makeFakeCk48(6);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("parses subject and sequence from CK+ file names", () => {
+    expect(subjectOf("anger/S010_004_00000017.png")).to.equal("S010");
+    expect(sequenceOf("S138_008_00000010.png")).to.equal("S138_008");
+    expect(() => subjectOf("anger/face.png")).to.throw(UserError, /S<subject>_<sequence>_<frame>/);
+  });
+
+  it("lists class folders in the paper's order, files sorted", () => {
+    const files = listImages(dir);
+    expect(files.length).to.equal(42);
+    expect(files[0].startsWith("anger/")).to.equal(true);
+    expect(files[files.length - 1].startsWith("surprise/")).to.equal(true);
+    expect(files).to.deep.equal(files.slice().sort());
+  });
+
+  it("decodes grey PNG to RGB in [0,1]: three equal channels equal to the grey value / 255", async () => {
+    const f = path.join(dir, listImages(dir)[0]);
+    const { data: grey, info } = await sharp(f).toColourspace("b-w").raw().toBuffer({ resolveWithObject: true });
+    expect(info.channels).to.equal(1);
+    const x = await decodeImage(f);
+    expect(x.length).to.equal(48 * 48 * 3);
+    for (const i of [0, 100, 2303]) {
+      expect(x[3 * i]).to.be.closeTo(grey[i] / 255, 1e-7);
+      expect(x[3 * i + 1]).to.equal(x[3 * i]);
+      expect(x[3 * i + 2]).to.equal(x[3 * i]);
+    }
+  });
+
+  it("accepts other sizes and colour types (RGBA 64×64 JPEG/PNG) and resizes to 48×48", async () => {
+    const f = path.join(dir, "..", `rgba-${path.basename(dir)}.png`);
+    await sharp({ create: { width: 64, height: 80, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 1 } } }).png().toFile(f);
+    const x = await decodeImage(f);
+    fs.rmSync(f);
+    expect(x.length).to.equal(48 * 48 * 3);
+    expect([x[0], x[1], x[2]]).to.deep.equal([1, 0, 0]);
+  });
+
+  it("one-hot labels and images as tensors", async () => {
+    const ds = await loadDataset(dir, { verify: false });
+    expect(classCounts(ds.labels)).to.deep.equal([6, 6, 6, 6, 6, 6, 6]);
+    const y = labelsTensor(ds, [0, 6, 41]);
+    expect(y.arraySync()).to.deep.equal([[1, 0, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 1]]);
+    const x = imagesTensor(ds, [1, 2]);
+    expect(x.shape).to.deep.equal([2, 48, 48, 3]);
+    expect(x.max().dataSync()[0]).to.be.at.most(1);
+    expect(Array.from(x.slice([1], [1]).dataSync().slice(0, 6))).to.deep.equal(Array.from(ds.x.subarray(2 * 6912, 2 * 6912 + 6)));
+    tf.dispose([x, y]);
+  });
+
+  it("verifies a folder against a manifest and says what is missing, extra and changed", () => {
+    const m = makeManifest(dir);
+    expect(describeVerification(verifyFolder(dir, m))).to.equal("");
+    const changed = m.map((r, i) => (i === 3 ? { ...r, sha256: "0".repeat(64) } : r));
+    const dropped = changed.filter((_, i) => i !== 5);
+    const withGhost = [...dropped, { path: "fear/S999_001_00000001.png", class: "fear", subject: "S999", sha256: "1".repeat(64) }];
+    const v = verifyFolder(dir, withGhost);
+    expect(v.missing).to.deep.equal(["fear/S999_001_00000001.png"]);
+    expect(v.extra).to.deep.equal([m[5].path]);
+    expect(v.changed).to.deep.equal([m[3].path]);
+    expect(describeVerification(v)).to.match(/^1 missing \(fear\/S999.*\); 1 extra .*; 1 changed /);
+  });
+
+  it("refuses a fake folder against the real manifest unless told not to verify", async () => {
+    const e = await rejects(loadDataset(dir));
+    expect(e).to.be.instanceOf(UserError);
+    expect(e.message).to.match(/does not match data\/manifest.csv: 981 missing/);
+  });
+
+  it("one-line user errors: missing folder, wrong class folder, missing class folder, corrupt image, non-image file", async () => {
+    expect(() => listImages("/nonexistent/ck48")).to.throw(UserError, /CK\+48 folder not found: \/nonexistent\/ck48/);
+    fs.mkdirSync(path.join(dir, "neutral"));
+    expect(() => listImages(dir)).to.throw(UserError, /unexpected class folder "neutral"/);
+    fs.rmdirSync(path.join(dir, "neutral"));
+    fs.renameSync(path.join(dir, "fear"), path.join(dir, "..", `fear-${path.basename(dir)}`));
+    expect(() => listImages(dir)).to.throw(UserError, /class folder "fear" missing/);
+    fs.renameSync(path.join(dir, "..", `fear-${path.basename(dir)}`), path.join(dir, "fear"));
+    const bad = path.join(dir, "happy", "S099_001_00000001.png");
+    fs.writeFileSync(bad, "not a png");
+    const e = await rejects(loadDataset(dir, { verify: false }));
+    expect(e).to.be.instanceOf(UserError);
+    expect(e.message).to.match(/cannot decode image .*S099_001_00000001\.png/);
+    expect(e.message).to.not.include("\n");
+    fs.rmSync(bad);
+    fs.writeFileSync(path.join(dir, "happy", "notes.txt"), "x");
+    expect(() => listImages(dir)).to.throw(UserError, /not an image file: .*notes\.txt/);
+    fs.rmSync(path.join(dir, "happy", "notes.txt"));
+  });
+
+  it("the committed manifest describes CK+48: 981 images, the paper's class counts, 118 subjects", () => {
+    const m = readManifest();
+    expect(m.length).to.equal(981);
+    expect(CLASSES.map((c) => m.filter((r) => r.class === c).length)).to.deep.equal([135, 54, 177, 75, 207, 84, 249]);
+    expect(new Set(m.map((r) => r.subject)).size).to.equal(118);
+    expect(m.every((r) => /^[0-9a-f]{64}$/.test(r.sha256) && r.path.startsWith(`${r.class}/`))).to.equal(true);
+  });
+
+  describe("on the real CK+48 (when present)", function () {
+    const real = realCk48();
+    before(function () {
+      if (!real) this.skip();
+    });
+    it("all 981 images verify against the manifest and load as 48×48×3 in [0,1]", async () => {
+      const ds = await loadDataset(real!);
+      expect(ds.files.length).to.equal(981);
+      expect(ds.x.length).to.equal(981 * 48 * 48 * 3);
+      expect(classCounts(ds.labels)).to.deep.equal([135, 54, 177, 75, 207, 84, 249]);
+      expect(new Set(ds.subjects).size).to.equal(118);
+      let lo = Infinity, hi = -Infinity;
+      for (const v of ds.x) { if (v < lo) lo = v; if (v > hi) hi = v; }
+      expect(lo).to.be.at.least(0);
+      expect(hi).to.be.at.most(1);
+      expect(hi).to.be.above(0.9);
+    });
+  });
+});

@@ -1,0 +1,105 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { runProtocol, quickSubset } from "../lib/protocol";
+import { PAPER } from "../lib/config";
+import { validateRunRecord, type RunRecord } from "../lib/record";
+import { saveModel, loadModel } from "../lib/save";
+import { createModel } from "../lib/model";
+import { tf } from "../lib/tf";
+import { makeFakeCk48 } from "./fixtures/ck48";
+
+const QUICK = { ...PAPER, folds: 2, maxEpochs: 2 };
+const strip = (r: RunRecord) => r.folds.map((f) => ({ ...f, history: f.history.map(({ seconds: _s, ...rest }) => rest) }));
+
+describe("protocol (Sections 3–4, quick setting on a made-up CK+48)", function () {
+  let dir: string;
+  let first: RunRecord;
+  before(async () => {
+    dir = await makeFakeCk48(6);
+    const { record, model } = await runProtocol({ dataDir: dir, seed: 3, split: "random", config: QUICK, quick: true, workers: 0, verify: false });
+    first = record;
+    model.dispose();
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("produces a valid run record: 42 images → 33 train / 9 test, 2 folds, 7×7 confusion, 7 ROC curves", () => {
+    expect(validateRunRecord(first)).to.deep.equal([]);
+    expect(first.split.test.length).to.equal(9);
+    expect(first.split.train.length).to.equal(33);
+    expect(first.folds.length).to.equal(2);
+    expect(first.folds.map((f) => f.history.length)).to.deep.equal([2, 2]);
+    const best = first.folds.reduce((a, b) => (b.bestValLoss < a.bestValLoss ? b : a));
+    expect(first.bestFold).to.equal(best.index);
+    expect(first.test.loss).to.be.closeTo(first.folds[first.bestFold].test.loss, 1e-9);
+    expect(first.test.accuracy).to.be.closeTo(first.folds[first.bestFold].test.accuracy, 1e-6);
+  });
+
+  it("validation parts of the folds partition the training part", () => {
+    const vals = first.folds.flatMap((f) => f.val);
+    expect(vals.slice().sort()).to.deep.equal(first.split.train);
+  });
+
+  it("the same seed gives the same run, in one thread or in two worker threads", async () => {
+    const { record, model } = await runProtocol({ dataDir: dir, seed: 3, split: "random", config: QUICK, quick: true, workers: 2, verify: false });
+    model.dispose();
+    expect(record.split).to.deep.equal(first.split);
+    expect(strip(record)).to.deep.equal(strip(first));
+    expect(record.test.predictions).to.deep.equal(first.test.predictions);
+  });
+
+  it("the quick subset takes ≤ 10 images per class, seeded", () => {
+    const files = ["anger", "happy"].flatMap((c) => Array.from({ length: 15 }, (_, i) => `${c}/S01${i % 10}_001_0000000${i % 10}.png`));
+    const q = quickSubset(files, 1);
+    expect(q.length).to.equal(20);
+    expect(quickSubset(files, 1)).to.deep.equal(q);
+    expect(quickSubset(files, 2)).to.not.deep.equal(q);
+  });
+
+  it("early stopping with patience 1 stops a fold as soon as validation loss fails to improve, keeping the best epoch", async () => {
+    const { record, model } = await runProtocol({ dataDir: dir, seed: 4, split: "random", config: { ...QUICK, maxEpochs: 30, patience: 1, folds: 2 }, quick: true, workers: 0, verify: false });
+    model.dispose();
+    expect(record.folds.some((f) => f.history.length < 30)).to.equal(true);
+    for (const f of record.folds) {
+      const losses = f.history.map((h) => h.valLoss);
+      const bestIdx = losses.indexOf(Math.min(...losses));
+      expect(f.bestEpoch).to.equal(bestIdx + 1);
+      if (f.history.length < 30) {
+        // stopped one epoch after the last improvement
+        expect(f.history.length).to.equal(f.bestEpoch + 1);
+      }
+      expect(f.bestValLoss).to.equal(losses[bestIdx]);
+    }
+  });
+});
+
+describe("saving the best model (tfjs layers format)", () => {
+  it("reloaded model gives the same predictions; nothing temporary is left", async () => {
+    const m = createModel(7);
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "fer-save-"));
+    const dir = path.join(out, "model");
+    await saveModel(m, dir);
+    await saveModel(m, dir); // replacing an existing model works too
+    expect(fs.readdirSync(out)).to.deep.equal(["model"]);
+    expect(fs.readdirSync(dir).sort()).to.deep.equal(["model.json", "weights.bin"]);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, "model.json"), "utf8"));
+    expect(json.weightsManifest[0].paths).to.deep.equal(["weights.bin"]);
+    expect(fs.statSync(path.join(dir, "weights.bin")).size).to.equal(86911 * 4);
+    const loaded = await loadModel(dir);
+    const x = tf.randomUniform([3, 48, 48, 3], 0, 1, "float32", 2);
+    const a = m.predict(x) as import("@tensorflow/tfjs").Tensor, b = loaded.predict(x) as import("@tensorflow/tfjs").Tensor;
+    expect(Array.from(b.dataSync())).to.deep.equal(Array.from(a.dataSync()));
+    tf.dispose([x, a, b]);
+    m.dispose();
+    loaded.dispose();
+    fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  it("a missing model folder is a one-line user error", async () => {
+    let err: Error | undefined;
+    await loadModel("/nonexistent/model").catch((e) => (err = e));
+    expect(err?.name).to.equal("UserError");
+    expect(err?.message).to.match(/no model at \/nonexistent\/model/);
+  });
+});
