@@ -170,6 +170,15 @@ describe("figures (Fig 1–8, Table 1)", function () {
       expect(linePaths(svgs.fig8, "chance")).to.have.length(1);
       for (const c of run.test.roc) expect(svgs.fig8).to.include(`>${c.class} (AUC ${c.auc.toFixed(3)})</text>`);
     });
+
+    it("shows 'AUC n/a' for a class whose ROC is undefined (null in run.json) and still passes the run check", async () => {
+      const r = JSON.parse(JSON.stringify(makeRun({ seed: 7 }))) as typeof run;
+      (r.test.roc[1] as { auc: number | null }).auc = null;
+      expect(checkRun(r)).to.equal(undefined);
+      const svg = await renderSvg(specFig8(r), { strict: true });
+      expect(svg).to.include(">contempt (AUC n/a)</text>");
+      expect(figuresReadme(r, arch.layers)).to.include("contempt n/a");
+    });
   });
 
   describe("Fig 1–4 (Graphviz diagrams)", () => {
@@ -242,16 +251,16 @@ describe("figures (Fig 1–8, Table 1)", function () {
     it("rejects an unknown flag, a bad run file and a missing run with one line and a non-zero code", async () => {
       const dir = tmpDir();
       const unknown = await cli(["--bogus"]);
-      expect(unknown.code).to.equal(1);
-      expect(unknown.stderr).to.match(/^figures: unknown argument "--bogus".*\n$/);
+      expect(unknown.code).to.equal(2);
+      expect(unknown.stderr).to.match(/^figures: .*--bogus.*\n$/);
       fs.writeFileSync(path.join(dir, "bad.json"), "{ not json");
       const bad = await cli(["--run", path.join(dir, "bad.json"), "--out", dir]);
-      expect(bad.code).to.equal(1);
+      expect(bad.code).to.equal(2);
       expect(bad.stderr).to.match(/^figures: .*not valid JSON.*\n$/);
       expect(fs.readdirSync(dir)).to.deep.equal(["bad.json"]);
       expect(checkRun({ ...run, bestFold: 9 })).to.match(/bestFold/);
       const missing = await cli(["--run", path.join(dir, "nope.json"), "--out", dir]);
-      expect(missing.code).to.equal(1);
+      expect(missing.code).to.equal(2);
       expect(missing.stderr).to.match(/^figures: no run record at .*npm run reproduce.*\n$/);
       // The diagrams need no run and are written anyway.
       for (const id of DIAGRAM_IDS) expect(fs.existsSync(path.join(dir, `${FIGURE_FILES[id]}.png`)), id).to.equal(true);

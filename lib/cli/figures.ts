@@ -2,13 +2,16 @@
  * `npm run figures -- [--run FILE] [--out DIR]`: regenerate every figure and table of the paper (Fig 1–8, Table 1)
  * and `figures/README.md` from a run record (default `data/runs/paper/run.json`). No training, no data set.
  *
- * Without a run record the diagrams (Fig 1–4) are still written, then the command says how to make a run and exits 1.
- * User errors print one line `figures: <message>` to stderr and exit non-zero, without a stack trace.
+ * Without a run record the diagrams (Fig 1–4) are still written, then the command says how to make a run and exits 2.
+ * User errors (lib/errors.ts `UserError`) print one line `figures: <message>` to stderr and exit 2, without a stack
+ * trace; anything else is a bug: `figures: internal error: …` with the stack, exit 1 (the house convention).
  */
 import * as fs from "fs";
 import * as path from "path";
 import { FIGURES, PAPER_RUN, ROOT } from "../paths";
 import { writeAtomic } from "../render";
+import { UserError } from "../errors";
+import { parse } from "./args";
 import { buildDiagrams, buildRunFigures, figuresReadme, loadRun, modelLayers, FiguresError, type OutputFile } from "../figures";
 
 const USAGE = "usage: npm run figures -- [--run FILE] [--out DIR]";
@@ -20,22 +23,17 @@ export interface FiguresArgs {
   help: boolean;
 }
 
-/** Parse `--run FILE`, `--out DIR` (also `--run=FILE`), `--help`; anything else is a `FiguresError`. */
+/** Parse `--run FILE`, `--out DIR`, `--help` (Node's util.parseArgs via lib/cli/args.ts); anything else is a UserError. */
 export function parseArgs(argv: string[]): FiguresArgs {
-  const a: FiguresArgs = { run: path.join(PAPER_RUN, "run.json"), out: FIGURES, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].startsWith("--") && argv[i].includes("=") ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)] : [argv[i], undefined];
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === "") throw new FiguresError(`${flag} needs a value (${USAGE})`);
-      return v;
-    };
-    if (flag === "--run") a.run = path.resolve(value());
-    else if (flag === "--out") a.out = path.resolve(value());
-    else if (flag === "--help" || flag === "-h") a.help = true;
-    else throw new FiguresError(`unknown argument "${argv[i]}" (${USAGE})`);
+  const { values } = parse(argv, { run: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } });
+  for (const k of ["run", "out"] as const) {
+    if (values[k] === "") throw new FiguresError(`--${k} needs a value (${USAGE})`);
   }
-  return a;
+  return {
+    run: values.run ? path.resolve(values.run) : path.join(PAPER_RUN, "run.json"),
+    out: values.out ? path.resolve(values.out) : FIGURES,
+    help: values.help === true,
+  };
 }
 
 function rel(p: string): string {
@@ -51,7 +49,8 @@ function write(out: string, files: OutputFile[], log: (s: string) => void): void
 }
 
 /**
- * The `figures` command (Fig 1–8, Table 1, figures/README.md). Returns the exit code: 0, or 1 with one line on stderr.
+ * The `figures` command (Fig 1–8, Table 1, figures/README.md). Returns the exit code: 0, or 2 after one line on
+ * stderr for a user error (bad flag, missing or invalid run record).
  * `log` receives progress lines (stdout by default).
  */
 export async function figuresMain(argv: string[], log: (s: string) => void = (s) => process.stdout.write(s + "\n")): Promise<number> {
@@ -78,9 +77,9 @@ export async function figuresMain(argv: string[], log: (s: string) => void = (s)
     log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     return 0;
   } catch (e) {
-    if (e instanceof FiguresError) {
+    if (e instanceof UserError) {
       process.stderr.write(`figures: ${e.message}\n`);
-      return 1;
+      return 2;
     }
     throw e;
   }
@@ -92,7 +91,7 @@ if (require.main === module) {
     (e: unknown) => {
       // Not a user error: still one line first, then the stack for whoever debugs it.
       process.stderr.write(`figures: internal error: ${(e as Error)?.message ?? String(e)}\n${(e as Error)?.stack ?? ""}\n`);
-      process.exit(2);
+      process.exit(1);
     },
   );
 }

@@ -111,10 +111,11 @@ function curvesSpec(run: RunRecord, metric: CurveMetric, title: string): TopLeve
       {
         name: "best_epoch_label",
         data: { values: marks.filter((m) => m.best) },
-        mark: { type: "text", align: "left", dx: 6, dy: metric === "loss" ? -10 : 12, fontSize: 11, color: "#333333" },
+        // At the top of the plot beside the dashed rule, where it cannot cover a curve's minimum.
+        mark: { type: "text", align: "left", baseline: "top", dx: 5, fontSize: 11, color: "#333333" },
         encoding: {
           x: { field: "epoch", type: "quantitative" },
-          y: { field: "value", type: "quantitative" },
+          y: { value: 4 },
           text: { field: "label", type: "nominal" },
         },
       },

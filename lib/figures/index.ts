@@ -7,13 +7,14 @@ import * as fs from "fs";
 import type { RunRecord } from "../record";
 import type { LayerSummary } from "../model";
 import { PAPER } from "../config";
+import { UserError } from "../errors";
 import { diagramSvg, renderPng, renderSvg } from "../render";
 import { toDot, type Diagram } from "./diagram";
 import { diagramFig1, diagramFig2, diagramFig4 } from "./process";
 import { diagramFig3, fmtInt } from "./architecture";
 import { specFig5, specFig6, bestEpochs } from "./curves";
 import { specFig7, confusionCells } from "./confusion";
-import { specFig8 } from "./roc";
+import { specFig8, rocLabel } from "./roc";
 import { table1Csv, table1Markdown } from "./table1";
 import { PAPER_RESULTS } from "./paper";
 
@@ -47,7 +48,7 @@ export interface OutputFile {
 }
 
 /** An error the user can fix (bad run file, unknown flag): the CLI prints its message on one line, no stack trace. */
-export class FiguresError extends Error {}
+export class FiguresError extends UserError {}
 
 /**
  * Fig 3's layer table, from the model object itself: `summarize(createModel())` and the model's input shape.
@@ -153,7 +154,10 @@ export function checkRun(x: unknown): string | undefined {
   if (!Array.isArray(t.confusion) || t.confusion.length !== k || t.confusion.some((row) => !Array.isArray(row) || row.length !== k)) return `test.confusion is not ${k}×${k}`;
   if (!Array.isArray(t.perClass) || t.perClass.length !== k) return `test.perClass needs ${k} entries`;
   if (!Array.isArray(t.roc) || t.roc.length !== k) return `test.roc needs ${k} curves`;
-  for (const c of t.roc) if (!Array.isArray(c.fpr) || !Array.isArray(c.tpr) || c.fpr.length !== c.tpr.length || typeof c.auc !== "number") return `ROC curve of ${c.class} is malformed`;
+  for (const c of t.roc) {
+    // auc is null in JSON for a class without positives or negatives (NaN in memory).
+    if (!Array.isArray(c.fpr) || !Array.isArray(c.tpr) || c.fpr.length !== c.tpr.length || (typeof c.auc !== "number" && c.auc !== null)) return `ROC curve of ${c.class} is malformed`;
+  }
   if (!r.config || typeof r.config !== "object") return "no config";
   return undefined;
 }
@@ -174,8 +178,9 @@ export function claims(run: RunRecord, layers: LayerSummary[]): Record<FigureId,
   const diag = run.classes.map((c) => cell(c, c)!);
   const weakest = [...diag].sort((a, b) => a.fraction - b.fraction)[0];
   const total = layers.reduce((a, l) => a + l.params, 0);
-  const aucs = run.test.roc.map((c) => `${c.class} ${c.auc.toFixed(3)}`).join(", ");
-  const lowAuc = [...run.test.roc].sort((a, b) => a.auc - b.auc)[0];
+  const aucs = run.test.roc.map((c) => rocLabel(c.class, c.auc).replace(" (AUC ", " ").replace(/\)$/, "")).join(", ");
+  const defined = run.test.roc.filter((c) => c.auc !== null && Number.isFinite(c.auc));
+  const lowAuc = [...defined].sort((a, b) => a.auc - b.auc)[0];
   const correct = run.test.confusion.reduce((a, r, i) => a + r[i], 0);
   const n = run.test.confusion.reduce((a, r) => a + r.reduce((x, y) => x + y, 0), 0);
   const paperCells = Object.entries(PAPER_RESULTS.perClassAccuracy)
@@ -215,7 +220,7 @@ export function claims(run: RunRecord, layers: LayerSummary[]): Record<FigureId,
     fig8: {
       caption: "One-vs-rest ROC curves of the seven classes on the test set, with each class's AUC.",
       paper: "ROC curves per class (no AUC values stated in the text).",
-      ours: `AUC ${aucs}; lowest ${lowAuc.class} (${lowAuc.auc.toFixed(3)}).`,
+      ours: `AUC ${aucs}${lowAuc ? `; lowest ${lowAuc.class} (${lowAuc.auc.toFixed(3)})` : ""}.`,
     },
     table1: {
       caption: "Test loss and accuracy of the best model.",

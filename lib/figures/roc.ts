@@ -9,8 +9,15 @@ import type { RunRecord } from "../record";
 export const CLASS_COLORS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"];
 
 /** Legend label of a class in Fig 8, e.g. "sadness (AUC 0.912)". */
-export function rocLabel(cls: string, auc: number): string {
-  return `${cls} (AUC ${auc.toFixed(3)})`;
+export function rocLabel(cls: string, auc: number | null): string {
+  // A class with no positive or no negative test image has no ROC: AUC NaN in memory, null in run.json.
+  return `${cls} (AUC ${auc === null || !Number.isFinite(auc) ? "n/a" : auc.toFixed(3)})`;
+}
+
+/** Mean AUC over the classes where it is defined (NaN when none is). */
+export function macroAuc(run: RunRecord): number {
+  const ok = run.test.roc.map((c) => c.auc as number | null).filter((a): a is number => a !== null && Number.isFinite(a));
+  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN;
 }
 
 /** The long-format data of Fig 8: one row per class × ROC point, in the curve's order. */
@@ -27,10 +34,10 @@ export function rocData(run: RunRecord): { class: string; label: string; order: 
 /** Fig 8: one-vs-rest ROC curve per class, chance diagonal dashed, AUC per class in the legend. */
 export function specFig8(run: RunRecord): TopLevelSpec {
   const labels = run.test.roc.map((c) => rocLabel(c.class, c.auc));
-  const macro = run.test.roc.length ? run.test.roc.reduce((a, c) => a + c.auc, 0) / run.test.roc.length : NaN;
+  const macro = macroAuc(run);
   const unit = { domain: [0, 1], nice: false, zero: true };
   return {
-    title: { text: "Fig 8. One-vs-rest ROC curves on the test set", subtitle: `Macro-average AUC ${macro.toFixed(3)}; dashed: chance` },
+    title: { text: "Fig 8. One-vs-rest ROC curves on the test set", subtitle: `Macro-average AUC ${Number.isFinite(macro) ? macro.toFixed(3) : "n/a"}; dashed: chance` },
     width: 380,
     height: 380,
     layer: [
