@@ -106,6 +106,18 @@ describe("figures (Fig 1–8, Table 1)", function () {
       expect(stats.channels[0].min).to.be.lessThan(100);
     });
 
+    it("finds real glyphs for the PNGs (librsvg/fontconfig see DejaVu Sans; Debian: fonts-dejavu-core), not boxes", async () => {
+      // Without the font, librsvg draws every character as the same "missing glyph" box, so 'iiii' and 'MMMM' come
+      // out equally wide; with it, M is several times wider than i.
+      const ink = async (t: string) => {
+        const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="400" height="40"><rect width="400" height="40" fill="white"/><text x="5" y="28" font-family="DejaVu Sans" font-size="20">${t}</text></svg>`;
+        const { info } = await sharp(await renderPng(svg, 1)).trim().toBuffer({ resolveWithObject: true });
+        return info.width;
+      };
+      const [thin, wide] = [await ink("iiiiiiii"), await ink("MMMMMMMM")];
+      expect(wide / thin, "PNG text has no real font: install fonts-dejavu-core (and fontconfig-config)").to.be.greaterThan(2.5);
+    });
+
     it("is deterministic: rendering twice gives byte-identical SVG and PNG (charts and diagrams)", async () => {
       const a = await renderSvg(specFig7(run));
       const b = await renderSvg(specFig7(run));
