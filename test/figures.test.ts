@@ -38,8 +38,11 @@ function texts(svg: string, layer: string): { aria: string; text: string }[] {
   return [...m[1].matchAll(/<text aria-label="([^"]*)"[^>]*>([^<]*)<\/text>/g)].map((x) => ({ aria: x[1], text: x[2] }));
 }
 
+const tmpDirs: string[] = [];
 function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "fer-figures-"));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "fer-figures-"));
+  tmpDirs.push(d);
+  return d;
 }
 
 /** Run the command in-process, capturing its stderr and progress lines. */
@@ -64,6 +67,10 @@ describe("figures (Fig 1–8, Table 1)", function () {
   const run = makeRun({ seed: 7 });
   let arch: { layers: LayerSummary[]; input: number[] };
   const svgs: Record<string, string> = {};
+
+  after(() => {
+    for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
+  });
 
   before(async () => {
     arch = await modelLayers();
