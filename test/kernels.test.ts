@@ -70,7 +70,9 @@ function compare(inputs: Inputs, f: (t: Record<string, tfjs.Tensor>) => tfjs.Ten
   expect(got.values.length).to.equal(ref.values.length);
   let err = 0;
   for (let i = 0; i < ref.values.length; i++) {
-    const d = Math.abs(got.values[i] - ref.values[i]);
+    const g = got.values[i];
+    const r = ref.values[i];
+    const d = g === r || (Number.isNaN(g) && Number.isNaN(r)) ? 0 : Math.abs(g - r);
     if (!(d <= err)) err = Number.isNaN(d) ? Infinity : d;
   }
   const scale = Math.max(1, maxAbs(ref.values));
@@ -196,6 +198,82 @@ describe("cpu-fast kernels vs stock cpu", function () {
         }, true);
       });
     }
+  });
+
+  describe("BatchMatMul / _FusedMatMul", () => {
+    const cases: { a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [
+      { a: [8, 576], b: [576, 128], ta: false, tb: false },
+      { a: [8, 576], b: [8, 128], ta: true, tb: false },
+      { a: [8, 128], b: [576, 128], ta: false, tb: true },
+      { a: [1, 8, 128], b: [1, 128, 7], ta: false, tb: false },
+      { a: [3, 9, 5], b: [3, 7, 9], ta: true, tb: true },
+      { a: [2, 3, 4, 6], b: [1, 6, 3], ta: false, tb: false },
+      { a: [1, 13], b: [13, 1], ta: false, tb: false },
+    ];
+    for (const c of cases) {
+      it(`matMul ${JSON.stringify(c.a)}${c.ta ? "ᵀ" : ""} · ${JSON.stringify(c.b)}${c.tb ? "ᵀ" : ""}`, () => {
+        const n = c.tb ? c.b[c.b.length - 2] : c.b[c.b.length - 1];
+        const inputs: Inputs = {
+          a: { shape: c.a, values: randomArray(c.a.reduce((p, q) => p * q), seed++) },
+          b: { shape: c.b, values: randomArray(c.b.reduce((p, q) => p * q), seed++) },
+          bias: { shape: [n], values: randomArray(n, seed++) },
+        };
+        compare(inputs, (t) => tf.matMul(t.a, t.b, c.ta, c.tb));
+        if (c.a.length === 2 || c.a.length === 3) {
+          compare(inputs, (t) => tf.fused.matMul({ a: t.a as tfjs.Tensor2D, b: t.b as tfjs.Tensor2D, transposeA: c.ta, transposeB: c.tb, bias: t.bias, activation: "relu" }));
+        }
+      });
+    }
+  });
+
+  describe("element-wise ops and Sum (exact)", () => {
+    const pairs: [number[], number[]][] = [
+      [[8, 44, 44, 6], [8, 44, 44, 6]], // same shape
+      [[576, 128], []], // scalar (learning rate, decay)
+      [[], [5, 3]], // scalar first
+      [[8, 18, 18, 16], [16]], // bias: a trailing-dims row
+      [[8, 7], [8, 1]], // a column (softmax normalisation)
+      [[8, 1], [1, 7]], // column × row: outer broadcast
+      [[4, 5, 6], [5, 6]], // a row of 30 against [4,5,6]
+    ];
+    for (const [sa, sb] of pairs) {
+      it(`Add/Sub/Multiply/RealDiv ${JSON.stringify(sa)} ∘ ${JSON.stringify(sb)}`, () => {
+        const size = (s: number[]) => s.reduce((p, q) => p * q, 1);
+        const inputs: Inputs = {
+          a: { shape: sa, values: randomArray(size(sa), seed++) },
+          b: { shape: sb, values: randomArray(size(sb), seed++) },
+        };
+        compare(inputs, (t) => tf.add(t.a, t.b), true);
+        compare(inputs, (t) => tf.sub(t.a, t.b), true);
+        compare(inputs, (t) => tf.mul(t.a, t.b), true);
+        compare(inputs, (t) => tf.div(t.a, t.b), true);
+      });
+    }
+    it("a broadcast it does not plan ([2,1,3] ∘ [4,1]) gives the stock result", () => {
+      const inputs: Inputs = { a: { shape: [2, 1, 3], values: randomArray(6, seed++) }, b: { shape: [4, 1], values: randomArray(4, seed++) } };
+      compare(inputs, (t) => tf.mul(t.a, t.b), true, false);
+    });
+    it("Relu, Step (relu gradient), Sqrt, Square, with NaN, ±0 and negatives", () => {
+      const v = randomArray(1000, seed++);
+      v[0] = NaN; v[1] = -0; v[2] = 0; v[3] = -Infinity;
+      const inputs: Inputs = { x: { shape: [10, 100], values: v } };
+      compare(inputs, (t) => tf.relu(t.x), true);
+      compare(inputs, (t) => tf.step(t.x, 0.25), true);
+      compare(inputs, (t) => tf.sqrt(tf.abs(t.x)), true);
+      compare(inputs, (t) => tf.square(t.x), true);
+    });
+    it("Sum over leading axes (bias gradient), trailing axes and all axes, with keepDims", () => {
+      const inputs: Inputs = { x: { shape: [8, 9, 7, 6], values: randomArray(8 * 9 * 7 * 6, seed++) } };
+      compare(inputs, (t) => tf.sum(t.x, [0, 1, 2]), true);
+      compare(inputs, (t) => tf.sum(t.x, 0, true), true);
+      compare(inputs, (t) => tf.sum(t.x, [2, 3]), true);
+      compare(inputs, (t) => tf.sum(t.x, -1, true), true);
+      compare(inputs, (t) => tf.sum(t.x), true);
+    });
+    it("Sum over middle axes gives the stock result", () => {
+      const inputs: Inputs = { x: { shape: [4, 5, 6], values: randomArray(120, seed++) } };
+      compare(inputs, (t) => tf.sum(t.x, 1), true, false);
+    });
   });
 
   describe("unsupported configurations give the stock result", () => {

@@ -6,17 +6,22 @@
  * Replaced (each hands unsupported configurations to the stock kernel):
  * - conv.ts: Conv2D, FusedConv2D, Conv2DBackpropFilter, Conv2DBackpropInput (WebAssembly SIMD, asm/conv.ts)
  * - pool.ts: MaxPool, MaxPoolGrad (TypeScript)
+ * - matmul.ts: BatchMatMul, _FusedMatMul (the same WebAssembly tile)
+ * - elementwise.ts: Add, Sub, Multiply, RealDiv, Relu, Step, Sqrt, Square, Sum (TypeScript)
  */
 import type * as tfjs from "@tensorflow/tfjs";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { convKernels } from "./conv";
 import { poolKernels } from "./pool";
+import { matmulKernels } from "./matmul";
+import { elementwiseKernels } from "./elementwise";
 
 export const FAST_BACKEND = "cpu-fast";
 
 /** Names of the kernels `cpu-fast` replaces (the rest are the stock cpu kernels). */
 export const REPLACED_KERNELS: readonly string[] = [
   "Conv2D", "FusedConv2D", "Conv2DBackpropFilter", "Conv2DBackpropInput", "MaxPool", "MaxPoolGrad",
+  "BatchMatMul", "_FusedMatMul", "Add", "Sub", "Multiply", "RealDiv", "Relu", "Step", "Sqrt", "Square", "Sum",
 ];
 
 let registered = false;
@@ -30,7 +35,12 @@ export function registerFastBackend(tf: typeof tfjs): void {
     (b as unknown as { firstUse: boolean }).firstUse = false;
     return b;
   });
-  const fast = [...convKernels(tf, FAST_BACKEND), ...poolKernels(tf, FAST_BACKEND)];
+  const fast = [
+    ...convKernels(tf, FAST_BACKEND),
+    ...poolKernels(tf, FAST_BACKEND),
+    ...matmulKernels(tf, FAST_BACKEND),
+    ...elementwiseKernels(tf, FAST_BACKEND),
+  ];
   const replaced = new Set(fast.map((k) => k.kernelName));
   for (const k of tf.getKernelsForBackend("cpu")) {
     if (!replaced.has(k.kernelName)) tf.registerKernel({ ...k, backendName: FAST_BACKEND });

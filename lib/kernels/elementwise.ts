@@ -1,0 +1,191 @@
+/**
+ * Element-wise and reduction kernels for `cpu-fast`: Add, Sub, Multiply, RealDiv, Relu, Step, Sqrt, Square, Sum.
+ *
+ * Why by hand: once the convolutions are fast, these dominate a training step (bias adds, ReLU gradients and the
+ * RMSprop update of the 73,728-weight dense kernel: ~40 calls per step). tfjs' cpu binary ops call the operation
+ * through one closure shared by every binary kernel (a megamorphic call per element), and as soon as one operand
+ * is broadcast (a scalar learning rate, a bias) they compute every element's index with indexToLoc / locToIndex
+ * and two array slices. Its Sum over leading axes (the bias gradient) first transposes the tensor element by
+ * element. Here each op has its own loop over flat Float32Arrays, broadcasting by strides.
+ *
+ * Results are bit-identical to stock: the arithmetic is the same JavaScript double operation rounded to float32,
+ * and Sum adds in the same order in double precision. float32 only; other dtypes and broadcasts go to stock.
+ */
+import type * as tfjs from "@tensorflow/tfjs";
+import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import { valuesOf, fallback, kernelStats } from "./conv";
+
+type Tf = typeof tfjs;
+type TensorInfo = tfjs.TensorInfo;
+type KernelConfig = tfjs.KernelConfig;
+type KernelArgs = Parameters<KernelConfig["kernelFunc"]>[0];
+
+const enum Op { Add, Sub, Mul, Div }
+
+/** Index of an operand's element for output (o, j) = o*so + j*sj, over an output viewed as [O, I]. */
+interface Strided { so: number; sj: number }
+
+/**
+ * Plan a broadcast of shapes a and b as an [O, I] loop where each operand is full, a scalar, a row (depends on
+ * the inner index only: a trailing-dims operand such as a bias) or a column (depends on the outer index only,
+ * e.g. [8,1] against [8,7]). Returns undefined for any other broadcast.
+ */
+function planBroadcast(out: number[], a: number[], b: number[]): { O: number; I: number; sa: Strided; sb: Strided } | undefined {
+  const size = out.reduce((x, y) => x * y, 1);
+  const r = out.length;
+  type Kind = { k: "full" } | { k: "scalar" } | { k: "row"; n: number } | { k: "col"; n: number };
+  const kind = (s: number[]): Kind | undefined => {
+    const p = [...new Array(r - s.length).fill(1), ...s];
+    if (p.every((d, i) => d === out[i])) return { k: "full" };
+    if (p.every((d) => d === 1)) return { k: "scalar" };
+    let lead = 0;
+    while (lead < r && p[lead] === 1) lead++;
+    if (p.slice(lead).every((d, i) => d === out[lead + i])) return { k: "row", n: out.slice(lead).reduce((x, y) => x * y, 1) };
+    let trail = r;
+    while (trail > 0 && p[trail - 1] === 1) trail--;
+    if (p.slice(0, trail).every((d, i) => d === out[i])) return { k: "col", n: out.slice(0, trail).reduce((x, y) => x * y, 1) };
+    return undefined;
+  };
+  const ka = kind(a);
+  const kb = kind(b);
+  if (!ka || !kb) return undefined;
+  let I = size;
+  let O = 1;
+  for (const k of [ka, kb]) {
+    if (k.k === "row") {
+      if (O !== 1 && O * k.n !== size) return undefined;
+      I = k.n;
+      O = size / k.n;
+    }
+  }
+  for (const k of [ka, kb]) {
+    if (k.k === "col") {
+      if (ka.k === "row" || kb.k === "row") {
+        if (k.n !== O) return undefined;
+      } else {
+        O = k.n;
+        I = size / k.n;
+      }
+    }
+  }
+  const stride = (k: Kind): Strided => {
+    switch (k.k) {
+      case "full": return { so: I, sj: 1 };
+      case "scalar": return { so: 0, sj: 0 };
+      case "row": return { so: 0, sj: 1 };
+      case "col": return { so: 1, sj: 0 };
+    }
+  };
+  return { O, I, sa: stride(ka), sb: stride(kb) };
+}
+
+function binaryLoop(op: Op, a: Float32Array, b: Float32Array, out: Float32Array, O: number, I: number, sa: Strided, sb: Strided): void {
+  // One loop per operation, so each is monomorphic; the common no-broadcast case gets its own flat loop.
+  const flat = O === 1 && sa.sj === 1 && sb.sj === 1;
+  const n = out.length;
+  switch (op) {
+    case Op.Add:
+      if (flat) for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+      else for (let o = 0, k = 0; o < O; o++) for (let j = 0, ia = o * sa.so, ib = o * sb.so; j < I; j++, ia += sa.sj, ib += sb.sj) out[k++] = a[ia] + b[ib];
+      break;
+    case Op.Sub:
+      if (flat) for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
+      else for (let o = 0, k = 0; o < O; o++) for (let j = 0, ia = o * sa.so, ib = o * sb.so; j < I; j++, ia += sa.sj, ib += sb.sj) out[k++] = a[ia] - b[ib];
+      break;
+    case Op.Mul:
+      if (flat) for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+      else for (let o = 0, k = 0; o < O; o++) for (let j = 0, ia = o * sa.so, ib = o * sb.so; j < I; j++, ia += sa.sj, ib += sb.sj) out[k++] = a[ia] * b[ib];
+      break;
+    case Op.Div:
+      if (flat) for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
+      else for (let o = 0, k = 0; o < O; o++) for (let j = 0, ia = o * sa.so, ib = o * sb.so; j < I; j++, ia += sa.sj, ib += sb.sj) out[k++] = a[ia] / b[ib];
+      break;
+  }
+}
+
+function binaryKernel(tf: Tf, backendName: string, kernelName: string, op: Op): KernelConfig {
+  const stock = tf.getKernel(kernelName, "cpu").kernelFunc;
+  const kernelFunc = (args: KernelArgs) => {
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    if (a.dtype !== "float32" || b.dtype !== "float32") return fallback(stock, args);
+    const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const plan = planBroadcast(shape, a.shape, b.shape);
+    if (!plan) return fallback(stock, args);
+    kernelStats.fast++;
+    const backend = args.backend as MathBackendCPU;
+    const out = new Float32Array(plan.O * plan.I);
+    binaryLoop(op, valuesOf(backend, a), valuesOf(backend, b), out, plan.O, plan.I, plan.sa, plan.sb);
+    return backend.makeTensorInfo(shape, "float32", out);
+  };
+  return { kernelName, backendName, kernelFunc };
+}
+
+function unaryKernel(tf: Tf, backendName: string, kernelName: string, loop: (x: Float32Array, out: Float32Array, attrs: Record<string, unknown>) => void): KernelConfig {
+  const stock = tf.getKernel(kernelName, "cpu").kernelFunc;
+  const kernelFunc = (args: KernelArgs) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    if (x.dtype !== "float32") return fallback(stock, args);
+    kernelStats.fast++;
+    const backend = args.backend as MathBackendCPU;
+    const xv = valuesOf(backend, x);
+    const out = new Float32Array(xv.length);
+    loop(xv, out, args.attrs as Record<string, unknown>);
+    return backend.makeTensorInfo(x.shape, "float32", out);
+  };
+  return { kernelName, backendName, kernelFunc };
+}
+
+/** Sum over a leading or trailing run of axes, in double precision and stock order. */
+function sumKernel(tf: Tf, backendName: string): KernelConfig {
+  const stock = tf.getKernel("Sum", "cpu").kernelFunc;
+  const kernelFunc = (args: KernelArgs) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+    if (x.dtype !== "float32") return fallback(stock, args);
+    const r = x.shape.length;
+    const axes = tf.util.parseAxisParam(axis, x.shape).slice().sort((p, q) => p - q);
+    if (axes.length === 0 || axes.some((v, i) => i > 0 && v === axes[i - 1])) return fallback(stock, args);
+    const prefix = axes.every((v, i) => v === i);
+    const suffix = axes.every((v, i) => v === r - axes.length + i);
+    if (!prefix && !suffix) return fallback(stock, args);
+    kernelStats.fast++;
+    const backend = args.backend as MathBackendCPU;
+    const xv = valuesOf(backend, x);
+    const kept = x.shape.filter((_, i) => !axes.includes(i));
+    const outSize = kept.reduce((p, q) => p * q, 1);
+    const out = new Float32Array(outSize);
+    if (suffix) {
+      const red = outSize === 0 ? 0 : xv.length / outSize;
+      for (let o = 0; o < outSize; o++) {
+        let s = 0;
+        for (let j = o * red, e = j + red; j < e; j++) s += xv[j];
+        out[o] = s;
+      }
+    } else {
+      const acc = new Float64Array(outSize);
+      for (let i = 0; i < xv.length; i += outSize) for (let j = 0; j < outSize; j++) acc[j] += xv[i + j];
+      out.set(acc);
+    }
+    const shape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept;
+    return backend.makeTensorInfo(shape, "float32", out);
+  };
+  return { kernelName: "Sum", backendName, kernelFunc };
+}
+
+/** The element-wise and Sum kernel configs for `backendName`, each falling back to the stock cpu kernel. */
+export function elementwiseKernels(tf: Tf, backendName: string): KernelConfig[] {
+  return [
+    binaryKernel(tf, backendName, "Add", Op.Add),
+    binaryKernel(tf, backendName, "Sub", Op.Sub),
+    binaryKernel(tf, backendName, "Multiply", Op.Mul),
+    binaryKernel(tf, backendName, "RealDiv", Op.Div),
+    unaryKernel(tf, backendName, "Relu", (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.max(0, x[i]); }),
+    unaryKernel(tf, backendName, "Step", (x, o, attrs) => {
+      const alpha = attrs.alpha as number;
+      for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v !== v ? NaN : v > 0 ? 1 : alpha; }
+    }),
+    unaryKernel(tf, backendName, "Sqrt", (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.sqrt(x[i]); }),
+    unaryKernel(tf, backendName, "Square", (x, o) => { for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v * v; } }),
+    sumKernel(tf, backendName),
+  ];
+}
