@@ -12,17 +12,12 @@ import {
   predictProbs,
 } from "../lib/evaluate";
 import type { Prediction } from "../lib/record";
+import { Rng } from "../lib/random";
 
-/** mulberry32: a small deterministic generator for the "random" cases. */
+/** A seeded stream of uniform numbers in [0, 1) from the project's generator. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 /**

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { tf } from "../lib/tf";
 import { PAPER } from "../lib/config";
+import { Rng } from "../lib/random";
 import {
   KERAS_EPSILON,
   sampleCrossEntropy,
@@ -18,16 +19,10 @@ import {
   type RmspropSettings,
 } from "../lib/optim";
 
-/** A small deterministic generator (mulberry32), so the "random" cases are the same on every run. */
+/** A seeded stream of uniform numbers in [0, 1) from the project's generator. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 function softmax(z: number[]): number[] {
