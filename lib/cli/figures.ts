@@ -68,7 +68,7 @@ export async function figuresMain(argv: string[], log: (s: string) => void = (s)
     log(`figures → ${rel(args.out)}`);
     write(args.out, await buildDiagrams(arch), log);
     if (!run) {
-      const how = path.resolve(args.run) === path.join(PAPER_RUN, "run.json") ? "make one with `npm run reproduce`" : "make one with `npm run reproduce` or pass --run FILE";
+      const how = path.resolve(args.run) === path.join(PAPER_RUN, "run.json") ? "make one with `npm run reproduce -- --out data/runs/paper`" : "make one with `npm run reproduce -- --out DIR` and pass --run DIR/run.json";
       throw new FiguresError(`no run record at ${path.relative(ROOT, args.run).startsWith("..") ? args.run : path.relative(ROOT, args.run)}; ${how} (diagrams fig1–4 were written)`);
     }
     write(args.out, await buildRunFigures(run), log);
