@@ -35,13 +35,20 @@ export function convForward(
   const wRowBytes = NP << 2; // bytes between w[ky, k, :] and w[ky, k+1, :]
   const wKyBytes = (KWC * NP) << 2;
   const zero = f32x4.splat(0);
-  let m = 0;
-  for (; m < M; m += 4) {
-    // base byte offsets of the 4 windows (clamped to the last pixel for the ragged end; results discarded)
-    const p0 = windowBase(x, m, M, OH, OW, Hp, Wp, C, SH, SW);
-    const p1 = windowBase(x, m + 1, M, OH, OW, Hp, Wp, C, SH, SW);
-    const p2 = windowBase(x, m + 2, M, OH, OW, Hp, Wp, C, SH, SW);
-    const p3 = windowBase(x, m + 3, M, OH, OW, Hp, Wp, C, SH, SW);
+  const pixBytes = (SW * C) << 2;
+  const rowStartBytes = (SH * Wp * C) << 2;
+  // (b, oy, ox) of pixel m, advanced incrementally (no division in the loop)
+  let cb = 0, cy = 0, cx = 0;
+  for (let m = 0; m < M; m += 4) {
+    // byte offsets of the 4 windows; past the last pixel, repeat it (those results are not stored)
+    const p0 = x + ((((cb * Hp) * Wp * C) << 2) + cy * rowStartBytes + cx * pixBytes);
+    cx++; if (cx == OW) { cx = 0; cy++; if (cy == OH) { cy = 0; cb++; } }
+    const p1 = m + 1 < M ? x + ((((cb * Hp) * Wp * C) << 2) + cy * rowStartBytes + cx * pixBytes) : p0;
+    cx++; if (cx == OW) { cx = 0; cy++; if (cy == OH) { cy = 0; cb++; } }
+    const p2 = m + 2 < M ? x + ((((cb * Hp) * Wp * C) << 2) + cy * rowStartBytes + cx * pixBytes) : p0;
+    cx++; if (cx == OW) { cx = 0; cy++; if (cy == OH) { cy = 0; cb++; } }
+    const p3 = m + 3 < M ? x + ((((cb * Hp) * Wp * C) << 2) + cy * rowStartBytes + cx * pixBytes) : p0;
+    cx++; if (cx == OW) { cx = 0; cy++; if (cy == OH) { cy = 0; cb++; } }
     for (let n0 = 0; n0 < NP; n0 += 8) {
       let a00 = zero, a01 = zero, a10 = zero, a11 = zero, a20 = zero, a21 = zero, a30 = zero, a31 = zero;
       for (let ky = 0; ky < KH; ky++) {
@@ -82,15 +89,6 @@ export function convForward(
       if (m + 3 < M) { v128.store(py + 3 * rb, a30); v128.store(py + 3 * rb, a31, 16); }
     }
   }
-}
-
-@inline function windowBase(x: usize, m: i32, M: i32, OH: i32, OW: i32, Hp: i32, Wp: i32, C: i32, SH: i32, SW: i32): usize {
-  if (m >= M) m = M - 1;
-  const ox = m % OW;
-  const t = m / OW;
-  const oy = t % OH;
-  const b = t / OH;
-  return x + (((((b * Hp + oy * SH) * Wp) + ox * SW) * C) << 2);
 }
 
 /**
