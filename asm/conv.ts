@@ -92,18 +92,19 @@ export function convForward(
 }
 
 /**
- * dw[ky, k, n] = sum_m x[window(m, ky) + k] * dy[m, n] for k < KWCP (rows k >= KW*C are garbage, the caller drops
- * them), n < NP. Tiles of 4 k × 8 n in registers, reduced over all B*OH*OW output pixels.
+ * dw[ky, k, n] = sum_m x[window(m, ky) + k] * dy[m, n] for k < KWCP, n < NP, with dy unpadded [M, N]: lanes
+ * n >= N read the next pixel's (or the slack's) values, and rows k >= KW*C read past the window, so those entries
+ * of dw [KH, KWCP, NP] are garbage the caller drops. Tiles of 4 k × 8 n in registers, reduced over all pixels.
  */
 export function convBackpropFilter(
   x: usize, dy: usize, dw: usize,
-  B: i32, Hp: i32, Wp: i32, C: i32, OH: i32, OW: i32, NP: i32,
+  B: i32, Hp: i32, Wp: i32, C: i32, OH: i32, OW: i32, N: i32, NP: i32,
   KH: i32, KW: i32, SH: i32, SW: i32,
 ): void {
   const KWC = KW * C;
   const KWCP = (KWC + 3) & ~3;
   const stepBytes = (SW * C) << 2; // x bytes between output columns
-  const dyRowBytes = NP << 2;
+  const dyRowBytes = N << 2;
   const zero = f32x4.splat(0);
   for (let ky = 0; ky < KH; ky++) {
     for (let k0 = 0; k0 < KWCP; k0 += 4) {
@@ -219,5 +220,18 @@ export function convBackpropInput(
         v128.store(p, f32x4.add(v128.load(p), a0));
       }
     }
+  }
+}
+
+/**
+ * In place, turn rows of NP floats into rows of N <= NP floats (ascending: each row's copy only overwrites the
+ * already-copied tail of the previous destination row or the part of the source already read).
+ */
+export function compactRows(p: usize, M: i32, N: i32, NP: i32): void {
+  if (N == NP) return;
+  for (let m = 1; m < M; m++) {
+    const src = p + ((m * NP) << 2);
+    const dst = p + ((m * N) << 2);
+    for (let j = 0; j < NP; j += 4) v128.store(dst + (j << 2), v128.load(src + (j << 2)));
   }
 }

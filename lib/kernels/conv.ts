@@ -96,14 +96,8 @@ function convForward(
   bv.fill(0);
   if (bias) bv.set(bias);
   a.fn.convForward(px, pw, pb, py, B, Hp, Wp, C, OH, OW, NP, KH, KW, SH, SW, relu ? 1 : 0);
-  const yv = a.view(py, M * NP);
-  let out: Float32Array;
-  if (NP === N) out = yv.slice();
-  else {
-    out = new Float32Array(M * N);
-    for (let m = 0, s = 0, d = 0; m < M; m++, s += NP, d += N) for (let n = 0; n < N; n++) out[d + n] = yv[s + n];
-  }
-  return backend.makeTensorInfo([B, OH, OW, N], "float32", out);
+  a.fn.compactRows(py, M, N, NP);
+  return backend.makeTensorInfo([B, OH, OW, N], "float32", a.view(py, M * N).slice());
 }
 
 /** Gradient of a convolution with respect to its filter: [KH,KW,C,N] from x [B,H,W,C] and dy [B,OH,OW,N]. */
@@ -119,17 +113,11 @@ function convBackpropFilter(backend: MathBackendCPU, x: TensorInfo, dy: TensorIn
   const KWCP = roundUp(KWC, 4);
   const a = wasmArena();
   const px = a.alloc(B * Hp * Wp * C);
-  const pdy = a.alloc(M * NP);
+  const pdy = a.alloc(M * N + 8); // the last pixel's tile reads up to NP - N floats past the end
   const pdw = a.alloc(KH * KWCP * NP);
   padInto(a.view(px, B * Hp * Wp * C), valuesOf(backend, x), info, Hp, Wp);
-  const dyv = a.view(pdy, M * NP);
-  const dys = valuesOf(backend, dy);
-  if (NP === N) dyv.set(dys);
-  else {
-    dyv.fill(0);
-    for (let m = 0; m < M; m++) dyv.set(dys.subarray(m * N, m * N + N), m * NP);
-  }
-  a.fn.convBackpropFilter(px, pdy, pdw, B, Hp, Wp, C, OH, OW, NP, KH, KW, SH, SW);
+  a.view(pdy, M * N).set(valuesOf(backend, dy));
+  a.fn.convBackpropFilter(px, pdy, pdw, B, Hp, Wp, C, OH, OW, N, NP, KH, KW, SH, SW);
   const dwv = a.view(pdw, KH * KWCP * NP);
   const out = new Float32Array(KH * KWC * N);
   for (let ky = 0; ky < KH; ky++) {

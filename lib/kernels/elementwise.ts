@@ -79,32 +79,37 @@ function planBroadcast(out: number[], a: number[], b: number[]): { O: number; I:
   return { O, I, sa: stride(ka), sb: stride(kb) };
 }
 
-function binaryLoop(op: Op, a: Float32Array, b: Float32Array, out: Float32Array, O: number, I: number, sa: Strided, sb: Strided): void {
-  // One loop per operation, so each is monomorphic; the common no-broadcast case gets its own flat loop.
-  const flat = O === 1 && sa.sj === 1 && sb.sj === 1;
+// One function per operation keeps each loop monomorphic. Strides are locals (hoisted out of the loop); the
+// common no-broadcast and scalar cases get their own flat loops.
+function addLoop(a: Float32Array, b: Float32Array, out: Float32Array, O: number, I: number, aso: number, asj: number, bso: number, bsj: number): void {
   const n = out.length;
-  switch (op) {
-    case Op.Add:
-      if (flat) for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
-      else for (let o = 0, k = 0; o < O; o++) for (let j = 0, ia = o * sa.so, ib = o * sb.so; j < I; j++, ia += sa.sj, ib += sb.sj) out[k++] = a[ia] + b[ib];
-      break;
-    case Op.Sub:
-      if (flat) for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
-      else for (let o = 0, k = 0; o < O; o++) for (let j = 0, ia = o * sa.so, ib = o * sb.so; j < I; j++, ia += sa.sj, ib += sb.sj) out[k++] = a[ia] - b[ib];
-      break;
-    case Op.Mul:
-      if (flat) for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
-      else for (let o = 0, k = 0; o < O; o++) for (let j = 0, ia = o * sa.so, ib = o * sb.so; j < I; j++, ia += sa.sj, ib += sb.sj) out[k++] = a[ia] * b[ib];
-      break;
-    case Op.Div:
-      if (flat) for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
-      else for (let o = 0, k = 0; o < O; o++) for (let j = 0, ia = o * sa.so, ib = o * sb.so; j < I; j++, ia += sa.sj, ib += sb.sj) out[k++] = a[ia] / b[ib];
-      break;
-  }
+  if (O === 1 && asj === 1 && bsj === 1) for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+  else if (O === 1 && asj === 1 && bsj === 0) { const s = b[0]; for (let i = 0; i < n; i++) out[i] = a[i] + s; }
+  else for (let o = 0, k = 0; o < O; o++) for (let j = 0, ia = o * aso, ib = o * bso; j < I; j++, ia += asj, ib += bsj) out[k++] = a[ia] + b[ib];
 }
+function subLoop(a: Float32Array, b: Float32Array, out: Float32Array, O: number, I: number, aso: number, asj: number, bso: number, bsj: number): void {
+  const n = out.length;
+  if (O === 1 && asj === 1 && bsj === 1) for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
+  else if (O === 1 && asj === 1 && bsj === 0) { const s = b[0]; for (let i = 0; i < n; i++) out[i] = a[i] - s; }
+  else for (let o = 0, k = 0; o < O; o++) for (let j = 0, ia = o * aso, ib = o * bso; j < I; j++, ia += asj, ib += bsj) out[k++] = a[ia] - b[ib];
+}
+function mulLoop(a: Float32Array, b: Float32Array, out: Float32Array, O: number, I: number, aso: number, asj: number, bso: number, bsj: number): void {
+  const n = out.length;
+  if (O === 1 && asj === 1 && bsj === 1) for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+  else if (O === 1 && asj === 1 && bsj === 0) { const s = b[0]; for (let i = 0; i < n; i++) out[i] = a[i] * s; }
+  else for (let o = 0, k = 0; o < O; o++) for (let j = 0, ia = o * aso, ib = o * bso; j < I; j++, ia += asj, ib += bsj) out[k++] = a[ia] * b[ib];
+}
+function divLoop(a: Float32Array, b: Float32Array, out: Float32Array, O: number, I: number, aso: number, asj: number, bso: number, bsj: number): void {
+  const n = out.length;
+  if (O === 1 && asj === 1 && bsj === 1) for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
+  else if (O === 1 && asj === 1 && bsj === 0) { const s = b[0]; for (let i = 0; i < n; i++) out[i] = a[i] / s; }
+  else for (let o = 0, k = 0; o < O; o++) for (let j = 0, ia = o * aso, ib = o * bso; j < I; j++, ia += asj, ib += bsj) out[k++] = a[ia] / b[ib];
+}
+const LOOPS = { [Op.Add]: addLoop, [Op.Sub]: subLoop, [Op.Mul]: mulLoop, [Op.Div]: divLoop };
 
 function binaryKernel(tf: Tf, backendName: string, kernelName: string, op: Op): KernelConfig {
   const stock = tf.getKernel(kernelName, "cpu").kernelFunc;
+  const loop = LOOPS[op];
   const kernelFunc = (args: KernelArgs) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     if (a.dtype !== "float32" || b.dtype !== "float32") return fallback(stock, args);
@@ -114,7 +119,8 @@ function binaryKernel(tf: Tf, backendName: string, kernelName: string, op: Op): 
     kernelStats.fast++;
     const backend = args.backend as MathBackendCPU;
     const out = new Float32Array(plan.O * plan.I);
-    binaryLoop(op, valuesOf(backend, a), valuesOf(backend, b), out, plan.O, plan.I, plan.sa, plan.sb);
+    const { O, I, sa, sb } = plan;
+    loop(valuesOf(backend, a), valuesOf(backend, b), out, O, I, sa.so, sa.sj, sb.so, sb.sj);
     return backend.makeTensorInfo(shape, "float32", out);
   };
   return { kernelName, backendName, kernelFunc };

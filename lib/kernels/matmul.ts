@@ -88,9 +88,8 @@ function matmul(
     }
     // x = A as [1, M, 1, K], filter [1, 1, K, NP]: one 1×1 "convolution"
     ar.fn.convForward(pa, pw, pb, py, 1, M, 1, K, M, 1, NP, 1, 1, 1, 1, relu ? 1 : 0);
-    const o = t * M * N;
-    if (NP === N) out.set(Y, o);
-    else for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) out[o + m * N + n] = Y[m * NP + n];
+    ar.fn.compactRows(py, M, N, NP);
+    out.set(Y.subarray(0, M * N), t * M * N);
   }
   return backend.makeTensorInfo(p.outShape, "float32", out);
 }

@@ -30,7 +30,7 @@ export interface ConvExports {
   ): void;
   convBackpropFilter(
     x: number, dy: number, dw: number,
-    B: number, Hp: number, Wp: number, C: number, OH: number, OW: number, NP: number,
+    B: number, Hp: number, Wp: number, C: number, OH: number, OW: number, N: number, NP: number,
     KH: number, KW: number, SH: number, SW: number,
   ): void;
   convBackpropInput(
@@ -38,6 +38,7 @@ export interface ConvExports {
     B: number, Hp: number, Wp: number, C: number, OH: number, OW: number, N: number, NP: number,
     KH: number, KW: number, SH: number, SW: number,
   ): void;
+  compactRows(p: number, M: number, N: number, NP: number): void;
 }
 
 /** Bytes of slack after every buffer: vector loads/stores may run up to 12 bytes past a logical end. */
