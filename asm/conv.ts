@@ -235,3 +235,169 @@ export function compactRows(p: usize, M: i32, N: i32, NP: i32): void {
     for (let j = 0; j < NP; j += 4) v128.store(dst + (j << 2), v128.load(src + (j << 2)));
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Element-wise kernels. f32 SIMD arithmetic rounds exactly like JavaScript's double arithmetic rounded to float32
+// (for +, −, ×, ÷ and √ a double result rounded to float32 equals the correctly rounded float32 result), so these
+// are bit-identical to tfjs' stock kernels. n is the element count; buffers carry slack for the last vector.
+
+/** op: 0 add, 1 sub, 2 mul, 3 div. mode: 0 same shape, 1 b is a scalar, 2 a is a scalar, 3 b repeats every I. */
+export function binary(op: i32, a: usize, b: usize, out: usize, n: i32, mode: i32, I: i32): void {
+  if (mode == 3) {
+    // a full [n/I, I], b a row of I (a bias): vectors within each row, then the row's scalar tail
+    const rows = n / I;
+    for (let r = 0; r < rows; r++) {
+      const pa = a + ((r * I) << 2);
+      const po = out + ((r * I) << 2);
+      let j = 0;
+      for (; j + 4 <= I; j += 4) v128.store(po + (j << 2), binop(op, v128.load(pa + (j << 2)), v128.load(b + (j << 2))));
+      for (; j < I; j++) store<f32>(po + (j << 2), binop1(op, load<f32>(pa + (j << 2)), load<f32>(b + (j << 2))));
+    }
+    return;
+  }
+  const bytes = n << 2;
+  if (mode == 0) {
+    for (let i = 0; i < bytes; i += 16) v128.store(out + i, binop(op, v128.load(a + i), v128.load(b + i)));
+  } else if (mode == 1) {
+    const s = v128.load32_splat(b);
+    for (let i = 0; i < bytes; i += 16) v128.store(out + i, binop(op, v128.load(a + i), s));
+  } else {
+    const s = v128.load32_splat(a);
+    for (let i = 0; i < bytes; i += 16) v128.store(out + i, binop(op, s, v128.load(b + i)));
+  }
+}
+
+@inline function binop(op: i32, x: v128, y: v128): v128 {
+  if (op == 0) return f32x4.add(x, y);
+  if (op == 1) return f32x4.sub(x, y);
+  if (op == 2) return f32x4.mul(x, y);
+  return f32x4.div(x, y);
+}
+
+@inline function binop1(op: i32, x: f32, y: f32): f32 {
+  if (op == 0) return x + y;
+  if (op == 1) return x - y;
+  if (op == 2) return x * y;
+  return x / y;
+}
+
+/** op: 0 relu (max(0, x), NaN stays NaN), 1 step (x > 0 ? 1 : alpha, NaN stays NaN), 2 sqrt, 3 square. */
+export function unary(op: i32, x: usize, out: usize, n: i32, alpha: f32): void {
+  const bytes = n << 2;
+  const zero = f32x4.splat(0);
+  if (op == 0) {
+    // Math.max(0, v): NaN if v is NaN, +0 for ±0 — wasm's f32x4.max has exactly these semantics
+    for (let i = 0; i < bytes; i += 16) v128.store(out + i, f32x4.max(zero, v128.load(x + i)));
+  } else if (op == 1) {
+    const one = f32x4.splat(1);
+    const al = f32x4.splat(alpha);
+    for (let i = 0; i < bytes; i += 16) {
+      const v = v128.load(x + i);
+      const r = v128.bitselect(one, al, f32x4.gt(v, zero));
+      v128.store(out + i, v128.bitselect(v, r, f32x4.ne(v, v)));
+    }
+  } else if (op == 2) {
+    for (let i = 0; i < bytes; i += 16) v128.store(out + i, f32x4.sqrt(v128.load(x + i)));
+  } else {
+    for (let i = 0; i < bytes; i += 16) {
+      const v = v128.load(x + i);
+      v128.store(out + i, f32x4.mul(v, v));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Max pooling, NHWC, 4 channels at a time. A window's maximum is the first element (row-major) strictly greater
+// than everything before it, starting from -Infinity: NaN never wins and an all -Infinity window has no arg-max,
+// as in tfjs. Lanes past the channel count read the next pixel (or slack) and are never used.
+
+/** out[b, oy, ox, c] = max over the window (−Infinity if the window is empty). */
+export function maxPool(
+  x: usize, out: usize, B: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32,
+  FH: i32, FW: i32, SH: i32, SW: i32, top: i32, left: i32,
+): void {
+  const ninf = f32x4.splat(-Infinity);
+  let o = out;
+  for (let b = 0; b < B; b++) {
+    for (let oy = 0; oy < OH; oy++) {
+      const r0 = oy * SH - top;
+      const rMin = max(0, r0);
+      const rMax = min(H, r0 + FH);
+      for (let ox = 0; ox < OW; ox++) {
+        const c0 = ox * SW - left;
+        const cMin = max(0, c0);
+        const cMax = min(W, c0 + FW);
+        for (let c = 0; c < C; c += 4) {
+          let best = ninf;
+          for (let r = rMin; r < rMax; r++) {
+            let p = x + ((((b * H + r) * W + cMin) * C + c) << 2);
+            for (let col = cMin; col < cMax; col++) {
+              const v = v128.load(p);
+              best = v128.bitselect(v, best, f32x4.gt(v, best));
+              p += C << 2;
+            }
+          }
+          // a full vector store: lanes past C land on the next pixel's channels, which are written after
+          v128.store(o + (c << 2), best);
+        }
+        o += C << 2;
+      }
+    }
+  }
+}
+
+/**
+ * dx[argmax of each window] += dy (dx zeroed by the caller; windows must not overlap, so each element gets at most
+ * one gradient and float32 accumulation is exact).
+ */
+export function maxPoolGrad(
+  x: usize, dy: usize, dx: usize, B: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32,
+  FH: i32, FW: i32, SH: i32, SW: i32, top: i32, left: i32,
+): void {
+  const ninf = f32x4.splat(-Infinity);
+  const none = i32x4.splat(-1);
+  const lanes = i32x4(0, 1, 2, 3);
+  let o = 0;
+  for (let b = 0; b < B; b++) {
+    for (let oy = 0; oy < OH; oy++) {
+      const r0 = oy * SH - top;
+      const rMin = max(0, r0);
+      const rMax = min(H, r0 + FH);
+      for (let ox = 0; ox < OW; ox++) {
+        const c0 = ox * SW - left;
+        const cMin = max(0, c0);
+        const cMax = min(W, c0 + FW);
+        for (let c = 0; c < C; c += 4) {
+          let best = ninf;
+          let pos = none;
+          for (let r = rMin; r < rMax; r++) {
+            let idx = ((b * H + r) * W + cMin) * C + c;
+            for (let col = cMin; col < cMax; col++) {
+              const v = v128.load(x + (idx << 2));
+              const gt = f32x4.gt(v, best);
+              best = v128.bitselect(v, best, gt);
+              pos = v128.bitselect(i32x4.add(i32x4.splat(idx), lanes), pos, gt);
+              idx += C;
+            }
+          }
+          const live = C - c; // lanes < live are real channels
+          const p0 = i32x4.extract_lane(pos, 0);
+          if (p0 >= 0) store<f32>(dx + (p0 << 2), load<f32>(dx + (p0 << 2)) + load<f32>(dy + ((o + c) << 2)));
+          if (live > 1) {
+            const p1 = i32x4.extract_lane(pos, 1);
+            if (p1 >= 0) store<f32>(dx + (p1 << 2), load<f32>(dx + (p1 << 2)) + load<f32>(dy + ((o + c + 1) << 2)));
+          }
+          if (live > 2) {
+            const p2 = i32x4.extract_lane(pos, 2);
+            if (p2 >= 0) store<f32>(dx + (p2 << 2), load<f32>(dx + (p2 << 2)) + load<f32>(dy + ((o + c + 2) << 2)));
+          }
+          if (live > 3) {
+            const p3 = i32x4.extract_lane(pos, 3);
+            if (p3 >= 0) store<f32>(dx + (p3 << 2), load<f32>(dx + (p3 << 2)) + load<f32>(dy + ((o + c + 3) << 2)));
+          }
+        }
+        o += C;
+      }
+    }
+  }
+}

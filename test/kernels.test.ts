@@ -181,6 +181,9 @@ describe("cpu-fast kernels vs stock cpu", function () {
       { b: 2, h: 7, w: 5, c: 16, f: 3, s: 1, pad: "valid" },
       { b: 1, h: 5, w: 6, c: 1, f: 2, s: 1, pad: "same" },
       { b: 2, h: 6, w: 6, c: 6, f: 1, s: 1, pad: "valid" },
+      { b: 8, h: 30, w: 27, c: 5, f: 3, s: 3, pad: "same" },
+      { b: 8, h: 21, w: 19, c: 6, f: 2, s: 2, pad: "same" },
+      { b: 4, h: 12, w: 12, c: 16, f: 3, s: 2, pad: "valid" },
     ];
     for (const c of cases) {
       it(`maxPool b${c.b} ${c.h}×${c.w}×${c.c} f${c.f} s${c.s} ${c.pad}`, () => {
@@ -235,6 +238,11 @@ describe("cpu-fast kernels vs stock cpu", function () {
       [[8, 7], [8, 1]], // a column (softmax normalisation)
       [[8, 1], [1, 7]], // column × row: outer broadcast
       [[4, 5, 6], [5, 6]], // a row of 30 against [4,5,6]
+      // ≥ 1024 elements: the WebAssembly paths (same shape, scalar b, scalar a, bias row with a ragged tail)
+      [[], [40, 40]],
+      [[50, 44, 6], [6]],
+      [[33, 31], [33, 31]],
+      [[300, 7], [300, 1]], // a large column: the plain loop
     ];
     for (const [sa, sb] of pairs) {
       it(`Add/Sub/Multiply/RealDiv ${JSON.stringify(sa)} ∘ ${JSON.stringify(sb)}`, () => {
@@ -253,15 +261,17 @@ describe("cpu-fast kernels vs stock cpu", function () {
       const inputs: Inputs = { a: { shape: [2, 1, 3], values: randomArray(6, seed++) }, b: { shape: [4, 1], values: randomArray(4, seed++) } };
       compare(inputs, (t) => tf.mul(t.a, t.b), true, false);
     });
-    it("Relu, Step (relu gradient), Sqrt, Square, with NaN, ±0 and negatives", () => {
-      const v = randomArray(1000, seed++);
-      v[0] = NaN; v[1] = -0; v[2] = 0; v[3] = -Infinity;
-      const inputs: Inputs = { x: { shape: [10, 100], values: v } };
-      compare(inputs, (t) => tf.relu(t.x), true);
-      compare(inputs, (t) => tf.step(t.x, 0.25), true);
-      compare(inputs, (t) => tf.sqrt(tf.abs(t.x)), true);
-      compare(inputs, (t) => tf.square(t.x), true);
-    });
+    for (const n of [1000, 93 * 47]) {
+      it(`Relu, Step (relu gradient), Sqrt, Square, with NaN, ±0 and negatives (${n} elements)`, () => {
+        const v = randomArray(n, seed++);
+        v[0] = NaN; v[1] = -0; v[2] = 0; v[3] = -Infinity; v[n - 1] = NaN; v[n - 2] = -0;
+        const inputs: Inputs = { x: { shape: [n], values: v } };
+        compare(inputs, (t) => tf.relu(t.x), true);
+        compare(inputs, (t) => tf.step(t.x, 0.25), true);
+        compare(inputs, (t) => tf.sqrt(tf.abs(t.x)), true);
+        compare(inputs, (t) => tf.square(t.x), true);
+      });
+    }
     it("Sum over leading axes (bias gradient), trailing axes and all axes, with keepDims", () => {
       const inputs: Inputs = { x: { shape: [8, 9, 7, 6], values: randomArray(8 * 9 * 7 * 6, seed++) } };
       compare(inputs, (t) => tf.sum(t.x, [0, 1, 2]), true);

@@ -151,9 +151,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   if (opts.profile) printProfile("cpu-fast", await profileSteps(fast.model, source, 5));
   const times: number[] = [];
   for (let e = 0; e < opts.epochs; e++) {
+    const c0 = process.cpuUsage();
     const s = await trainSteps(fast.model, source, e);
+    const c = process.cpuUsage(c0);
     times.push(s);
-    console.log(`cpu-fast epoch ${e + 1}: ${s.toFixed(3)} s`);
+    console.log(`cpu-fast epoch ${e + 1}: ${s.toFixed(3)} s wall, ${((c.user + c.system) / 1e6).toFixed(3)} s cpu, ${tf.memory().numTensors} tensors`);
   }
   const epochSeconds = times.reduce((a, b) => a + b, 0) / times.length;
   fast.model.dispose();

@@ -6,7 +6,8 @@
  * through one closure shared by every binary kernel (a megamorphic call per element), and as soon as one operand
  * is broadcast (a scalar learning rate, a bias) they compute every element's index with indexToLoc / locToIndex
  * and two array slices. Its Sum over leading axes (the bias gradient) first transposes the tensor element by
- * element. Here each op has its own loop over flat Float32Arrays, broadcasting by strides.
+ * element. Here large tensors go through WebAssembly SIMD loops (asm/conv.ts: same shape, scalar, bias row), and
+ * the rest through one monomorphic loop per op over flat Float32Arrays, broadcasting by strides.
  *
  * Results are bit-identical to stock: the arithmetic is the same JavaScript double operation rounded to float32,
  * and Sum adds in the same order in double precision. float32 only; other dtypes and broadcasts go to stock.
@@ -14,6 +15,10 @@
 import type * as tfjs from "@tensorflow/tfjs";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { valuesOf, fallback, kernelStats } from "./conv";
+import { wasmArena } from "./wasm";
+
+/** Below this many elements the copies into wasm memory cost more than the SIMD loop saves: plain loops. */
+const WASM_MIN = 1024;
 
 type Tf = typeof tfjs;
 type TensorInfo = tfjs.TensorInfo;
@@ -118,15 +123,37 @@ function binaryKernel(tf: Tf, backendName: string, kernelName: string, op: Op): 
     if (!plan) return fallback(stock, args);
     kernelStats.fast++;
     const backend = args.backend as MathBackendCPU;
-    const out = new Float32Array(plan.O * plan.I);
     const { O, I, sa, sb } = plan;
-    loop(valuesOf(backend, a), valuesOf(backend, b), out, O, I, sa.so, sa.sj, sb.so, sb.sj);
+    const av = valuesOf(backend, a);
+    const bv = valuesOf(backend, b);
+    const n = O * I;
+    // wasm modes: 0 same shape, 1 b scalar, 2 a scalar, 3 b a row (bias) of a full a
+    const mode =
+      sa.sj === 1 && sb.sj === 1 && sa.so === I && sb.so === I ? 0
+      : sa.so === I && sa.sj === 1 && sb.so === 0 && sb.sj === 0 ? 1
+      : sb.so === I && sb.sj === 1 && sa.so === 0 && sa.sj === 0 ? 2
+      : sa.so === I && sa.sj === 1 && sb.so === 0 && sb.sj === 1 ? 3 : -1;
+    if (n >= WASM_MIN && mode >= 0) {
+      const w = wasmArena();
+      const pa = w.alloc(av.length);
+      const pb = w.alloc(bv.length);
+      const po = w.alloc(n);
+      w.view(pa, av.length).set(av);
+      w.view(pb, bv.length).set(bv);
+      w.fn.binary(op, pa, pb, po, n, mode, I);
+      return backend.makeTensorInfo(shape, "float32", w.view(po, n).slice());
+    }
+    const out = new Float32Array(n);
+    loop(av, bv, out, O, I, sa.so, sa.sj, sb.so, sb.sj);
     return backend.makeTensorInfo(shape, "float32", out);
   };
   return { kernelName, backendName, kernelFunc };
 }
 
-function unaryKernel(tf: Tf, backendName: string, kernelName: string, loop: (x: Float32Array, out: Float32Array, attrs: Record<string, unknown>) => void): KernelConfig {
+function unaryKernel(
+  tf: Tf, backendName: string, kernelName: string, wasmOp: number,
+  loop: (x: Float32Array, out: Float32Array, attrs: Record<string, unknown>) => void,
+): KernelConfig {
   const stock = tf.getKernel(kernelName, "cpu").kernelFunc;
   const kernelFunc = (args: KernelArgs) => {
     const { x } = args.inputs as { x: TensorInfo };
@@ -134,8 +161,16 @@ function unaryKernel(tf: Tf, backendName: string, kernelName: string, loop: (x: 
     kernelStats.fast++;
     const backend = args.backend as MathBackendCPU;
     const xv = valuesOf(backend, x);
+    if (xv.length >= WASM_MIN) {
+      const w = wasmArena();
+      const px = w.alloc(xv.length);
+      const po = w.alloc(xv.length);
+      w.view(px, xv.length).set(xv);
+      w.fn.unary(wasmOp, px, po, xv.length, ((args.attrs as Record<string, unknown> | undefined)?.alpha as number | undefined) ?? 0);
+      return backend.makeTensorInfo(x.shape, "float32", w.view(po, xv.length).slice());
+    }
     const out = new Float32Array(xv.length);
-    loop(xv, out, args.attrs as Record<string, unknown>);
+    loop(xv, out, (args.attrs ?? {}) as Record<string, unknown>);
     return backend.makeTensorInfo(x.shape, "float32", out);
   };
   return { kernelName, backendName, kernelFunc };
@@ -185,13 +220,13 @@ export function elementwiseKernels(tf: Tf, backendName: string): KernelConfig[] 
     binaryKernel(tf, backendName, "Sub", Op.Sub),
     binaryKernel(tf, backendName, "Multiply", Op.Mul),
     binaryKernel(tf, backendName, "RealDiv", Op.Div),
-    unaryKernel(tf, backendName, "Relu", (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.max(0, x[i]); }),
-    unaryKernel(tf, backendName, "Step", (x, o, attrs) => {
+    unaryKernel(tf, backendName, "Relu", 0, (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.max(0, x[i]); }),
+    unaryKernel(tf, backendName, "Step", 1, (x, o, attrs) => {
       const alpha = attrs.alpha as number;
       for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v !== v ? NaN : v > 0 ? 1 : alpha; }
     }),
-    unaryKernel(tf, backendName, "Sqrt", (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.sqrt(x[i]); }),
-    unaryKernel(tf, backendName, "Square", (x, o) => { for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v * v; } }),
+    unaryKernel(tf, backendName, "Sqrt", 2, (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.sqrt(x[i]); }),
+    unaryKernel(tf, backendName, "Square", 3, (x, o) => { for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v * v; } }),
     sumKernel(tf, backendName),
   ];
 }

@@ -1,5 +1,6 @@
 /**
- * MaxPool and MaxPoolGrad for `cpu-fast`, plain TypeScript over Float32Array.
+ * MaxPool and MaxPoolGrad for `cpu-fast`: WebAssembly SIMD over 4 channels at a time (asm/conv.ts), plain
+ * TypeScript for small tensors and for overlapping windows' gradients (summed in float64 like tfjs).
  *
  * Why by hand: tfjs' cpu MaxPoolGrad first builds a positions tensor through TensorBuffer.get, then for every
  * input element scans every output window that could contain it, again through TensorBuffer.get/set (~18 ms per
@@ -12,6 +13,7 @@
 import type * as tfjs from "@tensorflow/tfjs";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { valuesOf, fallback, kernelStats } from "./conv";
+import { wasmArena } from "./wasm";
 
 type Tf = typeof tfjs;
 type TensorInfo = tfjs.TensorInfo;
@@ -83,6 +85,17 @@ function maxPoolGradLoop(x: Float32Array, dy: Float32Array, dx: Float32Array | F
   }
 }
 
+/** Below this many elements the copies into wasm memory cost more than the plain loop saves. */
+const WASM_MIN = 1024;
+
+/** The geometry arguments of asm/conv.ts's maxPool / maxPoolGrad. */
+function geometry(info: PoolInfo): [number, number, number, number, number, number, number, number, number, number, number, number] {
+  return [
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+    info.effectiveFilterHeight, info.effectiveFilterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
+  ];
+}
+
 function poolInfo(tf: Tf, shape: number[], attrs: Record<string, unknown>): PoolInfo {
   const { filterSize, strides, pad, dimRoundingMode } = attrs as {
     filterSize: number | [number, number]; strides: number | [number, number];
@@ -102,9 +115,19 @@ export function poolKernels(tf: Tf, backendName: string): KernelConfig[] {
     if (x.dtype !== "float32" || info.dilationHeight !== 1 || info.dilationWidth !== 1) return fallback(stockPool, args);
     kernelStats.fast++;
     const backend = args.backend as MathBackendCPU;
-    const out = new Float32Array(info.batchSize * info.outHeight * info.outWidth * info.inChannels);
-    maxPoolLoop(valuesOf(backend, x), out, info);
-    return backend.makeTensorInfo(info.outShape, "float32", out);
+    const n = info.batchSize * info.outHeight * info.outWidth * info.inChannels;
+    const xv = valuesOf(backend, x);
+    if (n < WASM_MIN) {
+      const out = new Float32Array(n);
+      maxPoolLoop(xv, out, info);
+      return backend.makeTensorInfo(info.outShape, "float32", out);
+    }
+    const a = wasmArena();
+    const px = a.alloc(xv.length);
+    const po = a.alloc(n);
+    a.view(px, xv.length).set(xv);
+    a.fn.maxPool(px, po, ...geometry(info));
+    return backend.makeTensorInfo(info.outShape, "float32", a.view(po, n).slice());
   };
 
   const maxPoolGrad = (args: KernelArgs) => {
@@ -117,6 +140,19 @@ export function poolKernels(tf: Tf, backendName: string): KernelConfig[] {
     // Overlapping windows can send several gradients to one element: sum them in float64 in the stock order
     // (output pixels row-major) and round once, as the stock kernel does; otherwise each element gets at most one.
     const overlap = info.strideHeight < info.effectiveFilterHeight || info.strideWidth < info.effectiveFilterWidth;
+    if (!overlap && size >= WASM_MIN) {
+      const xv = valuesOf(backend, input);
+      const dyv = valuesOf(backend, dy);
+      const a = wasmArena();
+      const px = a.alloc(size);
+      const pdy = a.alloc(dyv.length);
+      const pdx = a.alloc(size);
+      a.view(px, size).set(xv);
+      a.view(pdy, dyv.length).set(dyv);
+      a.view(pdx, size).fill(0);
+      a.fn.maxPoolGrad(px, pdy, pdx, ...geometry(info));
+      return backend.makeTensorInfo(input.shape, "float32", a.view(pdx, size).slice());
+    }
     const acc = overlap ? new Float64Array(size) : new Float32Array(size);
     maxPoolGradLoop(valuesOf(backend, input), valuesOf(backend, dy), acc, info);
     return backend.makeTensorInfo(input.shape, "float32", overlap ? Float32Array.from(acc) : (acc as Float32Array));

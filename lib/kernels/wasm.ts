@@ -39,6 +39,16 @@ export interface ConvExports {
     KH: number, KW: number, SH: number, SW: number,
   ): void;
   compactRows(p: number, M: number, N: number, NP: number): void;
+  binary(op: number, a: number, b: number, out: number, n: number, mode: number, I: number): void;
+  unary(op: number, x: number, out: number, n: number, alpha: number): void;
+  maxPool(
+    x: number, out: number, B: number, H: number, W: number, C: number, OH: number, OW: number,
+    FH: number, FW: number, SH: number, SW: number, top: number, left: number,
+  ): void;
+  maxPoolGrad(
+    x: number, dy: number, dx: number, B: number, H: number, W: number, C: number, OH: number, OW: number,
+    FH: number, FW: number, SH: number, SW: number, top: number, left: number,
+  ): void;
 }
 
 /** Bytes of slack after every buffer: vector loads/stores may run up to 12 bytes past a logical end. */
