@@ -142,88 +142,6 @@ export function convBackpropFilter(
 }
 
 /**
- * dx[window(m, ky) + k] += sum_n dy[m, n] * wt[ky, n, k] for every m, ky and k < KWCP (dx is zeroed by the caller;
- * the k >= KW*C lanes add exact zeros past the window, into the next pixel or the slack). Windows of neighbouring
- * pixels overlap, so each pixel's contribution is added before the next one is computed.
- */
-export function convBackpropInput(
-  dy: usize, wt: usize, dx: usize,
-  B: i32, Hp: i32, Wp: i32, C: i32, OH: i32, OW: i32, N: i32, NP: i32,
-  KH: i32, KW: i32, SH: i32, SW: i32,
-): void {
-  const KWC = KW * C;
-  const KWCP = (KWC + 3) & ~3;
-  const M = B * OH * OW;
-  const wtKyBytes = (NP * KWCP) << 2;
-  const wtRowBytes = KWCP << 2;
-  const zero = f32x4.splat(0);
-  for (let m = 0; m < M; m++) {
-    const ox = m % OW;
-    const t = m / OW;
-    const oy = t % OH;
-    const b = t / OH;
-    const pdy = dy + ((m * NP) << 2);
-    for (let ky = 0; ky < KH; ky++) {
-      const pdx = dx + (((((b * Hp + oy * SH + ky) * Wp) + ox * SW) * C) << 2);
-      const pwk = wt + ky * wtKyBytes;
-      let k0 = 0;
-      for (; k0 + 32 <= KWCP; k0 += 32) {
-        let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
-        let pw = pwk + (k0 << 2);
-        for (let n = 0; n < N; n++) {
-          const s = v128.load32_splat(pdy + (n << 2));
-          a0 = fma(a0, s, v128.load(pw));
-          a1 = fma(a1, s, v128.load(pw, 16));
-          a2 = fma(a2, s, v128.load(pw, 32));
-          a3 = fma(a3, s, v128.load(pw, 48));
-          a4 = fma(a4, s, v128.load(pw, 64));
-          a5 = fma(a5, s, v128.load(pw, 80));
-          a6 = fma(a6, s, v128.load(pw, 96));
-          a7 = fma(a7, s, v128.load(pw, 112));
-          pw += wtRowBytes;
-        }
-        const p = pdx + (k0 << 2);
-        v128.store(p, f32x4.add(v128.load(p), a0));
-        v128.store(p, f32x4.add(v128.load(p, 16), a1), 16);
-        v128.store(p, f32x4.add(v128.load(p, 32), a2), 32);
-        v128.store(p, f32x4.add(v128.load(p, 48), a3), 48);
-        v128.store(p, f32x4.add(v128.load(p, 64), a4), 64);
-        v128.store(p, f32x4.add(v128.load(p, 80), a5), 80);
-        v128.store(p, f32x4.add(v128.load(p, 96), a6), 96);
-        v128.store(p, f32x4.add(v128.load(p, 112), a7), 112);
-      }
-      for (; k0 + 16 <= KWCP; k0 += 16) {
-        let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
-        let pw = pwk + (k0 << 2);
-        for (let n = 0; n < N; n++) {
-          const s = v128.load32_splat(pdy + (n << 2));
-          a0 = fma(a0, s, v128.load(pw));
-          a1 = fma(a1, s, v128.load(pw, 16));
-          a2 = fma(a2, s, v128.load(pw, 32));
-          a3 = fma(a3, s, v128.load(pw, 48));
-          pw += wtRowBytes;
-        }
-        const p = pdx + (k0 << 2);
-        v128.store(p, f32x4.add(v128.load(p), a0));
-        v128.store(p, f32x4.add(v128.load(p, 16), a1), 16);
-        v128.store(p, f32x4.add(v128.load(p, 32), a2), 32);
-        v128.store(p, f32x4.add(v128.load(p, 48), a3), 48);
-      }
-      for (; k0 < KWCP; k0 += 4) {
-        let a0 = zero;
-        let pw = pwk + (k0 << 2);
-        for (let n = 0; n < N; n++) {
-          a0 = fma(a0, v128.load32_splat(pdy + (n << 2)), v128.load(pw));
-          pw += wtRowBytes;
-        }
-        const p = pdx + (k0 << 2);
-        v128.store(p, f32x4.add(v128.load(p), a0));
-      }
-    }
-  }
-}
-
-/**
  * In place, turn rows of NP floats into rows of N <= NP floats (ascending: each row's copy only overwrites the
  * already-copied tail of the previous destination row or the part of the source already read).
  */
@@ -397,6 +315,84 @@ export function maxPoolGrad(
           }
         }
         o += C;
+      }
+    }
+  }
+}
+
+/** Add to dx at p0 (and p1) the 4-vector chunk k0.. of pixel(s) dy0 (dy1) times wt rows; see convBackpropInput. */
+@inline function bpiPair16(dy0: usize, dy1: usize, pw0: usize, p0: usize, p1: usize, N: i32, wtRowBytes: i32): void {
+  const zero = f32x4.splat(0);
+  let a0 = zero, a1 = zero, a2 = zero, a3 = zero, b0 = zero, b1 = zero, b2 = zero, b3 = zero;
+  let pw = pw0;
+  const end = N << 2;
+  for (let n = 0; n < end; n += 4) {
+    const s = v128.load32_splat(dy0 + n);
+    const t = v128.load32_splat(dy1 + n);
+    const w0 = v128.load(pw);
+    const w1 = v128.load(pw, 16);
+    const w2 = v128.load(pw, 32);
+    const w3 = v128.load(pw, 48);
+    a0 = fma(a0, s, w0); a1 = fma(a1, s, w1); a2 = fma(a2, s, w2); a3 = fma(a3, s, w3);
+    b0 = fma(b0, t, w0); b1 = fma(b1, t, w1); b2 = fma(b2, t, w2); b3 = fma(b3, t, w3);
+    pw += wtRowBytes;
+  }
+  v128.store(p0, f32x4.add(v128.load(p0), a0));
+  v128.store(p0, f32x4.add(v128.load(p0, 16), a1), 16);
+  v128.store(p0, f32x4.add(v128.load(p0, 32), a2), 32);
+  v128.store(p0, f32x4.add(v128.load(p0, 48), a3), 48);
+  v128.store(p1, f32x4.add(v128.load(p1), b0));
+  v128.store(p1, f32x4.add(v128.load(p1, 16), b1), 16);
+  v128.store(p1, f32x4.add(v128.load(p1, 32), b2), 32);
+  v128.store(p1, f32x4.add(v128.load(p1, 48), b3), 48);
+}
+
+@inline function bpiPair4(dy0: usize, dy1: usize, pw0: usize, p0: usize, p1: usize, N: i32, wtRowBytes: i32): void {
+  let a0 = f32x4.splat(0), b0 = f32x4.splat(0);
+  let pw = pw0;
+  const end = N << 2;
+  for (let n = 0; n < end; n += 4) {
+    const w0 = v128.load(pw);
+    a0 = fma(a0, v128.load32_splat(dy0 + n), w0);
+    b0 = fma(b0, v128.load32_splat(dy1 + n), w0);
+    pw += wtRowBytes;
+  }
+  v128.store(p0, f32x4.add(v128.load(p0), a0));
+  v128.store(p1, f32x4.add(v128.load(p1), b0));
+}
+
+/**
+ * dx[window(m, ky) + k] += sum_n dy[m, n] * wt[ky, n, k] for every pixel m, ky and k < KWCP (dy unpadded [M, N];
+ * dx zeroed by the caller; lanes k >= KW*C add exact zeros past the window, into the next pixel or the slack).
+ * Two pixels of a row at a time, so every filter vector loaded serves both; the second pixel's window is added
+ * after the first's, so overlapping windows stay correct. A row's odd last pixel is paired with itself, the copy
+ * going to a scratch window `spare` (KWCP floats + slack) that is discarded.
+ */
+export function convBackpropInput(
+  dy: usize, wt: usize, dx: usize, spare: usize,
+  B: i32, Hp: i32, Wp: i32, C: i32, OH: i32, OW: i32, N: i32,
+  KH: i32, KW: i32, SH: i32, SW: i32,
+): void {
+  const KWC = KW * C;
+  const KWCP = (KWC + 3) & ~3;
+  const wtKyBytes = (N * KWCP) << 2;
+  const wtRowBytes = KWCP << 2;
+  const pixBytes = (SW * C) << 2;
+  for (let b = 0; b < B; b++) {
+    for (let oy = 0; oy < OH; oy++) {
+      const dyRow = dy + ((((b * OH + oy) * OW) * N) << 2);
+      for (let ox = 0; ox < OW; ox += 2) {
+        const pair = ox + 1 < OW;
+        const dy0 = dyRow + ((ox * N) << 2);
+        const dy1 = pair ? dy0 + (N << 2) : dy0;
+        for (let ky = 0; ky < KH; ky++) {
+          const p0 = dx + ((((b * Hp + oy * SH + ky) * Wp) * C) << 2) + ox * pixBytes;
+          const p1 = pair ? p0 + pixBytes : spare;
+          const pwk = wt + ky * wtKyBytes;
+          let k0 = 0;
+          for (; k0 + 16 <= KWCP; k0 += 16) bpiPair16(dy0, dy1, pwk + (k0 << 2), p0 + (k0 << 2), pair ? p1 + (k0 << 2) : spare, N, wtRowBytes);
+          for (; k0 < KWCP; k0 += 4) bpiPair4(dy0, dy1, pwk + (k0 << 2), p0 + (k0 << 2), pair ? p1 + (k0 << 2) : spare, N, wtRowBytes);
+        }
       }
     }
   }

@@ -144,6 +144,7 @@ function convBackpropInput(backend: MathBackendCPU, dy: TensorInfo, filter: Tens
   const pdy = a.alloc(M * N);
   const pwt = a.alloc(KH * N * KWCP);
   const pdx = a.alloc(B * Hp * Wp * C);
+  const spare = a.alloc(KWCP);
   a.view(pdy, M * N).set(valuesOf(backend, dy));
   const w = valuesOf(backend, filter);
   const wt = a.view(pwt, KH * N * KWCP);
@@ -157,7 +158,7 @@ function convBackpropInput(backend: MathBackendCPU, dy: TensorInfo, filter: Tens
   }
   const dxv = a.view(pdx, B * Hp * Wp * C + 16); // + the slack the kernel may touch with exact zeros
   dxv.fill(0);
-  a.fn.convBackpropInput(pdy, pwt, pdx, B, Hp, Wp, C, OH, OW, N, N, KH, KW, SH, SW);
+  a.fn.convBackpropInput(pdy, pwt, pdx, spare, B, Hp, Wp, C, OH, OW, N, KH, KW, SH, SW);
   let out: Float32Array;
   if (Hp === H && Wp === W) out = dxv.slice(0, B * H * W * C);
   else {

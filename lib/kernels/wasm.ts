@@ -34,8 +34,8 @@ export interface ConvExports {
     KH: number, KW: number, SH: number, SW: number,
   ): void;
   convBackpropInput(
-    dy: number, wt: number, dx: number,
-    B: number, Hp: number, Wp: number, C: number, OH: number, OW: number, N: number, NP: number,
+    dy: number, wt: number, dx: number, spare: number,
+    B: number, Hp: number, Wp: number, C: number, OH: number, OW: number, N: number,
     KH: number, KW: number, SH: number, SW: number,
   ): void;
   compactRows(p: number, M: number, N: number, NP: number): void;
