@@ -97,7 +97,7 @@ function convForward(
   if (bias) bv.set(bias);
   a.fn.convForward(px, pw, pb, py, B, Hp, Wp, C, OH, OW, NP, KH, KW, SH, SW, relu ? 1 : 0);
   a.fn.compactRows(py, M, N, NP);
-  return backend.makeTensorInfo([B, OH, OW, N], "float32", a.view(py, M * N).slice());
+  return backend.makeTensorInfo([B, OH, OW, N], "float32", a.copyOut(py, M * N));
 }
 
 /** Gradient of a convolution with respect to its filter: [KH,KW,C,N] from x [B,H,W,C] and dy [B,OH,OW,N]. */
@@ -160,7 +160,7 @@ function convBackpropInput(backend: MathBackendCPU, dy: TensorInfo, filter: Tens
   dxv.fill(0);
   a.fn.convBackpropInput(pdy, pwt, pdx, spare, B, Hp, Wp, C, OH, OW, N, KH, KW, SH, SW);
   let out: Float32Array;
-  if (Hp === H && Wp === W) out = dxv.slice(0, B * H * W * C);
+  if (Hp === H && Wp === W) out = a.copyOut(pdx, B * H * W * C);
   else {
     out = new Float32Array(B * H * W * C);
     const row = W * C;

@@ -141,7 +141,7 @@ function binaryKernel(tf: Tf, backendName: string, kernelName: string, op: Op): 
       w.view(pa, av.length).set(av);
       w.view(pb, bv.length).set(bv);
       w.fn.binary(op, pa, pb, po, n, mode, I);
-      return backend.makeTensorInfo(shape, "float32", w.view(po, n).slice());
+      return backend.makeTensorInfo(shape, "float32", w.copyOut(po, n));
     }
     const out = new Float32Array(n);
     loop(av, bv, out, O, I, sa.so, sa.sj, sb.so, sb.sj);
@@ -167,7 +167,7 @@ function unaryKernel(
       const po = w.alloc(xv.length);
       w.view(px, xv.length).set(xv);
       w.fn.unary(wasmOp, px, po, xv.length, ((args.attrs as Record<string, unknown> | undefined)?.alpha as number | undefined) ?? 0);
-      return backend.makeTensorInfo(x.shape, "float32", w.view(po, xv.length).slice());
+      return backend.makeTensorInfo(x.shape, "float32", w.copyOut(po, xv.length));
     }
     const out = new Float32Array(xv.length);
     loop(xv, out, (args.attrs ?? {}) as Record<string, unknown>);

@@ -127,7 +127,7 @@ export function poolKernels(tf: Tf, backendName: string): KernelConfig[] {
     const po = a.alloc(n);
     a.view(px, xv.length).set(xv);
     a.fn.maxPool(px, po, ...geometry(info));
-    return backend.makeTensorInfo(info.outShape, "float32", a.view(po, n).slice());
+    return backend.makeTensorInfo(info.outShape, "float32", a.copyOut(po, n));
   };
 
   const maxPoolGrad = (args: KernelArgs) => {
@@ -151,7 +151,7 @@ export function poolKernels(tf: Tf, backendName: string): KernelConfig[] {
       a.view(pdy, dyv.length).set(dyv);
       a.view(pdx, size).fill(0);
       a.fn.maxPoolGrad(px, pdy, pdx, ...geometry(info));
-      return backend.makeTensorInfo(input.shape, "float32", a.view(pdx, size).slice());
+      return backend.makeTensorInfo(input.shape, "float32", a.copyOut(pdx, size));
     }
     const acc = overlap ? new Float64Array(size) : new Float32Array(size);
     maxPoolGradLoop(valuesOf(backend, input), valuesOf(backend, dy), acc, info);
