@@ -279,6 +279,9 @@ describe("cpu-fast kernels vs stock cpu", function () {
       compare(inputs, (t) => tf.sum(t.x, [2, 3]), true);
       compare(inputs, (t) => tf.sum(t.x, -1, true), true);
       compare(inputs, (t) => tf.sum(t.x), true);
+      // an odd row length (the wasm tail) and a small tensor (the plain loop)
+      compare({ x: { shape: [50, 7, 5], values: randomArray(1750, seed++) } }, (t) => tf.sum(t.x, 0), true);
+      compare({ x: { shape: [8, 7], values: randomArray(56, seed++) } }, (t) => tf.sum(t.x, 0), true);
     });
     it("Sum over middle axes gives the stock result", () => {
       const inputs: Inputs = { x: { shape: [4, 5, 6], values: randomArray(120, seed++) } };

@@ -202,6 +202,14 @@ function sumKernel(tf: Tf, backendName: string): KernelConfig {
         for (let j = o * red, e = j + red; j < e; j++) s += xv[j];
         out[o] = s;
       }
+    } else if (xv.length >= WASM_MIN && outSize > 0) {
+      const w = wasmArena();
+      const px = w.alloc(xv.length);
+      const po = w.alloc(outSize);
+      const pacc = w.alloc(2 * outSize);
+      w.view(px, xv.length).set(xv);
+      w.fn.sumRows(px, po, pacc, xv.length / outSize, outSize);
+      out.set(w.view(po, outSize));
     } else {
       const acc = new Float64Array(outSize);
       for (let i = 0; i < xv.length; i += outSize) for (let j = 0; j < outSize; j++) acc[j] += xv[i + j];

@@ -41,6 +41,7 @@ export interface ConvExports {
   compactRows(p: number, M: number, N: number, NP: number): void;
   binary(op: number, a: number, b: number, out: number, n: number, mode: number, I: number): void;
   unary(op: number, x: number, out: number, n: number, alpha: number): void;
+  sumRows(x: number, out: number, acc: number, rows: number, I: number): void;
   maxPool(
     x: number, out: number, B: number, H: number, W: number, C: number, OH: number, OW: number,
     FH: number, FW: number, SH: number, SW: number, top: number, left: number,
