@@ -129,6 +129,10 @@ function outSize(c: ConvCase): [number, number] {
 describe("cpu-fast kernels vs stock cpu", function () {
   this.timeout(60000);
   let seed = 1;
+  const backendBefore = tf.getBackend();
+  after(() => {
+    tf.setBackend(backendBefore); // other test files share this process
+  });
 
   it("cpu-fast replaces exactly the listed kernels and keeps every other stock kernel", () => {
     useBackend("cpu-fast");
@@ -342,6 +346,24 @@ describe("cpu-fast kernels vs stock cpu", function () {
         for (let j = 0; j < ref.weights[i].length; j++) d = Math.max(d, Math.abs(got.weights[i][j] - ref.weights[i][j]));
         expect(d, `weight ${i}`).to.be.at.most(1e-5);
       }
+    });
+
+    it("predict (FusedConv2D + _FusedMatMul inference path) gives the stock probabilities", () => {
+      const xs = randomArray(4 * 48 * 48 * 3, 1003).map((v) => (v + 1) / 2);
+      const predict = (backend: "cpu" | "cpu-fast") => {
+        useBackend(backend);
+        const m = createModel(2);
+        const before = { ...kernelStats };
+        const p = tf.tidy(() => (m.predict(tf.tensor4d(xs, [4, 48, 48, 3])) as tfjs.Tensor).dataSync().slice() as Float32Array);
+        const fastRuns = kernelStats.fast - before.fast;
+        m.dispose();
+        return { p, fastRuns };
+      };
+      const ref = predict("cpu");
+      const got = predict("cpu-fast");
+      expect(got.fastRuns, "fast kernels ran").to.be.greaterThan(0);
+      expect(got.p.length).to.equal(28);
+      for (let i = 0; i < 28; i++) expect(Math.abs(got.p[i] - ref.p[i]), `p[${i}]`).to.be.at.most(1e-5);
     });
 
     it("does not leak tensors: numTensors after 4 steps equals numTensors after the first", async () => {
