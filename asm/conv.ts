@@ -1,11 +1,13 @@
-// AssemblyScript source of the WebAssembly SIMD convolution kernels (lib/kernels/conv.ts drives them).
+// AssemblyScript source of the WebAssembly SIMD kernels of the `cpu-fast` backend (lib/kernels/*.ts drive them):
+// convolution forward / backprop filter / backprop input, output compaction, element-wise ops, max pooling, Sum.
 // Built by `npx tsx scripts/build-wasm.ts` into lib/kernels/wasm-binary.ts (base64); not part of the tsc project.
 //
-// Layouts (all float32, NHWC, pointers are byte offsets into this module's memory, caller-managed):
+// Convolution layouts (all float32, NHWC, pointers are byte offsets into this module's memory, caller-managed):
 //   x   padded input   [B, Hp, Wp, C]           (zero border already applied by the caller)
 //   w   filter         [KH, KW*C, NP]           (tfjs' [KH, KW, C, N] with N zero-padded to NP, a multiple of 8)
-//   wt  filter, transposed per row [KH, NP, KWCP] (KWCP = KW*C rounded up to 4, zero-padded)
-//   y / dy             [B*OH*OW, NP]
+//   wt  filter, transposed per row [KH, N, KWCP] (KWCP = KW*C rounded up to 4, zero-padded)
+//   y   output         [B*OH*OW, NP]            (compactRows turns it into [B*OH*OW, N])
+//   dy  output gradient [B*OH*OW, N]
 // The key observation: with NHWC data and a zero-padded input, the im2col row of output pixel (b, oy, ox) for
 // filter row ky is the contiguous slice x[b, oy*SH+ky, ox*SW .. ox*SW+KW-1, :] (KW*C floats), so no im2col copy
 // is ever made; every kernel is a small register-tiled matrix product over such slices.
