@@ -49,8 +49,8 @@ export interface BenchResult {
   imagesPerSecond: number;
 }
 
-/** Steps run before timing on the fast backend. */
-const WARMUP_STEPS = 10;
+/** Steps run before timing on the fast backend (per-step time settles after ~40: JIT and wasm tier-up). */
+const WARMUP_STEPS = 40;
 
 /** Mulberry32: a small seeded PRNG, so the bench data are the same on every run. */
 function mulberry32(seed: number): () => number {
