@@ -310,6 +310,10 @@ describe("cpu-fast kernels vs stock cpu", function () {
       }
       compare({ x, w, alpha }, (t) => tf.fused.conv2d({ x: t.x as tfjs.Tensor4D, filter: t.w as tfjs.Tensor4D, strides: 1, pad: "same", activation: "prelu", preluActivationWeights: t.alpha }), false, false);
     });
+    it("an empty batch", () => {
+      compare({ x: { shape: [0, 9, 9, 3], values: new Float32Array(0) }, w },
+        (t) => tf.conv2d(t.x as tfjs.Tensor4D, t.w as tfjs.Tensor4D, 1, "same"), false, false);
+    });
     it("fused conv2d with a broadcast (scalar) bias", () => {
       compare({ x, w, b: { shape: [], values: new Float32Array([0.25]) } },
         (t) => tf.fused.conv2d({ x: t.x as tfjs.Tensor4D, filter: t.w as tfjs.Tensor4D, strides: 1, pad: "valid", bias: t.b, activation: "relu" }), false, false);

@@ -45,6 +45,8 @@ function supported(info: ConvInfo, dataFormat: unknown, ...ts: (TensorInfo | und
     info.dataFormat === "channelsLast" &&
     info.dilationHeight === 1 &&
     info.dilationWidth === 1 &&
+    // empty or degenerate shapes: let the stock kernel produce (or reject) them
+    Math.min(info.batchSize, info.outHeight, info.outWidth, info.inChannels, info.outChannels) > 0 &&
     ts.every((t) => t === undefined || t.dtype === "float32")
   );
 }

@@ -96,6 +96,11 @@ function geometry(info: PoolInfo): [number, number, number, number, number, numb
   ];
 }
 
+/** Empty or degenerate shapes go to the stock kernel. */
+function empty(info: PoolInfo): boolean {
+  return Math.min(info.batchSize, info.outHeight, info.outWidth, info.inChannels) <= 0;
+}
+
 function poolInfo(tf: Tf, shape: number[], attrs: Record<string, unknown>): PoolInfo {
   const { filterSize, strides, pad, dimRoundingMode } = attrs as {
     filterSize: number | [number, number]; strides: number | [number, number];
@@ -112,7 +117,7 @@ export function poolKernels(tf: Tf, backendName: string): KernelConfig[] {
   const maxPool = (args: KernelArgs) => {
     const { x } = args.inputs as { x: TensorInfo };
     const info = poolInfo(tf, x.shape, args.attrs as Record<string, unknown>);
-    if (x.dtype !== "float32" || info.dilationHeight !== 1 || info.dilationWidth !== 1) return fallback(stockPool, args);
+    if (x.dtype !== "float32" || info.dilationHeight !== 1 || info.dilationWidth !== 1 || empty(info)) return fallback(stockPool, args);
     kernelStats.fast++;
     const backend = args.backend as MathBackendCPU;
     const n = info.batchSize * info.outHeight * info.outWidth * info.inChannels;
@@ -133,7 +138,7 @@ export function poolKernels(tf: Tf, backendName: string): KernelConfig[] {
   const maxPoolGrad = (args: KernelArgs) => {
     const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
     const info = poolInfo(tf, input.shape, args.attrs as Record<string, unknown>);
-    if (input.dtype !== "float32" || dy.dtype !== "float32" || info.dilationHeight !== 1 || info.dilationWidth !== 1) return fallback(stockGrad, args);
+    if (input.dtype !== "float32" || dy.dtype !== "float32" || info.dilationHeight !== 1 || info.dilationWidth !== 1 || empty(info)) return fallback(stockGrad, args);
     kernelStats.fast++;
     const backend = args.backend as MathBackendCPU;
     const size = input.shape.reduce((a, b) => a * b, 1);
