@@ -497,19 +497,16 @@ export async function describeDecoding(file: string): Promise<DecodingReport> {
   };
 }
 
-/** A short caption for a transform's parameters (only the parts that are not the identity). */
+/** Caption lines for a transform's parameters, one per part that is not the identity. */
 export function paramsCaption(p: TransformParams): string[] {
-  const parts: string[] = [];
-  if (p.theta) parts.push(`rot ${p.theta.toFixed(1)}°`);
-  if (p.tx || p.ty) parts.push(`shift ${p.tx.toFixed(1)},${p.ty.toFixed(1)}`);
-  if (p.shear) parts.push(`shear ${p.shear.toFixed(2)}°`);
-  if (p.zx !== 1 || p.zy !== 1) parts.push(`zoom ${p.zx.toFixed(2)},${p.zy.toFixed(2)}`);
-  if (p.flip) parts.push("flip");
-  if (!parts.length) return ["identity"];
-  // two per line
+  const n = (v: number, d = 1) => v.toFixed(d).replace("-", "−");
   const lines: string[] = [];
-  for (let i = 0; i < parts.length; i += 2) lines.push(parts.slice(i, i + 2).join(", "));
-  return lines;
+  if (p.theta) lines.push(`rotate ${n(p.theta)}°`);
+  if (p.tx || p.ty) lines.push(`shift ${n(p.tx)}, ${n(p.ty)} px`);
+  if (p.shear) lines.push(`shear ${n(p.shear, 2)}°`);
+  if (p.zx !== 1 || p.zy !== 1) lines.push(`zoom ${n(p.zx, 2)} × ${n(p.zy, 2)}`);
+  if (p.flip) lines.push("flipped");
+  return lines.length ? lines : ["identity"];
 }
 
 /** The gallery of notebook 01: each of the paper's transforms alone at its extreme, then random draws. */
@@ -859,10 +856,10 @@ export function trainingPlan(opts: { retrain: boolean; quick: boolean; data: Dat
   if (opts.retrain) return train(`RETRAIN = true: training ${opts.quick ? "the quick setting (FER_QUICK=1)" : "the full protocol (tens of minutes)"}`);
   const record = findRun(runs.filter((r) => r.kind === "record"));
   if (record) return { action: "load", run: record, reason: "Loading the committed run of record (set RETRAIN = true to train live)." };
-  if (opts.quick) return train("No run of record yet and FER_QUICK=1: making a quick run");
+  if (opts.quick && opts.data.present) return train("No run of record yet and FER_QUICK=1: making a quick run");
   const other = findRun(runs.filter((r) => r.kind !== "record"));
   if (other) return { action: "load", run: other, reason: "No run of record yet: loading the run an earlier session of this notebook made." };
-  return { action: "none", reason: NO_RUN_MESSAGE };
+  return { action: "none", reason: opts.data.present ? NO_RUN_MESSAGE : `${NO_RUN_MESSAGE} CK+48 is not available either (${opts.data.dir}), so nothing can be trained here.` };
 }
 
 /** JSON for run records, as `npm run reproduce` writes it: Infinity (first ROC threshold) and NaN become null. */
