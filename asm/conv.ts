@@ -107,13 +107,19 @@ export function convBackpropFilter(
   const KWCP = (KWC + 3) & ~3;
   const stepBytes = (SW * C) << 2; // x bytes between output columns
   const dyRowBytes = N << 2;
-  const zero = f32x4.splat(0);
-  for (let ky = 0; ky < KH; ky++) {
-    for (let k0 = 0; k0 < KWCP; k0 += 4) {
-      for (let n0 = 0; n0 < NP; n0 += 8) {
-        let a00 = zero, a01 = zero, a10 = zero, a11 = zero, a20 = zero, a21 = zero, a30 = zero, a31 = zero;
-        let pd = dy + (n0 << 2);
-        for (let b = 0; b < B; b++) {
+  const rb = NP << 2;
+  memory.fill(dw, 0, (KH * KWCP * NP) << 2);
+  // One image at a time (its x and dy stay in cache across all the tiles), accumulating into dw.
+  for (let b = 0; b < B; b++) {
+    for (let ky = 0; ky < KH; ky++) {
+      for (let k0 = 0; k0 < KWCP; k0 += 4) {
+        for (let n0 = 0; n0 < NP; n0 += 8) {
+          const pw = dw + (((ky * KWCP + k0) * NP + n0) << 2);
+          let a00 = v128.load(pw), a01 = v128.load(pw, 16);
+          let a10 = v128.load(pw + rb), a11 = v128.load(pw + rb, 16);
+          let a20 = v128.load(pw + 2 * rb), a21 = v128.load(pw + 2 * rb, 16);
+          let a30 = v128.load(pw + 3 * rb), a31 = v128.load(pw + 3 * rb, 16);
+          let pd = dy + ((((b * OH) * OW) * N + n0) << 2);
           for (let oy = 0; oy < OH; oy++) {
             let pa = x + ((((b * Hp + oy * SH + ky) * Wp * C) + k0) << 2);
             for (let ox = 0; ox < OW; ox++) {
@@ -131,13 +137,11 @@ export function convBackpropFilter(
               pd += dyRowBytes;
             }
           }
+          v128.store(pw, a00); v128.store(pw, a01, 16);
+          v128.store(pw + rb, a10); v128.store(pw + rb, a11, 16);
+          v128.store(pw + 2 * rb, a20); v128.store(pw + 2 * rb, a21, 16);
+          v128.store(pw + 3 * rb, a30); v128.store(pw + 3 * rb, a31, 16);
         }
-        const pw = dw + (((ky * KWCP + k0) * NP + n0) << 2);
-        const rb = NP << 2;
-        v128.store(pw, a00); v128.store(pw, a01, 16);
-        v128.store(pw + rb, a10); v128.store(pw + rb, a11, 16);
-        v128.store(pw + 2 * rb, a20); v128.store(pw + 2 * rb, a21, 16);
-        v128.store(pw + 3 * rb, a30); v128.store(pw + 3 * rb, a31, 16);
       }
     }
   }
