@@ -871,11 +871,11 @@ export function runJson(value: unknown): string {
  * Carry out a plan: load, or run the protocol (lib/protocol runProtocol; quick = 10 images per class, 2 folds,
  * 2 epochs, in this thread) with progress lines to `log`, then save `run.json` and `model/` into the plan's folder.
  */
-export async function carryOut(plan: TrainingPlan, log: (line: string) => void = () => undefined): Promise<FoundRun | undefined> {
+export async function carryOut(plan: TrainingPlan, log: (line: string) => void = () => undefined, opts: { verify?: boolean } = {}): Promise<FoundRun | undefined> {
   if (plan.action === "load") return plan.run;
   if (plan.action === "none") return undefined;
   const config: PaperConfig = plan.quick ? { ...PAPER, folds: 2, maxEpochs: 2 } : PAPER;
-  const { record, model } = await runProtocol({ dataDir: plan.dataDir, seed: 0, split: "random", config, quick: plan.quick, workers: plan.quick ? 0 : undefined, log });
+  const { record, model } = await runProtocol({ dataDir: plan.dataDir, seed: 0, split: "random", config, quick: plan.quick, workers: plan.quick ? 0 : undefined, verify: opts.verify, log });
   try {
     await saveModel(model, path.join(plan.out, "model"));
   } finally {

@@ -1,0 +1,239 @@
+/**
+ * The notebooks (notebooks/*.ipynb): committed without outputs as valid nbformat 4, tslab kernel, no function or class
+ * definitions in code cells (everything they compute is in lib/), each ending with "Summary" and "Where we differ from
+ * the paper"; their imports resolve to lib/ through the committed notebooks/node_modules/fer-ck48/lib link; every
+ * notebook type-checks under the project's strict settings; and `npm run notebooks` really executes them through
+ * Jupyter (skipped without python3-nbclient), naming the notebook and cell that fails.
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { spawnSync } from "child_process";
+import * as ts from "typescript";
+import { NOTEBOOKS, ROOT } from "../lib/paths";
+import { findPython, notebookFiles, describeFailure } from "../lib/cli/notebooks";
+
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  metadata: Record<string, unknown>;
+  outputs?: unknown[];
+  execution_count?: number | null;
+  id?: string;
+}
+interface Notebook {
+  nbformat: number;
+  nbformat_minor: number;
+  metadata: { kernelspec?: { name?: string; language?: string }; language_info?: { name?: string } };
+  cells: Cell[];
+}
+
+const EXPECTED = ["00-overview", "01-data", "02-model", "03-optim", "04-train", "05-evaluate"];
+const files = fs.readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb")).sort();
+const text = (c: Cell) => (Array.isArray(c.source) ? c.source.join("") : c.source);
+const read = (f: string) => JSON.parse(fs.readFileSync(path.join(NOTEBOOKS, f), "utf8")) as Notebook;
+const codeCells = (nb: Notebook) => nb.cells.filter((c) => c.cell_type === "code");
+
+/** Function-like and class nodes in a piece of TypeScript: what a notebook must not define. */
+function definitions(source: string): string[] {
+  const sf = ts.createSourceFile("cell.ts", source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const found: string[] = [];
+  const visit = (n: ts.Node) => {
+    if (
+      ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isClassDeclaration(n) ||
+      ts.isClassExpression(n) || ts.isMethodDeclaration(n) || ts.isGetAccessor(n) || ts.isSetAccessor(n) || ts.isConstructorDeclaration(n)
+    ) {
+      const { line } = sf.getLineAndCharacterOfPosition(n.getStart(sf));
+      found.push(`${ts.SyntaxKind[n.kind]} at line ${line + 1}: ${n.getText(sf).split("\n")[0].slice(0, 60)}`);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
+}
+
+/** Module specifiers imported by a piece of TypeScript, in order. */
+function imports(source: string): string[] {
+  const sf = ts.createSourceFile("cell.ts", source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  return sf.statements.filter(ts.isImportDeclaration).map((d) => (d.moduleSpecifier as ts.StringLiteral).text);
+}
+
+describe("notebooks: structure", () => {
+  it("are the six notebooks of the walkthrough", () => {
+    expect(files.map((f) => f.replace(/\.ipynb$/, ""))).to.deep.equal(EXPECTED);
+  });
+
+  for (const f of files) {
+    describe(f, () => {
+      const nb = read(f);
+
+      it("is nbformat 4 with the tslab (TypeScript) kernel", () => {
+        expect(nb.nbformat).to.equal(4);
+        expect(nb.nbformat_minor).to.be.at.least(4);
+        expect(nb.metadata.kernelspec?.name).to.equal("tslab");
+        expect(nb.metadata.kernelspec?.language).to.equal("typescript");
+        expect(nb.cells.length).to.be.greaterThan(4);
+        for (const c of nb.cells) {
+          expect(["code", "markdown"]).to.include(c.cell_type);
+          expect(c.metadata).to.be.an("object");
+          expect(typeof c.source === "string" || Array.isArray(c.source)).to.equal(true);
+        }
+      });
+
+      it("is committed without outputs or execution counts", () => {
+        for (const [i, c] of codeCells(nb).entries()) {
+          expect(c.outputs, `code cell ${i} outputs`).to.deep.equal([]);
+          expect(c.execution_count, `code cell ${i} execution_count`).to.equal(null);
+        }
+        for (const c of nb.cells.filter((x) => x.cell_type === "markdown")) expect(c).not.to.have.property("outputs");
+      });
+
+      it("defines no functions or classes (everything it computes comes from lib/)", () => {
+        const defs = codeCells(nb).flatMap((c, i) => definitions(text(c)).map((d) => `code cell ${i}: ${d}`));
+        expect(defs).to.deep.equal([]);
+      });
+
+      it("ends with 'Summary' and 'Where we differ from the paper'", () => {
+        const [a, b] = nb.cells.slice(-2);
+        expect(a.cell_type).to.equal("markdown");
+        expect(b.cell_type).to.equal("markdown");
+        expect(text(a)).to.match(/^## Summary\b/);
+        expect(text(b)).to.match(/^## Where we differ from the paper\b/);
+        expect(text(b).split("\n").filter((l) => l.startsWith("- ")).length).to.be.at.least(2);
+      });
+
+      it("registers tsx before importing lib, and imports lib only as fer-ck48/lib/<existing module>", () => {
+        const specs = codeCells(nb).flatMap((c) => imports(text(c)));
+        const firstLib = specs.findIndex((s) => s.startsWith("fer-ck48/"));
+        expect(firstLib, "imports fer-ck48/lib").to.be.greaterThan(-1);
+        expect(specs.indexOf("tsx/cjs"), "tsx/cjs first").to.be.within(0, firstLib - 1);
+        for (const s of specs) {
+          expect(s, "no relative imports (tslab's rootDir is the notebook folder)").not.to.match(/^\./);
+          if (s.startsWith("fer-ck48/")) {
+            const rel = s.replace(/^fer-ck48\//, "");
+            expect(rel, s).to.match(/^lib\//);
+            expect(fs.existsSync(path.join(ROOT, `${rel}.ts`)) || fs.existsSync(path.join(ROOT, rel, "index.ts")), `${s} exists`).to.equal(true);
+          }
+        }
+      });
+    });
+  }
+
+  it("reach lib/ through the committed link notebooks/node_modules/fer-ck48/lib", () => {
+    const link = path.join(NOTEBOOKS, "node_modules", "fer-ck48", "lib");
+    expect(fs.lstatSync(link).isSymbolicLink()).to.equal(true);
+    expect(fs.readlinkSync(link)).to.equal("../../../lib");
+    expect(fs.realpathSync(link)).to.equal(fs.realpathSync(path.join(ROOT, "lib")));
+  });
+
+  it("are valid nbformat 4 JSON by nbformat's own validator (skipped without python3-nbformat)", function () {
+    const py = findPython();
+    if (!py) return this.skip();
+    const code = "import sys, nbformat\nfor f in sys.argv[1:]:\n    nbformat.validate(nbformat.read(f, as_version=4))\nprint('ok')";
+    const r = spawnSync(py, ["-c", code, ...files.map((f) => path.join(NOTEBOOKS, f))], { encoding: "utf8" });
+    expect(r.stderr).to.equal("");
+    expect(r.stdout.trim()).to.equal("ok");
+  });
+});
+
+describe("notebooks: type-check (strict, the project's TypeScript)", () => {
+  it("every notebook's code cells, in order, compile without errors", function () {
+    this.timeout(120000);
+    // Each notebook becomes one virtual module in notebooks/ (where the kernel runs): its code cells in order.
+    const virtual = new Map(files.map((f) => [path.join(NOTEBOOKS, `__typecheck_${f.replace(/\.ipynb$/, "")}.ts`), codeCells(read(f)).map(text).join("\n\n") + "\nexport {};\n"]));
+    const options: ts.CompilerOptions = {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext, // top-level await, as tslab allows
+      moduleResolution: ts.ModuleResolutionKind.Node10,
+      esModuleInterop: true,
+      resolveJsonModule: true,
+      skipLibCheck: true,
+      types: ["node"],
+      lib: ["lib.es2022.d.ts"],
+    };
+    const host = ts.createCompilerHost(options);
+    const { fileExists, readFile, getSourceFile } = host;
+    host.fileExists = (f) => virtual.has(f) || fileExists.call(host, f);
+    host.readFile = (f) => virtual.get(f) ?? readFile.call(host, f);
+    host.getSourceFile = (f, lang, onError, create) => (virtual.has(f) ? ts.createSourceFile(f, virtual.get(f)!, lang) : getSourceFile.call(host, f, lang, onError, create));
+    const program = ts.createProgram([...virtual.keys()], options, host);
+    const problems = [...virtual.keys()].flatMap((f) =>
+      ts.getPreEmitDiagnostics(program, program.getSourceFile(f)).map((d) => {
+        const pos = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : undefined;
+        return `${path.basename(d.file?.fileName ?? f)}:${pos ? pos.line + 1 : "?"}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
+      }),
+    );
+    // Imports must resolve to lib/ itself (through the link), not to a copy.
+    const libFiles = program.getSourceFiles().map((s) => s.fileName).filter((n) => n.includes(`${path.sep}lib${path.sep}notebook.ts`));
+    expect(problems).to.deep.equal([]);
+    expect(libFiles.length).to.be.greaterThan(0);
+  });
+});
+
+describe("notebooks: npm run notebooks (headless Jupyter; skipped without python3-nbclient)", function () {
+  this.timeout(120000);
+  let tmp: string;
+  before(function () {
+    if (!findPython()) {
+      console.log("      (skipped: no Python with nbclient; apt-get install python3-nbclient python3-ipykernel python3-jupyter-client)");
+      this.skip();
+    }
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fer-notebooks-"));
+  });
+  after(() => tmp && fs.rmSync(tmp, { recursive: true, force: true }));
+
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "lib", "cli", "notebooks.ts"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, FER_QUICK: "1" }, timeout: 110000 });
+
+  it("executes 03-optim through the tslab kernel and leaves the committed notebook untouched", () => {
+    const before = fs.readFileSync(path.join(NOTEBOOKS, "03-optim.ipynb"), "utf8");
+    const r = run(["03-optim", "--out", tmp]);
+    expect(r.status, r.stdout + r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/03-optim\.ipynb ok: \d+ cells/);
+    expect(fs.readFileSync(path.join(NOTEBOOKS, "03-optim.ipynb"), "utf8")).to.equal(before);
+    const executed = JSON.parse(fs.readFileSync(path.join(tmp, "03-optim.ipynb"), "utf8")) as Notebook;
+    const outputs = codeCells(executed).flatMap((c) => c.outputs ?? []) as { data?: Record<string, unknown> }[];
+    const kinds = new Set(outputs.flatMap((o) => Object.keys(o.data ?? {})));
+    expect([...kinds]).to.include.members(["text/markdown", "text/html", "image/svg+xml"]);
+  });
+
+  it("fails with exit 1 naming the notebook and the cell, for a type error and for a thrown error", () => {
+    const nb = (cells: string[]) => ({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
+      cells: [{ cell_type: "markdown", id: "m0", metadata: {}, source: "# broken" }, ...cells.map((s, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, source: s, outputs: [], execution_count: null }))],
+    });
+    fs.writeFileSync(path.join(tmp, "typo.ipynb"), JSON.stringify(nb(["const a = 1;", 'const b: number = "two";', "const c = 3;"])));
+    fs.writeFileSync(path.join(tmp, "boom.ipynb"), JSON.stringify(nb(['throw new Error("boom in cell");'])));
+    const r = run([path.join(tmp, "typo.ipynb"), path.join(tmp, "boom.ipynb"), "--out", path.join(tmp, "out")]);
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.match(/typo\.ipynb: cell 2 failed: const b: number = "two";/);
+    expect(r.stderr).to.match(/Type 'string' is not assignable to type 'number'/);
+    expect(r.stderr).to.match(/boom\.ipynb: cell 1 failed: throw new Error/);
+    expect(r.stderr).to.match(/boom in cell/);
+    expect(r.stdout).to.match(/2 of 2 failed/);
+  });
+
+  it("rejects an unknown notebook with exit 2 and one line", () => {
+    const r = run(["no-such-notebook"]);
+    expect(r.status).to.equal(2);
+    expect(r.stderr.trim()).to.match(/^notebooks: notebook not found: no-such-notebook/);
+  });
+});
+
+describe("notebooks: runner helpers", () => {
+  it("notebookFiles lists every notebook in name order, or resolves names", () => {
+    expect(notebookFiles([]).map((f) => path.basename(f))).to.deep.equal(files);
+    expect(notebookFiles(["02-model"])).to.deep.equal([path.join(NOTEBOOKS, "02-model.ipynb")]);
+  });
+
+  it("describeFailure names notebook, cell, source and output", () => {
+    const s = describeFailure({ notebook: "/x/01-data.ipynb", ok: false, seconds: 1, cell: 4, source: "\nfoo();\nbar();", output: "Error: nope\n  at x" });
+    expect(s).to.match(/^01-data\.ipynb: cell 4 failed: foo\(\); ⏎ bar\(\);/);
+    expect(s).to.include("Error: nope");
+  });
+});
