@@ -5,9 +5,11 @@
  *
  * Replaced (each hands unsupported configurations to the stock kernel):
  * - conv.ts: Conv2D, FusedConv2D, Conv2DBackpropFilter, Conv2DBackpropInput (WebAssembly SIMD, asm/conv.ts)
- * - pool.ts: MaxPool, MaxPoolGrad (TypeScript)
- * - matmul.ts: BatchMatMul, _FusedMatMul (the same WebAssembly tile)
- * - elementwise.ts: Add, Sub, Multiply, RealDiv, Relu, Step, Sqrt, Square, Sum (TypeScript)
+ * - pool.ts: MaxPool, MaxPoolGrad (WebAssembly SIMD; TypeScript for small tensors / overlapping windows)
+ * - matmul.ts: BatchMatMul, _FusedMatMul (the convolution's WebAssembly tile)
+ * - elementwise.ts: Add, Sub, Multiply, RealDiv, Relu, Step, Sqrt, Square, Sum (WebAssembly SIMD for ≥ 1024
+ *   elements, TypeScript loops below; bit-identical to stock)
+ * The WebAssembly module is asm/conv.ts (AssemblyScript), built by scripts/build-wasm.ts into wasm-binary.ts.
  */
 import type * as tfjs from "@tensorflow/tfjs";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
