@@ -718,7 +718,9 @@ export function rmspropByHand(theta0: number, grads: number[], settings: Rmsprop
 /** The same gradient sequence through tfjs' `tf.train.rmsprop` (what training uses): θ after each step. */
 export function rmspropTfjs(theta0: number, grads: number[], settings: RmspropSettings): number[] {
   const opt = tf.train.rmsprop(settings.lr, settings.rho, 0, settings.epsilon);
-  const v = tf.variable(tf.tensor1d([theta0]), true, `notebook_rmsprop_${Date.now()}_${Math.floor(Math.random() * 1e9)}`);
+  const init = tf.tensor1d([theta0]);
+  const v = tf.variable(init, true, `notebook_rmsprop_${Date.now()}_${Math.floor(Math.random() * 1e9)}`);
+  init.dispose();
   const out: number[] = [];
   try {
     for (const g of grads) {
