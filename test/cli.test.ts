@@ -84,6 +84,16 @@ describe("command line", function () {
     expect(bad.err).to.match(/FER_BACKEND must be one of tensorflow, cpu-fast, cpu/);
   });
 
+  it("bench runs in a tiny setting and ends with one JSON line", () => {
+    const r = run("bench", ["--random", "--epochs", "1", "--images", "16", "--stock-steps", "1", "--json"]);
+    expect(r.code, r.err).to.equal(0);
+    const last = JSON.parse(r.out.trim().split("\n").pop()!);
+    expect(Object.keys(last)).to.deep.equal(["backend", "epochSeconds", "stockEpochSeconds", "speedup", "imagesPerSecond"]);
+    expect(last.epochSeconds).to.be.above(0);
+    expect(last.speedup).to.be.above(1);
+    expectUserError(run("bench", ["--epochs", "zero"]), /^bench: --epochs must be a whole number \(got "zero"\)$/);
+  });
+
   describe("on the real CK+48 (when present)", function () {
     const real = realCk48();
     before(function () {

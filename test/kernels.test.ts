@@ -13,23 +13,14 @@ import { kernelStats } from "../lib/kernels/conv";
 import { REPLACED_KERNELS, FAST_BACKEND } from "../lib/kernels";
 import { buildWasm, moduleText, WASM_MODULE } from "../scripts/build-wasm";
 import { createModel } from "../lib/model";
+import { Rng } from "../lib/random";
 
 const TOL = 1e-5;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Seeded values in [-1, 1); with `levels`, quantised to that many values (ties for max-pooling). */
 function randomArray(n: number, seed: number, levels = 0): Float32Array {
-  const r = mulberry32(seed);
+  const rng = new Rng(seed);
+  const r = () => rng.next();
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = levels > 0 ? Math.floor(r() * levels) / levels : r() * 2 - 1;
   return a;

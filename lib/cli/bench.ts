@@ -7,10 +7,20 @@
  * training steps on both backends. With `--json` the last output line is one JSON object:
  * `{ "backend", "epochSeconds", "stockEpochSeconds", "speedup", "imagesPerSecond" }`.
  */
+import "./guard";
+import * as fs from "fs";
 import type * as tfjs from "@tensorflow/tfjs";
 import { tf, useBackend } from "../tf";
 import { createModel } from "../model";
 import { PAPER, NUM_CLASSES } from "../config";
+import { compileModel } from "../train";
+import { augmentBatch } from "../augment";
+import { loadDataset, imagesTensor, labelsTensor } from "../data";
+import { trainTestSplit } from "../split";
+import { resolveDataDir } from "../paths";
+import { Rng } from "../random";
+import { runCommand } from "../errors";
+import { parse, intFlag } from "./args";
 
 /** One mini-batch: images [b,48,48,3] and one-hot labels [b,7]. The caller disposes them after the step. */
 export interface Batch {
@@ -52,18 +62,6 @@ export interface BenchResult {
 /** Steps run before timing on the fast backend (per-step time settles after ~40: JIT and wasm tier-up). */
 const WARMUP_STEPS = 40;
 
-/** Mulberry32: a small seeded PRNG, so the bench data are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A batch source of `n` seeded random images in [0,1) with random one-hot labels, in batches of `batchSize`.
  * The data are generated once (as plain arrays) and each batch becomes tensors on the current backend.
@@ -72,7 +70,8 @@ export function randomBatchSource(n: number, batchSize = PAPER.batchSize, seed =
   const s = PAPER.imageSize;
   const c = PAPER.channels;
   const per = s * s * c;
-  const rnd = mulberry32(seed);
+  const rng = new Rng(seed);
+  const rnd = () => rng.next();
   const images = new Float32Array(n * per);
   for (let i = 0; i < images.length; i++) images[i] = rnd();
   const labels = new Float32Array(n * NUM_CLASSES);
@@ -88,16 +87,36 @@ export function randomBatchSource(n: number, batchSize = PAPER.batchSize, seed =
   };
 }
 
+/**
+ * The paper's training step on real data: the 784 training images of the paper's split (seed 0) of a CK+48
+ * folder, shuffled each epoch and augmented (lib/augment.ts) exactly as training does.
+ */
+export async function ck48BatchSource(dir: string, seed = 0): Promise<{ source: BatchSource; images: number }> {
+  const ds = await loadDataset(dir);
+  const split = trainTestSplit(ds.files, seed, PAPER.testFraction, "random");
+  const index = new Map(ds.files.map((f, i) => [f, i]));
+  const train = split.train.map((f) => index.get(f)!);
+  const rng = new Rng(seed);
+  const source: BatchSource = function* () {
+    const order = rng.shuffle(train);
+    for (let i = 0; i < order.length; i += PAPER.batchSize) {
+      const idx = order.slice(i, i + PAPER.batchSize);
+      const raw = imagesTensor(ds, idx);
+      const xs = augmentBatch(raw, rng);
+      raw.dispose();
+      yield { xs, ys: labelsTensor(ds, idx) };
+    }
+  };
+  return { source, images: train.length };
+}
+
 /** The model under test: the project's paper CNN (lib/model.ts). */
 function createBenchModel(seed: number): { model: tfjs.LayersModel; from: string } {
   return { model: createModel(seed), from: "lib/model.ts" };
 }
 
 function compile(model: tfjs.LayersModel): void {
-  model.compile({
-    optimizer: tf.train.rmsprop(PAPER.learningRate, PAPER.rho, 0, PAPER.epsilon),
-    loss: "categoricalCrossentropy",
-  });
+  compileModel(model);
 }
 
 /** Run `steps` training steps (all of the source's batches when undefined); returns wall seconds. */
@@ -205,45 +224,38 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
-class UsageError extends Error {}
+export const USAGE = "npm run bench -- [--json] [--data DIR] [--random] [--epochs N] [--images N] [--stock-steps N] [--profile]";
 
-/** Parse the command line; throws UsageError on unknown flags or bad values. */
-export function parseArgs(argv: string[]): BenchOptions {
-  const o: BenchOptions = { epochs: 2, images: 784, stockSteps: 3, profile: false, json: false };
-  const int = (flag: string, v: string | undefined, min: number): number => {
-    if (v === undefined || !/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`${flag} needs an integer ≥ ${min} (got ${v ?? "nothing"})`);
-    return Number(v);
+/** Parse the command line (unknown flags and bad values are one-line user errors). */
+export function parseArgs(argv: string[]): BenchOptions & { data?: string; random: boolean } {
+  const { values } = parse(argv, {
+    json: { type: "boolean" }, profile: { type: "boolean" }, random: { type: "boolean" }, data: { type: "string" },
+    epochs: { type: "string" }, images: { type: "string" }, "stock-steps": { type: "string" },
+  });
+  return {
+    json: !!values.json,
+    profile: !!values.profile,
+    random: !!values.random,
+    data: values.data,
+    epochs: intFlag("epochs", values.epochs, 2, 1, 1000),
+    images: intFlag("images", values.images, 784, 1, 100000),
+    stockSteps: intFlag("stock-steps", values["stock-steps"], 3, 0, 1000),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--json") o.json = true;
-    else if (a === "--profile") o.profile = true;
-    else if (a === "--epochs") o.epochs = int(a, argv[++i], 1);
-    else if (a === "--images") o.images = int(a, argv[++i], 1);
-    else if (a === "--stock-steps") o.stockSteps = int(a, argv[++i], 0);
-    else throw new UsageError(`unknown argument "${a}" (usage: bench [--json] [--epochs N] [--images N] [--stock-steps N] [--profile])`);
-  }
-  return o;
 }
 
 async function main(): Promise<void> {
-  let opts: BenchOptions;
-  try {
-    opts = parseArgs(process.argv.slice(2));
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`bench: ${e.message}\n`);
-      process.exit(2);
-    }
-    throw e;
+  const opts = parseArgs(process.argv.slice(2));
+  const dir = resolveDataDir(opts.data);
+  if (!opts.random && fs.existsSync(dir)) {
+    const real = await ck48BatchSource(dir);
+    opts.source = real.source;
+    opts.images = real.images;
+    console.log(`data: the ${real.images} training images of the paper's split of ${dir}, augmented`);
+  } else {
+    console.log(`data: ${opts.images} seeded random images (${opts.random ? "--random" : `no CK+48 at ${dir}`})`);
   }
   const r = await runBench(opts);
   if (opts.json) console.log(JSON.stringify(r));
 }
 
-if (require.main === module) {
-  main().catch((e: unknown) => {
-    process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runCommand("bench", main);
