@@ -30,6 +30,7 @@ export async function saveModel(model: LayersModel, dir: string): Promise<void> 
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
       }),
     );
+    fs.chmodSync(tmp, 0o755); // mkdtemp makes it private; a saved model is an ordinary folder
     const old = fs.existsSync(dir) ? `${tmp}-old` : undefined;
     if (old) fs.renameSync(dir, old);
     fs.renameSync(tmp, dir);
