@@ -5,6 +5,7 @@ import sharp from "sharp";
 import { decodeImage, describeVerification, imagesTensor, labelsTensor, listImages, loadDataset, makeManifest, readManifest, subjectOf, sequenceOf, verifyFolder, classCounts } from "../lib/data";
 import { CLASSES } from "../lib/config";
 import { UserError } from "../lib/errors";
+import { trainTestSplit, kFold } from "../lib/split";
 import { tf } from "../lib/tf";
 import { makeFakeCk48, realCk48 } from "./fixtures/ck48";
 
@@ -135,6 +136,20 @@ describe("data (Section 2.1)", () => {
       expect(lo).to.be.at.least(0);
       expect(hi).to.be.at.most(1);
       expect(hi).to.be.above(0.9);
+    });
+    it("the paper's split sizes: 784 train / 197 test, folds of 157/157/157/157/156; subject split shares no subject", () => {
+      const files = listImages(real!);
+      const s = trainTestSplit(files, 0, 0.2);
+      expect([s.train.length, s.test.length]).to.deep.equal([784, 197]);
+      expect(kFold(s.train, 5, 1).map((f) => f.val.length)).to.deep.equal([157, 157, 157, 157, 156]);
+      const subj = trainTestSplit(files, 0, 0.2, "subject");
+      const trainSubjects = new Set(subj.train.map(subjectOf));
+      expect(subj.test.filter((f) => trainSubjects.has(subjectOf(f)))).to.deep.equal([]);
+      expect(subj.test.length).to.be.within(197, 230);
+      for (const f of kFold(subj.train, 5, 1, "subject")) {
+        const tr = new Set(f.train.map(subjectOf));
+        expect(f.val.some((v) => tr.has(subjectOf(v)))).to.equal(false);
+      }
     });
   });
 });
