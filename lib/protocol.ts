@@ -146,10 +146,12 @@ export function quickSubset(files: string[], seed: number, perClass = 10): strin
   return CLASSES.flatMap((c) => rng.shuffle(files.filter((f) => f.startsWith(`${c}/`))).slice(0, perClass)).sort();
 }
 
-function fmtSeconds(s: number): string {
+/** Seconds as "42 s" or "3 min 5 s". */
+export function fmtSeconds(s: number): string {
   if (!Number.isFinite(s)) return "?";
-  if (s < 90) return `${s.toFixed(0)} s`;
-  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  const whole = Math.round(s);
+  if (whole < 90) return `${whole} s`;
+  return `${Math.floor(whole / 60)} min ${whole % 60} s`;
 }
 
 /** Versions of what produced a run (stored in the run record). */

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runProtocol, quickSubset } from "../lib/protocol";
+import { runProtocol, quickSubset, fmtSeconds } from "../lib/protocol";
 import { PAPER } from "../lib/config";
 import { validateRunRecord, type RunRecord } from "../lib/record";
 import { saveModel, loadModel } from "../lib/save";
@@ -101,5 +101,13 @@ describe("saving the best model (tfjs layers format)", () => {
     await loadModel("/nonexistent/model").catch((e) => (err = e));
     expect(err?.name).to.equal("UserError");
     expect(err?.message).to.match(/no model at \/nonexistent\/model/);
+  });
+});
+
+describe("progress formatting", () => {
+  it("rounds before splitting minutes and seconds (179.6 s is 3 min 0 s, not 2 min 60 s)", () => {
+    expect(fmtSeconds(179.6)).to.equal("3 min 0 s");
+    expect(fmtSeconds(42.4)).to.equal("42 s");
+    expect(fmtSeconds(Infinity)).to.equal("?");
   });
 });
