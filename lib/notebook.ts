@@ -120,7 +120,7 @@ export function findRun(candidates: { file: string; kind: FoundRun["kind"] }[] =
 /** What to tell the reader when there is no run record at all. */
 export const NO_RUN_MESSAGE =
   "**No run record yet.** The run of record `data/runs/paper/run.json` is not committed yet. Make one with " +
-  "`npm run reproduce -- --out data/runs/paper` (the full protocol; tens of minutes on 2 cores), or run notebook " +
+  "`npm run reproduce -- --out data/runs/paper` (the full protocol; about 4 minutes on 2 cores), or run notebook " +
   "04 with `FER_QUICK=1` (or `RETRAIN = true`) to make a run in `out/notebooks/`. Cells that need a run say so and skip.";
 
 /** The Markdown status line for a found run, or {@link NO_RUN_MESSAGE}. */
@@ -855,7 +855,7 @@ export function trainingPlan(opts: { retrain: boolean; quick: boolean; data: Dat
     opts.data.present
       ? { action: "train", quick: opts.quick, dataDir: opts.data.dir, out: opts.quick ? QUICK_RUN_DIR : LIVE_RUN_DIR, reason: why }
       : { action: "none", reason: `${why}, but CK+48 is not available (${opts.data.dir}); nothing to train on.` };
-  if (opts.retrain) return train(`RETRAIN = true: training ${opts.quick ? "the quick setting (FER_QUICK=1)" : "the full protocol (tens of minutes)"}`);
+  if (opts.retrain) return train(`RETRAIN = true: training ${opts.quick ? "the quick setting (FER_QUICK=1)" : "the full protocol (about 4 minutes on 2 cores)"}`);
   const record = findRun(runs.filter((r) => r.kind === "record"));
   if (record) return { action: "load", run: record, reason: "Loading the committed run of record (set RETRAIN = true to train live)." };
   if (opts.quick && opts.data.present) return train("No run of record yet and FER_QUICK=1: making a quick run");
