@@ -69,17 +69,19 @@ function padInto(dst: Float32Array, src: Float32Array, info: ConvInfo, Hp: numbe
   }
 }
 
+/** The sizes every convolution kernel below needs: shapes, strides, padded input size, channel count padded to 8. */
+function geometry(info: ConvInfo) {
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: N } = info;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW } = info;
+  const { top, bottom, left, right } = info.padInfo;
+  return { B, H, W, C, OH, OW, N, KH, KW, SH, SW, top, left, Hp: H + top + bottom, Wp: W + left + right, NP: roundUp(N, 8), M: B * OH * OW };
+}
+
 /** Forward convolution (+ optional bias and relu) of NHWC `x` with `filter` [KH,KW,C,N]. */
 function convForward(
   backend: MathBackendCPU, x: TensorInfo, filter: TensorInfo, info: ConvInfo, bias: Float32Array | null, relu: boolean,
 ): TensorInfo {
-  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: N } = info;
-  const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW } = info;
-  const { top, bottom, left, right } = info.padInfo;
-  const Hp = H + top + bottom;
-  const Wp = W + left + right;
-  const NP = roundUp(N, 8);
-  const M = B * OH * OW;
+  const { B, H, W, C, OH, OW, N, KH, KW, SH, SW, Hp, Wp, NP, M } = geometry(info);
   const rows = KH * KW * C;
   const a = wasmArena();
   const px = a.alloc(B * Hp * Wp * C);
@@ -104,13 +106,7 @@ function convForward(
 
 /** Gradient of a convolution with respect to its filter: [KH,KW,C,N] from x [B,H,W,C] and dy [B,OH,OW,N]. */
 function convBackpropFilter(backend: MathBackendCPU, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
-  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: N } = info;
-  const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW } = info;
-  const { top, bottom, left, right } = info.padInfo;
-  const Hp = H + top + bottom;
-  const Wp = W + left + right;
-  const NP = roundUp(N, 8);
-  const M = B * OH * OW;
+  const { B, H, W, C, OH, OW, N, KH, KW, SH, SW, Hp, Wp, NP, M } = geometry(info);
   const KWC = KW * C;
   const KWCP = roundUp(KWC, 4);
   const a = wasmArena();
@@ -134,14 +130,9 @@ function convBackpropFilter(backend: MathBackendCPU, x: TensorInfo, dy: TensorIn
 
 /** Gradient of a convolution with respect to its input: [B,H,W,C] from dy [B,OH,OW,N] and filter [KH,KW,C,N]. */
 function convBackpropInput(backend: MathBackendCPU, dy: TensorInfo, filter: TensorInfo, info: ConvInfo): TensorInfo {
-  const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: N } = info;
-  const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW } = info;
-  const { top, bottom, left, right } = info.padInfo;
-  const Hp = H + top + bottom;
-  const Wp = W + left + right;
+  const { B, H, W, C, OH, OW, N, KH, KW, SH, SW, top, left, Hp, Wp, M } = geometry(info);
   const KWC = KW * C;
   const KWCP = roundUp(KWC, 4);
-  const M = B * OH * OW;
   const a = wasmArena();
   const pdy = a.alloc(M * N);
   const pwt = a.alloc(KH * N * KWCP);
