@@ -82,7 +82,9 @@ export function applyTransforms(x: import("@tensorflow/tfjs").Tensor4D, params: 
   return tf.tidy(() => {
     // One tf.image.transform per image: tfjs 4.22's cpu Transform kernel returns from inside its batch loop, so
     // for a batch of n > 1 only the first image is transformed and the others come back as the fill value 0
-    // (tfjs-backend-cpu/dist/kernels/Transform.js; the test "identity parameters …" catches it).
+    // (tfjs-backend-cpu/dist/kernels/Transform.js; the test "identity parameters …" catches it). The cpu-fast
+    // backend's own Transform kernel (lib/kernels/transform.ts) is right for batches, but per image is right everywhere
+    // and costs no more.
     const images = tf.split(x, n, 0) as import("@tensorflow/tfjs").Tensor4D[];
     const out = images.map((img, i) =>
       tf.image.transform(img, tf.tensor2d([toTfTransform(transformMatrix(params[i], h, w))], [1, 8]), "bilinear", "nearest"),

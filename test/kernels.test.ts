@@ -383,3 +383,58 @@ describe("cpu-fast kernels vs stock cpu", function () {
     });
   });
 });
+
+describe("cpu-fast Transform (tf.image.transform, the augmentation's warp)", () => {
+  /** Random near-affine transforms (small projective terms) around the identity, one row of 8 per image. */
+  function transforms(n: number, seed: number): Float32Array {
+    const r = new Rng(seed);
+    const out = new Float32Array(n * 8);
+    for (let i = 0; i < n; i++) {
+      const t = [1 + r.uniform(-0.3, 0.3), r.uniform(-0.4, 0.4), r.uniform(-8, 8), r.uniform(-0.4, 0.4), 1 + r.uniform(-0.3, 0.3), r.uniform(-8, 8), r.uniform(-0.004, 0.004), r.uniform(-0.004, 0.004)];
+      out.set(t, i * 8);
+    }
+    return out;
+  }
+  const modes = ["constant", "nearest", "reflect", "wrap"] as const;
+  for (const interpolation of ["bilinear", "nearest"] as const) {
+    for (const fillMode of modes) {
+      it(`${interpolation}, fill ${fillMode}: every image equals the stock kernel on that image alone, bit for bit`, () => {
+        const [B, H, W, C] = [3, 13, 17, 3];
+        const img = randomArray(B * H * W * C, 11);
+        const t = transforms(B, 12);
+        const fast = runOn("cpu-fast", { img: { shape: [B, H, W, C], values: img }, t: { shape: [B, 8], values: t } }, (x) =>
+          tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, interpolation, fillMode, 0.25, [11, 19]));
+        expect(fast.shape).to.deep.equal([B, 11, 19, C]);
+        const per = 11 * 19 * C;
+        for (let b = 0; b < B; b++) {
+          // the stock kernel is only right for a batch of one (see lib/kernels/transform.ts)
+          const ref = runOn("cpu", { img: { shape: [1, H, W, C], values: img.subarray(b * H * W * C, (b + 1) * H * W * C) }, t: { shape: [1, 8], values: t.subarray(b * 8, b * 8 + 8) } }, (x) =>
+            tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, interpolation, fillMode, 0.25, [11, 19]));
+          expect(Array.from(fast.values.subarray(b * per, (b + 1) * per))).to.deep.equal(Array.from(ref.values));
+        }
+      });
+    }
+  }
+
+  it("one transform row applies to every image of the batch", () => {
+    const img = randomArray(2 * 8 * 8 * 1, 3);
+    const t = transforms(1, 4);
+    const got = runOn("cpu-fast", { img: { shape: [2, 8, 8, 1], values: img }, t: { shape: [1, 8], values: t } }, (x) =>
+      tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, "bilinear", "nearest"));
+    const second = runOn("cpu-fast", { img: { shape: [1, 8, 8, 1], values: img.subarray(64) }, t: { shape: [1, 8], values: t } }, (x) =>
+      tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, "bilinear", "nearest"));
+    expect(Array.from(got.values.subarray(64))).to.deep.equal(Array.from(second.values));
+  });
+
+  it("the stock cpu kernel of tfjs 4.22 warps only the first image of a batch (why this kernel exists)", () => {
+    const img = randomArray(2 * 6 * 6 * 1, 5).map((v) => v + 2); // no zeros
+    const identity = new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
+    const stock = runOn("cpu", { img: { shape: [2, 6, 6, 1], values: img }, t: { shape: [2, 8], values: identity } }, (x) =>
+      tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, "bilinear", "nearest"));
+    expect(Array.from(stock.values.subarray(0, 36))).to.deep.equal(Array.from(img.subarray(0, 36)));
+    expect(Array.from(stock.values.subarray(36)).every((v) => v === 0)).to.equal(true);
+    const fast = runOn("cpu-fast", { img: { shape: [2, 6, 6, 1], values: img }, t: { shape: [2, 8], values: identity } }, (x) =>
+      tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, "bilinear", "nearest"));
+    expect(Array.from(fast.values)).to.deep.equal(Array.from(img));
+  });
+});

@@ -9,6 +9,7 @@
  * - matmul.ts: BatchMatMul, _FusedMatMul (the convolution's WebAssembly tile)
  * - elementwise.ts: Add, Sub, Multiply, RealDiv, Relu, Step, Sqrt, Square, Sum (WebAssembly SIMD for ≥ 1024
  *   elements, TypeScript loops below; bit-identical to stock)
+ * - transform.ts: Transform (tf.image.transform; also fixes the stock kernel, which warps only a batch's first image)
  * The WebAssembly module is asm/conv.ts (AssemblyScript), built by scripts/build-wasm.ts into wasm-binary.ts.
  */
 import type * as tfjs from "@tensorflow/tfjs";
@@ -17,13 +18,14 @@ import { convKernels } from "./conv";
 import { poolKernels } from "./pool";
 import { matmulKernels } from "./matmul";
 import { elementwiseKernels } from "./elementwise";
+import { transformKernels } from "./transform";
 
 export const FAST_BACKEND = "cpu-fast";
 
 /** Names of the kernels `cpu-fast` replaces (the rest are the stock cpu kernels). */
 export const REPLACED_KERNELS: readonly string[] = [
   "Conv2D", "FusedConv2D", "Conv2DBackpropFilter", "Conv2DBackpropInput", "MaxPool", "MaxPoolGrad",
-  "BatchMatMul", "_FusedMatMul", "Add", "Sub", "Multiply", "RealDiv", "Relu", "Step", "Sqrt", "Square", "Sum",
+  "BatchMatMul", "_FusedMatMul", "Add", "Sub", "Multiply", "RealDiv", "Relu", "Step", "Sqrt", "Square", "Sum", "Transform",
 ];
 
 let registered = false;
@@ -42,6 +44,7 @@ export function registerFastBackend(tf: typeof tfjs): void {
     ...poolKernels(tf, FAST_BACKEND),
     ...matmulKernels(tf, FAST_BACKEND),
     ...elementwiseKernels(tf, FAST_BACKEND),
+    ...transformKernels(tf, FAST_BACKEND),
   ];
   const replaced = new Set(fast.map((k) => k.kernelName));
   for (const k of tf.getKernelsForBackend("cpu")) {
