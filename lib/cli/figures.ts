@@ -9,6 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { FIGURES, PAPER_RUN, ROOT } from "../paths";
+import { backendName } from "../tf";
 import { writeAtomic } from "../render";
 import { UserError } from "../errors";
 import { parse } from "./args";
@@ -65,7 +66,7 @@ export async function figuresMain(argv: string[], log: (s: string) => void = (s)
     // Validate the run before writing anything, so a bad file leaves figures/ untouched.
     const run = runExists ? loadRun(args.run) : undefined;
     const arch = await modelLayers();
-    log(`figures → ${rel(args.out)}`);
+    log(`figures → ${rel(args.out)} (backend ${backendName()}, for Fig 3's model)`);
     write(args.out, await buildDiagrams(arch), log);
     if (!run) {
       const how = path.resolve(args.run) === path.join(PAPER_RUN, "run.json") ? "make one with `npm run reproduce -- --out data/runs/paper`" : "make one with `npm run reproduce -- --out DIR` and pass --run DIR/run.json";
