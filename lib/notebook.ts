@@ -22,13 +22,13 @@ import { Rng } from "./random";
 import { trainTestSplit, kFold, type SplitMode } from "./split";
 import { crossEntropy, oneHot, rmspropInit, rmspropStep, sampleCrossEntropy, type OptimizerRace, type RmspropSettings, type Surface, sampleSurface } from "./optim";
 import { argmax } from "./evaluate";
-import type { RunRecord } from "./record";
+import { runRecordJson, type RunRecord } from "./record";
 import { FONT } from "./render";
 import { loadRun } from "./figures";
 import { confusionCells } from "./figures/confusion";
 import { PAPER_RESULTS } from "./figures/paper";
 import { runProtocol } from "./protocol";
-import { saveModel, loadModel } from "./save";
+import { saveRun, loadModel } from "./save";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Where things are, and what is present
@@ -864,10 +864,8 @@ export function trainingPlan(opts: { retrain: boolean; quick: boolean; data: Dat
   return { action: "none", reason: opts.data.present ? NO_RUN_MESSAGE : `${NO_RUN_MESSAGE} CK+48 is not available either (${opts.data.dir}), so nothing can be trained here.` };
 }
 
-/** JSON for run records, as `npm run reproduce` writes it: Infinity (first ROC threshold) and NaN become null. */
-export function runJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n";
-}
+/** JSON for run records, as `npm run reproduce` writes it (lib/record.ts). */
+export const runJson = runRecordJson;
 
 /**
  * Carry out a plan: load, or run the protocol (lib/protocol runProtocol; quick = 10 images per class, 2 folds,
@@ -878,14 +876,12 @@ export async function carryOut(plan: TrainingPlan, log: (line: string) => void =
   if (plan.action === "none") return undefined;
   const config: PaperConfig = plan.quick ? { ...PAPER, folds: 2, maxEpochs: 2 } : PAPER;
   const { record, model } = await runProtocol({ dataDir: plan.dataDir, seed: 0, split: "random", config, quick: plan.quick, workers: plan.quick ? 0 : undefined, verify: opts.verify, log });
+  let file: string;
   try {
-    await saveModel(model, path.join(plan.out, "model"));
+    file = await saveRun(plan.out, record, model);
   } finally {
     model.dispose();
   }
-  const file = path.join(plan.out, "run.json");
-  fs.mkdirSync(plan.out, { recursive: true });
-  fs.writeFileSync(file, runJson(record));
   const kind = plan.quick ? "quick" : "live";
   const saved = loadRun(file);
   return { file, record: saved, kind, note: describeRun(saved, file, kind) };

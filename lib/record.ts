@@ -129,3 +129,8 @@ export function validateRunRecord(r: unknown): string[] {
   if (typeof t.accuracy !== "number" || t.accuracy < 0 || t.accuracy > 1) p.push("test.accuracy invalid");
   return p;
 }
+
+/** A run record as `run.json` text: Infinity (the first ROC threshold) and NaN become null. */
+export function runRecordJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n";
+}

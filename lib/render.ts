@@ -9,8 +9,6 @@
  *
  * Deterministic: no timestamps, fixed fonts, vega's SVG id counters reset before each render, PNGs without metadata.
  */
-import * as fs from "fs";
-import * as path from "path";
 import * as vl from "vega-lite";
 import * as vega from "vega";
 import sharp from "sharp";
@@ -138,10 +136,5 @@ export async function renderPng(svg: string, scale = 2): Promise<Buffer> {
     .toBuffer();
 }
 
-/** Write a file atomically: a temporary file in the same folder, then rename, so readers never see half a figure. */
-export function writeAtomic(file: string, data: string | Buffer): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
-}
+/** Atomic file writes (temp file, then rename), shared with the run records. */
+export { writeAtomic } from "./save";

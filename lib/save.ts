@@ -8,6 +8,7 @@ import * as path from "path";
 import { tf } from "./tf";
 import { UserError } from "./errors";
 import type { LayersModel } from "@tensorflow/tfjs";
+import { runRecordJson, type RunRecord } from "./record";
 
 /** Write `model` to `dir/model.json` + `dir/weights.bin`, replacing `dir` atomically. */
 export async function saveModel(model: LayersModel, dir: string): Promise<void> {
@@ -66,4 +67,20 @@ export async function loadModel(dirOrJson: string): Promise<LayersModel> {
   const all = Buffer.concat(buffers);
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
   return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }));
+}
+
+/** Write a file atomically: a temp file in the same folder, then rename (nothing half-written is ever seen). */
+export function writeAtomic(file: string, data: string | Buffer): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+/** Save a run: `dir/model/` (saveModel) and then `dir/run.json`, each written atomically. Returns run.json's path. */
+export async function saveRun(dir: string, record: RunRecord, model: LayersModel): Promise<string> {
+  await saveModel(model, path.join(dir, "model"));
+  const file = path.join(dir, "run.json");
+  writeAtomic(file, runRecordJson(record));
+  return file;
 }

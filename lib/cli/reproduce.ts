@@ -12,24 +12,11 @@ import { backendName } from "../tf";
 import { PAPER } from "../config";
 import { resolveDataDir, ROOT } from "../paths";
 import { runProtocol } from "../protocol";
-import { saveModel } from "../save";
+import { saveRun } from "../save";
 import { runCommand, UserError } from "../errors";
 import { parse, intFlag, choiceFlag } from "./args";
 
 export const USAGE = "npm run reproduce -- [--data DIR] [--out DIR] [--seed N] [--split random|subject] [--folds 5] [--max-epochs 200] [--patience 8] [--workers N] [--quick] [--no-verify]";
-
-/** Write a file atomically: a temp file in the same folder, then rename. */
-export function writeAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
-}
-
-/** JSON for run records: Infinity (the first ROC threshold) and NaN become null. */
-export function recordJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n";
-}
 
 async function main(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
@@ -64,8 +51,7 @@ async function main(argv: string[]): Promise<void> {
   if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UserError(`--out ${out} exists and is not a folder`);
   console.log(`reproduce: backend ${backendName()}, seed ${seed}, split ${split}${quick ? ", quick" : ""}, output ${path.relative(process.cwd(), out) || "."}`);
   const { record, model } = await runProtocol({ dataDir, seed, split, config, quick, workers, verify: !values["no-verify"], log: (l) => console.log(l) });
-  await saveModel(model, path.join(out, "model"));
-  writeAtomic(path.join(out, "run.json"), recordJson(record));
+  await saveRun(out, record, model);
   model.dispose();
   console.log(`wrote ${path.join(out, "run.json")} and ${path.join(out, "model")}/`);
 }
