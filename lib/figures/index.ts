@@ -4,7 +4,7 @@
  * writes them, tests compare them); `figuresReadme` writes `figures/README.md`.
  */
 import * as fs from "fs";
-import type { RunRecord } from "../record";
+import { validateRunRecord, type RunRecord } from "../record";
 import type { LayerSummary } from "../model";
 import { PAPER } from "../config";
 import { UserError } from "../errors";
@@ -136,30 +136,9 @@ export function loadRun(file: string): RunRecord {
   return run as RunRecord;
 }
 
-/** What is wrong with a run record, or undefined when it has everything the figures read. */
+/** What is wrong with a run record (the first problem lib/record.ts validateRunRecord finds), or undefined. */
 export function checkRun(x: unknown): string | undefined {
-  const r = x as Partial<RunRecord> | null;
-  if (!r || typeof r !== "object") return "not an object";
-  if (!Array.isArray(r.classes) || !r.classes.length) return "no classes";
-  const k = r.classes.length;
-  if (!Array.isArray(r.folds) || !r.folds.length) return "no folds";
-  for (const f of r.folds) {
-    if (!Array.isArray(f.history) || !f.history.length) return `fold ${f.index} has no history`;
-    if (!Number.isInteger(f.bestEpoch)) return `fold ${f.index} has no bestEpoch`;
-  }
-  if (!r.folds.some((f) => f.index === r.bestFold)) return `bestFold ${String(r.bestFold)} is not a fold index`;
-  const t = r.test;
-  if (!t || typeof t !== "object") return "no test results";
-  if (typeof t.loss !== "number" || typeof t.accuracy !== "number") return "test.loss / test.accuracy missing";
-  if (!Array.isArray(t.confusion) || t.confusion.length !== k || t.confusion.some((row) => !Array.isArray(row) || row.length !== k)) return `test.confusion is not ${k}×${k}`;
-  if (!Array.isArray(t.perClass) || t.perClass.length !== k) return `test.perClass needs ${k} entries`;
-  if (!Array.isArray(t.roc) || t.roc.length !== k) return `test.roc needs ${k} curves`;
-  for (const c of t.roc) {
-    // auc is null in JSON for a class without positives or negatives (NaN in memory).
-    if (!Array.isArray(c.fpr) || !Array.isArray(c.tpr) || c.fpr.length !== c.tpr.length || (typeof c.auc !== "number" && c.auc !== null)) return `ROC curve of ${c.class} is malformed`;
-  }
-  if (!r.config || typeof r.config !== "object") return "no config";
-  return undefined;
+  return validateRunRecord(x)[0];
 }
 
 const p = (x: number) => `${(x * 100).toFixed(1)}%`;
