@@ -16,7 +16,7 @@ import type { TopLevelSpec } from "vega-lite";
 import { tf, type Tensor, type Tensor4D, type LayersModel } from "./tf";
 import { CLASSES, NUM_CLASSES, PAPER, type PaperConfig } from "./config";
 import { ROOT, PAPER_RUN, resolveDataDir } from "./paths";
-import { decodeImage, labelsTensor, listImages, sequenceOf, subjectOf, type ManifestEntry } from "./data";
+import { classCounts, decodeImage, labelsTensor, listImages, sequenceOf, subjectOf, type ManifestEntry } from "./data";
 import { applyTransforms, drawParams, IDENTITY, type TransformParams } from "./augment";
 import { Rng } from "./random";
 import { trainTestSplit, kFold, type SplitMode } from "./split";
@@ -342,13 +342,13 @@ export function demoPattern(size: number = PAPER.imageSize): Float32Array {
 
 /** Images per class, in class order, from the manifest (works without the images). */
 export function manifestCounts(manifest: ManifestEntry[]): number[] {
-  const counts = new Array<number>(NUM_CLASSES).fill(0);
-  for (const m of manifest) {
-    const c = (CLASSES as readonly string[]).indexOf(m.class);
-    if (c < 0) throw new Error(`manifest: unknown class "${m.class}"`);
-    counts[c]++;
-  }
-  return counts;
+  return classCounts(
+    manifest.map((m) => {
+      const c = (CLASSES as readonly string[]).indexOf(m.class);
+      if (c < 0) throw new Error(`manifest: unknown class "${m.class}"`);
+      return c;
+    }),
+  );
 }
 
 /** Bar chart of images per class, with the count on each bar. */
