@@ -12,6 +12,8 @@
 import { tf } from "./tf";
 import { PAPER, type AugmentConfig } from "./config";
 import { Rng } from "./random";
+import type { GridCell } from "./display";
+import type { Tensor4D } from "./tf";
 
 /** The random parameters of one image's transform, in Keras' units. */
 export interface TransformParams {
@@ -54,6 +56,8 @@ const mul = (a: M3, b: M3): M3 => a.map((row) => b[0].map((_, j) => row.reduce((
 /**
  * The 3×3 output→input matrix of Keras' `apply_affine_transform` (+ flip), for an h×w image, in (x = column,
  * y = row) pixel coordinates.
+ *
+ * @see notebooks/01-data.ipynb
  */
 export function transformMatrix(p: TransformParams, h = PAPER.imageSize, w = PAPER.imageSize): M3 {
   const t = (p.theta * Math.PI) / 180;
@@ -98,3 +102,57 @@ export function augmentBatch(x: import("@tensorflow/tfjs").Tensor4D, rng: Rng, c
   const [n, h, w] = x.shape;
   return applyTransforms(x, Array.from({ length: n }, () => drawParams(rng, cfg, h, w)));
 }
+
+/** Caption lines for a transform's parameters, one per part that is not the identity. */
+export function paramsCaption(p: TransformParams): string[] {
+  const n = (v: number, d = 1) => v.toFixed(d).replace("-", "−");
+  const lines: string[] = [];
+  if (p.theta) lines.push(`rotate ${n(p.theta)}°`);
+  if (p.tx || p.ty) lines.push(`shift ${n(p.tx)}, ${n(p.ty)} px`);
+  if (p.shear) lines.push(`shear ${n(p.shear, 2)}°`);
+  if (p.zx !== 1 || p.zy !== 1) lines.push(`zoom ${n(p.zx, 2)} × ${n(p.zy, 2)}`);
+  if (p.flip) lines.push("flipped");
+  return lines.length ? lines : ["identity"];
+}
+
+/** The gallery of notebook 01: each of the paper's transforms alone at its extreme, then random draws. */
+export function galleryParams(cfg = PAPER.augment, size = PAPER.imageSize, randomDraws = 8, seed = 0): { title: string; params: TransformParams }[] {
+  const I = IDENTITY;
+  const hs = cfg.heightShiftRange * size;
+  const ws = cfg.widthShiftRange * size;
+  const out: { title: string; params: TransformParams }[] = [
+    { title: "original", params: I },
+    { title: `rotation +${cfg.rotationRange}°`, params: { ...I, theta: cfg.rotationRange } },
+    { title: `rotation −${cfg.rotationRange}°`, params: { ...I, theta: -cfg.rotationRange } },
+    { title: `tx +${hs.toFixed(1)} px`, params: { ...I, tx: hs } },
+    { title: `ty +${ws.toFixed(1)} px`, params: { ...I, ty: ws } },
+    { title: `shear ${cfg.shearRange}° (paper)`, params: { ...I, shear: cfg.shearRange } },
+    { title: "shear 20° (to see it)", params: { ...I, shear: 20 } },
+    { title: `zoom ${cfg.zoomRange[0]}`, params: { ...I, zx: cfg.zoomRange[0], zy: cfg.zoomRange[0] } },
+    { title: `zoom ${cfg.zoomRange[1]}`, params: { ...I, zx: cfg.zoomRange[1], zy: cfg.zoomRange[1] } },
+    { title: "horizontal flip", params: { ...I, flip: cfg.horizontalFlip } },
+  ];
+  const rng = new Rng(seed);
+  for (let i = 0; i < randomDraws; i++) out.push({ title: `random draw ${i + 1}`, params: drawParams(rng, cfg, size, size) });
+  return out;
+}
+
+/** Apply each gallery transform (lib/augment applyTransforms) to one RGB image; cells captioned with the parameters. */
+export function augmentationGallery(image: Float32Array, entries = galleryParams(), size = PAPER.imageSize): GridCell[] {
+  const out = tf.tidy(() => {
+    const x = tf.tensor4d(image, [1, size, size, 3]);
+    const batch = tf.concat(entries.map(() => x), 0) as Tensor4D;
+    return applyTransforms(batch, entries.map((e) => e.params));
+  });
+  const data = out.dataSync() as Float32Array;
+  out.dispose();
+  const per = size * size * 3;
+  return entries.map((e, i) => ({
+    picture: { data: data.slice(i * per, (i + 1) * per), width: size, height: size, channels: 3 },
+    caption: [e.title, ...(e.title.startsWith("random") ? paramsCaption(e.params) : [])],
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 02-model: shapes layer by layer, parameters by hand, feature maps
+// ---------------------------------------------------------------------------------------------------------------

@@ -8,7 +8,19 @@ export const CLASSES = ["anger", "contempt", "disgust", "fear", "happy", "sadnes
 export type ClassName = (typeof CLASSES)[number];
 export const NUM_CLASSES = CLASSES.length;
 
+/** The CNN of Section 2.2 / Fig 3, as data: lib/model.ts builds it, parametersByHand counts it, Fig 3 draws it. */
+export interface ArchConfig {
+  /** The convolution stages in order: filters and the side of the square kernel (valid padding, ReLU). */
+  convs: { filters: number; kernel: number }[];
+  /** Side (and stride) of the max-pooling window after every convolution. */
+  pool: number;
+  /** Units of the hidden dense layer (ReLU), followed by dropout. */
+  dense: number;
+}
+
 export interface PaperConfig {
+  /** The network's layers (Section 2.2). */
+  arch: ArchConfig;
   /** Side of the square input image in pixels. */
   imageSize: number;
   /** Input channels: the paper reads the grey PNGs as RGB. */
@@ -55,6 +67,18 @@ export interface AugmentConfig {
 }
 
 export const PAPER: PaperConfig = {
+  arch: {
+    // Section 2.2 / Fig 3: 6 filters of 5×5, then 16 of 5×5, then 64 of 3×3; 86,911 parameters in all with the dense part.
+    convs: [
+      { filters: 6, kernel: 5 },
+      { filters: 16, kernel: 5 },
+      { filters: 64, kernel: 3 },
+    ],
+    // "max pooling" after each convolution; Fig 3's shapes (44 → 22, 18 → 9, 7 → 3) imply 2×2 windows.
+    pool: 2,
+    // Section 2.2: "a fully connected layer of 128 neurons" with dropout, before the 7-way softmax.
+    dense: 128,
+  },
   // CK+48 images are 48×48 and the paper feeds them at that size.
   imageSize: 48,
   // The paper loads the images with 3 channels (Keras default color_mode="rgb"), hence conv1 has 6·(5·5·3)+6 params.
@@ -95,4 +119,37 @@ export const PAPER: PaperConfig = {
     // Keras' apply_affine_transform uses order-1 (bilinear) spline interpolation.
     interpolation: "bilinear",
   },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// What the paper reports, beside what it did: every figure and table puts the paper's claim beside ours.
+// Only values the paper states are here; where it states none, the field is absent.
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface PaperClaims {
+  /** Table 1: test loss of the best model. */
+  testLoss: number;
+  /** Table 1: test accuracy of the best model (0.8324872 = 164/197). */
+  testAccuracy: number;
+  /** Test images (80/20 split of 981). */
+  testImages: number;
+  /** Correct test predictions implied by the accuracy. */
+  testCorrect: number;
+  /** Fig 7 / text: per-class accuracy (row-normalised diagonal) where the paper states it. */
+  perClassAccuracy: Partial<Record<string, number>>;
+  /** Fig 7 / text: off-diagonal confusions the paper states, as fractions of the true class's row. */
+  confusions: { true: string; predicted: string; fraction: number }[];
+  /** Fig 3: trainable parameters. */
+  params: number;
+}
+
+/** The paper's reported results (Table 1, Fig 3, Fig 7). */
+export const PAPER_RESULTS: PaperClaims = {
+  testLoss: 0.5008,
+  testAccuracy: 0.8325,
+  testImages: 197,
+  testCorrect: 164,
+  perClassAccuracy: { anger: 0.989, sadness: 0.57 },
+  confusions: [{ true: "sadness", predicted: "anger", fraction: 0.13 }],
+  params: 86911,
 };

@@ -18,6 +18,7 @@
  */
 import { tf } from "./tf";
 import { CLASSES } from "./config";
+import type { RunRecord } from "./record";
 import { crossEntropy, oneHot } from "./optim";
 import type { ClassMetrics, Prediction, RocCurve, TestRecord } from "./record";
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
@@ -47,15 +48,15 @@ export function confusionMatrix(labels: readonly number[], predicted: readonly n
   return m;
 }
 
+/** Correct predictions in a confusion matrix: its trace (the 164 of the paper's 164/197). */
+export function correctFromConfusion(confusion: readonly (readonly number[])[]): number {
+  return confusion.reduce((a, row, i) => a + row[i], 0);
+}
+
 /** Section 4 / Table 1: overall accuracy from a confusion matrix, trace / total (0 for an empty matrix). */
 export function accuracyFromConfusion(confusion: readonly (readonly number[])[]): number {
-  let correct = 0;
-  let total = 0;
-  confusion.forEach((row, i) => row.forEach((v, j) => {
-    total += v;
-    if (i === j) correct += v;
-  }));
-  return total === 0 ? 0 : correct / total;
+  const total = confusion.reduce((a, row) => a + row.reduce((b, v) => b + v, 0), 0);
+  return total === 0 ? 0 : correctFromConfusion(confusion) / total;
 }
 
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
@@ -101,6 +102,8 @@ export interface RocPoints {
  *
  * If there are no positives (or no negatives) the true (false) positive rate is 0/0; it is reported as 0, and
  * {@link auc} of such a curve is meaningless (see {@link evaluatePredictions}, which reports NaN for it).
+ *
+ * @see notebooks/05-evaluate.ipynb
  */
 export function rocCurve(scores: readonly number[], positives: readonly boolean[]): RocPoints {
   if (scores.length !== positives.length) throw new Error(`${scores.length} scores but ${positives.length} labels`);
@@ -126,7 +129,11 @@ export function rocCurve(scores: readonly number[], positives: readonly boolean[
   return { fpr, tpr, thresholds };
 }
 
-/** Fig 8: area under a curve by the trapezoidal rule, Σ (x_i − x_{i−1}) (y_i + y_{i−1}) / 2 (sklearn's `auc`). */
+/**
+ * Fig 8: area under a curve by the trapezoidal rule, Σ (x_i − x_{i−1}) (y_i + y_{i−1}) / 2 (sklearn's `auc`).
+ *
+ * @see notebooks/05-evaluate.ipynb
+ */
 export function auc(fpr: readonly number[], tpr: readonly number[]): number {
   if (fpr.length !== tpr.length) throw new Error(`${fpr.length} x values but ${tpr.length} y values`);
   let area = 0;
@@ -192,3 +199,23 @@ export function predictProbs(model: Predictor, x: Tensor4D, batchSize = 64): num
   }
   return out;
 }
+
+/** A misclassified test image: the true and predicted class and the 7 probabilities. */
+export interface Miss {
+  file: string;
+  trueClass: string;
+  predicted: string;
+  pPredicted: number;
+  pTrue: number;
+  probs: number[];
+}
+
+/** The test images the best model got wrong, most confident mistakes first. */
+export function misclassified(run: RunRecord): Miss[] {
+  return run.test.predictions
+    .map((p) => ({ p, k: argmax(p.probs) }))
+    .filter(({ p, k }) => k !== p.label)
+    .map(({ p, k }) => ({ file: p.file, trueClass: run.classes[p.label], predicted: run.classes[k], pPredicted: p.probs[k], pTrue: p.probs[p.label], probs: p.probs.slice() }))
+    .sort((a, b) => b.pPredicted - a.pPredicted || a.file.localeCompare(b.file));
+}
+

@@ -1,10 +1,12 @@
 /**
- * Section 2.2 / Fig 3 of the paper: the CNN. A factory, so every fold trains a fresh model.
+ * Section 2.2 / Fig 3 of the paper: the CNN. A factory, so every fold trains a fresh model. The layers come from
+ * `PAPER.arch` (lib/config.ts): conv 6@5×5 → maxpool 2 → conv 16@5×5 → maxpool 2 → conv 64@3×3 → maxpool 2 →
+ * flatten → dense 128 + dropout → dense 7 softmax; valid padding, ReLU. 86,911 trainable parameters.
  *
- * conv 6@5×5 → maxpool 2 → conv 16@5×5 → maxpool 2 → conv 64@3×3 → maxpool 2 → flatten → dense 128 + dropout
- * → dense 7 softmax; valid padding, ReLU. 86,911 trainable parameters.
+ * Notebook 02-model (notebooks/02-model.ipynb) teaches this module: the factory, one face's shapes layer by layer
+ * ({@link traceShapes}), the parameter count by hand ({@link parametersByHand}) and feature maps ({@link featureMaps}).
  */
-import { tf } from "./tf";
+import { tf, type Tensor, type Tensor4D, type LayersModel } from "./tf";
 import { PAPER, NUM_CLASSES, type PaperConfig } from "./config";
 
 /** One row of the layer table (Fig 3, notebook 2): what a layer is and what it produces. */
@@ -20,21 +22,25 @@ export interface LayerSummary {
 }
 
 /**
- * Build the paper's CNN (Section 2.2). Kernels are initialised glorot-uniform as Keras does (tfjs-layers defaults
- * to glorot-normal), biases at zero; `seed` makes the initial weights and dropout masks reproducible.
+ * Build the paper's CNN (Section 2.2) from `config.arch`: each convolution stage is a valid k×k convolution with
+ * ReLU named `conv<i>`, then a max pooling named `pool<i>`; then flatten, `dense1` (ReLU), `dropout` and the 7-way
+ * softmax `output`. Kernels are initialised glorot-uniform as Keras does (tfjs-layers defaults to glorot-normal),
+ * biases at zero; `seed` makes the initial weights and dropout masks reproducible.
+ *
+ * @see notebooks/02-model.ipynb
  */
-export function createModel(seed = 0, config: Pick<PaperConfig, "imageSize" | "channels" | "dropout"> = PAPER): import("@tensorflow/tfjs").Sequential {
+export function createModel(seed = 0, config: Pick<PaperConfig, "arch" | "imageSize" | "channels" | "dropout"> = PAPER): import("@tensorflow/tfjs").Sequential {
   let s = seed * 1000;
   const init = () => tf.initializers.glorotUniform({ seed: s++ });
+  const { convs, pool, dense } = config.arch;
   const m = tf.sequential({ name: "fer_cnn" });
-  m.add(tf.layers.conv2d({ inputShape: [config.imageSize, config.imageSize, config.channels], filters: 6, kernelSize: 5, padding: "valid", activation: "relu", kernelInitializer: init(), name: "conv1" }));
-  m.add(tf.layers.maxPooling2d({ poolSize: 2, name: "pool1" }));
-  m.add(tf.layers.conv2d({ filters: 16, kernelSize: 5, padding: "valid", activation: "relu", kernelInitializer: init(), name: "conv2" }));
-  m.add(tf.layers.maxPooling2d({ poolSize: 2, name: "pool2" }));
-  m.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, padding: "valid", activation: "relu", kernelInitializer: init(), name: "conv3" }));
-  m.add(tf.layers.maxPooling2d({ poolSize: 2, name: "pool3" }));
+  convs.forEach((c, i) => {
+    const input = i === 0 ? { inputShape: [config.imageSize, config.imageSize, config.channels] } : {};
+    m.add(tf.layers.conv2d({ ...input, filters: c.filters, kernelSize: c.kernel, padding: "valid", activation: "relu", kernelInitializer: init(), name: `conv${i + 1}` }));
+    m.add(tf.layers.maxPooling2d({ poolSize: pool, name: `pool${i + 1}` }));
+  });
   m.add(tf.layers.flatten({ name: "flatten" }));
-  m.add(tf.layers.dense({ units: 128, activation: "relu", kernelInitializer: init(), name: "dense1" }));
+  m.add(tf.layers.dense({ units: dense, activation: "relu", kernelInitializer: init(), name: "dense1" }));
   m.add(tf.layers.dropout({ rate: config.dropout, seed: s++, name: "dropout" }));
   m.add(tf.layers.dense({ units: NUM_CLASSES, activation: "softmax", kernelInitializer: init(), name: "output" }));
   return m;
@@ -62,3 +68,86 @@ export function summarize(model: import("@tensorflow/tfjs").LayersModel): LayerS
     return { name: l.name, kind, detail, outputShape: shape.slice(1) as number[], params: l.countParams() };
   });
 }
+
+/** One row of a shape trace: a layer and the shape of the tensor it produced from a real image. */
+export interface ShapeStep {
+  layer: string;
+  kind: string;
+  input: number[];
+  output: number[];
+  /** Values in the output (min, max), to show ReLU at work. */
+  min: number;
+  max: number;
+}
+
+/** Push a batch through the model's layers one at a time (inference mode) and record every tensor's shape. */
+export function traceShapes(model: LayersModel, x: Tensor4D): ShapeStep[] {
+  const steps: ShapeStep[] = [];
+  let cur: Tensor = x.clone();
+  for (const layer of model.layers) {
+    const next = tf.tidy(() => layer.apply(cur, { training: false }) as Tensor);
+    const [min, max] = tf.tidy(() => [next.min().dataSync()[0], next.max().dataSync()[0]]);
+    steps.push({ layer: layer.name, kind: layer.getClassName(), input: cur.shape.slice(), output: next.shape.slice(), min, max });
+    cur.dispose();
+    cur = next;
+  }
+  cur.dispose();
+  return steps;
+}
+
+
+/** One row of the parameter count by hand. */
+export interface ParamRow {
+  layer: string;
+  output: string;
+  formula: string;
+  params: number;
+}
+
+
+/**
+ * Fig 3's 86,911 parameters derived by hand from the paper's architecture (Section 2.2, `config.arch`): a valid k×k
+ * convolution of c_in channels to f filters has (k·k·c_in)·f weights + f biases and shrinks the side to s − k + 1;
+ * p×p max pooling divides it by p (rounding down) and has no parameters; a dense layer of n_in → n_out has
+ * n_in·n_out + n_out.
+ *
+ * @see notebooks/02-model.ipynb
+ */
+export function parametersByHand(config: Pick<PaperConfig, "arch" | "imageSize" | "channels"> = PAPER): ParamRow[] {
+  const rows: ParamRow[] = [];
+  const { convs, pool: p, dense } = config.arch;
+  let s = config.imageSize;
+  let c = config.channels;
+  convs.forEach(({ filters: f, kernel: k }, i) => {
+    rows.push({ layer: `conv${i + 1}`, output: `${s - k + 1}×${s - k + 1}×${f}`, formula: `(${k}·${k}·${c})·${f} + ${f}`, params: k * k * c * f + f });
+    s = s - k + 1;
+    c = f;
+    const down = Math.floor(s / p);
+    rows.push({ layer: `pool${i + 1}`, output: `${down}×${down}×${c}`, formula: `⌊${s}/${p}⌋ = ${down}, no weights`, params: 0 });
+    s = down;
+  });
+  const flat = s * s * c;
+  rows.push({ layer: "flatten", output: `${flat}`, formula: `${s}·${s}·${c} = ${flat}, no weights`, params: 0 });
+  rows.push({ layer: "dense1", output: `${dense}`, formula: `${flat}·${dense} + ${dense}`, params: flat * dense + dense });
+  rows.push({ layer: "dropout", output: `${dense}`, formula: "no weights", params: 0 });
+  rows.push({ layer: "output", output: `${NUM_CLASSES}`, formula: `${dense}·${NUM_CLASSES} + ${NUM_CLASSES}`, params: dense * NUM_CLASSES + NUM_CLASSES });
+  return rows;
+}
+
+/** The activations of one layer for one image: side × side × channels, channel last. */
+export interface FeatureMap {
+  layer: string;
+  shape: [number, number, number];
+  data: Float32Array;
+}
+
+/** The outputs of the named layers (default: the three convolutions) for one image [1, h, w, 3]. */
+export function featureMaps(model: LayersModel, x: Tensor4D, layers: string[] = ["conv1", "conv2", "conv3"]): FeatureMap[] {
+  const probe = tf.model({ inputs: model.inputs, outputs: layers.map((n) => model.getLayer(n).output as import("@tensorflow/tfjs").SymbolicTensor) });
+  const outs = tf.tidy(() => {
+    const y = probe.predict(x);
+    return (Array.isArray(y) ? y : [y]).map((t) => ({ shape: t.shape.slice(1) as [number, number, number], data: t.dataSync() as Float32Array }));
+  });
+  return outs.map((o, i) => ({ layer: layers[i], shape: o.shape, data: o.data }));
+}
+

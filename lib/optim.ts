@@ -26,11 +26,17 @@
  *    coordinate. Small gradients are common in a CNN, so the placement matters for reproducing Keras exactly. {@link rmspropStep} implements both (`epsilonPlacement`); the default is
  *    "inside", i.e. the paper and tfjs, and the test suite shows the two placements give different numbers.
  */
+import * as path from "path";
 import { tf } from "./tf";
-import { PAPER, type PaperConfig } from "./config";
+import { CLASSES, PAPER, type PaperConfig } from "./config";
 import type { RMSPropOptimizer } from "@tensorflow/tfjs";
 
 /** Keras' `backend.epsilon()` and tfjs' float32 backend epsilon: the probability clip of the loss (Eq. 1–2). */
+/**
+ * The installed tfjs RMSprop source (the code training really runs), shown beside {@link rmspropStep} in notebook 03.
+ */
+export const TFJS_RMSPROP_FILE = path.join(path.dirname(require.resolve("@tensorflow/tfjs-core/package.json")), "dist", "optimizers", "rmsprop_optimizer.js");
+
 export const KERAS_EPSILON = 1e-7;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -41,6 +47,8 @@ export const KERAS_EPSILON = 1e-7;
  * Eq. 1 for one sample: −Σ_c y_c · log(p_c), with p rescaled to sum to 1 and clipped to [ε, 1−ε] first, exactly as
  * Keras/tfjs-layers `categoricalCrossentropy` (see the file comment). `yTrue` is a one-hot (or any probability)
  * vector; `yPred` the model's softmax output. Pass `epsilon = 0` to get the unclipped textbook formula.
+ *
+ * @see notebooks/03-optim.ipynb
  */
 export function sampleCrossEntropy(yTrue: readonly number[], yPred: readonly number[], epsilon = KERAS_EPSILON): number {
   if (yTrue.length !== yPred.length) throw new Error(`yTrue has ${yTrue.length} classes but yPred has ${yPred.length}`);
@@ -116,6 +124,8 @@ export function rmspropInit(n: number): RmspropState {
  *
  * Note the order: the running mean is updated with the current gradient *before* it divides the step, so the very
  * first step is θ − η g / sqrt((1−β) g² + ε) ≈ θ − η · sign(g) / sqrt(1−β), i.e. about 3.16 η per coordinate.
+ *
+ * @see notebooks/03-optim.ipynb
  */
 export function rmspropStep(
   theta: ArrayLike<number>,
@@ -266,6 +276,92 @@ export function sampleSurface(surface: Surface, xRange: [number, number], yRange
       const x = xRange[0] + ((xRange[1] - xRange[0]) * i) / (n - 1);
       out.push({ x, y, f: surface.f(x, y) });
     }
+  }
+  return out;
+}
+
+/** One sample of the Eq. 1 worked example. */
+export interface LossRow {
+  sample: number;
+  trueClass: string;
+  pTrue: number;
+  /** −log p_true: Eq. 1 for a one-hot y. */
+  loss: number;
+}
+
+/** Eq. 1 per sample, Eq. 2, and tfjs' numbers for the same batch ({@link lossWorkedExample}). */
+export interface LossWorkedExample {
+  rows: LossRow[];
+  /** Eq. 2: the mean of the per-sample losses. */
+  mean: number;
+  /** tfjs `tf.metrics.categoricalCrossentropy` per sample. */
+  tfjsPerSample: number[];
+  tfjsMean: number;
+}
+
+/** Eq. 1 per sample and Eq. 2 (their mean) for labelled softmax rows, with tfjs' own numbers for the same batch. */
+export function lossWorkedExample(labels: number[], probs: number[][]): LossWorkedExample {
+  const y = labels.map((l) => oneHot(l, probs[0].length));
+  const rows = labels.map((l, n) => ({ sample: n + 1, trueClass: CLASSES[l] ?? String(l), pTrue: probs[n][l], loss: sampleCrossEntropy(y[n], probs[n]) }));
+  const tfjsPerSample = tf.tidy(() => tf.metrics.categoricalCrossentropy(tf.tensor2d(y), tf.tensor2d(probs)).arraySync() as number[]);
+  return { rows, mean: crossEntropy(y, probs), tfjsPerSample, tfjsMean: tfjsPerSample.reduce((a, b) => a + b, 0) / tfjsPerSample.length };
+}
+
+/** The example batch of notebook 03: three faces' softmax outputs (confident right, unsure, confidently wrong). */
+export const EXAMPLE_BATCH = {
+  labels: [4, 5, 5],
+  probs: [
+    [0.01, 0.01, 0.02, 0.01, 0.92, 0.02, 0.01],
+    [0.3, 0.05, 0.05, 0.05, 0.05, 0.45, 0.05],
+    [0.7, 0.02, 0.05, 0.03, 0.02, 0.1, 0.08],
+  ],
+};
+
+/** One step of Eq. 3–4 for one parameter, every intermediate written out. */
+export interface RmspropRow {
+  t: number;
+  g: number;
+  /** E[g²]_t (Eq. 3). */
+  meanSquare: number;
+  /** sqrt(E[g²]_t + ε). */
+  denom: number;
+  /** η g / denom. */
+  step: number;
+  /** θ_{t+1} (Eq. 4). */
+  theta: number;
+}
+
+/** Eq. 3–4 on one parameter for a given gradient sequence (lib/optim rmspropStep), every quantity of every step. */
+export function rmspropByHand(theta0: number, grads: number[], settings: RmspropSettings): RmspropRow[] {
+  let theta = Float64Array.of(theta0);
+  let state = rmspropInit(1);
+  const rows: RmspropRow[] = [];
+  grads.forEach((g, i) => {
+    const r = rmspropStep(theta, [g], state, settings);
+    const ms = r.state.meanSquare[0];
+    const denom = settings.epsilonPlacement === "outside" ? Math.sqrt(ms) + settings.epsilon : Math.sqrt(ms + settings.epsilon);
+    rows.push({ t: i + 1, g, meanSquare: ms, denom, step: (settings.lr * g) / denom, theta: r.theta[0] });
+    theta = r.theta;
+    state = r.state;
+  });
+  return rows;
+}
+
+/** The same gradient sequence through tfjs' `tf.train.rmsprop` (what training uses): θ after each step. */
+export function rmspropTfjs(theta0: number, grads: number[], settings: RmspropSettings): number[] {
+  const opt = tf.train.rmsprop(settings.lr, settings.rho, 0, settings.epsilon);
+  const init = tf.tensor1d([theta0]);
+  const v = tf.variable(init, true, `notebook_rmsprop_${Date.now()}_${Math.floor(Math.random() * 1e9)}`);
+  init.dispose();
+  const out: number[] = [];
+  try {
+    for (const g of grads) {
+      tf.tidy(() => opt.applyGradients({ [v.name]: tf.tensor1d([g]) }));
+      out.push(v.dataSync()[0]);
+    }
+  } finally {
+    v.dispose();
+    opt.dispose();
   }
   return out;
 }

@@ -16,8 +16,6 @@ export const MANIFEST = path.join(DATA, "manifest.csv");
 export const RUNS = path.join(DATA, "runs");
 /** The run of record of the paper's protocol (random split, seed 0). */
 export const PAPER_RUN = path.join(RUNS, "paper");
-/** The subject-independent run of record (`--split subject`, seed 0). */
-export const SUBJECT_RUN = path.join(RUNS, "subject");
 /** Regenerated figures and tables. */
 export const FIGURES = path.join(ROOT, "figures");
 /** Notebooks. */

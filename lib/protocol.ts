@@ -10,8 +10,8 @@ import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
 import { tf, backendName, type LayersModel } from "./tf";
-import { CLASSES, NUM_CLASSES, PAPER, type PaperConfig } from "./config";
-import { listImages, loadDataset, verifyFolder, describeVerification, type Dataset } from "./data";
+import { CLASSES, NUM_CLASSES, PAPER, PAPER_RESULTS, type PaperConfig } from "./config";
+import { listImages, loadDataset, sampleFiles, type Dataset } from "./data";
 import { trainTestSplit, kFold, type SplitMode } from "./split";
 import { trainFold, evaluateModel, type EpochListener } from "./train";
 import { createModel } from "./model";
@@ -118,12 +118,15 @@ export async function runFoldJobs(jobs: FoldJob[], workers: number, onEpoch?: (f
   return results.sort((a, b) => a.index - b.index);
 }
 
+/** Images per class in the `--quick` smoke setting. */
+export const QUICK_PER_CLASS = 10;
+
 export interface ProtocolOptions {
   dataDir: string;
   seed: number;
   split: SplitMode;
   config: PaperConfig;
-  /** Smoke setting: a few images per class (see quickSubset), the given folds and epochs. */
+  /** Smoke setting: {@link QUICK_PER_CLASS} images per class (lib/data sampleFiles), the given folds and epochs. */
   quick?: boolean;
   /** Worker threads for folds; default: one per core for the pure-JS backends, 0 with tfjs-node (it is multi-threaded). */
   workers?: number;
@@ -138,12 +141,6 @@ export function defaultWorkers(folds: number): number {
   if (backendName() === "tensorflow") return 0;
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   return Math.max(1, Math.min(folds, cores));
-}
-
-/** The `--quick` subset: the first `perClass` images of each class after a seeded shuffle (smoke tests, CI). */
-export function quickSubset(files: string[], seed: number, perClass = 10): string[] {
-  const rng = new Rng(seed);
-  return CLASSES.flatMap((c) => rng.shuffle(files.filter((f) => f.startsWith(`${c}/`))).slice(0, perClass)).sort();
 }
 
 /** Seconds as "42 s" or "3 min 5 s". */
@@ -169,15 +166,11 @@ export async function runProtocol(opts: ProtocolOptions): Promise<{ record: RunR
   const log = opts.log ?? (() => undefined);
   const config = opts.config;
   let files = listImages(opts.dataDir);
-  if (opts.verify ?? true) {
-    const diff = describeVerification(verifyFolder(opts.dataDir));
-    if (diff) throw new UserError(`${opts.dataDir} does not match data/manifest.csv: ${diff} (pass --no-verify to use it anyway)`);
-  }
-  if (opts.quick) files = quickSubset(files, opts.seed);
+  if (opts.quick) files = sampleFiles(files, QUICK_PER_CLASS, opts.seed).sort();
   const split = trainTestSplit(files, opts.seed, config.testFraction, opts.split);
   const folds = kFold(split.train, config.folds, opts.seed + 1, opts.split);
   log(`data: ${files.length} images from ${opts.dataDir}; split ${opts.split}: ${split.train.length} train / ${split.test.length} test; ${config.folds} folds`);
-  const ds: Dataset = await loadDataset(opts.dataDir, { verify: false, only: files });
+  const ds: Dataset = await loadDataset(opts.dataDir, { verify: opts.verify ?? true, only: files });
   const index = new Map(ds.files.map((f, i) => [f, i]));
   const ix = (fs: string[]) => fs.map((f) => index.get(f)!);
   const seeds = new Rng(opts.seed + 2);
@@ -219,6 +212,6 @@ export async function runProtocol(opts: ProtocolOptions): Promise<{ record: RunR
     bestFold: best.index,
     test,
   };
-  log(`best fold ${best.index + 1}: test loss ${test.loss.toFixed(4)}, accuracy ${test.accuracy.toFixed(4)} (${Math.round(test.accuracy * split.test.length)}/${split.test.length}); paper: 0.5008 / 0.8325 (164/197). ${fmtSeconds(record.seconds)} in all`);
+  log(`best fold ${best.index + 1}: test loss ${test.loss.toFixed(4)}, accuracy ${test.accuracy.toFixed(4)} (${Math.round(test.accuracy * split.test.length)}/${split.test.length}); paper: ${PAPER_RESULTS.testLoss} / ${PAPER_RESULTS.testAccuracy} (${PAPER_RESULTS.testCorrect}/${PAPER_RESULTS.testImages}). ${fmtSeconds(record.seconds)} in all`);
   return { record, model };
 }

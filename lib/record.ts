@@ -2,7 +2,9 @@
  * The run record (`run.json`): the contract between training (lib/train.ts, `npm run reproduce`) and everything
  * that reads results: figures, notebooks, the README table and checks.
  */
+import * as fs from "fs";
 import type { PaperConfig } from "./config";
+import { UserError } from "./errors";
 
 /** One epoch of one fold's training history (Fig 5, Fig 6). */
 export interface EpochRecord {
@@ -136,4 +138,26 @@ export function validateRunRecord(r: unknown): string[] {
 /** A run record as `run.json` text: Infinity (the first ROC threshold) and NaN become null. */
 export function runRecordJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n";
+}
+
+/** A run record that cannot be used (unreadable, not JSON, not the contract): one line, no stack trace. */
+export class RunFileError extends UserError {}
+
+/** Read and check a run record file against the contract ({@link validateRunRecord}); throws `RunFileError`. */
+export function loadRun(file: string): RunRecord {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    throw new RunFileError(`cannot read run record ${file}`);
+  }
+  let run: unknown;
+  try {
+    run = JSON.parse(text);
+  } catch (e) {
+    throw new RunFileError(`${file} is not valid JSON (${(e as Error).message.split("\n")[0]})`);
+  }
+  const problem = validateRunRecord(run)[0];
+  if (problem) throw new RunFileError(`${file} is not a valid run record: ${problem}`);
+  return run as RunRecord;
 }

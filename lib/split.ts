@@ -8,7 +8,8 @@
  * - `subject`: subject-independent. All images of a subject (S010, …) stay on one side of every split.
  */
 import { Rng } from "./random";
-import { subjectOf } from "./data";
+import { subjectOf, sequenceOf } from "./data";
+import { PAPER, type PaperConfig } from "./config";
 
 export type SplitMode = "random" | "subject";
 
@@ -46,6 +47,8 @@ function bySubject(files: string[]): Map<string, string[]> {
 /**
  * The train/test split (Section 3). `random`: shuffle the sorted files, the first ⌈N·f⌉ are the test set.
  * `subject`: shuffle the subjects and move whole subjects to the test set until it holds ≥ ⌈N·f⌉ images.
+ *
+ * @see notebooks/04-train.ipynb
  */
 export function trainTestSplit(files: string[], seed: number, fraction: number, mode: SplitMode = "random"): Split {
   const rng = new Rng(seed);
@@ -67,6 +70,8 @@ export function trainTestSplit(files: string[], seed: number, fraction: number, 
  * k-fold cross-validation of the training part (Section 3). `random`: shuffle, then k contiguous folds whose sizes
  * differ by at most one (the first N mod k folds one larger, as scikit-learn's KFold). `subject`: subjects are
  * shuffled, then each goes (largest first) to the fold with the fewest images so far, so no subject is in two folds.
+ *
+ * @see notebooks/04-train.ipynb
  */
 export function kFold(files: string[], k: number, seed: number, mode: SplitMode = "random"): Fold[] {
   if (!Number.isInteger(k) || k < 2) throw new Error(`folds must be an integer ≥ 2 (got ${k})`);
@@ -97,4 +102,42 @@ export function kFold(files: string[], k: number, seed: number, mode: SplitMode 
     val: val.slice().sort(),
     train: parts.filter((_, j) => j !== index).flat().sort(),
   }));
+}
+
+/** How much a split lets near-identical frames of one sequence (or one person) sit on both sides. */
+export interface Leakage {
+  mode: SplitMode;
+  test: number;
+  /** Test images with another frame of the same sequence in the training part. */
+  testWithSequenceInTrain: number;
+  /** Test images whose subject also appears in the training part. */
+  testWithSubjectInTrain: number;
+}
+
+/** Measure sequence and subject overlap between the training and test parts of the paper's 80/20 split. */
+export function splitLeakage(files: string[], seed = 0, mode: SplitMode = "random", fraction = PAPER.testFraction): Leakage {
+  const split = trainTestSplit(files, seed, fraction, mode);
+  const trainSeq = new Set(split.train.map(sequenceOf));
+  const trainSub = new Set(split.train.map(subjectOf));
+  return {
+    mode,
+    test: split.test.length,
+    testWithSequenceInTrain: split.test.filter((f) => trainSeq.has(sequenceOf(f))).length,
+    testWithSubjectInTrain: split.test.filter((f) => trainSub.has(subjectOf(f))).length,
+  };
+}
+
+
+/** How many images each part of the protocol's split and folds holds. */
+export interface SplitSizes {
+  train: number;
+  test: number;
+  folds: { train: number; val: number }[];
+}
+
+/** Sizes of the paper's split and folds for a list of files (lib/split), as the protocol makes them for `seed`. */
+export function splitSizes(files: string[], seed = 0, config: PaperConfig = PAPER, mode: SplitMode = "random"): SplitSizes {
+  const split = trainTestSplit(files, seed, config.testFraction, mode);
+  const folds = kFold(split.train, config.folds, seed + 1, mode);
+  return { train: split.train.length, test: split.test.length, folds: folds.map((f) => ({ train: f.train.length, val: f.val.length })) };
 }

@@ -42,6 +42,8 @@ export interface TrainFoldOptions {
 /**
  * Keeps a copy of the weights of the epoch with the lowest validation loss and puts them back when training ends
  * (tfjs' EarlyStopping has no restoreBestWeights). "Lowest" is strict, as Keras' ModelCheckpoint: ties keep the earlier.
+ *
+ * @see notebooks/04-train.ipynb
  */
 export class BestWeights extends tf.Callback {
   best = Infinity;
@@ -132,6 +134,8 @@ export function compileModel(model: LayersModel, config: PaperConfig = PAPER): v
 /**
  * Train one fresh model on one fold (Section 3): shuffled batches of 8, augmented, validation every epoch, early
  * stopping, best weights restored. Deterministic for a given seed on a given backend.
+ *
+ * @see notebooks/04-train.ipynb
  */
 export async function trainFold(opts: TrainFoldOptions): Promise<FoldResult> {
   const config = opts.config ?? PAPER;

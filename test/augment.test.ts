@@ -4,6 +4,8 @@ import { IDENTITY, applyTransforms, augmentBatch, drawParams, transformMatrix } 
 import { PAPER } from "../lib/config";
 import { Rng } from "../lib/random";
 import type { Tensor4D } from "@tensorflow/tfjs";
+import { augmentationGallery, galleryParams, paramsCaption } from "../lib/augment";
+import { demoPattern } from "../lib/display";
 
 const maxAbs = (a: Tensor4D, b: Tensor4D) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 
@@ -82,5 +84,29 @@ describe("augmentation (Keras ImageDataGenerator semantics)", () => {
     expect(Math.max(...v)).to.be.at.most(1);
     tf.dispose([a, b, c]);
     expect(tf.memory().numTensors).to.equal(before);
+  });
+});
+
+describe("augment: the gallery of notebook 01", () => {
+  it("the augmentation gallery: identity returns the image, the flip mirrors it, random draws are captioned", () => {
+    const img = demoPattern();
+    const entries = galleryParams();
+    expect(entries[0].title).to.equal("original");
+    expect(entries.filter((e) => e.title.startsWith("random"))).to.have.length(8);
+    const before = tf.memory().numTensors;
+    const cells = augmentationGallery(img, entries);
+    expect(tf.memory().numTensors).to.equal(before);
+    expect(cells).to.have.length(entries.length);
+    const s = PAPER.imageSize;
+    const id = cells[0].picture.data;
+    for (let i = 0; i < img.length; i += 97) expect(id[i]).to.be.closeTo(img[i], 1e-5);
+    const flip = cells[entries.findIndex((e) => e.title === "horizontal flip")].picture.data;
+    for (const [y, x] of [[10, 20], [30, 5], [40, 40]]) expect(flip[(y * s + x) * 3]).to.be.closeTo(img[(y * s + (s - 1 - x)) * 3], 1e-5);
+    expect(cells[entries.length - 1].caption!.length).to.be.greaterThan(1);
+  });
+
+  it("paramsCaption lists only what is not the identity", () => {
+    expect(paramsCaption({ theta: 0, tx: 0, ty: 0, shear: 0, zx: 1, zy: 1, flip: false })).to.deep.equal(["identity"]);
+    expect(paramsCaption({ theta: -6, tx: 0, ty: 0, shear: 0, zx: 1, zy: 1, flip: true })).to.deep.equal(["rotate −6.0°", "flipped"]);
   });
 });

@@ -8,6 +8,8 @@ import { UserError } from "../lib/errors";
 import { trainTestSplit, kFold } from "../lib/split";
 import { tf } from "../lib/tf";
 import { makeFakeCk48, realCk48 } from "./fixtures/ck48";
+import { describeDecoding, fileNameStructure, manifestCounts, manifestFiles, sampleFiles } from "../lib/data";
+import { countsMarkdown, decodingMarkdown, fileNameMarkdown } from "../lib/prose/01-data";
 
 async function rejects(p: Promise<unknown>): Promise<Error> {
   try {
@@ -151,5 +153,47 @@ describe("data (Section 2.1)", () => {
         expect(f.val.some((v) => tr.has(subjectOf(v)))).to.equal(false);
       }
     });
+  });
+});
+
+describe("data: what notebook 01 computes from the manifest", () => {
+  const manifest = readManifest();
+
+  it("counts per class and the file-name structure come from the manifest: 981 images, 118 subjects, 327 × 3 frames", () => {
+    expect(manifestCounts(manifest)).to.deep.equal([135, 54, 177, 75, 207, 84, 249]);
+    const s = fileNameStructure(manifest);
+    expect(s.images).to.equal(981);
+    expect(s.subjects).to.equal(118);
+    expect(s.sequences).to.equal(327);
+    expect(s.imagesPerSequence).to.deep.equal({ 3: 327 });
+    expect(s.sequencesInSeveralClasses).to.equal(0);
+    expect(s.example).to.deep.include({ subject: "S010", sequence: "S010_004" });
+    expect(fileNameMarkdown(s)).to.include("| subjects (people) | 118 |");
+    expect(countsMarkdown(manifestCounts(manifest))).to.include("| **total** | 981 | 100% |");
+  });
+
+  it("sampleFiles takes perClass files of each class, in class order, seeded", () => {
+    const files = manifestFiles(manifest);
+    const a = sampleFiles(files, 2, 0);
+    expect(a).to.have.length(14);
+    expect(a.map((f) => f.split("/")[0])).to.deep.equal(CLASSES.flatMap((c) => [c, c]));
+    expect(sampleFiles(files, 2, 0)).to.deep.equal(a);
+  });
+});
+
+describe("data: describeDecoding on a made-up CK+48", () => {
+  let dir: string;
+  before(async () => {
+    dir = await makeFakeCk48(3);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("describeDecoding: a grey PNG → 48×48×3 with R = G = B, bytes ÷ 255", async () => {
+    const r = await describeDecoding(path.join(dir, "anger", fs.readdirSync(path.join(dir, "anger"))[0]));
+    expect(r.stored.width).to.equal(48);
+    expect(r.decodedShape).to.deep.equal([48, 48, 3]);
+    expect(r.channelsEqual).to.equal(true);
+    for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) expect(r.scaled[y][x]).to.be.closeTo(r.bytes[y][x] / 255, 1e-6);
+    expect(decodingMarkdown(r)).to.include("R = G = B everywhere | yes");
   });
 });

@@ -22,6 +22,13 @@ import { figuresMain } from "../lib/cli/figures";
 import { FIGURES, PAPER_RUN } from "../lib/paths";
 import type { LayerSummary } from "../lib/model";
 import { makeRun } from "./fixtures/run";
+import { raceOptimizers } from "../lib/optim";
+import { readManifest } from "../lib/data";
+import { elongatedQuadratic } from "../lib/optim";
+import { manifestCounts } from "../lib/data";
+import { specClassCounts } from "../lib/figures/data";
+import { specOptimizerRace, specRaceLoss } from "../lib/figures/optim";
+import { raceMarkdown } from "../lib/prose/03-optim";
 
 /** All `<path>`s vega drew for the line marks of a named layer. */
 function linePaths(svg: string, layer: string): string[] {
@@ -326,5 +333,21 @@ describe("figures (Fig 1–8, Table 1)", function () {
       expect(committed).to.deep.equal(made);
       for (const f of made) expect(fs.readFileSync(path.join(dir, f)).equals(fs.readFileSync(path.join(FIGURES, f))), f).to.equal(true);
     });
+  });
+});
+
+describe("figures: the notebooks' charts", () => {
+  const manifest = readManifest();
+
+  it("the class-count chart compiles without vega-lite warnings", () => {
+    expect(compileSpec(specClassCounts(manifestCounts(manifest))).warnings).to.deep.equal([]);
+    expect(() => specClassCounts([1, 2])).to.throw(/7 counts/);
+  });
+
+  it("the race charts compile without vega-lite warnings; the table says where each optimiser ended", () => {
+    const race = raceOptimizers();
+    expect(compileSpec(specOptimizerRace(race, elongatedQuadratic())).warnings).to.deep.equal([]);
+    expect(compileSpec(specRaceLoss(race)).warnings).to.deep.equal([]);
+    expect(raceMarkdown(race)).to.match(/\| SGD \| 0\.07 \| 60 \|.*\n\| RMSprop \| 0\.1 \| 60 \|/);
   });
 });

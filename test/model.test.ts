@@ -1,6 +1,10 @@
 import { expect } from "chai";
 import { tf } from "../lib/tf";
 import { createModel, summarize } from "../lib/model";
+import sharp from "sharp";
+import { demoPattern } from "../lib/display";
+import { featureMaps, parametersByHand, traceShapes } from "../lib/model";
+import { featureMapCells, featureMapGrid, layersMarkdown, paramsMarkdown, traceMarkdown } from "../lib/prose/02-model";
 
 describe("model (Section 2.2, Fig 3)", () => {
   it("has the paper's 86,911 parameters", () => {
@@ -56,5 +60,50 @@ describe("model (Section 2.2, Fig 3)", () => {
     rows.forEach((r) => expect(r.reduce((a, b) => a + b, 0)).to.be.closeTo(1, 1e-5));
     y.dispose();
     m.dispose();
+  });
+});
+
+describe("model: what notebook 02 teaches", () => {
+  const model = createModel(0);
+  after(() => model.dispose());
+
+  it("parametersByHand derives 86,911 with the same per-layer counts and output shapes as the model", () => {
+    const rows = parametersByHand();
+    const total = rows.reduce((a, r) => a + r.params, 0);
+    expect(total).to.equal(86911);
+    expect(total).to.equal(model.countParams());
+    const layers = summarize(model);
+    expect(rows.map((r) => r.layer)).to.deep.equal(layers.map((l) => l.name));
+    expect(rows.map((r) => r.params)).to.deep.equal(layers.map((l) => l.params));
+    expect(rows.map((r) => r.output)).to.deep.equal(layers.map((l) => l.outputShape.join("×")));
+    expect(paramsMarkdown(rows, model.countParams())).to.include("They agree.");
+    expect(paramsMarkdown(rows, 5)).to.include("**They differ.**");
+  });
+
+  it("traceShapes follows one image through every layer without leaking tensors", () => {
+    const x = tf.tensor4d(demoPattern(), [1, 48, 48, 3]);
+    const before = tf.memory().numTensors;
+    const steps = traceShapes(model, x);
+    expect(tf.memory().numTensors).to.equal(before);
+    x.dispose();
+    expect(steps.map((s) => s.output)).to.deep.equal([
+      [1, 44, 44, 6], [1, 22, 22, 6], [1, 18, 18, 16], [1, 9, 9, 16], [1, 7, 7, 64], [1, 3, 3, 64], [1, 576], [1, 128], [1, 128], [1, 7],
+    ]);
+    expect(steps[0].input).to.deep.equal([1, 48, 48, 3]);
+    expect(steps[0].min).to.equal(0); // ReLU
+    expect(traceMarkdown(steps)).to.include("| output | Dense | [1, 128] | [1, 7] |");
+    expect(layersMarkdown(summarize(model))).to.include("**86,911**");
+  });
+
+  it("featureMaps gives the three convolutions' outputs; featureMapCells stretches each channel to [0, 1]", async () => {
+    const x = tf.tensor4d(demoPattern(), [1, 48, 48, 3]);
+    const maps = featureMaps(model, x);
+    x.dispose();
+    expect(maps.map((m) => m.shape)).to.deep.equal([[44, 44, 6], [18, 18, 16], [7, 7, 64]]);
+    const cells = featureMapCells(maps[2], 16);
+    expect(cells).to.have.length(16);
+    for (const c of cells) for (const v of Array.from(c.picture.data)) expect(v).to.be.within(0, 1);
+    const png = await featureMapGrid(maps[0]);
+    expect((await sharp(png).metadata()).width).to.be.greaterThan(400);
   });
 });

@@ -2,7 +2,12 @@ import { expect } from "chai";
 import { tf } from "../lib/tf";
 import { PAPER } from "../lib/config";
 import { Rng } from "../lib/random";
+import { lossMarkdown, rmspropMarkdown } from "../lib/prose/03-optim";
 import {
+  EXAMPLE_BATCH,
+  lossWorkedExample,
+  rmspropByHand,
+  rmspropTfjs,
   KERAS_EPSILON,
   sampleCrossEntropy,
   crossEntropyPerSample,
@@ -247,5 +252,30 @@ describe("optim: SGD and the RMSprop-vs-SGD race (Section 2.3 chart)", () => {
     expect(g).to.have.length(9);
     expect(g[0]).to.deep.equal({ x: -1, y: 0, f: 0.5 });
     expect(g[8]).to.deep.equal({ x: 1, y: 2, f: 0.5 * (1 + 16) });
+  });
+});
+
+describe("optim: what notebook 03 works by hand", () => {
+  it("the Eq. 1–2 worked example equals lib/optim and tfjs", () => {
+    const w = lossWorkedExample(EXAMPLE_BATCH.labels, EXAMPLE_BATCH.probs);
+    expect(w.rows.map((r) => r.loss)).to.deep.equal(EXAMPLE_BATCH.probs.map((p, i) => -Math.log(p[EXAMPLE_BATCH.labels[i]])));
+    expect(w.mean).to.be.closeTo(crossEntropy(EXAMPLE_BATCH.labels.map((l) => oneHot(l, 7)), EXAMPLE_BATCH.probs), 1e-12);
+    expect(w.tfjsMean).to.be.closeTo(w.mean, 1e-6);
+    expect(lossMarkdown(w)).to.include("Eq. 2 (the mean)");
+  });
+
+  it("RMSprop by hand: first step ≈ 3.16 η, and θ equals tf.train.rmsprop after every step", () => {
+    const s = { lr: PAPER.learningRate, rho: PAPER.rho, epsilon: PAPER.epsilon };
+    const grads = [0.5, 0.5, -2, 0.01, 0.01];
+    const rows = rmspropByHand(1, grads, s);
+    expect(1 - rows[0].theta).to.be.closeTo(PAPER.learningRate / Math.sqrt(1 - PAPER.rho), 1e-6);
+    expect(rows[0].meanSquare).to.be.closeTo(0.1 * 0.25, 1e-15);
+    const before = tf.memory().numTensors;
+    const theirs = rmspropTfjs(1, grads, s);
+    expect(tf.memory().numTensors).to.equal(before);
+    rows.forEach((r, i) => expect(theirs[i]).to.be.closeTo(r.theta, 1e-6));
+    const outside = rmspropByHand(1, [1e-4], { ...s, epsilonPlacement: "outside" });
+    expect(Math.abs(outside[0].step)).to.be.greaterThan(5 * Math.abs(rmspropByHand(1, [1e-4], s)[0].step));
+    expect(rmspropMarkdown(rows, theirs).split("\n")).to.have.length(7);
   });
 });

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runProtocol, quickSubset, fmtSeconds } from "../lib/protocol";
+import { runProtocol, fmtSeconds, QUICK_PER_CLASS } from "../lib/protocol";
+import { sampleFiles } from "../lib/data";
 import { PAPER } from "../lib/config";
 import { validateRunRecord, type RunRecord } from "../lib/record";
 import { saveModel, loadModel } from "../lib/save";
@@ -51,10 +52,10 @@ describe("protocol (Sections 3–4, quick setting on a made-up CK+48)", function
 
   it("the quick subset takes ≤ 10 images per class, seeded", () => {
     const files = ["anger", "happy"].flatMap((c) => Array.from({ length: 15 }, (_, i) => `${c}/S01${i % 10}_001_0000000${i % 10}.png`));
-    const q = quickSubset(files, 1);
+    const q = sampleFiles(files, QUICK_PER_CLASS, 1);
     expect(q.length).to.equal(20);
-    expect(quickSubset(files, 1)).to.deep.equal(q);
-    expect(quickSubset(files, 2)).to.not.deep.equal(q);
+    expect(sampleFiles(files, QUICK_PER_CLASS, 1)).to.deep.equal(q);
+    expect(sampleFiles(files, QUICK_PER_CLASS, 2)).to.not.deep.equal(q);
   });
 
   it("early stopping with patience 1 stops a fold as soon as validation loss fails to improve, keeping the best epoch", async () => {

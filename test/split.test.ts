@@ -2,6 +2,12 @@ import { expect } from "chai";
 import { trainTestSplit, kFold, testSize } from "../lib/split";
 import { subjectOf } from "../lib/data";
 import { Rng } from "../lib/random";
+import { readManifest } from "../lib/data";
+import { manifestFiles } from "../lib/data";
+import { notebookMapMarkdown } from "../lib/prose/00-overview";
+import { leakageMarkdown } from "../lib/prose/01-data";
+import { configMarkdown } from "../lib/prose/04-train";
+import { splitLeakage, splitSizes } from "../lib/split";
 
 /** 981 synthetic CK+-style names: 118 subjects, each with some sequences of 3 frames (same shape as CK+48). */
 function fakeFiles(): string[] {
@@ -88,3 +94,26 @@ describe("splits (Section 3)", () => {
 });
 
 const PINNED = [379760, 805173, 474946];
+
+describe("split: leakage and sizes (notebooks 01, 04)", () => {
+  const manifest = readManifest();
+
+  it("splitLeakage: the random split shares sequences with training, the subject split shares nothing", () => {
+    const files = manifestFiles(manifest);
+    const r = splitLeakage(files, 0, "random");
+    const s = splitLeakage(files, 0, "subject");
+    expect(r.test).to.equal(197);
+    expect(r.testWithSequenceInTrain).to.be.greaterThan(150);
+    expect(s.testWithSequenceInTrain).to.equal(0);
+    expect(s.testWithSubjectInTrain).to.equal(0);
+    expect(leakageMarkdown([r, s]).split("\n")).to.have.length(4);
+  });
+
+  it("splitSizes and the settings table follow lib/config", () => {
+    const s = splitSizes(manifestFiles(readManifest()));
+    expect([s.train, s.test]).to.deep.equal([784, 197]);
+    expect(s.folds.map((f) => f.val)).to.deep.equal([157, 157, 157, 157, 156]);
+    expect(configMarkdown()).to.include("| batch size | 8 |");
+    expect(notebookMapMarkdown()).to.include("[05-evaluate.ipynb](05-evaluate.ipynb)");
+  });
+});

@@ -2,6 +2,8 @@
  * Fig 7: the confusion matrix of the best model on the test set. Rows are the true class, columns the predicted
  * class; each cell shows the row-normalised percentage (its colour) and the count. Pure: run record → vega-lite spec.
  */
+import { correctFromConfusion } from "../evaluate";
+import { pct } from "../display";
 import type { TopLevelSpec } from "vega-lite";
 import type { RunRecord } from "../record";
 
@@ -26,7 +28,7 @@ export function confusionCells(run: RunRecord): ConfusionCell[] {
     const n = row.reduce((a, b) => a + b, 0);
     row.forEach((count, j) => {
       const fraction = n > 0 ? count / n : 0;
-      cells.push({ true: run.classes[i], predicted: run.classes[j], count, fraction, percent: `${(fraction * 100).toFixed(fraction > 0 && fraction < 0.1 ? 1 : 0)}%` });
+      cells.push({ true: run.classes[i], predicted: run.classes[j], count, fraction, percent: pct(fraction, fraction > 0 && fraction < 0.1 ? 1 : 0) });
     });
   });
   return cells;
@@ -36,7 +38,7 @@ export function confusionCells(run: RunRecord): ConfusionCell[] {
 export function specFig7(run: RunRecord): TopLevelSpec {
   const cells = confusionCells(run);
   const total = cells.reduce((a, c) => a + c.count, 0);
-  const correct = run.test.confusion.reduce((a, r, i) => a + r[i], 0);
+  const correct = correctFromConfusion(run.test.confusion);
   const side = 62 * run.classes.length;
   const x = { field: "predicted", type: "nominal" as const, title: "predicted class", sort: run.classes, axis: { labelAngle: -35, orient: "bottom" as const } };
   const y = { field: "true", type: "nominal" as const, title: "true class", sort: run.classes };

@@ -1,13 +1,15 @@
 /**
  * Every figure and table of the paper (Fig 1–8, Table 1) from one place: which file each goes to, how it is made,
- * its caption, and the paper's claim beside ours. `buildFigures` makes them all in memory (the `figures` command
- * writes them, tests compare them); `figuresReadme` writes `figures/README.md`.
+ * its caption, and the paper's claim beside ours. `buildDiagrams` and `buildRunFigures` make them in memory (the
+ * `figures` command writes them, tests compare them); `figuresReadme` writes `figures/README.md`.
  */
+import { correctFromConfusion } from "../evaluate";
 import * as fs from "fs";
 import { validateRunRecord, type RunRecord } from "../record";
 import type { LayerSummary } from "../model";
-import { PAPER } from "../config";
+import { PAPER, PAPER_RESULTS } from "../config";
 import { UserError } from "../errors";
+import { pct } from "../display";
 import { diagramSvg, renderPng, renderSvg } from "../render";
 import { toDot, type Diagram } from "./diagram";
 import { diagramFig1, diagramFig2, diagramFig4 } from "./process";
@@ -16,8 +18,8 @@ import { specFig5, specFig6, bestEpochs } from "./curves";
 import { specFig7, confusionCells } from "./confusion";
 import { specFig8, rocLabel } from "./roc";
 import { table1Csv, table1Markdown } from "./table1";
-import { PAPER_RESULTS } from "./paper";
 
+export { loadRun } from "../record";
 export { toDot, diagramFig1, diagramFig2, diagramFig3, diagramFig4, specFig5, specFig6, specFig7, specFig8, table1Csv, table1Markdown, PAPER_RESULTS };
 export type { Diagram };
 
@@ -106,42 +108,11 @@ export async function buildRunFigures(run: RunRecord): Promise<OutputFile[]> {
   return out;
 }
 
-/** Every file of `figures/`: Fig 1–4, and with a run also Fig 5–8, Table 1 and README.md. */
-export async function buildFigures(run: RunRecord | undefined, arch?: { layers: LayerSummary[]; input: number[] }): Promise<OutputFile[]> {
-  const a = arch ?? (await modelLayers());
-  const out = await buildDiagrams(a);
-  if (run) {
-    out.push(...(await buildRunFigures(run)));
-    out.push({ name: "README.md", data: figuresReadme(run, a.layers), ms: 0 });
-  }
-  return out;
-}
-
-/** Read and check a run record (the `RunRecord` contract of lib/record.ts); throws `FiguresError` with one line. */
-export function loadRun(file: string): RunRecord {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    throw new FiguresError(`cannot read run record ${file}`);
-  }
-  let run: unknown;
-  try {
-    run = JSON.parse(text);
-  } catch (e) {
-    throw new FiguresError(`${file} is not valid JSON (${(e as Error).message.split("\n")[0]})`);
-  }
-  const problem = checkRun(run);
-  if (problem) throw new FiguresError(`${file} is not a valid run record: ${problem}`);
-  return run as RunRecord;
-}
-
 /** What is wrong with a run record (the first problem lib/record.ts validateRunRecord finds), or undefined. */
 export function checkRun(x: unknown): string | undefined {
   return validateRunRecord(x)[0];
 }
 
-const p = (x: number) => `${(x * 100).toFixed(1)}%`;
 const f4 = (x: number) => x.toFixed(4);
 
 /** Paper's claim and ours, per figure, computed from the run (the README's "Paper | Ours" lines). */
@@ -160,14 +131,14 @@ export function claims(run: RunRecord, layers: LayerSummary[]): Record<FigureId,
   const aucs = run.test.roc.map((c) => rocLabel(c.class, c.auc).replace(" (AUC ", " ").replace(/\)$/, "")).join(", ");
   const defined = run.test.roc.filter((c) => c.auc !== null && Number.isFinite(c.auc));
   const lowAuc = [...defined].sort((a, b) => a.auc - b.auc)[0];
-  const correct = run.test.confusion.reduce((a, r, i) => a + r[i], 0);
+  const correct = correctFromConfusion(run.test.confusion);
   const n = run.test.confusion.reduce((a, r) => a + r.reduce((x, y) => x + y, 0), 0);
   const paperCells = Object.entries(PAPER_RESULTS.perClassAccuracy)
-    .map(([c, v]) => `${c} ${p(v!)} correct`)
-    .concat(PAPER_RESULTS.confusions.map((c) => `${p(c.fraction)} of ${c.true} predicted as ${c.predicted}`));
+    .map(([c, v]) => `${c} ${pct(v!)} correct`)
+    .concat(PAPER_RESULTS.confusions.map((c) => `${pct(c.fraction)} of ${c.true} predicted as ${c.predicted}`));
   const ourCells = Object.keys(PAPER_RESULTS.perClassAccuracy)
-    .map((c) => `${c} ${cell(c, c) ? p(cell(c, c)!.fraction) : "n/a"} correct`)
-    .concat(PAPER_RESULTS.confusions.map((c) => `${cell(c.true, c.predicted) ? p(cell(c.true, c.predicted)!.fraction) : "n/a"} of ${c.true} predicted as ${c.predicted}`));
+    .map((c) => `${c} ${cell(c, c) ? pct(cell(c, c)!.fraction) : "n/a"} correct`)
+    .concat(PAPER_RESULTS.confusions.map((c) => `${cell(c.true, c.predicted) ? pct(cell(c.true, c.predicted)!.fraction) : "n/a"} of ${c.true} predicted as ${c.predicted}`));
   return {
     fig1: { caption: "The main process: data, preprocessing, the CNN, training with cross-validation, evaluation, prediction.", paper: "Fig 1 (diagram).", ours: "Drawn from lib/figures/process.ts; numbers from the config." },
     fig2: {
@@ -194,7 +165,7 @@ export function claims(run: RunRecord, layers: LayerSummary[]): Record<FigureId,
     fig7: {
       caption: "Confusion matrix of the best model on the test set; rows are the true class, percentages are of the row.",
       paper: paperCells.join("; ") + ".",
-      ours: `${ourCells.join("; ")}. Weakest class ${weakest.true} (${p(weakest.fraction)}); largest confusion ${worstOff.true} → ${worstOff.predicted} (${p(worstOff.fraction)}); ${correct}/${n} correct.`,
+      ours: `${ourCells.join("; ")}. Weakest class ${weakest.true} (${pct(weakest.fraction)}); largest confusion ${worstOff.true} → ${worstOff.predicted} (${pct(worstOff.fraction)}); ${correct}/${n} correct.`,
     },
     fig8: {
       caption: "One-vs-rest ROC curves of the seven classes on the test set, with each class's AUC.",

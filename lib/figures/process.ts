@@ -5,13 +5,10 @@
  */
 import { PAPER, CLASSES, type PaperConfig } from "../config";
 import type { Diagram } from "./diagram";
+import { pct } from "../display";
 
 /** CK+48 has 981 images; the paper's 80/20 split holds out ⌈981·0.2⌉ = 197 (scikit-learn rounds the test part up). */
 export const CK48_IMAGES = 981;
-
-function pct(x: number): string {
-  return `${Math.round(x * 100)}%`;
-}
 
 /** Fig 1, the main process: data → preprocessing → CNN → training → evaluation → prediction. */
 export function diagramFig1(config: PaperConfig = PAPER): Diagram {
@@ -92,7 +89,7 @@ export function diagramFig4(config: PaperConfig = PAPER): Diagram {
           `Augmentation (training batches)\nrotation ±${a.rotationRange}°, shift ${a.widthShiftRange}/${a.heightShiftRange},\n` +
           `shear ${a.shearRange}, zoom ${a.zoomRange[0]}–${a.zoomRange[1]}${a.horizontalFlip ? ", horizontal flip" : ""}`,
       },
-      { id: "split", role: "decision", label: `${pct(1 - config.testFraction)} / ${pct(config.testFraction)}\nsplit` },
+      { id: "split", role: "decision", label: `${pct(1 - config.testFraction, 0)} / ${pct(config.testFraction, 0)}\nsplit` },
       { id: "trainset", role: "data", label: `Training part\n${CK48_IMAGES - test} images` },
       { id: "testset", role: "data", label: `Test set\n${test} images` },
       ...folds.map((i) => ({ id: `fold${i}`, role: "loop" as const, label: `Fold ${i + 1}\ntrain ${config.folds - 1}/${config.folds}, validate 1/${config.folds}`, rank: "folds" })),

@@ -2,8 +2,9 @@
  * Table 1 of the paper: test loss and accuracy of the best model, the paper's values beside ours, plus per-class
  * accuracy (the paper states it for anger and sadness). Pure: run record → rows → Markdown / CSV.
  */
+import { correctFromConfusion } from "../evaluate";
 import type { RunRecord } from "../record";
-import { PAPER_RESULTS, type PaperClaims } from "./paper";
+import { PAPER_RESULTS, type PaperClaims } from "../config";
 
 /** One row of Table 1: a metric, the paper's value (null where the paper states none) and ours. */
 export interface Table1Row {
@@ -21,7 +22,7 @@ export interface Table1Row {
 export function table1Rows(run: RunRecord, paper: PaperClaims = PAPER_RESULTS): Table1Row[] {
   const t = run.test;
   const n = t.confusion.reduce((a, r) => a + r.reduce((x, y) => x + y, 0), 0);
-  const correct = t.confusion.reduce((a, r, i) => a + r[i], 0);
+  const correct = correctFromConfusion(t.confusion);
   const rows: Table1Row[] = [
     { key: "test_loss", metric: "Test loss", paper: paper.testLoss, ours: t.loss, n },
     { key: "test_accuracy", metric: "Test accuracy", paper: paper.testAccuracy, ours: t.accuracy, n },
