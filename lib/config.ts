@@ -97,7 +97,8 @@ export const PAPER: PaperConfig = {
   learningRate: 0.001,
   // Eq. 3, β = 0.9 (Keras' rho).
   rho: 0.9,
-  // Keras' RMSprop epsilon 1e-7; tfjs' default is 1e-8, so it is set explicitly.
+  // Keras' RMSprop epsilon 1e-7. tfjs' default is the backend's float epsilon (1e-7 on float32 backends, 1e-4 on
+  // float16 WebGL), so it is set explicitly.
   epsilon: 1e-7,
   // The paper gives dropout after dense-128 but no rate: 0.5 is the usual choice and ours (a stated difference).
   dropout: 0.5,

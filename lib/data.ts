@@ -220,6 +220,16 @@ export function labelsTensor(ds: Dataset, indices: number[]): import("@tensorflo
   return tf.tidy(() => tf.oneHot(tf.tensor1d(indices.map((i) => ds.labels[i]), "int32"), NUM_CLASSES).toFloat() as import("@tensorflow/tfjs").Tensor2D);
 }
 
+/** The dataset positions of "class/file" paths (for imagesTensor/labelsTensor); a UserError names a missing one. */
+export function indicesOf(ds: Pick<Dataset, "files">, files: readonly string[]): number[] {
+  const at = new Map(ds.files.map((f, i) => [f, i]));
+  return files.map((f) => {
+    const i = at.get(f);
+    if (i === undefined) throw new UserError(`${f} is not in the loaded data set`);
+    return i;
+  });
+}
+
 /** Number of images per class, in class order. */
 export function classCounts(labels: number[]): number[] {
   const c = new Array(NUM_CLASSES).fill(0);

@@ -13,6 +13,13 @@ import { spawnSync } from "child_process";
 import * as ts from "typescript";
 import { NOTEBOOKS, ROOT } from "../lib/paths";
 import { findPython, notebookFiles, describeFailure } from "../lib/cli/notebooks";
+import { NUM_CLASSES, PAPER, PAPER_RESULTS } from "../lib/config";
+import { fileNameStructure, manifestCounts, manifestFiles, readManifest } from "../lib/data";
+import { splitSizes } from "../lib/split";
+import { parametersByHand } from "../lib/model";
+import { sourceOf } from "../lib/display";
+import { galleryParams } from "../lib/augment";
+import { EXAMPLE_BATCH, raceOptimizers, rmspropByHand } from "../lib/optim";
 
 interface Cell {
   cell_type: string;
@@ -236,4 +243,108 @@ describe("notebooks: runner helpers", () => {
     expect(s).to.match(/^01-data\.ipynb: cell 4 failed: foo\(\); ⏎ bar\(\);/);
     expect(s).to.include("Error: nope");
   });
+});
+
+/**
+ * No number in notebook prose that the code does not compute or the data does not hold: every number in a Markdown
+ * cell must equal (at the precision written, also as a percentage) one of the facts below, each computed from lib/
+ * (the config, the paper's reported results, the manifest, the architecture, the worked examples). References
+ * (Eq. 3, Fig 7, Section 2.1, notebook 04, tfjs 4.22), code spans, formulas and the trivial 0, 1, 2 are not numbers
+ * of this kind. A sentence whose number drifts from the code fails here, naming the notebook, cell and number.
+ */
+describe("notebooks: numbers in prose are computed facts", () => {
+  const facts: number[] = [0, 1, 2];
+  const add = (...xs: unknown[]) => {
+    for (const x of xs) {
+      if (typeof x === "number" && Number.isFinite(x)) facts.push(Math.abs(x));
+      else if (Array.isArray(x)) add(...x);
+      else if (x && typeof x === "object") add(...Object.values(x));
+    }
+  };
+  before(() => {
+    const manifest = readManifest();
+    const files = manifestFiles(manifest);
+    const counts = manifestCounts(manifest);
+    const names = fileNameStructure(manifest);
+    const total = counts.reduce((a, b) => a + b, 0);
+    add(PAPER, PAPER_RESULTS, NUM_CLASSES, counts, total, names.subjects, names.sequences, Object.keys(names.imagesPerSequence).map(Number));
+    add(Math.max(...counts) / total); // the majority-class baseline
+    add(255); // 8-bit grey maximum: lib/data decodeImage divides by it
+    const sizes = splitSizes(files);
+    add(sizes.train, sizes.test, sizes.folds);
+    const rows = parametersByHand();
+    const all = rows.reduce((a, r) => a + r.params, 0);
+    add(rows.map((r) => [r.params, r.output.split("×").map(Number)]), all);
+    for (const c of PAPER.arch.convs) add(c.kernel - 1); // pixels a valid k×k convolution trims from a side
+    add(galleryParams().map((g) => g.params));
+    // notebook 03's worked examples
+    add(EXAMPLE_BATCH.probs, -Math.log(PAPER.epsilon), EXAMPLE_BATCH.probs.map((p, i) => -Math.log(p[EXAMPLE_BATCH.labels[i]])));
+    add(1 / Math.sqrt(1 - PAPER.rho), Math.sqrt(PAPER.epsilon));
+    const s = { lr: PAPER.learningRate, rho: PAPER.rho, epsilon: PAPER.epsilon };
+    const grads = [0.5, 0.5, -2, 0.01, 0.01];
+    const byHand = rmspropByHand(1, grads, s);
+    add(Math.abs(grads[2] / grads[3]), Math.abs(byHand[2].step / byHand[3].step));
+    const inside = rmspropByHand(1, [1e-4], s)[0].step;
+    const outside = rmspropByHand(1, [1e-4], { ...s, epsilonPlacement: "outside" })[0].step;
+    add(1e-4, outside / inside);
+    const race = raceOptimizers();
+    const end = (p: { f: number }[]) => p[p.length - 1].f;
+    add(race.sgd.path.length - 1, race.sgd.path[0].x, race.sgd.path[0].y, race.sgd.lr, race.rmsprop.lr, end(race.sgd.path) / end(race.rmsprop.path));
+    add(2 / 25, 25); // elongatedQuadratic's default κ = 25 and SGD's stability limit 2/κ
+  });
+
+  /** The numbers of a Markdown text, after removing references, code, formulas and version numbers. */
+  const numbersIn = (md: string): string[] =>
+    md
+      .replace(/\$\$[\s\S]*?\$\$|\$[^$\n]*\$/g, " ")
+      .replace(/`[^`]*`/g, " ")
+      .replace(/\]\([^)]*\)/g, "]")
+      .replace(/^#+ \d+ ·/gm, " ")
+      .replace(/SHA-\d+|\d+-D\b/g, " ")
+      .replace(/^\s*\d+\. /gm, " ")
+      .replace(/\b(Eq\.|Eqs\.|Section|Sections|Fig|Figs|Table|notebooks?|Notebooks?|TF|Keras|tfjs|Node|fold|epoch|step|Steps?|pool|conv|dense)\s*\d+(?:\.\d+)*(?:\s*[–-]\s*\d+(?:\.\d+)*)?/g, " ")
+      .match(/(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?:e-?\d+)?/g) ?? [];
+  const known = (text: string): boolean => {
+    const v = Number(text.replace(/,/g, ""));
+    const decimals = /e/.test(text) ? 0 : (text.split(".")[1] ?? "").length;
+    const tol = /e/.test(text) ? Math.abs(v) * 0.05 : 0.5 * 10 ** -decimals + 1e-9;
+    return facts.some((f) => Math.abs(f - v) <= tol || Math.abs(100 * f - v) <= tol);
+  };
+
+  it("the extraction finds numbers and skips references (a check of this check)", () => {
+    expect(numbersIn("Eq. 3–4 and Fig 7 of Section 2.1, notebook 04, tfjs 4.22: 86,911 and `x = 5` and 57 % and 1e-7")).to.deep.equal(["86,911", "57", "1e-7"]);
+  });
+
+  for (const f of files) {
+    it(`${f}: every number in its Markdown cells is computed`, () => {
+      const unknown: string[] = [];
+      read(f).cells.forEach((c, i) => {
+        if (c.cell_type !== "markdown") return;
+        for (const n of numbersIn(text(c))) if (!known(n)) unknown.push(`cell ${i}: ${n}`);
+      });
+      expect(unknown).to.deep.equal([]);
+    });
+  }
+});
+
+/** d2l's rule: a notebook shows the real source of what it teaches, and the source says which notebook teaches it. */
+describe("notebooks: the code they teach", () => {
+  const shown = (nb: Notebook) =>
+    codeCells(nb).flatMap((c) => [...text(c).matchAll(/showSource\("([^"]+)", "([^"]+)"\)/g)].map((m) => ({ file: m[1], name: m[2] })));
+
+  it("the core functions' sources appear in the notebooks", () => {
+    const all = files.flatMap((f) => shown(read(f)).map((s) => s.name));
+    for (const name of ["createModel", "transformMatrix", "sampleCrossEntropy", "trainTestSplit", "kFold", "trainFold", "BestWeights", "rocCurve", "auc"]) {
+      expect(all, name).to.include(name);
+    }
+  });
+
+  for (const f of files) {
+    it(`${f}: every function it shows exists and its TSDoc says @see notebooks/${f}`, () => {
+      for (const s of shown(read(f))) {
+        const listing = sourceOf(path.join(ROOT, s.file), s.name);
+        expect(listing.code, `${s.file} ${s.name}`).to.include(`@see notebooks/${f}`);
+      }
+    });
+  }
 });

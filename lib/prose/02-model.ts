@@ -67,3 +67,25 @@ export async function featureMapGrid(map: FeatureMap, maxChannels = 16): Promise
     title: `${map.layer}: ${map.shape.join("×")} (${shown === map.shape[2] ? "all" : `first ${shown} of`} ${map.shape[2]} channels; each stretched to its own range)`,
   });
 }
+
+/**
+ * Where the parameters sit (notebook 02): the largest layer's share and the convolutions' total, from
+ * {@link parametersByHand}'s rows, so the sentence follows the architecture in PAPER.arch.
+ */
+export function paramShareMarkdown(rows: ParamRow[]): string {
+  const total = rows.reduce((a, r) => a + r.params, 0);
+  const biggest = rows.reduce((a, r) => (r.params > a.params ? r : a));
+  const conv = rows.filter((r) => r.layer.startsWith("conv")).reduce((a, r) => a + r.params, 0);
+  const n = (v: number) => v.toLocaleString("en-US");
+  return (
+    `${Math.round((100 * biggest.params) / total)} % of the parameters (${n(biggest.params)}) sit in \`${biggest.layer}\` ` +
+    `(${biggest.formula}). The convolutions, which do the seeing, have ${n(conv)} together.`
+  );
+}
+
+/** The shapes one face takes through the network, as one line (the Summary of notebook 02). */
+export function shapeChain(steps: ShapeStep[]): string {
+  const seen: string[] = [steps[0].input.slice(1).join("×")];
+  for (const s of steps) if (s.kind !== "Dropout") seen.push(s.output.slice(1).join("×"));
+  return seen.join(" → ");
+}

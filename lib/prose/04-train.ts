@@ -67,3 +67,12 @@ export const FOLD_HEADERS = ["fold", "epochs run", "best epoch", "best val loss"
 export function foldsMarkdown(run: RunRecord): string {
   return markdownTable(FOLD_HEADERS, foldRows(run), ["l", "r", "r", "r", "r", "r", "r"]);
 }
+
+/** A short training history (the fold trained in plain view in notebook 04) as a table. */
+export function historyMarkdown(history: RunRecord["folds"][number]["history"], bestEpoch: number): string {
+  return markdownTable(
+    ["epoch", "loss", "acc", "val_loss", "val_acc", "seconds"],
+    history.map((h) => [`${h.epoch}${h.epoch === bestEpoch ? " (best)" : ""}`, fmt(h.loss), fmt(h.acc, 3), fmt(h.valLoss), fmt(h.valAcc, 3), fmt(h.seconds, 1)]),
+    ["l", "r", "r", "r", "r", "r"],
+  );
+}

@@ -85,3 +85,16 @@ export function evaluationSummary(run: RunRecord): string {
     `${misses} misclassified image${misses === 1 ? "" : "s"}.`
   );
 }
+
+/**
+ * How noisy a small class's percentages are (notebook 05): the two smallest classes of this test set, their test
+ * images, and how many percentage points one image moves their accuracy.
+ */
+export function smallClassesMarkdown(run: RunRecord): string {
+  const small = run.test.perClass.filter((c) => c.support > 0).sort((a, b) => a.support - b.support).slice(0, 2);
+  const pts = small.map((c) => (100 / c.support).toFixed(0));
+  return (
+    `With ${small.map((c) => `${c.support} *${c.class}*`).join(" or ")} test images, one image moves those classes' ` +
+    `numbers by ${pts.join(" or ")} percentage points: small classes' percentages are noisy, in the paper as here.`
+  );
+}
