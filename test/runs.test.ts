@@ -35,14 +35,9 @@ describe("runs: finding, planning and making the notebooks' runs", () => {
   const present: DataStatus = { present: true, dir: "/data", images: 981, message: "" };
   const absent: DataStatus = { present: false, dir: "/nowhere", images: 0, message: "" };
 
-  it("runJson writes Infinity and NaN as null, and the result loads as a run record", () => {
-    expect(runRecordJson({ a: Infinity, b: NaN, c: 1 })).to.equal('{\n "a": null,\n "b": null,\n "c": 1\n}\n');
-    write(runs[2].file);
-    expect(loadRun(runs[2].file).test.accuracy).to.equal(run.test.accuracy);
-  });
-
   it("findRun prefers the run of record, then a live run, then a quick one, and says which", () => {
     expect(findRun([])).to.equal(undefined);
+    write(runs[2].file);
     const q = findRun(runs)!;
     expect(q.kind).to.equal("quick");
     expect(q.note).to.match(/quick run.*say nothing about the paper/);
