@@ -11,7 +11,7 @@ import * as path from "path";
 import { Worker } from "worker_threads";
 import { tf, backendName, type LayersModel } from "./tf";
 import { CLASSES, NUM_CLASSES, PAPER, PAPER_RESULTS, type PaperConfig } from "./config";
-import { listImages, loadDataset, sampleFiles, type Dataset } from "./data";
+import { indicesOf, listImages, loadDataset, sampleFiles, subjectOf, type Dataset } from "./data";
 import { trainTestSplit, kFold, type SplitMode } from "./split";
 import { trainFold, evaluateModel, type EpochListener } from "./train";
 import { createModel } from "./model";
@@ -143,6 +143,18 @@ export function defaultWorkers(folds: number): number {
   return Math.max(1, Math.min(folds, cores));
 }
 
+/** A progress line per epoch of a fold: losses, accuracies, the early-stopping wait and a lower bound on time left. */
+function epochLogger(folds: number, log: (line: string) => void) {
+  return (fold: number, rec: EpochRecord, info: Parameters<EpochListener>[1]) => {
+    const left = Math.min(info.maxEpochs - rec.epoch, info.patience - info.wait) * rec.seconds;
+    log(
+      `fold ${fold + 1}/${folds} epoch ${String(rec.epoch).padStart(3)}/${info.maxEpochs}  loss ${rec.loss.toFixed(4)} acc ${rec.acc.toFixed(3)}  ` +
+        `val_loss ${rec.valLoss.toFixed(4)} val_acc ${rec.valAcc.toFixed(3)}  ${rec.seconds.toFixed(1)} s  best ${info.bestEpoch} (wait ${info.wait}/${info.patience}, ` +
+        `≥ ${fmtSeconds(left)} left in fold)`,
+    );
+  };
+}
+
 /** Seconds as "42 s" or "3 min 5 s". */
 export function fmtSeconds(s: number): string {
   if (!Number.isFinite(s)) return "?";
@@ -171,8 +183,7 @@ export async function runProtocol(opts: ProtocolOptions): Promise<{ record: RunR
   const folds = kFold(split.train, config.folds, opts.seed + 1, opts.split);
   log(`data: ${files.length} images from ${opts.dataDir}; split ${opts.split}: ${split.train.length} train / ${split.test.length} test; ${config.folds} folds`);
   const ds: Dataset = await loadDataset(opts.dataDir, { verify: opts.verify ?? true, only: files });
-  const index = new Map(ds.files.map((f, i) => [f, i]));
-  const ix = (fs: string[]) => fs.map((f) => index.get(f)!);
+  const ix = (fs: string[]) => indicesOf(ds, fs);
   const seeds = new Rng(opts.seed + 2);
   const jobs: FoldJob[] = folds.map((f) => ({
     index: f.index, seed: seeds.seed(), config, size: ds.size, x: ds.x, labels: ds.labels,
@@ -180,16 +191,7 @@ export async function runProtocol(opts: ProtocolOptions): Promise<{ record: RunR
   }));
   const workers = opts.workers ?? defaultWorkers(config.folds);
   log(`training ${config.folds} folds on ${backendName()}, ${workers === 0 ? "in this thread" : `${workers} worker thread(s)`}; batch ${config.batchSize}, ≤ ${config.maxEpochs} epochs, patience ${config.patience}`);
-  const started = new Map<number, number>();
-  const outcomes = await runFoldJobs(jobs, workers, (fold, rec, info) => {
-    if (!started.has(fold)) started.set(fold, performance.now());
-    const left = Math.min(info.maxEpochs - rec.epoch, info.patience - info.wait) * rec.seconds;
-    log(
-      `fold ${fold + 1}/${config.folds} epoch ${String(rec.epoch).padStart(3)}/${info.maxEpochs}  loss ${rec.loss.toFixed(4)} acc ${rec.acc.toFixed(3)}  ` +
-        `val_loss ${rec.valLoss.toFixed(4)} val_acc ${rec.valAcc.toFixed(3)}  ${rec.seconds.toFixed(1)} s  best ${info.bestEpoch} (wait ${info.wait}/${info.patience}, ` +
-        `≥ ${fmtSeconds(left)} left in fold)`,
-    );
-  });
+  const outcomes = await runFoldJobs(jobs, workers, epochLogger(config.folds, log));
   for (const o of outcomes) log(`fold ${o.index + 1}: best epoch ${o.bestEpoch} val_loss ${o.bestValLoss.toFixed(4)}; test loss ${o.test.loss.toFixed(4)} acc ${o.test.accuracy.toFixed(4)} (${fmtSeconds(o.seconds)})`);
   const best = outcomes.reduce((a, b) => (b.bestValLoss < a.bestValLoss ? b : a));
   const model = createModel(0, config);
@@ -214,4 +216,55 @@ export async function runProtocol(opts: ProtocolOptions): Promise<{ record: RunR
   };
   log(`best fold ${best.index + 1}: test loss ${test.loss.toFixed(4)}, accuracy ${test.accuracy.toFixed(4)} (${Math.round(test.accuracy * split.test.length)}/${split.test.length}); paper: ${PAPER_RESULTS.testLoss} / ${PAPER_RESULTS.testAccuracy} (${PAPER_RESULTS.testCorrect}/${PAPER_RESULTS.testImages}). ${fmtSeconds(record.seconds)} in all`);
   return { record, model };
+}
+
+/** Outer folds of the subject-independent cross-validation (`subject-cv`), the protocol the CK+ literature reports. */
+export const SUBJECT_CV_FOLDS = 10;
+
+/**
+ * Subject-independent 10-fold cross-validation (`subject-cv`): the subjects are dealt into {@link SUBJECT_CV_FOLDS}
+ * folds (lib/split kFold, subject mode), so every image is tested exactly once by a model that never saw its person.
+ * Inside each outer fold the paper's training runs unchanged: a validation part of the training subjects (the first
+ * of `config.folds` subject folds, i.e. the paper's 80/20 proportion) drives early stopping and the best weights.
+ * The record's `test` pools the predictions of all outer folds over every image; `folds[i].test` is fold i's own
+ * held-out subjects; `bestFold` is the outer fold with the lowest validation loss (kept for the record contract: no
+ * single model is "the" result here).
+ */
+export async function runSubjectCv(opts: Omit<ProtocolOptions, "split">): Promise<{ record: RunRecord }> {
+  const t0 = performance.now();
+  const log = opts.log ?? (() => undefined);
+  const config = opts.config;
+  let files = listImages(opts.dataDir);
+  if (opts.quick) files = sampleFiles(files, QUICK_PER_CLASS, opts.seed).sort();
+  const outer = kFold(files, Math.min(SUBJECT_CV_FOLDS, new Set(files.map(subjectOf)).size), opts.seed + 1, "subject");
+  log(`data: ${files.length} images from ${opts.dataDir}; subject-independent ${outer.length}-fold cross-validation`);
+  const ds: Dataset = await loadDataset(opts.dataDir, { verify: opts.verify ?? true, only: files });
+  const ix = (fs: string[]) => indicesOf(ds, fs);
+  const seeds = new Rng(opts.seed + 2);
+  const inner = outer.map((o, i) => kFold(o.train, config.folds, opts.seed + 3 + i, "subject")[0]);
+  const jobs: FoldJob[] = outer.map((o, i) => ({
+    index: i, seed: seeds.seed(), config, size: ds.size, x: ds.x, labels: ds.labels,
+    train: ix(inner[i].train), val: ix(inner[i].val), test: ix(o.val),
+  }));
+  const workers = opts.workers ?? defaultWorkers(outer.length);
+  log(`training ${outer.length} folds on ${backendName()}, ${workers === 0 ? "in this thread" : `${workers} worker thread(s)`}`);
+  const outcomes = await runFoldJobs(jobs, workers, epochLogger(outer.length, log));
+  const predictions = outcomes.flatMap((o) => outer[o.index].val.map((file, k) => ({ file, label: ds.labels[jobs[o.index].test[k]], probs: o.testProbs[k] })));
+  predictions.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const test = evaluatePredictions(predictions, CLASSES);
+  const best = outcomes.reduce((a, b) => (b.bestValLoss < a.bestValLoss ? b : a));
+  const record: RunRecord = {
+    classes: [...CLASSES],
+    backend: backendName(),
+    seed: opts.seed,
+    config: { ...config, quick: !!opts.quick, split: "subject-cv", workers, outerFolds: outer.length },
+    seconds: (performance.now() - t0) / 1000,
+    versions: versions(),
+    split: { mode: "subject-cv", train: [], test: predictions.map((p) => p.file) },
+    folds: outcomes.map((o) => ({ index: o.index, val: inner[o.index].val, testFiles: outer[o.index].val, bestEpoch: o.bestEpoch, bestValLoss: o.bestValLoss, history: o.history, test: o.test })),
+    bestFold: best.index,
+    test,
+  };
+  log(`subject-cv: pooled accuracy ${test.accuracy.toFixed(4)} over ${predictions.length} images (${fmtSeconds(record.seconds)})`);
+  return { record };
 }

@@ -27,6 +27,8 @@ export interface FoldRecord {
   index: number;
   /** Paths ("class/file.png") of the fold's validation images. */
   val: string[];
+  /** `subject-cv` only: the fold's own held-out test images (its subjects appear nowhere else in the fold). */
+  testFiles?: string[];
   /** 1-based epoch whose weights were kept (lowest validation loss). */
   bestEpoch: number;
   bestValLoss: number;
@@ -76,15 +78,21 @@ export interface TestRecord {
   predictions: Prediction[];
 }
 
+/**
+ * How a run's test set was made: `random` and `subject` hold out a test part (lib/split trainTestSplit); `subject-cv`
+ * tests every image once, pooled over subject-independent folds (lib/protocol runSubjectCv).
+ */
+export type RecordSplit = "random" | "subject" | "subject-cv";
+
 export interface RunRecord {
   classes: string[];
   backend: string;
   seed: number;
-  config: PaperConfig & { quick: boolean; split: "random" | "subject"; [k: string]: unknown };
+  config: PaperConfig & { quick: boolean; split: RecordSplit; [k: string]: unknown };
   /** Wall seconds of the whole run. */
   seconds: number;
   versions: Record<string, string>;
-  split: { mode: "random" | "subject"; train: string[]; test: string[] };
+  split: { mode: RecordSplit; train: string[]; test: string[] };
   folds: FoldRecord[];
   /** Index of the fold with the lowest best validation loss: "the best model". */
   bestFold: number;

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runProtocol, fmtSeconds, QUICK_PER_CLASS } from "../lib/protocol";
+import { runProtocol, runSubjectCv, fmtSeconds, QUICK_PER_CLASS } from "../lib/protocol";
+import { subjectOf } from "../lib/data";
 import { sampleFiles } from "../lib/data";
 import { PAPER } from "../lib/config";
 import { validateRunRecord, type RunRecord } from "../lib/record";
@@ -58,6 +59,37 @@ describe("protocol (Sections 3–4, quick setting on a made-up CK+48)", function
     expect(sampleFiles(files, QUICK_PER_CLASS, 2)).to.not.deep.equal(q);
   });
 
+});
+
+describe("subject-independent cross-validation (subject-cv, quick setting on a made-up CK+48)", function () {
+  this.timeout(300_000);
+  let dir: string;
+  before(async () => {
+    dir = await makeFakeCk48(6);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("tests every image exactly once by a model that never saw its person, and pools the predictions", async () => {
+    const { record } = await runSubjectCv({ dataDir: dir, seed: 5, config: QUICK, quick: true, workers: 0, verify: false });
+    expect(validateRunRecord(record)).to.deep.equal([]);
+    expect(record.split.mode).to.equal("subject-cv");
+    const files = record.test.predictions.map((p) => p.file);
+    expect(new Set(files).size).to.equal(files.length);
+    expect(files.slice().sort()).to.deep.equal(record.split.test.slice().sort());
+    expect(files.length).to.equal(42); // makeFakeCk48(6): 6 images × 7 classes
+    // the outer folds' test parts partition the images, and each fold's test subjects appear nowhere else
+    const parts = record.folds.map((f) => f.testFiles ?? []);
+    expect(parts.flat().sort()).to.deep.equal(files.slice().sort());
+    for (const part of parts) {
+      const inside = new Set(part.map(subjectOf));
+      expect(files.filter((f) => !part.includes(f)).some((f) => inside.has(subjectOf(f)))).to.equal(false);
+    }
+    for (const f of record.folds) for (const v of f.val) expect(f.testFiles).to.not.include(v);
+    const correct = record.test.predictions.filter((p) => p.probs.indexOf(Math.max(...p.probs)) === p.label).length;
+    expect(record.test.accuracy).to.be.closeTo(correct / files.length, 1e-12);
+    const again = await runSubjectCv({ dataDir: dir, seed: 5, config: QUICK, quick: true, workers: 0, verify: false });
+    expect(again.record.test.predictions).to.deep.equal(record.test.predictions);
+  });
 });
 
 describe("progress formatting", () => {
