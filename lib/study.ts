@@ -1,0 +1,181 @@
+/**
+ * The study (notebook 06): the paper's protocol run over many seeds and several splits, so every claim gets a
+ * distribution instead of one draw. A study is a list of jobs (variant × split × seed), each the full protocol
+ * written into its own folder by the same run-record writer as `npm run reproduce`. A job whose `run.json` exists is
+ * finished and skipped, so an interrupted study continues where it stopped; `shard` gives every N-th job to one of N
+ * machines (a Slurm array, a Kubernetes Indexed Job, a CI matrix), and the merge reads whatever runs are on disk.
+ *
+ * Seeds are fixed in advance and paired: seed s gives every split and variant the same seed, hence (for the same
+ * split) the same test set, folds and batch order.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { PAPER, type PaperConfig } from "./config";
+import { UserError } from "./errors";
+import { runProtocol, runSubjectCv, fmtSeconds } from "./protocol";
+import { loadRun, runRecordJson, type RecordSplit, type RunRecord } from "./record";
+import { writeAtomic } from "./save";
+import { sequenceOf, subjectOf } from "./data";
+
+/** The splits a study can run: the paper's random 80/20, the subject hold-out, subject-independent 10-fold CV. */
+export const STUDY_SPLITS: readonly RecordSplit[] = ["random", "subject", "subject-cv"];
+
+/** One protocol run of a study. */
+export interface StudyJob {
+  variant: string;
+  split: RecordSplit;
+  seed: number;
+  /** Its folder, relative to the study's folder: `<variant>/<split>/seed-<seed>`. */
+  dir: string;
+}
+
+/**
+ * Parse a seed list: `0-9`, `0,3,7` or a mix (`0-2,5`); whole numbers ≥ 0, no duplicates, in the order given.
+ * A bad list is a UserError naming the culprit.
+ */
+export function parseSeeds(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.split(",").map((p) => p.trim())) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new UserError(`--seeds: "${part}" is not a seed or a range like 0-9 (seeds are whole numbers ≥ 0)`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a) throw new UserError(`--seeds: the range "${part}" runs backwards`);
+    for (let s = a; s <= b; s++) {
+      if (out.includes(s)) throw new UserError(`--seeds: seed ${s} is listed twice`);
+      out.push(s);
+    }
+  }
+  if (!out.length) throw new UserError("--seeds: no seed given");
+  return out;
+}
+
+/**
+ * The jobs of a study, seed-major (every split and variant of seed 0, then seed 1, …), so that an interrupted study
+ * has paired results for the seeds it finished.
+ */
+export function studyJobs(opts: { seeds: number[]; splits: readonly RecordSplit[]; variants?: readonly string[] }): StudyJob[] {
+  const variants = opts.variants ?? ["paper"];
+  const jobs: StudyJob[] = [];
+  for (const seed of opts.seeds) {
+    for (const split of opts.splits) {
+      for (const variant of variants) jobs.push({ variant, split, seed, dir: path.join(variant, split, `seed-${seed}`) });
+    }
+  }
+  return jobs;
+}
+
+/**
+ * Shard K of N (1-based): every N-th job starting at the K-th. The N shards partition the jobs, so N machines can
+ * share a study with no coordination beyond a common output folder (or a merge of their folders).
+ */
+export function shardJobs<T>(jobs: readonly T[], k: number, n: number): T[] {
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(k) || k < 1 || k > n) throw new UserError(`--shard must be K/N with 1 ≤ K ≤ N (got ${k}/${n})`);
+  return jobs.filter((_, i) => i % n === k - 1);
+}
+
+/** Parse `--shard K/N`. */
+export function parseShard(text: string): { k: number; n: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!m) throw new UserError(`--shard must look like K/N, e.g. 1/4 (got "${text}")`);
+  const k = Number(m[1]);
+  const n = Number(m[2]);
+  shardJobs([], k, n);
+  return { k, n };
+}
+
+/** Where a job's run record lives. */
+export function runFile(out: string, job: StudyJob): string {
+  return path.join(out, job.dir, "run.json");
+}
+
+/** A finished job is one whose run.json is on disk (it is written last, atomically). */
+export function isFinished(out: string, job: StudyJob): boolean {
+  return fs.existsSync(runFile(out, job));
+}
+
+export interface StudyOptions {
+  dataDir: string;
+  out: string;
+  jobs: StudyJob[];
+  /** The configuration of each variant (default: `paper` → PAPER). */
+  configs?: Record<string, PaperConfig>;
+  quick?: boolean;
+  workers?: number;
+  verify?: boolean;
+  log?: (line: string) => void;
+  /** Progress lines of the protocol inside each job (default: none, only the study's own lines). */
+  verbose?: boolean;
+}
+
+/**
+ * Run the jobs that are not finished yet, one after another (each uses the worker threads itself), writing each
+ * run's `run.json` (no weights: a study keeps run records only). Progress: which run of how many, and the time left
+ * for the whole study estimated from the runs made so far.
+ */
+export async function runStudy(opts: StudyOptions): Promise<{ ran: number; skipped: number; seconds: number }> {
+  const log = opts.log ?? (() => undefined);
+  const todo = opts.jobs.filter((j) => !isFinished(opts.out, j));
+  const skipped = opts.jobs.length - todo.length;
+  log(`study: ${opts.jobs.length} run(s), ${skipped} already finished, ${todo.length} to run; output ${opts.out}`);
+  const t0 = performance.now();
+  let ran = 0;
+  for (const job of todo) {
+    const config = opts.configs?.[job.variant] ?? (job.variant === "paper" ? PAPER : undefined);
+    if (!config) throw new UserError(`unknown variant "${job.variant}"`);
+    const done = (performance.now() - t0) / 1000;
+    const eta = ran ? ` ~${fmtSeconds((done / ran) * (todo.length - ran))} left` : "";
+    log(`study: run ${skipped + ran + 1}/${opts.jobs.length}: ${job.dir}${eta}`);
+    const common = { dataDir: opts.dataDir, seed: job.seed, config, quick: opts.quick, workers: opts.workers, verify: opts.verify, log: opts.verbose ? log : undefined };
+    let record: RunRecord;
+    if (job.split === "subject-cv") record = (await runSubjectCv(common)).record;
+    else {
+      const r = await runProtocol({ ...common, split: job.split });
+      r.model.dispose();
+      record = r.record;
+    }
+    record.config.variant = job.variant;
+    const file = runFile(opts.out, job);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    writeAtomic(file, runRecordJson(record));
+    ran++;
+    log(`study: ${job.dir}: test accuracy ${record.test.accuracy.toFixed(4)} (${fmtSeconds(record.seconds)})`);
+  }
+  return { ran, skipped, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The finished runs of a study folder (every `run.json` under it), with their job. */
+export function loadStudyRuns(out: string): { job: StudyJob; record: RunRecord }[] {
+  const found: { job: StudyJob; record: RunRecord }[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name === "run.json") {
+        const rel = path.relative(out, path.dirname(p)).split(path.sep);
+        const m = rel.length === 3 ? /^seed-(\d+)$/.exec(rel[2]) : null;
+        if (!m || !(STUDY_SPLITS as readonly string[]).includes(rel[1])) continue;
+        found.push({ job: { variant: rel[0], split: rel[1] as RecordSplit, seed: Number(m[1]), dir: rel.join(path.sep) }, record: loadRun(p) });
+      }
+    }
+  };
+  if (!fs.existsSync(out)) throw new UserError(`no study at ${out}`);
+  walk(out);
+  return found;
+}
+
+/** Where a test image's identity can leak from: another frame of its sequence in training, only its person, or neither. */
+export type LeakGroup = "sequence" | "subject" | "none";
+
+/**
+ * The identity leak of each test image of a run (issue: "the identity leak, measured"): `sequence` when another
+ * frame of the same sequence is in the training part (train + validation), `subject` when only another sequence of
+ * the same person is, `none` otherwise. A subject-cv run has no training list per image here: all are `none` by
+ * construction (each fold's subjects are held out whole).
+ */
+export function leakGroups(record: RunRecord): LeakGroup[] {
+  if (record.split.mode === "subject-cv") return record.test.predictions.map(() => "none");
+  const seq = new Set(record.split.train.map(sequenceOf));
+  const sub = new Set(record.split.train.map(subjectOf));
+  return record.test.predictions.map((p) => (seq.has(sequenceOf(p.file)) ? "sequence" : sub.has(subjectOf(p.file)) ? "subject" : "none"));
+}
