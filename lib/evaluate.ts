@@ -53,6 +53,22 @@ export function correctFromConfusion(confusion: readonly (readonly number[])[]):
   return confusion.reduce((a, row, i) => a + row[i], 0);
 }
 
+/**
+ * A class's false-positive rate from a confusion matrix (rows = true class): images of the other classes predicted
+ * as class k, over all images of the other classes (0 when there are none). The paper's "13% of non-anger emotions
+ * incorrectly classified as anger" is this rate for anger.
+ */
+export function falsePositiveRate(confusion: readonly (readonly number[])[], k: number): number {
+  let fp = 0;
+  let negatives = 0;
+  confusion.forEach((row, i) => {
+    if (i === k) return;
+    fp += row[k];
+    negatives += row.reduce((a, v) => a + v, 0);
+  });
+  return negatives === 0 ? 0 : fp / negatives;
+}
+
 /** Section 4 / Table 1: overall accuracy from a confusion matrix, trace / total (0 for an empty matrix). */
 export function accuracyFromConfusion(confusion: readonly (readonly number[])[]): number {
   const total = confusion.reduce((a, row) => a + row.reduce((b, v) => b + v, 0), 0);

@@ -11,6 +11,7 @@ import {
   evaluatePredictions,
   predictProbs,
 } from "../lib/evaluate";
+import { falsePositiveRate } from "../lib/evaluate";
 import type { Prediction } from "../lib/record";
 import { Rng } from "../lib/random";
 
@@ -241,5 +242,20 @@ describe("evaluate: evaluatePredictions and predictProbs (Section 4)", () => {
     expect(probs[0][0]).to.not.equal(probs[1][0]);
     x.dispose();
     model.dispose();
+  });
+});
+
+describe("falsePositiveRate (the paper's \"13% of non-anger classified as anger\")", () => {
+  it("counts the other classes' images predicted as k over all the other classes' images (worked by hand)", () => {
+    // rows = true class. Class 0 is predicted for 1 of class 1's 4 images and 2 of class 2's 6: (1 + 2) / (4 + 6).
+    const m = [
+      [5, 1, 0],
+      [1, 3, 0],
+      [2, 1, 3],
+    ];
+    expect(falsePositiveRate(m, 0)).to.be.closeTo(0.3, 1e-12);
+    expect(falsePositiveRate(m, 1)).to.be.closeTo(2 / 12, 1e-12);
+    expect(falsePositiveRate(m, 2)).to.equal(0);
+    expect(falsePositiveRate([[3]], 0)).to.equal(0);
   });
 });

@@ -47,7 +47,7 @@ describe("prose: notebook 05 on a synthetic run", () => {
     expect(none[0]).to.deep.equal(["test loss (Table 1)", "0.5008", "—"]);
     expect(none[none.length - 1]).to.deep.equal(["trainable parameters (Fig 3)", "86,911", "86,911"]);
     const rows = claimRows(run);
-    expect(rows.map((r) => r[0])).to.include("sadness predicted as anger (Fig 7)");
+    expect(rows.map((r) => r[0])).to.include("non-anger predicted as anger (Section 3.2)");
     const correct = run.test.confusion.reduce((a, r, i) => a + r[i], 0);
     const misses = misclassified(run);
     expect(misses).to.have.length(run.split.test.length - correct);

@@ -3,7 +3,7 @@
  * its caption, and the paper's claim beside ours. `buildDiagrams` and `buildRunFigures` make them in memory (the
  * `figures` command writes them, tests compare them); `figuresReadme` writes `figures/README.md`.
  */
-import { correctFromConfusion } from "../evaluate";
+import { correctFromConfusion, falsePositiveRate } from "../evaluate";
 import * as fs from "fs";
 import { validateRunRecord, type RunRecord } from "../record";
 import type { LayerSummary } from "../model";
@@ -135,10 +135,10 @@ export function claims(run: RunRecord, layers: LayerSummary[]): Record<FigureId,
   const n = run.test.confusion.reduce((a, r) => a + r.reduce((x, y) => x + y, 0), 0);
   const paperCells = Object.entries(PAPER_RESULTS.perClassAccuracy)
     .map(([c, v]) => `${c} ${pct(v!)} correct`)
-    .concat(PAPER_RESULTS.confusions.map((c) => `${pct(c.fraction)} of ${c.true} predicted as ${c.predicted}`));
+    .concat(PAPER_RESULTS.falsePositives.map((c) => `${pct(c.rate)} of non-${c.predicted} predicted as ${c.predicted}`));
   const ourCells = Object.keys(PAPER_RESULTS.perClassAccuracy)
     .map((c) => `${c} ${cell(c, c) ? pct(cell(c, c)!.fraction) : "n/a"} correct`)
-    .concat(PAPER_RESULTS.confusions.map((c) => `${cell(c.true, c.predicted) ? pct(cell(c.true, c.predicted)!.fraction) : "n/a"} of ${c.true} predicted as ${c.predicted}`));
+    .concat(PAPER_RESULTS.falsePositives.map((c) => `${pct(falsePositiveRate(run.test.confusion, run.classes.indexOf(c.predicted)))} of non-${c.predicted} predicted as ${c.predicted}`));
   return {
     fig1: { caption: "The main process: data, preprocessing, the CNN, training with cross-validation, evaluation, prediction.", paper: "Fig 1 (diagram).", ours: "Drawn from lib/figures/process.ts; numbers from the config." },
     fig2: {
