@@ -1,0 +1,352 @@
+/**
+ * Statistics for the study (notebook 06) and the comparisons (notebook 07), written as a careful reviewer would want
+ * them: every headline number gets an interval, and each interval says what varies.
+ *
+ * - Over runs (seeds): mean, sample standard deviation, a Student-t interval and a percentile bootstrap interval.
+ * - One run's test set: the Wilson score interval of k/n (images as if independent), and a subject-level cluster
+ *   bootstrap: CK+48 holds three near-identical frames of each sequence, so images of one person are not
+ *   independent; resampling people, not images, gives the honest width.
+ * - Paired comparisons: the exact McNemar test for two models on one test set; the mean difference over seeds with
+ *   its interval for two settings run with the same seeds.
+ * - Balanced accuracy and macro-F1 from a confusion matrix (the classes run from 54 to 249 images), the majority
+ *   baseline, quantiles (type 7) and Spearman's rank correlation.
+ *
+ * Everything is deterministic: bootstraps draw from lib/random's seeded generator. Hand-written because the few
+ * functions needed (a t quantile, a binomial tail, a seeded bootstrap) are smaller than any dependency that has them
+ * together, and each is tested against table values, closed forms or hand computations (test/stats.test.ts).
+ */
+import { Rng } from "./random";
+
+/** A two-sided interval and how it was computed. */
+export interface Interval {
+  lo: number;
+  hi: number;
+}
+
+/** Mean, spread and 95 % intervals of a sample (over seeds, usually). */
+export interface Spread {
+  n: number;
+  mean: number;
+  /** Sample standard deviation (n − 1); NaN for n < 2. */
+  sd: number;
+  /** Student-t interval of the mean; null for n < 2. */
+  t: Interval | null;
+  /** Percentile bootstrap interval of the mean; null for n < 2. */
+  bootstrap: Interval | null;
+  min: number;
+  max: number;
+}
+
+/** The mean of a sample (NaN when empty). */
+export function mean(xs: readonly number[]): number {
+  if (!xs.length) return NaN;
+  let s = 0;
+  for (const x of xs) s += x;
+  return s / xs.length;
+}
+
+/** The sample standard deviation (denominator n − 1; NaN for n < 2). */
+export function sd(xs: readonly number[]): number {
+  if (xs.length < 2) return NaN;
+  const m = mean(xs);
+  let s = 0;
+  for (const x of xs) s += (x - m) ** 2;
+  return Math.sqrt(s / (xs.length - 1));
+}
+
+/** ln Γ(x) for x > 0 (Lanczos approximation, g = 7, n = 9; about 15 significant digits). */
+function logGamma(x: number): number {
+  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  x -= 1;
+  let a = c[0];
+  const t = x + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (x + i);
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/** Continued fraction of the regularized incomplete beta function (Numerical Recipes, betacf). */
+function betaCf(a: number, b: number, x: number): number {
+  const tiny = 1e-300;
+  let c = 1;
+  let d = 1 - ((a + b) * x) / (a + 1);
+  if (Math.abs(d) < tiny) d = tiny;
+  d = 1 / d;
+  let h = d;
+  for (let m = 1; m <= 300; m++) {
+    const m2 = 2 * m;
+    let aa = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
+    d = 1 + aa * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + aa / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    h *= d * c;
+    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
+    d = 1 + aa * d;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = 1 + aa / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const del = d * c;
+    h *= del;
+    if (Math.abs(del - 1) < 1e-15) break;
+  }
+  return h;
+}
+
+/** The regularized incomplete beta function I_x(a, b). */
+export function incompleteBeta(x: number, a: number, b: number): number {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
+  return x < (a + 1) / (a + b + 2) ? (front * betaCf(a, b, x)) / a : 1 - (front * betaCf(b, a, 1 - x)) / b;
+}
+
+/** The CDF of Student's t distribution with `df` degrees of freedom. */
+export function tCdf(t: number, df: number): number {
+  const p = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
+  return t >= 0 ? 1 - p : p;
+}
+
+/** The p-quantile of Student's t with `df` degrees of freedom (bisection on {@link tCdf}, to 1e-12). */
+export function tQuantile(p: number, df: number): number {
+  if (!(p > 0 && p < 1) || !(df > 0)) throw new Error(`tQuantile: need 0 < p < 1 and df > 0 (got ${p}, ${df})`);
+  if (p === 0.5) return 0;
+  let lo = -1;
+  let hi = 1;
+  while (tCdf(lo, df) > p) lo *= 2;
+  while (tCdf(hi, df) < p) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * Math.max(1, Math.abs(hi)); i++) {
+    const mid = (lo + hi) / 2;
+    if (tCdf(mid, df) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/** The standard normal quantile (Acklam's rational approximation, relative error below 1.2e-9). */
+export function normalQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new Error(`normalQuantile: need 0 < p < 1 (got ${p})`);
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+  const lowP = 0.02425;
+  let x: number;
+  if (p < lowP) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else if (p <= 1 - lowP) {
+    const q = p - 0.5;
+    const r = q * q;
+    x = ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  } else {
+    const q = Math.sqrt(-2 * Math.log(1 - p));
+    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  return x;
+}
+
+/** The Student-t interval of the mean of a sample (n ≥ 2), at `level` (default 0.95). */
+export function tInterval(xs: readonly number[], level = 0.95): Interval | null {
+  if (xs.length < 2) return null;
+  const m = mean(xs);
+  const half = (tQuantile(1 - (1 - level) / 2, xs.length - 1) * sd(xs)) / Math.sqrt(xs.length);
+  return { lo: m - half, hi: m + half };
+}
+
+/** The q-quantile of a sample, type 7 (linear interpolation between order statistics: R's default, numpy's "linear"). */
+export function quantile(xs: readonly number[], q: number): number {
+  if (!xs.length) return NaN;
+  const s = xs.slice().sort((a, b) => a - b);
+  const h = (s.length - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.ceil(h);
+  return s[lo] + (h - lo) * (s[hi] - s[lo]);
+}
+
+/** Options of the bootstraps: resamples (default 10,000), seed (default 0), level (default 0.95). */
+export interface BootstrapOptions {
+  resamples?: number;
+  seed?: number;
+  level?: number;
+}
+
+/** Percentile bootstrap interval of a statistic of a sample (Efron & Tibshirani 1993, ch. 13); seeded. */
+export function bootstrapInterval(xs: readonly number[], stat: (sample: number[]) => number = mean, opts: BootstrapOptions = {}): Interval | null {
+  if (xs.length < 2) return null;
+  const rng = new Rng(opts.seed ?? 0);
+  const B = opts.resamples ?? 10000;
+  const level = opts.level ?? 0.95;
+  const stats: number[] = new Array(B);
+  const sample = new Array<number>(xs.length);
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < xs.length; i++) sample[i] = xs[Math.floor(rng.next() * xs.length)];
+    stats[b] = stat(sample);
+  }
+  return { lo: quantile(stats, (1 - level) / 2), hi: quantile(stats, 1 - (1 - level) / 2) };
+}
+
+/** Mean, sd, t and bootstrap intervals of a sample: what every headline number over seeds reports. */
+export function spread(xs: readonly number[], opts: BootstrapOptions = {}): Spread {
+  return {
+    n: xs.length,
+    mean: mean(xs),
+    sd: sd(xs),
+    t: tInterval(xs, opts.level),
+    bootstrap: bootstrapInterval(xs, mean, opts),
+    min: xs.length ? Math.min(...xs) : NaN,
+    max: xs.length ? Math.max(...xs) : NaN,
+  };
+}
+
+/**
+ * The Wilson score interval of a proportion k/n (Wilson 1927): the images of one test set as if independent. Good
+ * at small n and near 0 or 1, where the normal ("Wald") interval fails. 164/197 → [0.7748, 0.8783].
+ */
+export function wilson(k: number, n: number, level = 0.95): Interval {
+  if (n <= 0) return { lo: 0, hi: 1 };
+  const z = normalQuantile(1 - (1 - level) / 2);
+  const p = k / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
+  return { lo: Math.max(0, centre - half), hi: Math.min(1, centre + half) };
+}
+
+/**
+ * Subject-level cluster bootstrap of a statistic of one test set (Davison & Hinkley 1997, §3.8; Field & Welsh 2007):
+ * resample the clusters (people) with replacement, keep all images of each drawn cluster, recompute the statistic
+ * on the pooled images. `stat` gets the indices of the resampled images (with repeats). Seeded; percentile interval.
+ */
+export function clusterBootstrap(clusters: readonly string[], stat: (indices: number[]) => number, opts: BootstrapOptions = {}): Interval | null {
+  const groups = new Map<string, number[]>();
+  clusters.forEach((c, i) => {
+    const g = groups.get(c);
+    if (g) g.push(i);
+    else groups.set(c, [i]);
+  });
+  const keys = [...groups.keys()].sort();
+  if (keys.length < 2) return null;
+  const rng = new Rng(opts.seed ?? 0);
+  const B = opts.resamples ?? 10000;
+  const level = opts.level ?? 0.95;
+  const stats: number[] = new Array(B);
+  for (let b = 0; b < B; b++) {
+    const idx: number[] = [];
+    for (let k = 0; k < keys.length; k++) idx.push(...groups.get(keys[Math.floor(rng.next() * keys.length)])!);
+    stats[b] = stat(idx);
+  }
+  return { lo: quantile(stats, (1 - level) / 2), hi: quantile(stats, 1 - (1 - level) / 2) };
+}
+
+/** The cluster-bootstrap interval of accuracy: `correct[i]` for image i, `clusters[i]` its subject. */
+export function clusterAccuracyInterval(correct: readonly boolean[], clusters: readonly string[], opts: BootstrapOptions = {}): Interval | null {
+  if (correct.length !== clusters.length) throw new Error(`clusterAccuracyInterval: ${correct.length} images but ${clusters.length} cluster ids`);
+  return clusterBootstrap(clusters, (idx) => idx.reduce((a, i) => a + (correct[i] ? 1 : 0), 0) / idx.length, opts);
+}
+
+/** log C(n, k). */
+function logChoose(n: number, k: number): number {
+  return logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1);
+}
+
+/**
+ * The exact McNemar test (McNemar 1947, in its exact binomial form) of two models on the same test images:
+ * b = images only the first gets right, c = only the second; under "equally good" the discordant pairs split
+ * Bin(b + c, ½). Two-sided p = min(1, 2·P(X ≤ min(b, c))).
+ */
+export function mcnemarExact(firstCorrect: readonly boolean[], secondCorrect: readonly boolean[]): { b: number; c: number; p: number } {
+  if (firstCorrect.length !== secondCorrect.length) throw new Error(`mcnemarExact: ${firstCorrect.length} vs ${secondCorrect.length} images`);
+  let b = 0;
+  let c = 0;
+  firstCorrect.forEach((a, i) => {
+    if (a && !secondCorrect[i]) b++;
+    if (!a && secondCorrect[i]) c++;
+  });
+  const n = b + c;
+  if (n === 0) return { b, c, p: 1 };
+  let tail = 0;
+  for (let k = 0; k <= Math.min(b, c); k++) tail += Math.exp(logChoose(n, k) - n * Math.LN2);
+  return { b, c, p: Math.min(1, 2 * tail) };
+}
+
+/** The paired difference over seeds (a[i] − b[i], same seed i) with its spread and intervals. */
+export function pairedDifference(a: readonly number[], b: readonly number[], opts: BootstrapOptions = {}): Spread {
+  if (a.length !== b.length) throw new Error(`pairedDifference: ${a.length} vs ${b.length} values (pair them by seed)`);
+  return spread(a.map((x, i) => x - b[i]), opts);
+}
+
+/** Balanced accuracy: the mean recall over the classes that have test images (scikit-learn's balanced_accuracy_score). */
+export function balancedAccuracy(confusion: readonly (readonly number[])[]): number {
+  const recalls = confusion
+    .map((row, i) => ({ n: row.reduce((a, v) => a + v, 0), tp: row[i] }))
+    .filter((r) => r.n > 0)
+    .map((r) => r.tp / r.n);
+  return mean(recalls);
+}
+
+/**
+ * Macro-F1: the unweighted mean of the per-class F1 over the classes with test images; a class never predicted
+ * and never right has precision 0 and F1 0 (scikit-learn's f1_score(average="macro", zero_division=0)).
+ */
+export function macroF1(confusion: readonly (readonly number[])[]): number {
+  const k = confusion.length;
+  const f1s: number[] = [];
+  for (let i = 0; i < k; i++) {
+    const support = confusion[i].reduce((a, v) => a + v, 0);
+    if (support === 0) continue;
+    let predicted = 0;
+    for (let r = 0; r < k; r++) predicted += confusion[r][i];
+    const tp = confusion[i][i];
+    const precision = predicted ? tp / predicted : 0;
+    const recall = tp / support;
+    f1s.push(precision + recall ? (2 * precision * recall) / (precision + recall) : 0);
+  }
+  return mean(f1s);
+}
+
+/** The majority-class baseline: the accuracy of always answering the most frequent label, and that label. */
+export function majorityBaseline(labels: readonly number[]): { label: number; accuracy: number } {
+  const counts = new Map<number, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  let label = -1;
+  let best = -1;
+  for (const [l, c] of [...counts.entries()].sort((a, b) => a[0] - b[0])) if (c > best) [label, best] = [l, c];
+  return { label, accuracy: labels.length ? best / labels.length : NaN };
+}
+
+/** Ranks with ties given their average rank (1-based). */
+export function ranks(xs: readonly number[]): number[] {
+  const order = xs.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
+  const r = new Array<number>(xs.length);
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
+    for (let k = i; k <= j; k++) r[order[k][1]] = (i + j) / 2 + 1;
+    i = j + 1;
+  }
+  return r;
+}
+
+/** Pearson's correlation (NaN when either side is constant). */
+export function pearson(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length) throw new Error(`pearson: ${a.length} vs ${b.length} values`);
+  const ma = mean(a);
+  const mb = mean(b);
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < a.length; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
+  return saa && sbb ? sab / Math.sqrt(saa * sbb) : NaN;
+}
+
+/** Spearman's rank correlation: Pearson's correlation of the ranks, ties given their average rank. */
+export function spearman(a: readonly number[], b: readonly number[]): number {
+  return pearson(ranks(a), ranks(b));
+}
