@@ -16,6 +16,8 @@ import { runProtocol, runSubjectCv, fmtSeconds } from "./protocol";
 import { loadRun, runRecordJson, type RecordSplit, type RunRecord } from "./record";
 import { writeAtomic } from "./save";
 import { sequenceOf, subjectOf } from "./data";
+import { argmax, correctFromConfusion, falsePositiveRate } from "./evaluate";
+import { balancedAccuracy, clusterAccuracyInterval, macroF1, majorityBaseline, pairedDifference, spread, wilson, type Interval, type Spread } from "./stats";
 
 /** The splits a study can run: the paper's random 80/20, the subject hold-out, subject-independent 10-fold CV. */
 export const STUDY_SPLITS: readonly RecordSplit[] = ["random", "subject", "subject-cv"];
@@ -178,4 +180,157 @@ export function leakGroups(record: RunRecord): LeakGroup[] {
   const seq = new Set(record.split.train.map(sequenceOf));
   const sub = new Set(record.split.train.map(subjectOf));
   return record.test.predictions.map((p) => (seq.has(sequenceOf(p.file)) ? "sequence" : sub.has(subjectOf(p.file)) ? "subject" : "none"));
+}
+
+/** One run's headline numbers in a summary. */
+export interface RunSummary {
+  variant: string;
+  split: RecordSplit;
+  seed: number;
+  images: number;
+  correct: number;
+  accuracy: number;
+  balancedAccuracy: number;
+  macroF1: number;
+  loss: number;
+  /** Wilson 95 % interval of the accuracy (images as if independent). */
+  wilson: Interval;
+  /** Subject-level cluster-bootstrap 95 % interval of the accuracy (people resampled). */
+  cluster: Interval | null;
+  /** Epochs each fold trained before early stopping, and the fold models' own accuracies. */
+  epochs: number[];
+  foldAccuracies: number[];
+  seconds: number;
+}
+
+/** One split (and variant) of a study, over its seeds. */
+export interface SplitSummary {
+  variant: string;
+  split: RecordSplit;
+  seeds: number[];
+  runs: RunSummary[];
+  accuracy: Spread;
+  balancedAccuracy: Spread;
+  macroF1: Spread;
+  loss: Spread;
+  seconds: Spread;
+  /** Per class, over seeds: accuracy (recall), false-positive rate, AUC, TPR at FPR 0.1. */
+  perClass: { class: string; accuracy: Spread; falsePositiveRate: Spread; auc: Spread; tprAtFpr10: Spread }[];
+  /** Test accuracy per identity-leak group, over seeds (pooled within a run), and the images per group per run. */
+  leak: { group: LeakGroup; images: Spread; accuracy: Spread }[];
+}
+
+/** What `npm run study -- --merge` writes to summary.json. */
+export interface StudySummary {
+  /** How the intervals are computed (said once, for every number below). */
+  method: string;
+  majorityBaseline: { class: string; accuracy: number };
+  splits: SplitSummary[];
+  /** Paired by seed: a − b of the accuracy over the seeds both have (random − subject measures the identity leak). */
+  gaps: { variant: string; a: RecordSplit; b: RecordSplit; seeds: number[]; difference: Spread }[];
+}
+
+/** TPR of a ROC curve at a fixed FPR (the highest TPR reached with FPR ≤ the bound). */
+export function tprAt(roc: { fpr: number[]; tpr: number[] }, fpr: number): number {
+  let best = 0;
+  roc.fpr.forEach((f, i) => {
+    if (f <= fpr + 1e-12) best = Math.max(best, roc.tpr[i]);
+  });
+  return best;
+}
+
+/** The numbers of one run for the summary. */
+export function summarizeRun(job: StudyJob, r: RunRecord): RunSummary {
+  const correct = correctFromConfusion(r.test.confusion);
+  const n = r.test.predictions.length;
+  const hits = r.test.predictions.map((p) => argmax(p.probs) === p.label);
+  return {
+    variant: job.variant,
+    split: job.split,
+    seed: job.seed,
+    images: n,
+    correct,
+    accuracy: r.test.accuracy,
+    balancedAccuracy: balancedAccuracy(r.test.confusion),
+    macroF1: macroF1(r.test.confusion),
+    loss: r.test.loss,
+    wilson: wilson(correct, n),
+    cluster: clusterAccuracyInterval(hits, r.test.predictions.map((p) => subjectOf(p.file)), { seed: job.seed, resamples: 2000 }),
+    epochs: r.folds.map((f) => f.history.length),
+    foldAccuracies: r.folds.map((f) => f.test.accuracy),
+    seconds: r.seconds,
+  };
+}
+
+const BOOT = { resamples: 4000, seed: 0 };
+
+/**
+ * The summary of a study folder: per variant and split, the spread over seeds of every headline number, per-class
+ * numbers, the identity-leak breakdown, and the paired random − subject gap. Deterministic: the same runs give the
+ * same bytes, whatever order they were made in or how many machines made them.
+ */
+export function summarizeStudy(runs: { job: StudyJob; record: RunRecord }[]): StudySummary {
+  const sorted = runs.slice().sort((a, b) => (a.job.variant < b.job.variant ? -1 : a.job.variant > b.job.variant ? 1 : STUDY_SPLITS.indexOf(a.job.split) - STUDY_SPLITS.indexOf(b.job.split) || a.job.seed - b.job.seed));
+  const keys = [...new Set(sorted.map((r) => `${r.job.variant}\u0000${r.job.split}`))];
+  const splits: SplitSummary[] = keys.map((key) => {
+    const group = sorted.filter((r) => `${r.job.variant}\u0000${r.job.split}` === key);
+    const { variant, split } = group[0].job;
+    const per = group.map((g) => summarizeRun(g.job, g.record));
+    const classes = group[0].record.classes;
+    const leakRows = group.map((g) => ({ groups: leakGroups(g.record), hits: g.record.test.predictions.map((p) => argmax(p.probs) === p.label) }));
+    const leak = (["sequence", "subject", "none"] as LeakGroup[])
+      .map((grp) => {
+        const counts = leakRows.map((l) => l.groups.filter((x) => x === grp).length);
+        const accs = leakRows.filter((_, i) => counts[i] > 0).map((l) => l.hits.filter((h, i) => l.groups[i] === grp && h).length / l.groups.filter((x) => x === grp).length);
+        return { group: grp, images: spread(counts, BOOT), accuracy: spread(accs, BOOT) };
+      })
+      .filter((l) => l.images.max > 0);
+    return {
+      variant,
+      split,
+      seeds: group.map((g) => g.job.seed),
+      runs: per,
+      accuracy: spread(per.map((p) => p.accuracy), BOOT),
+      balancedAccuracy: spread(per.map((p) => p.balancedAccuracy), BOOT),
+      macroF1: spread(per.map((p) => p.macroF1), BOOT),
+      loss: spread(per.map((p) => p.loss), BOOT),
+      seconds: spread(per.map((p) => p.seconds), BOOT),
+      perClass: classes.map((c, k) => ({
+        class: c,
+        accuracy: spread(group.map((g) => g.record.test.perClass[k].accuracy), BOOT),
+        falsePositiveRate: spread(group.map((g) => falsePositiveRate(g.record.test.confusion, k)), BOOT),
+        auc: spread(group.map((g) => g.record.test.roc[k].auc ?? NaN).filter(Number.isFinite), BOOT),
+        tprAtFpr10: spread(group.map((g) => tprAt(g.record.test.roc[k], 0.1)), BOOT),
+      })),
+      leak,
+    };
+  });
+  const gaps: StudySummary["gaps"] = [];
+  for (const variant of [...new Set(splits.map((s) => s.variant))]) {
+    const a = splits.find((s) => s.variant === variant && s.split === "random");
+    const b = splits.find((s) => s.variant === variant && s.split === "subject");
+    if (!a || !b) continue;
+    const seeds = a.seeds.filter((s) => b.seeds.includes(s));
+    const acc = (s: SplitSummary, seed: number) => s.runs.find((r) => r.seed === seed)!.accuracy;
+    gaps.push({ variant, a: "random", b: "subject", seeds, difference: pairedDifference(seeds.map((s) => acc(a, s)), seeds.map((s) => acc(b, s)), BOOT) });
+  }
+  const labels = sorted.length ? sorted[0].record.test.predictions.map((p) => p.label) : [];
+  const all = sorted.find((r) => r.job.split === "subject-cv");
+  const base = majorityBaseline(all ? all.record.test.predictions.map((p) => p.label) : labels);
+  return {
+    method:
+      "Over seeds: mean, sample sd, Student-t 95% interval of the mean, and percentile bootstrap 95% interval (4000 resamples, seed 0); " +
+      "what varies is the seed, which sets the split (random/subject), the folds, the initial weights, batch order, augmentation and dropout. " +
+      "Per run: Wilson 95% interval (images as if independent) and a subject-level cluster bootstrap (2000 resamples of people).",
+    majorityBaseline: { class: sorted.length ? sorted[0].record.classes[base.label] ?? "?" : "?", accuracy: base.accuracy },
+    splits,
+    gaps,
+  };
+}
+
+/** Write `summary.json` of a study folder (atomically) and return it. */
+export function mergeStudy(out: string): StudySummary {
+  const summary = summarizeStudy(loadStudyRuns(out));
+  writeAtomic(path.join(out, "summary.json"), JSON.stringify(summary, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n");
+  return summary;
 }
