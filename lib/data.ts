@@ -230,6 +230,12 @@ export function indicesOf(ds: Pick<Dataset, "files">, files: readonly string[]):
   });
 }
 
+/**
+ * Colour channels of the stored CK+48 PNGs: 8-bit grey, one channel (the paper's "colour images" are not; the loader
+ * copies the grey value to three channels). test/data.test.ts checks every file of the data set when it is present.
+ */
+export const STORED_CHANNELS = 1;
+
 /** Number of images per class, in class order. */
 export function classCounts(labels: number[]): number[] {
   const c = new Array(NUM_CLASSES).fill(0);

@@ -16,6 +16,8 @@ export const MANIFEST = path.join(DATA, "manifest.csv");
 export const RUNS = path.join(DATA, "runs");
 /** The run of record of the paper's protocol (random split, seed 0). */
 export const PAPER_RUN = path.join(RUNS, "paper");
+/** The committed study (`npm run study`): one run record per split and seed, and its summary. */
+export const STUDY = path.join(RUNS, "study");
 /** Regenerated figures and tables. */
 export const FIGURES = path.join(ROOT, "figures");
 /** Notebooks. */

@@ -8,7 +8,7 @@ import { UserError } from "../lib/errors";
 import { trainTestSplit, kFold } from "../lib/split";
 import { tf } from "../lib/tf";
 import { makeFakeCk48, realCk48 } from "./fixtures/ck48";
-import { describeDecoding, fileNameStructure, manifestCounts, manifestFiles, sampleFiles } from "../lib/data";
+import { STORED_CHANNELS, describeDecoding, fileNameStructure, indicesOf, manifestCounts, manifestFiles, sampleFiles } from "../lib/data";
 import { countsMarkdown, decodingMarkdown, fileNameMarkdown } from "../lib/prose/01-data";
 
 async function rejects(p: Promise<unknown>): Promise<Error> {
@@ -195,5 +195,23 @@ describe("data: describeDecoding on a made-up CK+48", () => {
     expect(r.channelsEqual).to.equal(true);
     for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) expect(r.scaled[y][x]).to.be.closeTo(r.bytes[y][x] / 255, 1e-6);
     expect(decodingMarkdown(r)).to.include("R = G = B everywhere | yes");
+  });
+});
+
+describe("data: the stored images", () => {
+  it("every CK+48 PNG is stored with STORED_CHANNELS channel(s) (8-bit grey), as the claims ledger says", async function () {
+    const dir = realCk48();
+    if (!dir) return this.skip();
+    const channels = new Set<number>();
+    for (const f of listImages(dir)) channels.add((await sharp(path.join(dir, f)).metadata()).channels ?? -1);
+    expect([...channels]).to.deep.equal([STORED_CHANNELS]);
+  });
+});
+
+describe("data: indicesOf", () => {
+  it("maps paths to dataset positions and names a missing one", () => {
+    const ds = { files: ["anger/a.png", "happy/b.png", "fear/c.png"] };
+    expect(indicesOf(ds, ["fear/c.png", "anger/a.png"])).to.deep.equal([2, 0]);
+    expect(() => indicesOf(ds, ["sadness/x.png"])).to.throw(/sadness\/x\.png is not in the loaded data set/);
   });
 });

@@ -20,6 +20,9 @@ import { table1Markdown, table1Csv } from "../lib/figures/table1";
 import { figuresReadme, modelLayers, checkRun, FIGURE_FILES, DIAGRAM_IDS } from "../lib/figures";
 import { figuresMain } from "../lib/cli/figures";
 import { FIGURES, PAPER_RUN } from "../lib/paths";
+import { summarizeStudy } from "../lib/study";
+import { specStudyAccuracy, specStudyLeak, specStudyPerClass } from "../lib/figures/study";
+import { makeStudyRuns } from "./fixtures/study";
 import type { LayerSummary } from "../lib/model";
 import { makeRun } from "./fixtures/run";
 import { raceOptimizers } from "../lib/optim";
@@ -349,5 +352,17 @@ describe("figures: the notebooks' charts", () => {
     expect(compileSpec(specOptimizerRace(race, elongatedQuadratic())).warnings).to.deep.equal([]);
     expect(compileSpec(specRaceLoss(race)).warnings).to.deep.equal([]);
     expect(raceMarkdown(race)).to.match(/\| SGD \| 0\.07 \| 60 \|.*\n\| RMSprop \| 0\.1 \| 60 \|/);
+  });
+});
+
+describe("figures: the study's charts", () => {
+  const summary = summarizeStudy(makeStudyRuns());
+  it("compile without vega-lite warnings", () => {
+    for (const spec of [specStudyAccuracy(summary), specStudyPerClass(summary), specStudyLeak(summary)]) expect(compileSpec(spec).warnings).to.deep.equal([]);
+  });
+  it("every run is a dot and every split has its mean and interval", () => {
+    const spec = specStudyAccuracy(summary) as unknown as { layer: { data: { values: unknown[] } }[] };
+    expect(spec.layer[0].data.values).to.have.length(10);
+    expect(spec.layer[1].data.values).to.have.length(2);
   });
 });

@@ -8,12 +8,14 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { FIGURES, PAPER_RUN, ROOT } from "../paths";
+import { FIGURES, PAPER_RUN, ROOT, STUDY } from "../paths";
 import { backendName } from "../tf";
 import { writeAtomic } from "../render";
 import { UserError } from "../errors";
+import type { StudySummary } from "../study";
+import { readManifest, STORED_CHANNELS } from "../data";
 import { parse } from "./args";
-import { buildDiagrams, buildRunFigures, figuresReadme, loadRun, modelLayers, FiguresError, type OutputFile } from "../figures";
+import { buildStudyFigures, buildDiagrams, buildRunFigures, figuresReadme, loadRun, modelLayers, FiguresError, type OutputFile } from "../figures";
 
 const USAGE = "usage: npm run figures -- [--run FILE] [--out DIR]";
 
@@ -75,6 +77,12 @@ export async function figuresMain(argv: string[], log: (s: string) => void = (s)
     write(args.out, await buildRunFigures(run), log);
     writeAtomic(path.join(args.out, "README.md"), figuresReadme(run, arch.layers));
     log(`  ${rel(path.join(args.out, "README.md"))}`);
+    const summaryFile = path.join(STUDY, "summary.json");
+    if (fs.existsSync(summaryFile)) {
+      const summary = JSON.parse(fs.readFileSync(summaryFile, "utf8")) as StudySummary;
+      const facts = { images: readManifest().length, storedChannels: STORED_CHANNELS, params: arch.layers.reduce((a, l) => a + l.params, 0) };
+      write(args.out, await buildStudyFigures(summary, run, facts), log);
+    } else log(`  (no ${rel(summaryFile)}: the study's figures and claims.md are skipped; make them with npm run study)`);
     log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     return 0;
   } catch (e) {

@@ -10,6 +10,9 @@ import type { LayerSummary } from "../model";
 import { PAPER, PAPER_RESULTS } from "../config";
 import { UserError } from "../errors";
 import { pct } from "../display";
+import { claimsLedger, claimsLedgerMarkdown, type LedgerFacts } from "../claims";
+import type { StudySummary } from "../study";
+import { specStudyAccuracy, specStudyLeak, specStudyPerClass } from "./study";
 import { diagramSvg, renderPng, renderSvg } from "../render";
 import { toDot, type Diagram } from "./diagram";
 import { diagramFig1, diagramFig2, diagramFig4 } from "./process";
@@ -105,6 +108,24 @@ export async function buildRunFigures(run: RunRecord): Promise<OutputFile[]> {
   const md = table1Markdown(run), csv = table1Csv(run);
   const ms = performance.now() - t0;
   out.push({ name: `${FIGURE_FILES.table1}.md`, data: md, ms }, { name: `${FIGURE_FILES.table1}.csv`, data: csv, ms });
+  return out;
+}
+
+/** The study's files (from `data/runs/study/summary.json`): three charts and the claims ledger. */
+export const STUDY_FILES = { accuracy: "study-accuracy", perClass: "study-per-class", leak: "study-leak", claims: "claims" } as const;
+
+/**
+ * Render the study's charts and the claims ledger (lib/claims.ts) from a study summary and the run of record;
+ * vega-lite warnings are errors here.
+ */
+export async function buildStudyFigures(summary: StudySummary, run: RunRecord | undefined, facts: LedgerFacts): Promise<OutputFile[]> {
+  const out: OutputFile[] = [];
+  out.push(...(await svgAndPng(STUDY_FILES.accuracy, () => renderSvg(specStudyAccuracy(summary), { strict: true }))));
+  out.push(...(await svgAndPng(STUDY_FILES.perClass, () => renderSvg(specStudyPerClass(summary), { strict: true }))));
+  out.push(...(await svgAndPng(STUDY_FILES.leak, () => renderSvg(specStudyLeak(summary), { strict: true }))));
+  const t0 = performance.now();
+  const md = claimsLedgerMarkdown(claimsLedger(summary, run, facts), summary);
+  out.push({ name: `${STUDY_FILES.claims}.md`, data: md, ms: performance.now() - t0 });
   return out;
 }
 

@@ -1,0 +1,280 @@
+/**
+ * The claims ledger (notebook 06, figures/claims.md, README): every checkable claim of the paper in one table, with
+ * the paper's value, ours as the mean and 95 % interval over seeds (the paper's protocol: the random split), the run
+ * of record, the subject-independent number for context, and a verdict with one sentence why.
+ *
+ * Verdicts:
+ * - **reproduced**: a fact that matches exactly, or a qualitative claim that holds with our intervals;
+ * - **consistent**: the paper's number lies inside our 95 % interval over seeds (the t interval of the mean, or
+ *   for a single draw like the paper's, the range of our runs: see each row);
+ * - **not reproduced**: outside, or a fact that is false;
+ * - **not testable**: nothing in our runs can check it.
+ */
+import { CLASSES, PAPER_RESULTS } from "./config";
+import { correctFromConfusion, falsePositiveRate } from "./evaluate";
+import type { RunRecord } from "./record";
+import type { Spread } from "./stats";
+import type { SplitSummary, StudySummary } from "./study";
+import { markdownTable, pct } from "./display";
+
+export type Verdict = "reproduced" | "consistent" | "not reproduced" | "not testable";
+
+/** One row of the ledger. */
+export interface Claim {
+  /** Where the paper makes the claim. */
+  where: string;
+  claim: string;
+  paper: string;
+  /** Ours over seeds (the paper's protocol), as text: mean [95 % interval] (n seeds). */
+  ours: string;
+  /** The run of record's value. */
+  record: string;
+  /** The subject-independent split, for context. */
+  subject: string;
+  verdict: Verdict;
+  why: string;
+}
+
+/** Facts of the data and model the ledger checks (from lib/data and lib/model, passed in to keep this module pure). */
+export interface LedgerFacts {
+  images: number;
+  /** Colour channels of the stored PNGs (1 = grey). */
+  storedChannels: number;
+  params: number;
+}
+
+const fmtPct = (x: number) => pct(x);
+/** "83.4% [81.2, 85.6] (10 seeds)": a spread as text, the t interval. */
+export function spreadText(s: Spread | undefined, asPercent = true): string {
+  if (!s || !s.n) return "—";
+  const f = (x: number) => (asPercent ? (100 * x).toFixed(1) : x.toFixed(4));
+  const unit = asPercent ? "%" : "";
+  return s.t ? `${f(s.mean)}${unit} [${f(s.t.lo)}, ${f(s.t.hi)}] (${s.n} seeds)` : `${f(s.mean)}${unit} (1 seed)`;
+}
+
+/** Is a value inside the t interval of the mean? */
+const inside = (s: Spread, v: number) => !!s.t && v >= s.t.lo && v <= s.t.hi;
+
+/** The verdict of a numeric claim against the mean's 95 % interval, with the sentence why. */
+function numeric(s: Spread | undefined, v: number, what: string, asPercent = true): { verdict: Verdict; why: string } {
+  if (!s || !s.n || !s.t) return { verdict: "not testable", why: "Needs at least two seeds of the study." };
+  const f = (x: number) => (asPercent ? pct(x) : x.toFixed(4));
+  if (inside(s, v)) return { verdict: "consistent", why: `The paper's ${f(v)} lies inside our 95% interval of the mean ${what}.` };
+  const side = v > s.t.hi ? "above" : "below";
+  const inRange = v >= s.min && v <= s.max;
+  return {
+    verdict: "not reproduced",
+    why: `The paper's ${f(v)} is ${side} our 95% interval of the mean ${what}${inRange ? `, though inside the range of single runs (${f(s.min)}–${f(s.max)}): a lucky or unlucky draw` : ` and outside the range of our single runs (${f(s.min)}–${f(s.max)})`}.`,
+  };
+}
+
+const classIndex = (c: string) => (CLASSES as readonly string[]).indexOf(c);
+
+/** Mean per-class accuracy of a split summary, by class name. */
+function perClassMean(s: SplitSummary, what: "accuracy" | "auc" | "tprAtFpr10" = "accuracy"): Map<string, number> {
+  return new Map(s.perClass.map((c) => [c.class, c[what].mean]));
+}
+
+/**
+ * Build the ledger from a study summary (its random split is the paper's protocol), the run of record, and facts of
+ * the data and model. Missing pieces give "—" and, where they decide, "not testable".
+ */
+export function claimsLedger(summary: StudySummary | undefined, record: RunRecord | undefined, facts: LedgerFacts): Claim[] {
+  const random = summary?.splits.find((s) => s.variant === "paper" && s.split === "random");
+  const subject = summary?.splits.find((s) => s.variant === "paper" && s.split === "subject");
+  const P = PAPER_RESULTS;
+  const rec = (f: (r: RunRecord) => string) => (record ? f(record) : "—");
+  const cls = (s: SplitSummary | undefined, c: string) => s?.perClass.find((p) => p.class === c);
+  const rows: Claim[] = [];
+
+  rows.push({
+    where: "Table 1; Section 3.1 (\"loss rate of 50%\")",
+    claim: "test loss of the best model",
+    paper: P.testLoss.toFixed(4),
+    ours: spreadText(random?.loss, false),
+    record: rec((r) => r.test.loss.toFixed(4)),
+    subject: spreadText(subject?.loss, false),
+    ...numeric(random?.loss, P.testLoss, "test loss", false),
+  });
+  const acc = numeric(random?.accuracy, P.testAccuracy, "test accuracy");
+  rows.push({
+    where: "Table 1",
+    claim: `test accuracy (${P.testCorrect}/${P.testImages})`,
+    paper: fmtPct(P.testAccuracy),
+    ours: spreadText(random?.accuracy),
+    record: rec((r) => `${fmtPct(r.test.accuracy)} (${correctFromConfusion(r.test.confusion)}/${r.test.predictions.length})`),
+    subject: spreadText(subject?.accuracy),
+    ...acc,
+  });
+  for (const [where, v] of [["Section 3.1 (\"accuracy 83.3%\")", 0.833], ["Abstract, Conclusion (\"average accuracy of 83.24%\")", 0.8324]] as const) {
+    rows.push({ where, claim: "test accuracy, as restated", paper: fmtPct(v), ours: spreadText(random?.accuracy), record: rec((r) => fmtPct(r.test.accuracy)), subject: spreadText(subject?.accuracy), ...numeric(random?.accuracy, v, "test accuracy") });
+  }
+
+  // Section 3.1: "an average accuracy of 76% on the test set, with a maximum accuracy of 98.9%" during training.
+  const foldMeans = random?.runs.map((r) => r.foldAccuracies.reduce((a, b) => a + b, 0) / r.foldAccuracies.length) ?? [];
+  const foldMean = foldMeans.length ? foldMeans.reduce((a, b) => a + b, 0) / foldMeans.length : NaN;
+  rows.push({
+    where: "Section 3.1",
+    claim: "\"average accuracy of 76% on the test set\" during cross-validation (read: the mean test accuracy of the fold models)",
+    paper: "76%",
+    ours: foldMeans.length ? `${pct(foldMean)} (mean of ${foldMeans.length} seeds × folds)` : "—",
+    record: rec((r) => pct(r.folds.reduce((a, f) => a + f.test.accuracy, 0) / r.folds.length)),
+    subject: subject ? pct(subject.runs.reduce((a, r) => a + r.foldAccuracies.reduce((x, y) => x + y, 0) / r.foldAccuracies.length, 0) / subject.runs.length) : "—",
+    verdict: foldMeans.length ? (Math.abs(foldMean - 0.76) <= 0.02 ? "consistent" : "not reproduced") : "not testable",
+    why: foldMeans.length
+      ? `Read as the fold models' mean test accuracy (the paper does not say): ours is ${pct(foldMean)}, ${Math.abs(foldMean - 0.76) <= 0.02 ? "within 2 points of" : "far from"} 76%. Its "maximum of 98.9%" matches no fold-level number of ours; it equals the paper's anger accuracy.`
+      : "Needs the study.",
+  });
+
+  // Abstract: highest recognition rate 98.9% for anger.
+  const anger = cls(random, "anger");
+  const ranking = random ? [...perClassMean(random).entries()].sort((a, b) => b[1] - a[1]) : [];
+  rows.push({
+    where: "Abstract",
+    claim: "\"highest recognition rate of 98.9% for the anger expression\"",
+    paper: pct(P.perClassAccuracy.anger ?? NaN),
+    ours: spreadText(anger?.accuracy),
+    record: rec((r) => pct(r.test.perClass[classIndex("anger")].accuracy)),
+    subject: spreadText(cls(subject, "anger")?.accuracy),
+    ...(anger
+      ? (() => {
+          const n = numeric(anger.accuracy, P.perClassAccuracy.anger ?? NaN, "anger accuracy");
+          const top = ranking[0]?.[0];
+          return { verdict: n.verdict, why: `${n.why} Our best class on average is ${top} (${pct(ranking[0]?.[1])}), anger ranks ${ranking.findIndex((x) => x[0] === "anger") + 1} of 7.` };
+        })()
+      : { verdict: "not testable" as Verdict, why: "Needs the study." }),
+  });
+
+  // Section 3.2 (Fig 7): over 90% for anger, disgust, fear, happiness and surprise.
+  for (const c of ["anger", "disgust", "fear", "happy", "surprise"]) {
+    const s = cls(random, c);
+    const holds = s?.accuracy.t ? s.accuracy.t.lo > 0.9 : undefined;
+    const fails = s?.accuracy.t ? s.accuracy.t.hi < 0.9 : undefined;
+    rows.push({
+      where: "Section 3.2 (Fig 7)",
+      claim: `${c}: "over 90%" correct`,
+      paper: "> 90%",
+      ours: spreadText(s?.accuracy),
+      record: rec((r) => pct(r.test.perClass[classIndex(c)].accuracy)),
+      subject: spreadText(cls(subject, c)?.accuracy),
+      verdict: holds === undefined ? "not testable" : holds ? "reproduced" : fails ? "not reproduced" : "consistent",
+      why:
+        holds === undefined
+          ? "Needs the study."
+          : holds
+            ? "Our whole 95% interval is above 90%."
+            : fails
+              ? "Our whole 95% interval is below 90%."
+              : "Our 95% interval contains 90%: the data cannot tell.",
+    });
+  }
+
+  const sad = cls(random, "sadness");
+  rows.push({
+    where: "Section 3.2 (Fig 7)",
+    claim: "\"only 57% of sad emotions correctly classified\"",
+    paper: pct(P.perClassAccuracy.sadness ?? NaN),
+    ours: spreadText(sad?.accuracy),
+    record: rec((r) => pct(r.test.perClass[classIndex("sadness")].accuracy)),
+    subject: spreadText(cls(subject, "sadness")?.accuracy),
+    ...numeric(sad?.accuracy, P.perClassAccuracy.sadness ?? NaN, "sadness accuracy"),
+  });
+
+  for (const fp of P.falsePositives) {
+    const s = cls(random, fp.predicted);
+    rows.push({
+      where: "Section 3.2 (Fig 7)",
+      claim: `"${pct(fp.rate, 0)} of non-${fp.predicted} emotions incorrectly classified as ${fp.predicted}" (read: ${fp.predicted}'s false-positive rate)`,
+      paper: pct(fp.rate),
+      ours: spreadText(s?.falsePositiveRate),
+      record: rec((r) => pct(falsePositiveRate(r.test.confusion, classIndex(fp.predicted)))),
+      subject: spreadText(cls(subject, fp.predicted)?.falsePositiveRate),
+      ...numeric(s?.falsePositiveRate, fp.rate, `${fp.predicted} false-positive rate`),
+    });
+  }
+
+  // Section 2.1: anger, surprise and disgust best; contempt and happiness moderate; sadness and fear need improvement.
+  if (random) {
+    const order = ranking.map((r) => r[0]);
+    const top3 = new Set(order.slice(0, 3));
+    const bottom2 = new Set(order.slice(5));
+    const topOk = ["anger", "surprise", "disgust"].every((c) => top3.has(c));
+    const bottomOk = ["sadness", "fear"].every((c) => bottom2.has(c));
+    rows.push({
+      where: "Section 2.1",
+      claim: "ranking: anger, surprise, disgust best; contempt, happiness moderate; sadness, fear weakest",
+      paper: "anger, surprise, disgust > contempt, happy > sadness, fear",
+      ours: order.map((c) => `${c} ${pct(perClassMean(random).get(c), 0)}`).join(" > "),
+      record: "—",
+      subject: subject ? [...perClassMean(subject).entries()].sort((a, b) => b[1] - a[1]).map(([c]) => c).join(" > ") : "—",
+      verdict: topOk && bottomOk ? "reproduced" : "not reproduced",
+      why: `By mean per-class accuracy over seeds: the top three are ${[...top3].join(", ")}${topOk ? " (as claimed)" : ""}; the bottom two are ${[...bottom2].join(", ")}${bottomOk ? " (as claimed)" : ""}.`,
+    });
+  } else rows.push({ where: "Section 2.1", claim: "ranking of the classes", paper: "anger, surprise, disgust > contempt, happy > sadness, fear", ours: "—", record: "—", subject: "—", verdict: "not testable", why: "Needs the study." });
+
+  // Section 3.3 (Fig 8): anger, disgust, happy, surprise closer to (0,1); sadness and fear lower TPR.
+  if (random) {
+    const auc = perClassMean(random, "auc");
+    const tpr = perClassMean(random, "tprAtFpr10");
+    const good = ["anger", "disgust", "happy", "surprise"];
+    const weak = ["sadness", "fear"];
+    const minGood = Math.min(...good.map((c) => auc.get(c) ?? NaN));
+    const maxWeak = Math.max(...weak.map((c) => auc.get(c) ?? NaN));
+    const minGoodT = Math.min(...good.map((c) => tpr.get(c) ?? NaN));
+    const maxWeakT = Math.max(...weak.map((c) => tpr.get(c) ?? NaN));
+    const holds = minGood > maxWeak && minGoodT > maxWeakT;
+    rows.push({
+      where: "Section 3.3 (Fig 8)",
+      claim: "ROC of anger, disgust, happy, surprise closer to (0,1); sadness and fear lower TPR",
+      paper: "qualitative",
+      ours: `AUC: ${[...good, ...weak].map((c) => `${c} ${(auc.get(c) ?? NaN).toFixed(3)}`).join(", ")}; TPR at FPR 0.1: ${[...good, ...weak].map((c) => `${c} ${pct(tpr.get(c), 0)}`).join(", ")}`,
+      record: "—",
+      subject: "—",
+      verdict: holds ? "reproduced" : "not reproduced",
+      why: holds
+        ? "Every one of the four has a higher mean AUC and a higher mean TPR at FPR 0.1 than sadness and fear."
+        : `Not on both measures: the four's lowest AUC ${minGood.toFixed(3)} vs sadness/fear's highest ${maxWeak.toFixed(3)}; TPR at FPR 0.1 ${pct(minGoodT)} vs ${pct(maxWeakT)}.`,
+    });
+  } else rows.push({ where: "Section 3.3 (Fig 8)", claim: "ROC ordering of the classes", paper: "qualitative", ours: "—", record: "—", subject: "—", verdict: "not testable", why: "Needs the study." });
+
+  rows.push({
+    where: "Section 2.1",
+    claim: "\"980 colour images\"",
+    paper: "980, colour",
+    ours: `${facts.images}, ${facts.storedChannels === 1 ? "grey (8-bit, 1 channel)" : `${facts.storedChannels} channels`}`,
+    record: "—",
+    subject: "—",
+    verdict: facts.images === 980 && facts.storedChannels === 3 ? "reproduced" : "not reproduced",
+    why: `The data set has ${facts.images} images stored as ${facts.storedChannels === 1 ? "grey" : "colour"} PNGs; read as RGB they become three equal channels (notebook 01).`,
+  });
+  rows.push({
+    where: "Fig 3 (from Section 2.2)",
+    claim: "trainable parameters",
+    paper: P.params.toLocaleString("en-US"),
+    ours: facts.params.toLocaleString("en-US"),
+    record: "—",
+    subject: "—",
+    verdict: facts.params === P.params ? "reproduced" : "not reproduced",
+    why: facts.params === P.params ? "Counted by hand and by tfjs (notebook 02): the same number." : "The counts differ.",
+  });
+  return rows;
+}
+
+/** The ledger as Markdown (figures/claims.md, README, notebook 06). */
+export function claimsLedgerMarkdown(rows: Claim[], summary: StudySummary | undefined): string {
+  const counts = (["reproduced", "consistent", "not reproduced", "not testable"] as Verdict[]).map((v) => `${rows.filter((r) => r.verdict === v).length} ${v}`).join(", ");
+  const random = summary?.splits.find((s) => s.variant === "paper" && s.split === "random");
+  return [
+    "# The paper's claims, checked",
+    "",
+    `Every checkable claim of the paper beside ours: ${counts}. "Ours" is the paper's protocol (random 80/20 split) over ${random?.seeds.length ?? 0} seeds: mean [95% t interval of the mean]; "subject" is the subject-independent split (no person on both sides) for context. Made by \`npm run figures\` from \`data/runs/study/summary.json\` and \`data/runs/paper/run.json\` (lib/claims.ts).`,
+    "",
+    markdownTable(
+      ["where", "claim", "paper", "ours (random split)", "run of record", "subject split", "verdict", "why"],
+      rows.map((r) => [r.where, r.claim, r.paper, r.ours, r.record, r.subject, `**${r.verdict}**`, r.why]),
+    ),
+    "",
+    summary ? `Intervals: ${summary.method}` : "No study summary yet: run `npm run study`.",
+    "",
+  ].join("\n");
+}

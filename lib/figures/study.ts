@@ -1,0 +1,78 @@
+/**
+ * The study's figures (notebook 06, `npm run figures`): pure functions summary.json → vega-lite spec.
+ * - test accuracy over seeds per split: every run a dot, the mean with its 95 % interval, the paper's 0.8325 and the
+ *   majority baseline as rules;
+ * - per-class accuracy with intervals per split, beside the paper's per-class statements;
+ * - the identity leak: accuracy by what the training part holds of a test image's person.
+ */
+import type { TopLevelSpec } from "vega-lite";
+import { PAPER_RESULTS } from "../config";
+import type { StudySummary } from "../study";
+
+const SPLIT_LABEL: Record<string, string> = { random: "random 80/20 (the paper's)", subject: "subject hold-out", "subject-cv": "subject 10-fold CV" };
+const label = (split: string) => SPLIT_LABEL[split] ?? split;
+
+/** Test accuracy over seeds for each split, every run a dot, mean ± 95 % t interval, paper and majority lines. */
+export function specStudyAccuracy(s: StudySummary): TopLevelSpec {
+  const splits = s.splits.filter((x) => x.variant === "paper");
+  const dots = splits.flatMap((x) => x.runs.map((r) => ({ split: label(x.split), seed: r.seed, accuracy: r.accuracy })));
+  const means = splits.map((x) => ({ split: label(x.split), mean: x.accuracy.mean, lo: x.accuracy.t?.lo ?? x.accuracy.mean, hi: x.accuracy.t?.hi ?? x.accuracy.mean, n: x.accuracy.n }));
+  const order = splits.map((x) => label(x.split));
+  const y = { field: "split", type: "nominal" as const, sort: order, title: null };
+  return {
+    title: { text: "Test accuracy over seeds", subtitle: "each dot one run (seed); bar: mean with its 95% t interval; red: the paper's single run; grey: always answering the largest class" },
+    width: 460,
+    height: 40 * Math.max(1, splits.length) + 20,
+    layer: [
+      { data: { values: dots }, mark: { type: "circle", size: 40, opacity: 0.55, color: "#4c78a8" }, encoding: { y, x: { field: "accuracy", type: "quantitative", scale: { domain: [0.2, 1] }, title: "test accuracy" } } },
+      { data: { values: means }, mark: { type: "rule", strokeWidth: 3, color: "#1f3b5a" }, encoding: { y, x: { field: "lo", type: "quantitative" }, x2: { field: "hi" } } },
+      { data: { values: means }, mark: { type: "tick", thickness: 3, size: 22, color: "#1f3b5a" }, encoding: { y, x: { field: "mean", type: "quantitative" } } },
+      { data: { values: [{ x: PAPER_RESULTS.testAccuracy, what: "paper" }] }, mark: { type: "rule", color: "#e45756", strokeDash: [4, 3] }, encoding: { x: { field: "x", type: "quantitative" } } },
+      { data: { values: [{ x: s.majorityBaseline.accuracy }] }, mark: { type: "rule", color: "#999999", strokeDash: [2, 2] }, encoding: { x: { field: "x", type: "quantitative" } } },
+    ],
+  };
+}
+
+/** Per-class accuracy (recall) with 95 % intervals per split, the paper's statements as red marks. */
+export function specStudyPerClass(s: StudySummary): TopLevelSpec {
+  const splits = s.splits.filter((x) => x.variant === "paper");
+  const values = splits.flatMap((x) => x.perClass.map((c) => ({ class: c.class, split: label(x.split), mean: c.accuracy.mean, lo: c.accuracy.t?.lo ?? c.accuracy.mean, hi: c.accuracy.t?.hi ?? c.accuracy.mean })));
+  const paper = Object.entries(PAPER_RESULTS.perClassAccuracy).map(([c, v]) => ({ class: c, value: v, what: "paper" }));
+  const classes = splits[0]?.perClass.map((c) => c.class) ?? [];
+  const x = { field: "class", type: "nominal" as const, sort: classes, title: null, axis: { labelAngle: 0 } };
+  const color = { field: "split", type: "nominal" as const, sort: splits.map((sp) => label(sp.split)), title: null, legend: { orient: "bottom" as const } };
+  return {
+    title: { text: "Per-class accuracy over seeds", subtitle: "mean and 95% t interval per split; red: the paper's stated values (anger 98.9%, sadness 57%); dashed: 90%" },
+    width: 520,
+    height: 240,
+    layer: [
+      { data: { values }, mark: { type: "rule", strokeWidth: 2 }, encoding: { x, xOffset: { field: "split", sort: splits.map((sp) => label(sp.split)) }, y: { field: "lo", type: "quantitative", scale: { domain: [0, 1] }, title: "accuracy (recall)" }, y2: { field: "hi" }, color } },
+      { data: { values }, mark: { type: "point", filled: true, size: 40 }, encoding: { x, xOffset: { field: "split", sort: splits.map((sp) => label(sp.split)) }, y: { field: "mean", type: "quantitative" }, color } },
+      { data: { values: paper }, mark: { type: "point", shape: "diamond", size: 90, color: "#e45756", filled: true }, encoding: { x, y: { field: "value", type: "quantitative" } } },
+      { data: { values: [{ y: 0.9 }] }, mark: { type: "rule", strokeDash: [4, 3], color: "#777777" }, encoding: { y: { field: "y", type: "quantitative" } } },
+    ],
+  };
+}
+
+/** Test accuracy by identity-leak group (another frame of the sequence in training / only the person / neither). */
+export function specStudyLeak(s: StudySummary): TopLevelSpec {
+  const names: Record<string, string> = { sequence: "a sibling frame in training", subject: "only the person in training", none: "person unseen" };
+  const values = s.splits
+    .filter((x) => x.variant === "paper")
+    .flatMap((x) => x.leak.map((l) => ({ split: label(x.split), group: names[l.group], mean: l.accuracy.mean, lo: l.accuracy.t?.lo ?? l.accuracy.mean, hi: l.accuracy.t?.hi ?? l.accuracy.mean, images: Math.round(l.images.mean) })));
+  const y = { field: "group", type: "nominal" as const, sort: Object.values(names), title: null };
+  return {
+    title: { text: "The identity leak", subtitle: "test accuracy by what training holds of a test image's person: mean and 95% t interval over seeds; label: test images per run" },
+    data: { values },
+    facet: { row: { field: "split", type: "nominal", title: null } },
+    spec: {
+      width: 420,
+      height: 60,
+      layer: [
+        { mark: { type: "rule", strokeWidth: 3, color: "#4c78a8" }, encoding: { y, x: { field: "lo", type: "quantitative", scale: { domain: [0, 1] }, title: "test accuracy" }, x2: { field: "hi" } } },
+        { mark: { type: "point", filled: true, size: 60, color: "#1f3b5a" }, encoding: { y, x: { field: "mean", type: "quantitative" } } },
+        { mark: { type: "text", dx: 8, align: "left", fontSize: 10 }, encoding: { y, x: { field: "hi", type: "quantitative" }, text: { field: "images", type: "quantitative" } } },
+      ],
+    },
+  } as TopLevelSpec;
+}

@@ -1,0 +1,54 @@
+/**
+ * lib/claims.ts: the ledger's verdicts on a synthetic study whose answers are known, and its Markdown.
+ */
+import { expect } from "chai";
+import { claimsLedger, claimsLedgerMarkdown, spreadText } from "../lib/claims";
+import { summarizeStudy } from "../lib/study";
+import { PAPER_RESULTS } from "../lib/config";
+import { makeStudyRuns } from "./fixtures/study";
+import { makeRun } from "./fixtures/run";
+
+describe("claims ledger", () => {
+  const summary = summarizeStudy(makeStudyRuns());
+  const facts = { images: 981, storedChannels: 1, params: PAPER_RESULTS.params };
+  const rows = claimsLedger(summary, makeRun({ seed: 0 }), facts);
+  const row = (claim: RegExp) => rows.find((r) => claim.test(r.claim))!;
+
+  it("has a row for every claim the issue lists, each with a verdict and a reason", () => {
+    for (const c of [/test loss/, /test accuracy \(164\/197\)/, /as restated/, /average accuracy of 76%/, /highest recognition rate/, /anger: "over 90%"/, /disgust/, /fear/, /happy/, /surprise/, /57% of sad/, /non-anger/, /ranking/, /ROC/, /980 colour/, /parameters/]) {
+      expect(rows.some((r) => c.test(r.claim)), String(c)).to.equal(true);
+    }
+    for (const r of rows) {
+      expect(["reproduced", "consistent", "not reproduced", "not testable"]).to.include(r.verdict);
+      expect(r.why.length).to.be.greaterThan(10);
+    }
+  });
+
+  it("facts are checked exactly: 981 grey images is not '980 colour', 86,911 parameters is reproduced", () => {
+    expect(row(/980 colour/).verdict).to.equal("not reproduced");
+    expect(row(/parameters/).verdict).to.equal("reproduced");
+    expect(claimsLedger(summary, undefined, { ...facts, params: 5 }).find((r) => /parameters/.test(r.claim))!.verdict).to.equal("not reproduced");
+  });
+
+  it("a number inside the interval is consistent, outside not reproduced, and the reason says which side", () => {
+    const acc = summary.splits.find((s) => s.split === "random")!.accuracy;
+    const r = row(/test accuracy \(164\/197\)/);
+    const inside = PAPER_RESULTS.testAccuracy >= acc.t!.lo && PAPER_RESULTS.testAccuracy <= acc.t!.hi;
+    expect(r.verdict).to.equal(inside ? "consistent" : "not reproduced");
+    if (!inside) expect(r.why).to.match(PAPER_RESULTS.testAccuracy > acc.t!.hi ? /above/ : /below/);
+    expect(r.ours).to.equal(spreadText(acc));
+  });
+
+  it("without a study every statistical claim is not testable, and the Markdown says how to make one", () => {
+    const bare = claimsLedger(undefined, undefined, facts);
+    expect(bare.filter((r) => r.verdict !== "not testable").map((r) => r.claim)).to.have.length(2);
+    expect(claimsLedgerMarkdown(bare, undefined)).to.match(/npm run study/);
+    const md = claimsLedgerMarkdown(rows, summary);
+    expect(md.split("\n").filter((l) => l.startsWith("|"))).to.have.length(rows.length + 2);
+  });
+
+  it("spreadText shows the mean and the t interval in percent, or one seed", () => {
+    expect(spreadText({ n: 2, mean: 0.8, sd: 0.1, t: { lo: 0.7, hi: 0.9 }, bootstrap: null, min: 0.75, max: 0.85 })).to.equal("80.0% [70.0, 90.0] (2 seeds)");
+    expect(spreadText({ n: 1, mean: 0.8, sd: NaN, t: null, bootstrap: null, min: 0.8, max: 0.8 })).to.equal("80.0% (1 seed)");
+  });
+});
