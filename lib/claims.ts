@@ -16,6 +16,8 @@ import type { RunRecord } from "./record";
 import type { Spread } from "./stats";
 import type { SplitSummary, StudySummary } from "./study";
 import { markdownTable, pct } from "./display";
+import { readManifest, STORED_CHANNELS } from "./data";
+import { parametersByHand } from "./model";
 
 export type Verdict = "reproduced" | "consistent" | "not reproduced" | "not testable";
 
@@ -44,6 +46,16 @@ export interface LedgerFacts {
 }
 
 const fmtPct = (x: number) => pct(x);
+/** The facts the ledger checks, from the committed manifest, lib/data and lib/model. */
+export function ledgerFacts(): LedgerFacts {
+  return { images: readManifest().length, storedChannels: STORED_CHANNELS, params: parametersByHand().reduce((a, r) => a + r.params, 0) };
+}
+
+/** The study's summary for one split of the paper's configuration, if the study has it. */
+export function splitOf(summary: StudySummary | undefined, split: SplitSummary["split"]): SplitSummary | undefined {
+  return summary?.splits.find((s) => s.variant === "paper" && s.split === split);
+}
+
 /** "83.4% [81.2, 85.6] (10 seeds)": a spread as text, the t interval. */
 export function spreadText(s: Spread | undefined, asPercent = true): string {
   if (!s || !s.n) return "—";
@@ -80,8 +92,8 @@ function perClassMean(s: SplitSummary, what: "accuracy" | "auc" | "tprAtFpr10" =
  * the data and model. Missing pieces give "—" and, where they decide, "not testable".
  */
 export function claimsLedger(summary: StudySummary | undefined, record: RunRecord | undefined, facts: LedgerFacts): Claim[] {
-  const random = summary?.splits.find((s) => s.variant === "paper" && s.split === "random");
-  const subject = summary?.splits.find((s) => s.variant === "paper" && s.split === "subject");
+  const random = splitOf(summary, "random");
+  const subject = splitOf(summary, "subject");
   const P = PAPER_RESULTS;
   const rec = (f: (r: RunRecord) => string) => (record ? f(record) : "—");
   const cls = (s: SplitSummary | undefined, c: string) => s?.perClass.find((p) => p.class === c);
@@ -106,7 +118,7 @@ export function claimsLedger(summary: StudySummary | undefined, record: RunRecor
     subject: spreadText(subject?.accuracy),
     ...acc,
   });
-  for (const [where, v] of [["Section 3.1 (\"accuracy 83.3%\")", 0.833], ["Abstract, Conclusion (\"average accuracy of 83.24%\")", 0.8324]] as const) {
+  for (const { where, value: v } of P.restatedAccuracy) {
     rows.push({ where, claim: "test accuracy, as restated", paper: fmtPct(v), ours: spreadText(random?.accuracy), record: rec((r) => fmtPct(r.test.accuracy)), subject: spreadText(subject?.accuracy), ...numeric(random?.accuracy, v, "test accuracy") });
   }
 
@@ -115,14 +127,14 @@ export function claimsLedger(summary: StudySummary | undefined, record: RunRecor
   const foldMean = foldMeans.length ? foldMeans.reduce((a, b) => a + b, 0) / foldMeans.length : NaN;
   rows.push({
     where: "Section 3.1",
-    claim: "\"average accuracy of 76% on the test set\" during cross-validation (read: the mean test accuracy of the fold models)",
-    paper: "76%",
+    claim: `"average accuracy of ${pct(P.crossValidation.average, 0)} on the test set" during cross-validation (read: the mean test accuracy of the fold models)`,
+    paper: pct(P.crossValidation.average, 0),
     ours: foldMeans.length ? `${pct(foldMean)} (mean of ${foldMeans.length} seeds × folds)` : "—",
     record: rec((r) => pct(r.folds.reduce((a, f) => a + f.test.accuracy, 0) / r.folds.length)),
     subject: subject ? pct(subject.runs.reduce((a, r) => a + r.foldAccuracies.reduce((x, y) => x + y, 0) / r.foldAccuracies.length, 0) / subject.runs.length) : "—",
-    verdict: foldMeans.length ? (Math.abs(foldMean - 0.76) <= 0.02 ? "consistent" : "not reproduced") : "not testable",
+    verdict: foldMeans.length ? (Math.abs(foldMean - P.crossValidation.average) <= 0.02 ? "consistent" : "not reproduced") : "not testable",
     why: foldMeans.length
-      ? `Read as the fold models' mean test accuracy (the paper does not say): ours is ${pct(foldMean)}, ${Math.abs(foldMean - 0.76) <= 0.02 ? "within 2 points of" : "far from"} 76%. Its "maximum of 98.9%" matches no fold-level number of ours; it equals the paper's anger accuracy.`
+      ? `Read as the fold models' mean test accuracy (the paper does not say): ours is ${pct(foldMean)}, ${Math.abs(foldMean - P.crossValidation.average) <= 0.02 ? "within 2 points of" : "far from"} ${pct(P.crossValidation.average, 0)}. Its "maximum of ${pct(P.crossValidation.maximum)}" matches no fold-level number of ours; it equals the paper's anger accuracy.`
       : "Needs the study.",
   });
 
@@ -146,7 +158,7 @@ export function claimsLedger(summary: StudySummary | undefined, record: RunRecor
   });
 
   // Section 3.2 (Fig 7): over 90% for anger, disgust, fear, happiness and surprise.
-  for (const c of ["anger", "disgust", "fear", "happy", "surprise"]) {
+  for (const c of P.overNinety) {
     const s = cls(random, c);
     const holds = s?.accuracy.t ? s.accuracy.t.lo > 0.9 : undefined;
     const fails = s?.accuracy.t ? s.accuracy.t.hi < 0.9 : undefined;
@@ -196,28 +208,29 @@ export function claimsLedger(summary: StudySummary | undefined, record: RunRecor
   // Section 2.1: anger, surprise and disgust best; contempt and happiness moderate; sadness and fear need improvement.
   if (random) {
     const order = ranking.map((r) => r[0]);
-    const top3 = new Set(order.slice(0, 3));
-    const bottom2 = new Set(order.slice(5));
-    const topOk = ["anger", "surprise", "disgust"].every((c) => top3.has(c));
-    const bottomOk = ["sadness", "fear"].every((c) => bottom2.has(c));
+    const R = P.ranking;
+    const top3 = new Set(order.slice(0, R.best.length));
+    const bottom2 = new Set(order.slice(order.length - R.weakest.length));
+    const topOk = R.best.every((c) => top3.has(c));
+    const bottomOk = R.weakest.every((c) => bottom2.has(c));
     rows.push({
       where: "Section 2.1",
       claim: "ranking: anger, surprise, disgust best; contempt, happiness moderate; sadness, fear weakest",
-      paper: "anger, surprise, disgust > contempt, happy > sadness, fear",
+      paper: [R.best, R.moderate, R.weakest].map((g) => g.join(", ")).join(" > "),
       ours: order.map((c) => `${c} ${pct(perClassMean(random).get(c), 0)}`).join(" > "),
       record: "—",
       subject: subject ? [...perClassMean(subject).entries()].sort((a, b) => b[1] - a[1]).map(([c]) => c).join(" > ") : "—",
       verdict: topOk && bottomOk ? "reproduced" : "not reproduced",
       why: `By mean per-class accuracy over seeds: the top three are ${[...top3].join(", ")}${topOk ? " (as claimed)" : ""}; the bottom two are ${[...bottom2].join(", ")}${bottomOk ? " (as claimed)" : ""}.`,
     });
-  } else rows.push({ where: "Section 2.1", claim: "ranking of the classes", paper: "anger, surprise, disgust > contempt, happy > sadness, fear", ours: "—", record: "—", subject: "—", verdict: "not testable", why: "Needs the study." });
+  } else rows.push({ where: "Section 2.1", claim: "ranking of the classes", paper: [P.ranking.best, P.ranking.moderate, P.ranking.weakest].map((g) => g.join(", ")).join(" > "), ours: "—", record: "—", subject: "—", verdict: "not testable", why: "Needs the study." });
 
   // Section 3.3 (Fig 8): anger, disgust, happy, surprise closer to (0,1); sadness and fear lower TPR.
   if (random) {
     const auc = perClassMean(random, "auc");
     const tpr = perClassMean(random, "tprAtFpr10");
-    const good = ["anger", "disgust", "happy", "surprise"];
-    const weak = ["sadness", "fear"];
+    const good = P.roc.closer;
+    const weak = P.roc.lower;
     const minGood = Math.min(...good.map((c) => auc.get(c) ?? NaN));
     const maxWeak = Math.max(...weak.map((c) => auc.get(c) ?? NaN));
     const minGoodT = Math.min(...good.map((c) => tpr.get(c) ?? NaN));
@@ -239,12 +252,12 @@ export function claimsLedger(summary: StudySummary | undefined, record: RunRecor
 
   rows.push({
     where: "Section 2.1",
-    claim: "\"980 colour images\"",
-    paper: "980, colour",
+    claim: `"${P.images} colour images"`,
+    paper: `${P.images}, colour`,
     ours: `${facts.images}, ${facts.storedChannels === 1 ? "grey (8-bit, 1 channel)" : `${facts.storedChannels} channels`}`,
     record: "—",
     subject: "—",
-    verdict: facts.images === 980 && facts.storedChannels === 3 ? "reproduced" : "not reproduced",
+    verdict: facts.images === P.images && facts.storedChannels === 3 ? "reproduced" : "not reproduced",
     why: `The data set has ${facts.images} images stored as ${facts.storedChannels === 1 ? "grey" : "colour"} PNGs; read as RGB they become three equal channels (notebook 01).`,
   });
   rows.push({

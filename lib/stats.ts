@@ -203,7 +203,9 @@ export function spread(xs: readonly number[], opts: BootstrapOptions = {}): Spre
 
 /**
  * The Wilson score interval of a proportion k/n (Wilson 1927): the images of one test set as if independent. Good
- * at small n and near 0 or 1, where the normal ("Wald") interval fails. 164/197 → [0.7748, 0.8783].
+ * at small n and near 0 or 1, where the normal ("Wald") interval fails. 164/197 → [0.7741, 0.8782].
+ *
+ * @see notebooks/06-study.ipynb
  */
 export function wilson(k: number, n: number, level = 0.95): Interval {
   if (n <= 0) return { lo: 0, hi: 1 };
@@ -219,6 +221,8 @@ export function wilson(k: number, n: number, level = 0.95): Interval {
  * Subject-level cluster bootstrap of a statistic of one test set (Davison & Hinkley 1997, §3.8; Field & Welsh 2007):
  * resample the clusters (people) with replacement, keep all images of each drawn cluster, recompute the statistic
  * on the pooled images. `stat` gets the indices of the resampled images (with repeats). Seeded; percentile interval.
+ *
+ * @see notebooks/06-study.ipynb
  */
 export function clusterBootstrap(clusters: readonly string[], stat: (indices: number[]) => number, opts: BootstrapOptions = {}): Interval | null {
   const groups = new Map<string, number[]>();

@@ -55,6 +55,8 @@ export function parseSeeds(text: string): number[] {
 /**
  * The jobs of a study, seed-major (every split and variant of seed 0, then seed 1, …), so that an interrupted study
  * has paired results for the seeds it finished.
+ *
+ * @see notebooks/06-study.ipynb
  */
 export function studyJobs(opts: { seeds: number[]; splits: readonly RecordSplit[]; variants?: readonly string[] }): StudyJob[] {
   const variants = opts.variants ?? ["paper"];
@@ -70,6 +72,8 @@ export function studyJobs(opts: { seeds: number[]; splits: readonly RecordSplit[
 /**
  * Shard K of N (1-based): every N-th job starting at the K-th. The N shards partition the jobs, so N machines can
  * share a study with no coordination beyond a common output folder (or a merge of their folders).
+ *
+ * @see notebooks/06-study.ipynb
  */
 export function shardJobs<T>(jobs: readonly T[], k: number, n: number): T[] {
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(k) || k < 1 || k > n) throw new UserError(`--shard must be K/N with 1 ≤ K ≤ N (got ${k}/${n})`);
@@ -174,6 +178,8 @@ export type LeakGroup = "sequence" | "subject" | "none";
  * frame of the same sequence is in the training part (train + validation), `subject` when only another sequence of
  * the same person is, `none` otherwise. A subject-cv run has no training list per image here: all are `none` by
  * construction (each fold's subjects are held out whole).
+ *
+ * @see notebooks/06-study.ipynb
  */
 export function leakGroups(record: RunRecord): LeakGroup[] {
   if (record.split.mode === "subject-cv") return record.test.predictions.map(() => "none");

@@ -17,6 +17,7 @@ import { NUM_CLASSES, PAPER, PAPER_RESULTS } from "../lib/config";
 import { fileNameStructure, manifestCounts, manifestFiles, readManifest } from "../lib/data";
 import { splitSizes } from "../lib/split";
 import { parametersByHand } from "../lib/model";
+import { SUBJECT_CV_FOLDS } from "../lib/protocol";
 import { sourceOf } from "../lib/display";
 import { galleryParams } from "../lib/augment";
 import { EXAMPLE_BATCH, raceOptimizers, rmspropByHand } from "../lib/optim";
@@ -36,7 +37,7 @@ interface Notebook {
   cells: Cell[];
 }
 
-const EXPECTED = ["00-overview", "01-data", "02-model", "03-optim", "04-train", "05-evaluate"];
+const EXPECTED = ["00-overview", "01-data", "02-model", "03-optim", "04-train", "05-evaluate", "06-study"];
 const files = fs.readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb")).sort();
 const text = (c: Cell) => (Array.isArray(c.source) ? c.source.join("") : c.source);
 const read = (f: string) => JSON.parse(fs.readFileSync(path.join(NOTEBOOKS, f), "utf8")) as Notebook;
@@ -67,7 +68,7 @@ function imports(source: string): string[] {
 }
 
 describe("notebooks: structure", () => {
-  it("are the six notebooks of the walkthrough", () => {
+  it("are the notebooks of the walkthrough, in order", () => {
     expect(files.map((f) => f.replace(/\.ipynb$/, ""))).to.deep.equal(EXPECTED);
   });
 
@@ -270,6 +271,7 @@ describe("notebooks: numbers in prose are computed facts", () => {
     add(PAPER, PAPER_RESULTS, NUM_CLASSES, counts, total, names.subjects, names.sequences, Object.keys(names.imagesPerSequence).map(Number));
     add(Math.max(...counts) / total); // the majority-class baseline
     add(255); // 8-bit grey maximum: lib/data decodeImage divides by it
+    add(0.95, SUBJECT_CV_FOLDS); // the level of every interval (lib/stats), the folds of subject-cv
     const sizes = splitSizes(files);
     add(sizes.train, sizes.test, sizes.folds);
     const rows = parametersByHand();

@@ -13,7 +13,7 @@ import { backendName } from "../tf";
 import { writeAtomic } from "../render";
 import { UserError } from "../errors";
 import type { StudySummary } from "../study";
-import { readManifest, STORED_CHANNELS } from "../data";
+import { ledgerFacts } from "../claims";
 import { parse } from "./args";
 import { buildStudyFigures, buildDiagrams, buildRunFigures, figuresReadme, loadRun, modelLayers, FiguresError, type OutputFile } from "../figures";
 
@@ -80,8 +80,7 @@ export async function figuresMain(argv: string[], log: (s: string) => void = (s)
     const summaryFile = path.join(STUDY, "summary.json");
     if (fs.existsSync(summaryFile)) {
       const summary = JSON.parse(fs.readFileSync(summaryFile, "utf8")) as StudySummary;
-      const facts = { images: readManifest().length, storedChannels: STORED_CHANNELS, params: arch.layers.reduce((a, l) => a + l.params, 0) };
-      write(args.out, await buildStudyFigures(summary, run, facts), log);
+      write(args.out, await buildStudyFigures(summary, run, ledgerFacts()), log);
     } else log(`  (no ${rel(summaryFile)}: the study's figures and claims.md are skipped; make them with npm run study)`);
     log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     return 0;
