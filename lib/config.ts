@@ -16,7 +16,12 @@ export interface ArchConfig {
   pool: number;
   /** Units of the hidden dense layer (ReLU), followed by dropout. */
   dense: number;
+  /** Batch normalisation between each convolution and its ReLU (not in the paper; the `batchnorm` variant). */
+  batchNorm: boolean;
 }
+
+/** The optimisers a variant can train with: the paper's RMSprop, Adam, SGD with momentum. */
+export type OptimizerName = "rmsprop" | "adam" | "sgd-momentum";
 
 export interface PaperConfig {
   /** The network's layers (Section 2.2). */
@@ -35,14 +40,20 @@ export interface PaperConfig {
   maxEpochs: number;
   /** Early-stopping patience on validation loss, in epochs. */
   patience: number;
-  /** RMSprop learning rate η (Eq. 4). */
+  /** The optimiser (Section 2.3: RMSprop). */
+  optimizer: OptimizerName;
+  /** Learning rate η (Eq. 4 for RMSprop). */
   learningRate: number;
+  /** Momentum, for `sgd-momentum` only (RMSprop runs with momentum 0, as Eq. 3–4). */
+  momentum: number;
   /** RMSprop decay β of the running mean of squared gradients (Eq. 3). */
   rho: number;
   /** RMSprop ε, added inside the square root (as tfjs does; see lib/optim.ts). */
   epsilon: number;
   /** Dropout rate after the dense-128 layer. */
   dropout: number;
+  /** Augment the training batches at all (the `no-augment` variant turns it off). */
+  augmentation: boolean;
   /** Augmentation parameters, Keras `ImageDataGenerator` semantics. */
   augment: AugmentConfig;
 }
@@ -78,6 +89,8 @@ export const PAPER: PaperConfig = {
     pool: 2,
     // Section 2.2: "a fully connected layer of 128 neurons" with dropout, before the 7-way softmax.
     dense: 128,
+    // The paper has no batch normalisation.
+    batchNorm: false,
   },
   // CK+48 images are 48×48 and the paper feeds them at that size.
   imageSize: 48,
@@ -93,8 +106,12 @@ export const PAPER: PaperConfig = {
   maxEpochs: 200,
   // Section 3: EarlyStopping(monitor="val_loss", patience=8).
   patience: 8,
+  // Section 2.3: RMSprop, Eq. 3–4.
+  optimizer: "rmsprop",
   // Eq. 4 with the Keras RMSprop default learning rate 0.001, as the paper states.
   learningRate: 0.001,
+  // Eq. 3–4 have no momentum term (Keras' RMSprop default momentum=0.0).
+  momentum: 0,
   // Eq. 3, β = 0.9 (Keras' rho).
   rho: 0.9,
   // Keras' RMSprop epsilon 1e-7. tfjs' default is the backend's float epsilon (1e-7 on float32 backends, 1e-4 on
@@ -102,6 +119,8 @@ export const PAPER: PaperConfig = {
   epsilon: 1e-7,
   // The paper gives dropout after dense-128 but no rate: 0.5 is the usual choice and ours (a stated difference).
   dropout: 0.5,
+  // Section 3: every training batch goes through ImageDataGenerator.
+  augmentation: true,
   augment: {
     // Section 3 (augmentation): rotation_range=25.
     rotationRange: 25,

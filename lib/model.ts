@@ -32,11 +32,16 @@ export interface LayerSummary {
 export function createModel(seed = 0, config: Pick<PaperConfig, "arch" | "imageSize" | "channels" | "dropout"> = PAPER): import("@tensorflow/tfjs").Sequential {
   let s = seed * 1000;
   const init = () => tf.initializers.glorotUniform({ seed: s++ });
-  const { convs, pool, dense } = config.arch;
+  const { convs, pool, dense, batchNorm } = config.arch;
   const m = tf.sequential({ name: "fer_cnn" });
   convs.forEach((c, i) => {
     const input = i === 0 ? { inputShape: [config.imageSize, config.imageSize, config.channels] } : {};
-    m.add(tf.layers.conv2d({ ...input, filters: c.filters, kernelSize: c.kernel, padding: "valid", activation: "relu", kernelInitializer: init(), name: `conv${i + 1}` }));
+    m.add(tf.layers.conv2d({ ...input, filters: c.filters, kernelSize: c.kernel, padding: "valid", activation: batchNorm ? "linear" : "relu", kernelInitializer: init(), name: `conv${i + 1}` }));
+    if (batchNorm) {
+      // conv → batch norm → ReLU, as Ioffe & Szegedy (2015) place it (the `batchnorm` variant; not in the paper)
+      m.add(tf.layers.batchNormalization({ name: `bn${i + 1}` }));
+      m.add(tf.layers.activation({ activation: "relu", name: `relu${i + 1}` }));
+    }
     m.add(tf.layers.maxPooling2d({ poolSize: pool, name: `pool${i + 1}` }));
   });
   m.add(tf.layers.flatten({ name: "flatten" }));
@@ -115,13 +120,17 @@ export interface ParamRow {
  */
 export function parametersByHand(config: Pick<PaperConfig, "arch" | "imageSize" | "channels"> = PAPER): ParamRow[] {
   const rows: ParamRow[] = [];
-  const { convs, pool: p, dense } = config.arch;
+  const { convs, pool: p, dense, batchNorm } = config.arch;
   let s = config.imageSize;
   let c = config.channels;
   convs.forEach(({ filters: f, kernel: k }, i) => {
     rows.push({ layer: `conv${i + 1}`, output: `${s - k + 1}×${s - k + 1}×${f}`, formula: `(${k}·${k}·${c})·${f} + ${f}`, params: k * k * c * f + f });
     s = s - k + 1;
     c = f;
+    if (batchNorm) {
+      rows.push({ layer: `bn${i + 1}`, output: `${s}×${s}×${f}`, formula: `4·${f} (γ, β, moving mean, moving variance)`, params: 4 * f });
+      rows.push({ layer: `relu${i + 1}`, output: `${s}×${s}×${f}`, formula: "no weights", params: 0 });
+    }
     const down = Math.floor(s / p);
     rows.push({ layer: `pool${i + 1}`, output: `${down}×${down}×${c}`, formula: `⌊${s}/${p}⌋ = ${down}, no weights`, params: 0 });
     s = down;

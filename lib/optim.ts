@@ -29,7 +29,7 @@
 import * as path from "path";
 import { tf } from "./tf";
 import { CLASSES, PAPER, type PaperConfig } from "./config";
-import type { RMSPropOptimizer } from "@tensorflow/tfjs";
+import type { Optimizer } from "@tensorflow/tfjs";
 
 /** Keras' `backend.epsilon()` and tfjs' float32 backend epsilon: the probability clip of the loss (Eq. 1–2). */
 /**
@@ -165,8 +165,18 @@ export function sgdStep(theta: ArrayLike<number>, g: ArrayLike<number>, lr: numb
  * settings (η = 0.001, β = 0.9, ε = 1e-7, Keras' defaults; tfjs' own default ε is the backend's float epsilon, the same 1e-7 on float32 backends). ε sits inside the
  * square root, as in Eq. 4 (see the file comment).
  */
-export function createOptimizer(config: Pick<PaperConfig, "learningRate" | "rho" | "epsilon"> = PAPER): RMSPropOptimizer {
-  return tf.train.rmsprop(config.learningRate, config.rho, 0, config.epsilon);
+export function createOptimizer(config: Pick<PaperConfig, "learningRate" | "rho" | "epsilon"> & Partial<Pick<PaperConfig, "optimizer" | "momentum">> = PAPER): Optimizer {
+  switch (config.optimizer ?? "rmsprop") {
+    case "rmsprop":
+      return tf.train.rmsprop(config.learningRate, config.rho, 0, config.epsilon);
+    case "adam":
+      // Keras' Adam defaults β1 = 0.9, β2 = 0.999, ε = 1e-7 (the `adam` variant of notebook 07).
+      return tf.train.adam(config.learningRate, 0.9, 0.999, config.epsilon);
+    case "sgd-momentum":
+      return tf.train.momentum(config.learningRate, config.momentum ?? 0.9);
+    default:
+      throw new Error(`unknown optimizer "${String(config.optimizer)}"`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -52,7 +52,10 @@ function tensors(job: FoldJob, idx: number[]) {
   const per = job.size * job.size * 3;
   const buf = new Float32Array(idx.length * per);
   idx.forEach((k, i) => buf.set(job.x.subarray(k * per, (k + 1) * per), i * per));
-  const x = tf.tensor4d(buf, [idx.length, job.size, job.size, 3]);
+  const rgb = tf.tensor4d(buf, [idx.length, job.size, job.size, 3]);
+  // The `gray` variant: the three channels are equal copies of the grey value (notebook 01), so channel 0 is the image.
+  const x = job.config.channels === 1 ? tf.tidy(() => rgb.slice([0, 0, 0, 0], [-1, -1, -1, 1])) : rgb;
+  if (x !== rgb) rgb.dispose();
   const y = tf.tidy(() => tf.oneHot(tf.tensor1d(idx.map((k) => job.labels[k]), "int32"), NUM_CLASSES).toFloat()) as import("@tensorflow/tfjs").Tensor2D;
   return { x, y };
 }

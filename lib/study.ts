@@ -15,6 +15,7 @@ import { UserError } from "./errors";
 import { runProtocol, runSubjectCv, fmtSeconds } from "./protocol";
 import { loadRun, runRecordJson, type RecordSplit, type RunRecord } from "./record";
 import { writeAtomic } from "./save";
+import { VARIANTS } from "./variants";
 import { sequenceOf, subjectOf } from "./data";
 import { argmax, correctFromConfusion, falsePositiveRate } from "./evaluate";
 import { balancedAccuracy, clusterAccuracyInterval, macroF1, majorityBaseline, pairedDifference, spread, wilson, type Interval, type Spread } from "./stats";
@@ -128,7 +129,7 @@ export async function runStudy(opts: StudyOptions): Promise<{ ran: number; skipp
   let ran = 0;
   for (const job of todo) {
     const config = opts.configs?.[job.variant] ?? (job.variant === "paper" ? PAPER : undefined);
-    if (!config) throw new UserError(`unknown variant "${job.variant}"`);
+    if (!config) throw new UserError(`no configuration for variant "${job.variant}"`);
     const done = (performance.now() - t0) / 1000;
     const eta = ran ? ` ~${fmtSeconds((done / ran) * (todo.length - ran))} left` : "";
     log(`study: run ${skipped + ran + 1}/${opts.jobs.length}: ${job.dir}${eta}`);
@@ -141,6 +142,8 @@ export async function runStudy(opts: StudyOptions): Promise<{ ran: number; skipp
       record = r.record;
     }
     record.config.variant = job.variant;
+    const known = VARIANTS.find((v) => v.name === job.variant);
+    if (known) record.config.overrides = known.overrides;
     const file = runFile(opts.out, job);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     writeAtomic(file, runRecordJson(record));

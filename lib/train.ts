@@ -143,7 +143,7 @@ export async function trainFold(opts: TrainFoldOptions): Promise<FoldResult> {
   const model = createModel(rng.seed(), config);
   compileModel(model, config);
   const n = opts.xTrain.shape[0];
-  const augment = opts.augment ?? true;
+  const augment = opts.augment ?? config.augmentation;
   const batchRng = new Rng(rng.seed());
   const augRng = new Rng(rng.seed());
   const { xTrain, yTrain } = opts;

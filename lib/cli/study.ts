@@ -6,15 +6,15 @@ import "./guard";
 import * as fs from "fs";
 import * as path from "path";
 import { backendName } from "../tf";
-import { PAPER } from "../config";
 import { resolveDataDir, RUNS } from "../paths";
 import { runCommand, UserError } from "../errors";
 import { parse, intFlag } from "./args";
 import { STUDY_SPLITS, loadStudyRuns, mergeStudy, parseSeeds, parseShard, runStudy, shardJobs, studyJobs, isFinished } from "../study";
 import type { RecordSplit } from "../record";
+import { variantConfigs } from "../variants";
 
 export const USAGE =
-  "npm run study -- [--seeds 0-9] [--splits random,subject,subject-cv] [--out data/runs/study] [--data DIR] [--resume] [--shard K/N] [--merge] [--workers N] [--quick] [--no-verify]";
+  "npm run study -- [--seeds 0-9] [--splits random,subject,subject-cv] [--variants paper,...] [--out data/runs/study] [--data DIR] [--resume] [--shard K/N] [--merge] [--workers N] [--quick] [--no-verify]";
 
 const HELP = `usage: ${USAGE}
 
@@ -22,6 +22,7 @@ Runs the paper's protocol for every (split, seed), each into <out>/paper/<split>
 <out>/summary.json (means and 95% intervals over seeds, per class, the identity leak, the random − subject gap).
   --seeds LIST      seeds, e.g. 0-9 or 0,2,5 (default 0-9)
   --splits LIST     of random, subject, subject-cv (default all three)
+  --variants LIST   named configurations of lib/variants.ts (default paper), each <out>/<variant>/<split>/seed-<s>
   --out DIR         the study folder (default data/runs/study)
   --data DIR        CK+48 (default data/CK+48 or $CK48_DIR)
   --resume          continue a study whose folder already holds finished runs (they are skipped)
@@ -35,6 +36,7 @@ async function main(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
     seeds: { type: "string" },
     splits: { type: "string" },
+    variants: { type: "string" },
     out: { type: "string" },
     data: { type: "string" },
     resume: { type: "boolean" },
@@ -59,7 +61,9 @@ async function main(argv: string[]): Promise<void> {
   const seeds = parseSeeds(values.seeds ?? "0-9");
   const splits = (values.splits ?? STUDY_SPLITS.join(",")).split(",").map((s) => s.trim()) as RecordSplit[];
   for (const s of splits) if (!STUDY_SPLITS.includes(s)) throw new UserError(`--splits: "${s}" is not one of ${STUDY_SPLITS.join(", ")}`);
-  let jobs = studyJobs({ seeds, splits });
+  const variants = (values.variants ?? "paper").split(",").map((v) => v.trim());
+  const configs = variantConfigs(variants);
+  let jobs = studyJobs({ seeds, splits, variants });
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   if (shard) jobs = shardJobs(jobs, shard.k, shard.n);
   const finished = fs.existsSync(out) ? loadStudyRuns(out).length : 0;
@@ -67,12 +71,12 @@ async function main(argv: string[]): Promise<void> {
     throw new UserError(`${out} already holds ${finished} finished run(s) of a study: add --resume to continue it (finished runs are skipped), or choose another --out`);
   }
   const quick = !!values.quick;
-  const config = quick ? { ...PAPER, folds: 2, maxEpochs: 2 } : PAPER;
+  if (quick) for (const v of variants) configs[v] = { ...configs[v], folds: 2, maxEpochs: 2 };
   const workers = values.workers === undefined ? undefined : intFlag("workers", values.workers, 0, 0, 64);
   const dataDir = resolveDataDir(values.data);
   const todo = jobs.filter((j) => !isFinished(out, j)).length;
-  console.log(`study: backend ${backendName()}, seeds ${seeds.join(",")}, splits ${splits.join(",")}${shard ? `, shard ${shard.k}/${shard.n}` : ""}${quick ? ", quick" : ""}; ${todo} of ${jobs.length} run(s) to do`);
-  const r = await runStudy({ dataDir, out, jobs, configs: { paper: config }, quick, workers, verify: !values["no-verify"], log: (l) => console.log(l) });
+  console.log(`study: backend ${backendName()}, seeds ${seeds.join(",")}, splits ${splits.join(",")}, variants ${variants.join(",")}${shard ? `, shard ${shard.k}/${shard.n}` : ""}${quick ? ", quick" : ""}; ${todo} of ${jobs.length} run(s) to do`);
+  const r = await runStudy({ dataDir, out, jobs, configs, quick, workers, verify: !values["no-verify"], log: (l) => console.log(l) });
   console.log(`study: ${r.ran} run(s) made, ${r.skipped} already there`);
   if (!shard) {
     mergeStudy(out);
