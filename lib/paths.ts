@@ -18,6 +18,8 @@ export const RUNS = path.join(DATA, "runs");
 export const PAPER_RUN = path.join(RUNS, "paper");
 /** The committed study (`npm run study`): one run record per split and seed, and its summary. */
 export const STUDY = path.join(RUNS, "study");
+/** The committed comparisons (`npm run study -- --variants …`, notebook 07). */
+export const ABLATIONS = path.join(RUNS, "ablations");
 /** Regenerated figures and tables. */
 export const FIGURES = path.join(ROOT, "figures");
 /** Notebooks. */

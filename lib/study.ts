@@ -15,7 +15,7 @@ import { UserError } from "./errors";
 import { runProtocol, runSubjectCv, fmtSeconds } from "./protocol";
 import { loadRun, runRecordJson, type RecordSplit, type RunRecord } from "./record";
 import { writeAtomic } from "./save";
-import { VARIANTS } from "./variants";
+import { VARIANTS } from "./ablations";
 import { sequenceOf, subjectOf } from "./data";
 import { argmax, correctFromConfusion, falsePositiveRate } from "./evaluate";
 import { balancedAccuracy, clusterAccuracyInterval, macroF1, majorityBaseline, pairedDifference, spread, wilson, type Interval, type Spread } from "./stats";
@@ -237,6 +237,21 @@ export interface StudySummary {
   splits: SplitSummary[];
   /** Paired by seed: a − b of the accuracy over the seeds both have (random − subject measures the identity leak). */
   gaps: { variant: string; a: RecordSplit; b: RecordSplit; seeds: number[]; difference: Spread }[];
+  /** Each variant against `paper` on the same split, paired by seed (notebook 07). */
+  comparisons: VariantComparison[];
+}
+
+/** One variant against `paper` on one split, paired by seed. */
+export interface VariantComparison {
+  variant: string;
+  split: RecordSplit;
+  seeds: number[];
+  /** variant − paper, per seed. */
+  accuracy: Spread;
+  balancedAccuracy: Spread;
+  /** Epochs per fold before early stopping (mean over folds, per seed) and wall seconds per run. */
+  epochs: Spread;
+  seconds: Spread;
 }
 
 /** TPR of a ROC curve at a fixed FPR (the highest TPR reached with FPR ≤ the bound). */
@@ -323,6 +338,24 @@ export function summarizeStudy(runs: { job: StudyJob; record: RunRecord }[]): St
     const acc = (s: SplitSummary, seed: number) => s.runs.find((r) => r.seed === seed)!.accuracy;
     gaps.push({ variant, a: "random", b: "subject", seeds, difference: pairedDifference(seeds.map((s) => acc(a, s)), seeds.map((s) => acc(b, s)), BOOT) });
   }
+  const comparisons: VariantComparison[] = [];
+  for (const s of splits) {
+    if (s.variant === "paper") continue;
+    const ref = splits.find((x) => x.variant === "paper" && x.split === s.split);
+    if (!ref) continue;
+    const seeds = s.seeds.filter((x) => ref.seeds.includes(x));
+    const pick = (sp: SplitSummary, f: (r: RunSummary) => number) => seeds.map((seed) => f(sp.runs.find((r) => r.seed === seed)!));
+    const meanEpochs = (r: RunSummary) => r.epochs.reduce((a, b) => a + b, 0) / r.epochs.length;
+    comparisons.push({
+      variant: s.variant,
+      split: s.split,
+      seeds,
+      accuracy: pairedDifference(pick(s, (r) => r.accuracy), pick(ref, (r) => r.accuracy), BOOT),
+      balancedAccuracy: pairedDifference(pick(s, (r) => r.balancedAccuracy), pick(ref, (r) => r.balancedAccuracy), BOOT),
+      epochs: spread(pick(s, meanEpochs), BOOT),
+      seconds: spread(pick(s, (r) => r.seconds), BOOT),
+    });
+  }
   const labels = sorted.length ? sorted[0].record.test.predictions.map((p) => p.label) : [];
   const all = sorted.find((r) => r.job.split === "subject-cv");
   const base = majorityBaseline(all ? all.record.test.predictions.map((p) => p.label) : labels);
@@ -334,6 +367,7 @@ export function summarizeStudy(runs: { job: StudyJob; record: RunRecord }[]): St
     majorityBaseline: { class: sorted.length ? sorted[0].record.classes[base.label] ?? "?" : "?", accuracy: base.accuracy },
     splits,
     gaps,
+    comparisons,
   };
 }
 

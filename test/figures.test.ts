@@ -23,6 +23,7 @@ import { FIGURES, PAPER_RUN } from "../lib/paths";
 import { summarizeStudy } from "../lib/study";
 import { specStudyAccuracy, specStudyLeak, specStudyPerClass } from "../lib/figures/study";
 import { makeStudyRuns } from "./fixtures/study";
+import { ablationsMarkdown, specForest } from "../lib/figures/ablations";
 import type { LayerSummary } from "../lib/model";
 import { makeRun } from "./fixtures/run";
 import { raceOptimizers } from "../lib/optim";
@@ -364,5 +365,25 @@ describe("figures: the study's charts", () => {
     const spec = specStudyAccuracy(summary) as unknown as { layer: { data: { values: unknown[] } }[] };
     expect(spec.layer[0].data.values).to.have.length(10);
     expect(spec.layer[1].data.values).to.have.length(2);
+  });
+});
+
+describe("figures: the comparisons", () => {
+  const summary = summarizeStudy(makeStudyRuns([0, 1, 2, 3], { paper: 0, gray: -0.1, wide: 0.03 }));
+  it("the forest plot compiles, one row per variant against paper, with a zero line", () => {
+    const spec = specForest(summary);
+    expect(compileSpec(spec).warnings).to.deep.equal([]);
+    const values = (spec as unknown as { data: { values: { variant: string }[] } }).data.values;
+    expect(values.map((v) => v.variant)).to.deep.equal(["gray", "wide"]);
+  });
+  it("the paired difference is variant − paper seed by seed, and the table has a row per variant and split", () => {
+    const c = summary.comparisons.find((x) => x.variant === "gray" && x.split === "subject")!;
+    const acc = (v: string, seed: number) => summary.splits.find((x) => x.variant === v && x.split === "subject")!.runs.find((r) => r.seed === seed)!.accuracy;
+    expect(c.accuracy.mean).to.be.closeTo([0, 1, 2, 3].reduce((a, s) => a + acc("gray", s) - acc("paper", s), 0) / 4, 1e-12);
+    expect(c.accuracy.mean).to.be.below(0);
+    const md = ablationsMarkdown(summary, { paper: 86911, gray: 86611, wide: 1 });
+    expect(md.split("\n").filter((l) => /^\| (paper|gray|wide) \|/.test(l))).to.have.length(6);
+    expect(md).to.include("| paper | random | 4 |");
+    expect(md).to.match(/\*\*gray\*\*: The PNGs are grey/);
   });
 });

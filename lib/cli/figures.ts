@@ -8,14 +8,14 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { FIGURES, PAPER_RUN, ROOT, STUDY } from "../paths";
+import { ABLATIONS, FIGURES, PAPER_RUN, ROOT, STUDY } from "../paths";
 import { backendName } from "../tf";
 import { writeAtomic } from "../render";
 import { UserError } from "../errors";
 import type { StudySummary } from "../study";
 import { ledgerFacts } from "../claims";
 import { parse } from "./args";
-import { buildStudyFigures, buildDiagrams, buildRunFigures, figuresReadme, loadRun, modelLayers, FiguresError, type OutputFile } from "../figures";
+import { buildAblationFigures, buildStudyFigures, buildDiagrams, buildRunFigures, figuresReadme, loadRun, modelLayers, FiguresError, type OutputFile } from "../figures";
 
 const USAGE = "usage: npm run figures -- [--run FILE] [--out DIR]";
 
@@ -82,6 +82,9 @@ export async function figuresMain(argv: string[], log: (s: string) => void = (s)
       const summary = JSON.parse(fs.readFileSync(summaryFile, "utf8")) as StudySummary;
       write(args.out, await buildStudyFigures(summary, run, ledgerFacts()), log);
     } else log(`  (no ${rel(summaryFile)}: the study's figures and claims.md are skipped; make them with npm run study)`);
+    const ablationsFile = path.join(ABLATIONS, "summary.json");
+    if (fs.existsSync(ablationsFile)) write(args.out, await buildAblationFigures(JSON.parse(fs.readFileSync(ablationsFile, "utf8")) as StudySummary), log);
+    else log(`  (no ${rel(ablationsFile)}: the comparisons' figures are skipped; make them with npm run study -- --variants …)`);
     log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     return 0;
   } catch (e) {

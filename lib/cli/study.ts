@@ -11,7 +11,7 @@ import { runCommand, UserError } from "../errors";
 import { parse, intFlag } from "./args";
 import { STUDY_SPLITS, loadStudyRuns, mergeStudy, parseSeeds, parseShard, runStudy, shardJobs, studyJobs, isFinished } from "../study";
 import type { RecordSplit } from "../record";
-import { variantConfigs } from "../variants";
+import { variantConfigs } from "../ablations";
 
 export const USAGE =
   "npm run study -- [--seeds 0-9] [--splits random,subject,subject-cv] [--variants paper,...] [--out data/runs/study] [--data DIR] [--resume] [--shard K/N] [--merge] [--workers N] [--quick] [--no-verify]";
@@ -22,7 +22,7 @@ Runs the paper's protocol for every (split, seed), each into <out>/paper/<split>
 <out>/summary.json (means and 95% intervals over seeds, per class, the identity leak, the random − subject gap).
   --seeds LIST      seeds, e.g. 0-9 or 0,2,5 (default 0-9)
   --splits LIST     of random, subject, subject-cv (default all three)
-  --variants LIST   named configurations of lib/variants.ts (default paper), each <out>/<variant>/<split>/seed-<s>
+  --variants LIST   named configurations of lib/ablations.ts (default paper), each <out>/<variant>/<split>/seed-<s>
   --out DIR         the study folder (default data/runs/study)
   --data DIR        CK+48 (default data/CK+48 or $CK48_DIR)
   --resume          continue a study whose folder already holds finished runs (they are skipped)

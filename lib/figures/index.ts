@@ -13,6 +13,9 @@ import { pct } from "../display";
 import { claimsLedger, claimsLedgerMarkdown, type LedgerFacts } from "../claims";
 import type { StudySummary } from "../study";
 import { specStudyAccuracy, specStudyLeak, specStudyPerClass } from "./study";
+import { ablationsMarkdown, specForest } from "./ablations";
+import { applyOverrides, VARIANTS } from "../ablations";
+import { parametersByHand } from "../model";
 import { diagramSvg, renderPng, renderSvg } from "../render";
 import { toDot, type Diagram } from "./diagram";
 import { diagramFig1, diagramFig2, diagramFig4 } from "./process";
@@ -126,6 +129,18 @@ export async function buildStudyFigures(summary: StudySummary, run: RunRecord | 
   const t0 = performance.now();
   const md = claimsLedgerMarkdown(claimsLedger(summary, run, facts), summary);
   out.push({ name: `${STUDY_FILES.claims}.md`, data: md, ms: performance.now() - t0 });
+  return out;
+}
+
+/** The comparisons' files (from `data/runs/ablations/summary.json`): the forest plot and the table. */
+export const ABLATION_FILES = { forest: "ablations-forest", table: "ablations" } as const;
+
+/** Render the forest plot and figures/ablations.md from the comparisons' summary. */
+export async function buildAblationFigures(summary: StudySummary): Promise<OutputFile[]> {
+  const out = await svgAndPng(ABLATION_FILES.forest, () => renderSvg(specForest(summary), { strict: true }));
+  const t0 = performance.now();
+  const params = Object.fromEntries(VARIANTS.map((v) => [v.name, parametersByHand(applyOverrides(PAPER, v.overrides)).reduce((a, r) => a + r.params, 0)]));
+  out.push({ name: `${ABLATION_FILES.table}.md`, data: ablationsMarkdown(summary, params), ms: performance.now() - t0 });
   return out;
 }
 

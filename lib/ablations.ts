@@ -1,5 +1,5 @@
 /**
- * The comparisons the paper promised and never showed (notebook 07): named configurations, each `PAPER` plus typed
+ * The comparisons the paper promised and never showed (notebook 07-ablations): named configurations, each `PAPER` plus typed
  * overrides and a one-line why. A variant's name and overrides go into its run records (`config.variant`,
  * `config.overrides`). The study runner treats variants as more jobs, so `--resume` and `--shard` work unchanged, and
  * seed s gives every variant the same split, folds and batch order: differences are measured per seed.

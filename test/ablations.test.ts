@@ -1,5 +1,5 @@
 /**
- * lib/variants.ts: every variant is PAPER plus its overrides, builds a model whose parameters tfjs counts exactly as
+ * lib/ablations.ts: every variant is PAPER plus its overrides, builds a model whose parameters tfjs counts exactly as
  * parametersByHand derives them from the variant's architecture, gets the optimiser it names, and trains through the
  * study runner (quick setting on a made-up CK+48), with its name and overrides in the run record.
  */
@@ -10,7 +10,7 @@ import * as path from "path";
 import { PAPER } from "../lib/config";
 import { createModel, parametersByHand } from "../lib/model";
 import { createOptimizer } from "../lib/optim";
-import { applyOverrides, variant, variantConfigs, VARIANTS } from "../lib/variants";
+import { applyOverrides, variant, variantConfigs, VARIANTS } from "../lib/ablations";
 import { loadStudyRuns, runStudy, studyJobs } from "../lib/study";
 import { makeFakeCk48 } from "./fixtures/ck48";
 
