@@ -33,7 +33,11 @@ export const VARIANTS: readonly Variant[] = [
   { name: "lr-0.0003", why: "RMSprop with a third of the learning rate (added: the learning rate is the hyper-parameter a reviewer checks first).", overrides: { learningRate: 0.0003 } },
 ];
 
-/** PAPER with a variant's overrides applied (the architecture and augmentation merged field by field). */
+/**
+ * PAPER with a variant's overrides applied (the architecture and augmentation merged field by field).
+ *
+ * @see notebooks/07-ablations.ipynb
+ */
 export function applyOverrides(base: PaperConfig, o: Overrides): PaperConfig {
   return { ...base, ...o, arch: { ...base.arch, ...(o.arch ?? {}) }, augment: { ...base.augment, ...(o.augment ?? {}) } } as PaperConfig;
 }

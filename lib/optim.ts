@@ -164,6 +164,8 @@ export function sgdStep(theta: ArrayLike<number>, g: ArrayLike<number>, lr: numb
  * The optimiser training uses (Section 2.3, Eq. 3–4): `tf.train.rmsprop(η, β, momentum 0, ε)` from the paper's
  * settings (η = 0.001, β = 0.9, ε = 1e-7, Keras' defaults; tfjs' own default ε is the backend's float epsilon, the same 1e-7 on float32 backends). ε sits inside the
  * square root, as in Eq. 4 (see the file comment).
+ *
+ * @see notebooks/07-ablations.ipynb
  */
 export function createOptimizer(config: Pick<PaperConfig, "learningRate" | "rho" | "epsilon"> & Partial<Pick<PaperConfig, "optimizer" | "momentum">> = PAPER): Optimizer {
   switch (config.optimizer ?? "rmsprop") {

@@ -37,7 +37,7 @@ interface Notebook {
   cells: Cell[];
 }
 
-const EXPECTED = ["00-overview", "01-data", "02-model", "03-optim", "04-train", "05-evaluate", "06-study"];
+const EXPECTED = ["00-overview", "01-data", "02-model", "03-optim", "04-train", "05-evaluate", "06-study", "07-ablations"];
 const files = fs.readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb")).sort();
 const text = (c: Cell) => (Array.isArray(c.source) ? c.source.join("") : c.source);
 const read = (f: string) => JSON.parse(fs.readFileSync(path.join(NOTEBOOKS, f), "utf8")) as Notebook;

@@ -13,6 +13,7 @@ export const NOTEBOOK_MAP: { file: string; section: string; covers: string; modu
   { file: "04-train.ipynb", section: "3", covers: "the protocol, split and folds, training (or the run of record), Fig 5, Fig 6", modules: "lib/split.ts, lib/train.ts, lib/protocol.ts" },
   { file: "05-evaluate.ipynb", section: "4", covers: "Table 1, Fig 7, Fig 8, per-class numbers, the paper's claims, misclassified faces", modules: "lib/evaluate.ts" },
   { file: "06-study.ipynb", section: "3–4, over seeds", covers: "the protocol over many seeds and three splits, intervals, the identity leak, the claims ledger", modules: "lib/study.ts, lib/stats.ts, lib/claims.ts" },
+  { file: "07-ablations.ipynb", section: "1 (promised)", covers: "the comparisons the paper promised: eleven one-change variants against the paper's configuration, paired by seed", modules: "lib/ablations.ts" },
 ];
 
 /** {@link NOTEBOOK_MAP} as a Markdown table with links. */
