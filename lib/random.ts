@@ -12,6 +12,16 @@ export class Rng {
     // Mix the seed so that nearby seeds (0, 1, 2 …) start far apart.
     this.state = (Math.imul(Math.trunc(seed) ^ 0x9e3779b9, 0x85ebca6b) >>> 0) ^ 0x6a09e667;
   }
+  /** The generator's whole state (one 32-bit number): saved in a training checkpoint, restored by {@link Rng.restore}. */
+  save(): number {
+    return this.state;
+  }
+  /** Continue from a state {@link Rng.save} returned: the same numbers follow as from the saved generator. */
+  restore(state: number): this {
+    if (!Number.isInteger(state) || state < 0 || state > 0xffffffff) throw new Error(`not a generator state: ${state}`);
+    this.state = state >>> 0;
+    return this;
+  }
   /** Next uniform number in [0, 1). */
   next(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);

@@ -13,6 +13,7 @@ import { createOptimizer } from "./optim";
 import { augmentBatch } from "./augment";
 import { Rng } from "./random";
 import type { EpochRecord } from "./record";
+import { UserError } from "./errors";
 
 /** What one fold's training produced. */
 export interface FoldResult {
@@ -34,9 +35,63 @@ export interface TrainFoldOptions {
   /** Seeds the model's initial weights, the batch order, the augmentation and the dropout masks. */
   seed: number;
   config?: PaperConfig;
-  /** Augment training batches (default true, as the paper). */
+  /** Augment training batches (default: `config.augmentation`, true as in the paper). */
   augment?: boolean;
   onEpoch?: EpochListener;
+  /** Continue from this checkpoint (written by an earlier call's `onCheckpoint`) instead of from scratch. */
+  resume?: TrainCheckpoint;
+  /** Called after every finished epoch with everything needed to continue exactly from there. */
+  onCheckpoint?: (c: TrainCheckpoint) => void | Promise<void>;
+  /** Polled after every batch: true stops training with an {@link Interrupted} error (the last checkpoint stands). */
+  shouldStop?: () => boolean;
+  /** Names the fold in error messages (e.g. a non-finite loss). */
+  label?: string;
+}
+
+/** A tensor as a checkpoint stores it: shape, and float32 data in base64 (exact bits). */
+export interface SavedTensor {
+  name?: string;
+  shape: number[];
+  data: string;
+}
+
+/**
+ * Everything a fold's training needs to continue exactly where it was after a finished epoch (issue: never lose a
+ * run): the model's and the optimiser's weights, the three random generators' states (batch order, augmentation,
+ * dropout masks), early stopping's state, the best weights so far and the history. Resuming from it gives the same
+ * bits as never stopping (test/train.test.ts).
+ */
+export interface TrainCheckpoint {
+  /** Epochs finished. */
+  epoch: number;
+  weights: SavedTensor[];
+  optimizer: SavedTensor[];
+  rng: { batch: number; augment: number; dropout: number };
+  early: { best: number; wait: number };
+  best: { value: number; epoch: number; weights: SavedTensor[] | null };
+  history: EpochRecord[];
+}
+
+/** Training stopped on request (Ctrl-C, SIGTERM) after a batch; the last checkpoint holds the last finished epoch. */
+export class Interrupted extends Error {
+  constructor(message = "interrupted") {
+    super(message);
+    this.name = "Interrupted";
+  }
+}
+
+/** A tensor's exact float32 bits as a {@link SavedTensor}. */
+export function saveTensor(t: import("@tensorflow/tfjs").Tensor, name?: string): SavedTensor {
+  const d = t.dataSync() as Float32Array;
+  return { ...(name === undefined ? {} : { name }), shape: t.shape.slice(), data: Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString("base64") };
+}
+
+/** A {@link SavedTensor} back as a tensor (the same bits). */
+export function loadTensor(s: SavedTensor): import("@tensorflow/tfjs").Tensor {
+  const b = Buffer.from(s.data, "base64");
+  const f = new Float32Array(b.byteLength / 4);
+  new Uint8Array(f.buffer).set(b);
+  return tf.tensor(f, s.shape, "float32");
 }
 
 /**
@@ -48,7 +103,7 @@ export interface TrainFoldOptions {
 export class BestWeights extends tf.Callback {
   best = Infinity;
   bestEpoch = 0;
-  private weights: import("@tensorflow/tfjs").Tensor[] | null = null;
+  weights: import("@tensorflow/tfjs").Tensor[] | null = null;
   override async onEpochEnd(epoch: number, logs?: import("@tensorflow/tfjs").Logs): Promise<void> {
     const v = (await resolveLogs(logs)).val_loss;
     if (typeof v === "number" && v < this.best) {
@@ -73,7 +128,7 @@ export class BestWeights extends tf.Callback {
  * properties the paper's Keras run had: a new mask each step, and (here) a reproducible one.
  */
 class DropoutSeeds extends tf.Callback {
-  constructor(private readonly rng: Rng) {
+  constructor(readonly rng: Rng) {
     super();
   }
   override async onBatchBegin(): Promise<void> {
@@ -100,8 +155,19 @@ class EpochLog extends tf.Callback {
   private best = Infinity;
   private bestEpoch = 0;
   private wait = 0;
-  constructor(private readonly config: PaperConfig, private readonly listener?: EpochListener) {
+  constructor(private readonly config: PaperConfig, private readonly listener?: EpochListener, private readonly label = "training") {
     super();
+  }
+  /** Continue a resumed fold's history (and its view of the best epoch and the wait). */
+  restore(history: EpochRecord[]): void {
+    for (const rec of history) {
+      this.history.push(rec);
+      if (rec.valLoss < this.best) {
+        this.best = rec.valLoss;
+        this.bestEpoch = rec.epoch;
+        this.wait = 0;
+      } else this.wait++;
+    }
   }
   override async onEpochBegin(): Promise<void> {
     this.t0 = performance.now();
@@ -116,6 +182,9 @@ class EpochLog extends tf.Callback {
       valAcc: l.val_acc ?? NaN,
       seconds: (performance.now() - this.t0) / 1000,
     };
+    if (!Number.isFinite(rec.loss) || !Number.isFinite(rec.valLoss)) {
+      throw new UserError(`${this.label}: epoch ${rec.epoch}: the ${Number.isFinite(rec.loss) ? "validation" : "training"} loss is ${Number.isFinite(rec.loss) ? rec.valLoss : rec.loss}; training stopped (a numeric fault: try a lower learning rate)`);
+    }
     this.history.push(rec);
     if (rec.valLoss < this.best) {
       this.best = rec.valLoss;
@@ -146,6 +215,24 @@ export async function trainFold(opts: TrainFoldOptions): Promise<FoldResult> {
   const augment = opts.augment ?? config.augmentation;
   const batchRng = new Rng(rng.seed());
   const augRng = new Rng(rng.seed());
+  const dropout = new DropoutSeeds(new Rng(rng.seed()));
+  const best = new BestWeights();
+  const log = new EpochLog(config, opts.onEpoch, opts.label);
+  const early = tf.callbacks.earlyStopping({ monitor: "val_loss", patience: config.patience });
+  const r = opts.resume;
+  if (r) {
+    model.setWeights(r.weights.map(loadTensor));
+    const named = r.optimizer.map((w) => ({ name: w.name ?? "", tensor: loadTensor(w) }));
+    await model.optimizer.setWeights(named);
+    tf.dispose(named.map((w) => w.tensor));
+    batchRng.restore(r.rng.batch);
+    augRng.restore(r.rng.augment);
+    dropout.rng.restore(r.rng.dropout);
+    best.best = r.best.value;
+    best.bestEpoch = r.best.epoch;
+    best.weights = r.best.weights ? r.best.weights.map((w) => tf.keep(loadTensor(w))) : null;
+    log.restore(r.history);
+  }
   const { xTrain, yTrain } = opts;
   const batches = tf.data.generator(function* () {
     const order = batchRng.shuffle(Array.from({ length: n }, (_, i) => i));
@@ -158,17 +245,56 @@ export async function trainFold(opts: TrainFoldOptions): Promise<FoldResult> {
       });
     }
   });
-  const best = new BestWeights();
-  const log = new EpochLog(config, opts.onEpoch);
-  const early = tf.callbacks.earlyStopping({ monitor: "val_loss", patience: config.patience });
-  await model.fitDataset(batches, {
-    epochs: config.maxEpochs,
-    validationData: [opts.xVal, opts.yVal],
-    validationBatchSize: 64,
-    callbacks: [new DropoutSeeds(new Rng(rng.seed())), log, best, early],
-    verbose: 0,
-    yieldEvery: "never",
-  });
+  // After tfjs' EarlyStopping resets itself at the start of training, put back a resumed fold's best and wait.
+  const restoreEarly = new (class extends tf.Callback {
+    override async onTrainBegin(): Promise<void> {
+      if (r) Object.assign(early as unknown as { best: number; wait: number }, { best: r.early.best, wait: r.early.wait });
+    }
+  })();
+  // Last in the list: every other callback has updated its state for the epoch.
+  const checkpoint = new (class extends tf.Callback {
+    override async onEpochEnd(epoch: number): Promise<void> {
+      if (!opts.onCheckpoint) return;
+      const e = early as unknown as { best: number; wait: number };
+      const optimizer = await model.optimizer.getWeights();
+      const c: TrainCheckpoint = {
+        epoch: epoch + 1,
+        weights: model.getWeights().map((w) => saveTensor(w)),
+        optimizer: optimizer.map((w) => saveTensor(w.tensor, w.name)),
+        rng: { batch: batchRng.save(), augment: augRng.save(), dropout: dropout.rng.save() },
+        early: { best: e.best, wait: e.wait },
+        best: { value: best.best, epoch: best.bestEpoch, weights: best.weights ? best.weights.map((w) => saveTensor(w)) : null },
+        history: log.history.slice(),
+      };
+      await opts.onCheckpoint(c);
+    }
+    override async onBatchEnd(): Promise<void> {
+      if (opts.shouldStop?.()) throw new Interrupted(`${opts.label ?? "training"}: interrupted after a batch`);
+    }
+  })();
+  // A checkpoint written at the epoch that ended training: nothing is left to run but restoring the best weights.
+  const finished = !!r && (r.early.wait >= config.patience || r.epoch >= config.maxEpochs);
+  try {
+    if (finished) {
+      if (best.weights) model.setWeights(best.weights);
+      best.weights?.forEach((w) => w.dispose());
+      best.weights = null;
+      return { model, history: log.history, bestEpoch: best.bestEpoch, bestValLoss: best.best };
+    }
+    await model.fitDataset(batches, {
+      epochs: config.maxEpochs,
+      initialEpoch: r ? r.epoch : 0,
+      validationData: [opts.xVal, opts.yVal],
+      validationBatchSize: 64,
+      callbacks: [dropout, log, best, early, restoreEarly, checkpoint],
+      verbose: 0,
+      yieldEvery: "never",
+    });
+  } catch (e) {
+    best.weights?.forEach((w) => w.dispose());
+    model.dispose();
+    throw e;
+  }
   return { model, history: log.history, bestEpoch: best.bestEpoch, bestValLoss: best.best };
 }
 

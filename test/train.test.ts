@@ -6,6 +6,10 @@ import * as fs from "fs";
 import { runProtocol } from "../lib/protocol";
 import { PAPER } from "../lib/config";
 import { makeFakeCk48 } from "./fixtures/ck48";
+import { trainFold, Interrupted, type TrainCheckpoint } from "../lib/train";
+import { tf, type LayersModel, type Tensor2D } from "../lib/tf";
+import { Rng } from "../lib/random";
+import type { EpochRecord } from "../lib/record";
 
 const QUICK = { ...PAPER, folds: 2, maxEpochs: 2 };
 
@@ -31,5 +35,66 @@ describe("training one fold (Section 3)", function () {
       }
       expect(f.bestValLoss).to.equal(losses[bestIdx]);
     }
+  });
+});
+
+describe("training one fold: checkpoints and resume", function () {
+  this.timeout(300_000);
+  const config = { ...PAPER, maxEpochs: 6, patience: 3 };
+  const data = () => {
+    const n = 24;
+    const rng = new Rng(5);
+    const x = tf.tensor4d(Float32Array.from({ length: n * 48 * 48 * 3 }, () => rng.next()), [n, 48, 48, 3]);
+    const y = tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => i % 7), "int32"), 7).toFloat() as Tensor2D;
+    return { xTrain: x, yTrain: y, xVal: x, yVal: y };
+  };
+  const bits = (m: LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+  const noSeconds = (h: EpochRecord[]) => h.map(({ seconds: _s, ...rest }) => rest);
+
+  it("stopping after a batch and resuming from the last epoch's checkpoint gives the uninterrupted fold bit for bit", async () => {
+    const d = data();
+    const whole = await trainFold({ ...d, seed: 9, config });
+    const checkpoints: string[] = [];
+    let batches = 0;
+    let err: Error | undefined;
+    await trainFold({
+      ...d,
+      seed: 9,
+      config,
+      onCheckpoint: (c) => void checkpoints.push(JSON.stringify(c)), // as written to disk: JSON
+      shouldStop: () => ++batches === 3 * 3 + 2, // 3 batches per epoch: stop inside the fourth epoch
+    }).catch((e) => (err = e));
+    expect(err).to.be.instanceOf(Interrupted);
+    expect(checkpoints).to.have.length(3);
+    const last = JSON.parse(checkpoints[2]) as TrainCheckpoint;
+    expect(last.epoch).to.equal(3);
+    const resumed = await trainFold({ ...d, seed: 9, config, resume: last });
+    expect(noSeconds(resumed.history)).to.deep.equal(noSeconds(whole.history));
+    expect([resumed.bestEpoch, resumed.bestValLoss]).to.deep.equal([whole.bestEpoch, whole.bestValLoss]);
+    expect(bits(resumed.model)).to.deep.equal(bits(whole.model));
+    whole.model.dispose();
+    resumed.model.dispose();
+    tf.dispose(Object.values(d));
+  });
+
+  it("a checkpoint from the epoch that ended training resumes to the same final model without training more", async () => {
+    const d = data();
+    const cs: TrainCheckpoint[] = [];
+    const whole = await trainFold({ ...d, seed: 3, config: { ...config, maxEpochs: 2 }, onCheckpoint: (c) => void cs.push(c) });
+    const again = await trainFold({ ...d, seed: 3, config: { ...config, maxEpochs: 2 }, resume: cs[cs.length - 1] });
+    expect(again.history).to.deep.equal(whole.history);
+    expect(bits(again.model)).to.deep.equal(bits(whole.model));
+    whole.model.dispose();
+    again.model.dispose();
+    tf.dispose(Object.values(d));
+  });
+
+  it("a non-finite loss stops the fold with one line naming it and the epoch", async () => {
+    const d = data();
+    let err: Error | undefined;
+    await trainFold({ ...d, seed: 1, config: { ...config, learningRate: 1e30 }, label: "fold 2" }).catch((e) => (err = e));
+    expect(err?.name).to.equal("UserError");
+    expect(err?.message).to.match(/^fold 2: epoch \d+: the (training|validation) loss is (NaN|Infinity|-Infinity)/);
+    tf.dispose(Object.values(d));
   });
 });
