@@ -7,9 +7,19 @@ import { runFoldJob, type FoldJob, type WorkerMessage } from "./protocol";
 
 if (!parentPort) throw new Error("fold-worker.ts runs only as a worker thread");
 const port = parentPort;
-port.on("message", (job: FoldJob) => {
-  runFoldJob(job, (rec, info) => port.postMessage({ type: "epoch", fold: job.index, rec, info } satisfies WorkerMessage)).then(
+let stop = false;
+port.on("message", (m: FoldJob | { type: "stop" }) => {
+  if ("type" in m) {
+    stop = true; // Ctrl-C in the main thread: finish the current batch, keep the last epoch's checkpoint
+    return;
+  }
+  const job = m;
+  runFoldJob(job, (rec, info) => port.postMessage({ type: "epoch", fold: job.index, rec, info } satisfies WorkerMessage), () => stop).then(
     (outcome) => port.postMessage({ type: "done", outcome } satisfies WorkerMessage),
-    (e: unknown) => port.postMessage({ type: "error", message: e instanceof Error ? e.stack ?? e.message : String(e) } satisfies WorkerMessage),
+    (e: unknown) => {
+      const err = e instanceof Error ? e : new Error(String(e));
+      const user = err.name === "UserError";
+      port.postMessage({ type: "error", message: user ? err.message : err.stack ?? err.message, interrupted: err.name === "Interrupted", user } satisfies WorkerMessage);
+    },
   );
 });

@@ -6,6 +6,7 @@
  * Folds are independent, so they can run in parallel worker threads, one per core (lib/fold-worker.ts). Each fold
  * has its own seed derived from the run's seed, so the result does not depend on scheduling or the worker count.
  */
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
@@ -13,7 +14,8 @@ import { tf, backendName, type LayersModel } from "./tf";
 import { CLASSES, NUM_CLASSES, PAPER, PAPER_RESULTS, type PaperConfig } from "./config";
 import { indicesOf, listImages, loadDataset, sampleFiles, subjectOf, type Dataset } from "./data";
 import { trainTestSplit, kFold, type SplitMode } from "./split";
-import { trainFold, evaluateModel, type EpochListener } from "./train";
+import { trainFold, evaluateModel, Interrupted, type EpochListener, type TrainCheckpoint } from "./train";
+import { writeAtomic } from "./save";
 import { createModel } from "./model";
 import { evaluatePredictions, predictProbs } from "./evaluate";
 import { Rng } from "./random";
@@ -32,6 +34,11 @@ export interface FoldJob {
   train: number[];
   val: number[];
   test: number[];
+  /**
+   * Where this fold keeps its progress (a path prefix): `<prefix>.json` is the last epoch's checkpoint,
+   * `<prefix>.done.json` the finished fold. Without it nothing is written and an interruption loses the fold.
+   */
+  checkpoint?: string;
 }
 
 /** What a fold job returns. */
@@ -60,17 +67,53 @@ function tensors(job: FoldJob, idx: number[]) {
   return { x, y };
 }
 
-/** Train and evaluate one fold (in this thread). Used directly and by the worker. */
-export async function runFoldJob(job: FoldJob, onEpoch?: EpochListener): Promise<FoldOutcome> {
+/** A finished fold as `<prefix>.done.json` stores it: the outcome, weights as exact float32 bits in base64. */
+function outcomeJson(o: FoldOutcome): string {
+  const b64 = (d: Float32Array) => Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString("base64");
+  return JSON.stringify({ ...o, weights: o.weights.map((w) => ({ shape: w.shape, data: b64(w.data) })) });
+}
+
+function outcomeFromJson(text: string): FoldOutcome {
+  const o = JSON.parse(text) as Omit<FoldOutcome, "weights"> & { weights: { shape: number[]; data: string }[] };
+  return {
+    ...o,
+    weights: o.weights.map((w) => {
+      const b = Buffer.from(w.data, "base64");
+      const f = new Float32Array(b.byteLength / 4);
+      new Uint8Array(f.buffer).set(b);
+      return { shape: w.shape, data: f };
+    }),
+  };
+}
+
+/**
+ * Train and evaluate one fold (in this thread). Used directly and by the worker. With `job.checkpoint`, a finished
+ * fold is read back instead of trained, an interrupted one continues from its last epoch, and progress is written
+ * after every epoch.
+ */
+export async function runFoldJob(job: FoldJob, onEpoch?: EpochListener, shouldStop?: () => boolean): Promise<FoldOutcome> {
+  const done = job.checkpoint && `${job.checkpoint}.done.json`;
+  const partial = job.checkpoint && `${job.checkpoint}.json`;
+  if (done && fs.existsSync(done)) return outcomeFromJson(fs.readFileSync(done, "utf8"));
+  const resume = partial && fs.existsSync(partial) ? (JSON.parse(fs.readFileSync(partial, "utf8")) as TrainCheckpoint) : undefined;
   const t0 = performance.now();
   const tr = tensors(job, job.train), va = tensors(job, job.val), te = tensors(job, job.test);
   try {
-    const r = await trainFold({ xTrain: tr.x, yTrain: tr.y, xVal: va.x, yVal: va.y, seed: job.seed, config: job.config, onEpoch });
+    const r = await trainFold({
+      xTrain: tr.x, yTrain: tr.y, xVal: va.x, yVal: va.y, seed: job.seed, config: job.config, onEpoch, resume, shouldStop,
+      label: `fold ${job.index + 1}`,
+      onCheckpoint: partial ? (c) => writeAtomic(partial, JSON.stringify(c)) : undefined,
+    });
     const test = evaluateModel(r.model, te.x, te.y);
     const testProbs = predictProbs(r.model, te.x);
     const weights = r.model.getWeights().map((w) => ({ shape: w.shape.slice(), data: w.dataSync() as Float32Array }));
     r.model.dispose();
-    return { index: job.index, history: r.history, bestEpoch: r.bestEpoch, bestValLoss: r.bestValLoss, test, testProbs, weights, seconds: (performance.now() - t0) / 1000 };
+    const outcome: FoldOutcome = { index: job.index, history: r.history, bestEpoch: r.bestEpoch, bestValLoss: r.bestValLoss, test, testProbs, weights, seconds: (performance.now() - t0) / 1000 + (resume ? resume.history.reduce((a, h) => a + h.seconds, 0) : 0) };
+    if (done && partial) {
+      writeAtomic(done, outcomeJson(outcome));
+      fs.rmSync(partial, { force: true });
+    }
+    return outcome;
   } finally {
     tf.dispose([tr.x, tr.y, va.x, va.y, te.x, te.y]);
   }
@@ -80,19 +123,39 @@ export async function runFoldJob(job: FoldJob, onEpoch?: EpochListener): Promise
 export type WorkerMessage =
   | { type: "epoch"; fold: number; rec: EpochRecord; info: Parameters<EpochListener>[1] }
   | { type: "done"; outcome: FoldOutcome }
-  | { type: "error"; message: string };
+  | { type: "error"; message: string; interrupted?: boolean; user?: boolean };
 
-/** Run fold jobs on `workers` threads (0 = in this thread), calling onEpoch with every epoch of every fold. */
-export async function runFoldJobs(jobs: FoldJob[], workers: number, onEpoch?: (fold: number, rec: EpochRecord, info: Parameters<EpochListener>[1]) => void): Promise<FoldOutcome[]> {
+/**
+ * Run fold jobs on `workers` threads (0 = in this thread), calling onEpoch with every epoch of every fold. When
+ * `shouldStop` turns true, no new fold starts and the running ones stop after their current batch; the promise then
+ * rejects with {@link Interrupted} (their checkpoints stand).
+ */
+export async function runFoldJobs(
+  jobs: FoldJob[],
+  workers: number,
+  onEpoch?: (fold: number, rec: EpochRecord, info: Parameters<EpochListener>[1]) => void,
+  shouldStop: () => boolean = () => false,
+): Promise<FoldOutcome[]> {
   if (workers <= 0) {
     const out: FoldOutcome[] = [];
-    for (const j of jobs) out.push(await runFoldJob(j, (rec, info) => onEpoch?.(j.index, rec, info)));
+    for (const j of jobs) {
+      if (shouldStop()) throw new Interrupted();
+      out.push(await runFoldJob(j, (rec, info) => onEpoch?.(j.index, rec, info), shouldStop));
+    }
     return out;
   }
   const queue = jobs.slice();
   const results: FoldOutcome[] = [];
   const script = path.join(__dirname, "fold-worker.ts");
   const bootstrap = `require(${JSON.stringify(require.resolve("tsx/cjs"))}); require(${JSON.stringify(script)});`;
+  const live = new Set<Worker>();
+  let stopping = false;
+  const poll = setInterval(() => {
+    if (!stopping && shouldStop()) {
+      stopping = true;
+      for (const w of live) w.postMessage({ type: "stop" });
+    }
+  }, 100);
   const runOne = (w: Worker, job: FoldJob) =>
     new Promise<FoldOutcome>((resolve, reject) => {
       const onMsg = (m: WorkerMessage) => {
@@ -101,6 +164,8 @@ export async function runFoldJobs(jobs: FoldJob[], workers: number, onEpoch?: (f
           w.off("message", onMsg);
           w.off("error", onErr);
           if (m.type === "done") resolve(m.outcome);
+          else if (m.interrupted) reject(new Interrupted());
+          else if (m.user) reject(new UserError(m.message));
           else reject(new Error(`fold ${job.index + 1}: ${m.message}`));
         }
       };
@@ -111,13 +176,22 @@ export async function runFoldJobs(jobs: FoldJob[], workers: number, onEpoch?: (f
     });
   const pool = Array.from({ length: Math.min(workers, jobs.length) }, async () => {
     const w = new Worker(bootstrap, { eval: true, env: process.env });
+    live.add(w);
     try {
-      for (let job = queue.shift(); job; job = queue.shift()) results.push(await runOne(w, job));
+      for (let job = queue.shift(); job && !stopping; job = queue.shift()) results.push(await runOne(w, job));
     } finally {
+      live.delete(w);
       await w.terminate();
     }
   });
-  await Promise.all(pool);
+  try {
+    const settled = await Promise.allSettled(pool);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failed) throw failed.reason;
+    if (stopping) throw new Interrupted();
+  } finally {
+    clearInterval(poll);
+  }
   return results.sort((a, b) => a.index - b.index);
 }
 
@@ -137,6 +211,29 @@ export interface ProtocolOptions {
   verify?: boolean;
   /** Progress lines. */
   log?: (line: string) => void;
+  /**
+   * Keep progress here (finished folds, each running fold's last epoch) and continue from what is there: an
+   * interrupted run resumed with the same options gives exactly the uninterrupted result. The caller removes the
+   * folder once the run is saved.
+   */
+  checkpointDir?: string;
+  /** Polled during training: true stops after the current batch with {@link Interrupted}. */
+  shouldStop?: () => boolean;
+}
+
+/**
+ * Prepare a checkpoint folder for a run: record what the run is (seed, split, configuration, images) the first time,
+ * and refuse to continue a folder made by a different run (its folds would not belong to this one).
+ */
+export function prepareCheckpoints(dir: string, spec: Record<string, unknown>): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, "run-spec.json");
+  const text = JSON.stringify(spec);
+  if (fs.existsSync(file)) {
+    if (fs.readFileSync(file, "utf8") !== text) throw new UserError(`the checkpoint in ${dir} was made by a run with other settings (seed, split, configuration or images); start over with --force`);
+    return;
+  }
+  writeAtomic(file, text);
 }
 
 /** The default number of fold workers for the current backend. */
@@ -188,13 +285,15 @@ export async function runProtocol(opts: ProtocolOptions): Promise<{ record: RunR
   const ds: Dataset = await loadDataset(opts.dataDir, { verify: opts.verify ?? true, only: files });
   const ix = (fs: string[]) => indicesOf(ds, fs);
   const seeds = new Rng(opts.seed + 2);
+  const ck = opts.checkpointDir;
+  if (ck) prepareCheckpoints(ck, { protocol: "holdout", seed: opts.seed, split: opts.split, quick: !!opts.quick, config, files });
   const jobs: FoldJob[] = folds.map((f) => ({
     index: f.index, seed: seeds.seed(), config, size: ds.size, x: ds.x, labels: ds.labels,
-    train: ix(f.train), val: ix(f.val), test: ix(split.test),
+    train: ix(f.train), val: ix(f.val), test: ix(split.test), checkpoint: ck && path.join(ck, `fold-${f.index + 1}`),
   }));
   const workers = opts.workers ?? defaultWorkers(config.folds);
   log(`training ${config.folds} folds on ${backendName()}, ${workers === 0 ? "in this thread" : `${workers} worker thread(s)`}; batch ${config.batchSize}, ≤ ${config.maxEpochs} epochs, patience ${config.patience}`);
-  const outcomes = await runFoldJobs(jobs, workers, epochLogger(config.folds, log));
+  const outcomes = await runFoldJobs(jobs, workers, epochLogger(config.folds, log), opts.shouldStop);
   for (const o of outcomes) log(`fold ${o.index + 1}: best epoch ${o.bestEpoch} val_loss ${o.bestValLoss.toFixed(4)}; test loss ${o.test.loss.toFixed(4)} acc ${o.test.accuracy.toFixed(4)} (${fmtSeconds(o.seconds)})`);
   const best = outcomes.reduce((a, b) => (b.bestValLoss < a.bestValLoss ? b : a));
   const model = createModel(0, config);
@@ -245,13 +344,15 @@ export async function runSubjectCv(opts: Omit<ProtocolOptions, "split">): Promis
   const ix = (fs: string[]) => indicesOf(ds, fs);
   const seeds = new Rng(opts.seed + 2);
   const inner = outer.map((o, i) => kFold(o.train, config.folds, opts.seed + 3 + i, "subject")[0]);
+  const ck = opts.checkpointDir;
+  if (ck) prepareCheckpoints(ck, { protocol: "subject-cv", seed: opts.seed, quick: !!opts.quick, config, files });
   const jobs: FoldJob[] = outer.map((o, i) => ({
     index: i, seed: seeds.seed(), config, size: ds.size, x: ds.x, labels: ds.labels,
-    train: ix(inner[i].train), val: ix(inner[i].val), test: ix(o.val),
+    train: ix(inner[i].train), val: ix(inner[i].val), test: ix(o.val), checkpoint: ck && path.join(ck, `fold-${i + 1}`),
   }));
   const workers = opts.workers ?? defaultWorkers(outer.length);
   log(`training ${outer.length} folds on ${backendName()}, ${workers === 0 ? "in this thread" : `${workers} worker thread(s)`}`);
-  const outcomes = await runFoldJobs(jobs, workers, epochLogger(outer.length, log));
+  const outcomes = await runFoldJobs(jobs, workers, epochLogger(outer.length, log), opts.shouldStop);
   const predictions = outcomes.flatMap((o) => outer[o.index].val.map((file, k) => ({ file, label: ds.labels[jobs[o.index].test[k]], probs: o.testProbs[k] })));
   predictions.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const test = evaluatePredictions(predictions, CLASSES);

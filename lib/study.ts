@@ -113,6 +113,8 @@ export interface StudyOptions {
   log?: (line: string) => void;
   /** Progress lines of the protocol inside each job (default: none, only the study's own lines). */
   verbose?: boolean;
+  /** Polled during training: true stops after the current batch (the job's checkpoint stands; rerun to continue). */
+  shouldStop?: () => boolean;
 }
 
 /**
@@ -133,7 +135,8 @@ export async function runStudy(opts: StudyOptions): Promise<{ ran: number; skipp
     const done = (performance.now() - t0) / 1000;
     const eta = ran ? ` ~${fmtSeconds((done / ran) * (todo.length - ran))} left` : "";
     log(`study: run ${skipped + ran + 1}/${opts.jobs.length}: ${job.dir}${eta}`);
-    const common = { dataDir: opts.dataDir, seed: job.seed, config, quick: opts.quick, workers: opts.workers, verify: opts.verify, log: opts.verbose ? log : undefined };
+    const checkpointDir = path.join(opts.out, job.dir, "checkpoint");
+    const common = { dataDir: opts.dataDir, seed: job.seed, config, quick: opts.quick, workers: opts.workers, verify: opts.verify, log: opts.verbose ? log : undefined, checkpointDir, shouldStop: opts.shouldStop };
     let record: RunRecord;
     if (job.split === "subject-cv") record = (await runSubjectCv(common)).record;
     else {
@@ -147,6 +150,7 @@ export async function runStudy(opts: StudyOptions): Promise<{ ran: number; skipp
     const file = runFile(opts.out, job);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     writeAtomic(file, runRecordJson(record));
+    fs.rmSync(checkpointDir, { recursive: true, force: true });
     ran++;
     log(`study: ${job.dir}: test accuracy ${record.test.accuracy.toFixed(4)} (${fmtSeconds(record.seconds)})`);
   }

@@ -92,6 +92,51 @@ describe("subject-independent cross-validation (subject-cv, quick setting on a m
   });
 });
 
+describe("protocol: interrupted and resumed (quick setting on a made-up CK+48)", function () {
+  this.timeout(600_000);
+  let dir: string;
+  let tmp: string;
+  before(async () => {
+    dir = await makeFakeCk48(6);
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fer-resume-"));
+  });
+  after(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  const config = { ...PAPER, folds: 3, maxEpochs: 5, patience: 3 };
+  const noTimes = (r: RunRecord) => ({ ...r, seconds: 0, config: { ...r.config, workers: 0 }, folds: strip(r) });
+
+  for (const workers of [0, 2]) {
+    it(`stopped mid-run and resumed from its checkpoint folder, it gives the uninterrupted run (${workers} workers)`, async () => {
+      const whole = await runProtocol({ dataDir: dir, seed: 7, split: "random", config, quick: true, workers, verify: false });
+      const wholeWeights = whole.model.getWeights().map((w) => Array.from(w.dataSync()));
+      whole.model.dispose();
+      const ck = path.join(tmp, `ck-${workers}`);
+      let epochs = 0;
+      let err: Error | undefined;
+      await runProtocol({ dataDir: dir, seed: 7, split: "random", config, quick: true, workers, verify: false, checkpointDir: ck, log: (l) => void (/ epoch /.test(l) && epochs++), shouldStop: () => epochs >= 4 }).catch((e) => (err = e));
+      expect(err?.name).to.equal("Interrupted");
+      const left = fs.readdirSync(ck).sort();
+      expect(left).to.include("run-spec.json");
+      expect(left.some((f) => /^fold-\d\.json$/.test(f) || /^fold-\d\.done\.json$/.test(f))).to.equal(true);
+      const resumed = await runProtocol({ dataDir: dir, seed: 7, split: "random", config, quick: true, workers, verify: false, checkpointDir: ck });
+      expect(noTimes(resumed.record)).to.deep.equal(noTimes(whole.record));
+      expect(resumed.model.getWeights().map((w) => Array.from(w.dataSync()))).to.deep.equal(wholeWeights);
+      resumed.model.dispose();
+      expect(fs.readdirSync(ck).filter((f) => f.endsWith(".done.json"))).to.have.length(3);
+    });
+  }
+
+  it("refuses a checkpoint folder made by another run", async () => {
+    const ck = path.join(tmp, "ck-0");
+    let err: Error | undefined;
+    await runProtocol({ dataDir: dir, seed: 8, split: "random", config, quick: true, workers: 0, verify: false, checkpointDir: ck }).catch((e) => (err = e));
+    expect(err?.name).to.equal("UserError");
+    expect(err?.message).to.match(/made by a run with other settings/);
+  });
+});
+
 describe("progress formatting", () => {
   it("rounds before splitting minutes and seconds (179.6 s is 3 min 0 s, not 2 min 60 s)", () => {
     expect(fmtSeconds(179.6)).to.equal("3 min 0 s");

@@ -41,6 +41,39 @@ describe("study: jobs, seeds and shards", () => {
   });
 });
 
+describe("study: stopped inside a run and resumed (quick setting on a made-up CK+48)", function () {
+  this.timeout(300_000);
+  let dir: string;
+  let tmp: string;
+  before(async () => {
+    dir = await makeFakeCk48(6);
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fer-study-stop-"));
+  });
+  after(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("keeps the run's checkpoint, continues it, and ends with the uninterrupted summary", async () => {
+    const config = { ...PAPER, folds: 2, maxEpochs: 4, patience: 4 };
+    const jobs = studyJobs({ seeds: [0, 1], splits: ["random"] });
+    const whole = path.join(tmp, "whole");
+    await runStudy({ dataDir: dir, out: whole, jobs, configs: { paper: config }, quick: true, workers: 0, verify: false });
+    const out = path.join(tmp, "stopped");
+    let epochs = 0;
+    let err: Error | undefined;
+    await runStudy({ dataDir: dir, out, jobs, configs: { paper: config }, quick: true, workers: 0, verify: false, verbose: true, log: (l) => void (/ epoch /.test(l) && epochs++), shouldStop: () => epochs >= 10 }).catch((e) => (err = e));
+    expect(err?.name).to.equal("Interrupted");
+    expect(isFinished(out, jobs[0])).to.equal(true);
+    expect(isFinished(out, jobs[1])).to.equal(false);
+    expect(fs.existsSync(path.join(out, jobs[1].dir, "checkpoint", "run-spec.json"))).to.equal(true);
+    await runStudy({ dataDir: dir, out, jobs, configs: { paper: config }, quick: true, workers: 0, verify: false });
+    expect(fs.existsSync(path.join(out, jobs[1].dir, "checkpoint"))).to.equal(false);
+    const strip = (s: ReturnType<typeof summarizeStudy>) => JSON.parse(JSON.stringify(s, (k, v) => (k === "seconds" ? undefined : v)));
+    expect(strip(summarizeStudy(loadStudyRuns(out)))).to.deep.equal(strip(summarizeStudy(loadStudyRuns(whole))));
+  });
+});
+
 describe("study: the identity leak of each test image", () => {
   it("sequence when a sibling frame is in training, subject when only the person is, none otherwise", () => {
     const run = makeRun({ seed: 1 });

@@ -12,6 +12,7 @@ import { parse, intFlag } from "./args";
 import { STUDY_SPLITS, loadStudyRuns, mergeStudy, parseSeeds, parseShard, runStudy, shardJobs, studyJobs, isFinished } from "../study";
 import type { RecordSplit } from "../record";
 import { variantConfigs } from "../ablations";
+import { Interrupted } from "../train";
 
 export const USAGE =
   "npm run study -- [--seeds 0-9] [--splits random,subject,subject-cv] [--variants paper,...] [--out data/runs/study] [--data DIR] [--resume] [--shard K/N] [--merge] [--workers N] [--quick] [--no-verify]";
@@ -76,7 +77,25 @@ async function main(argv: string[]): Promise<void> {
   const dataDir = resolveDataDir(values.data);
   const todo = jobs.filter((j) => !isFinished(out, j)).length;
   console.log(`study: backend ${backendName()}, seeds ${seeds.join(",")}, splits ${splits.join(",")}, variants ${variants.join(",")}${shard ? `, shard ${shard.k}/${shard.n}` : ""}${quick ? ", quick" : ""}; ${todo} of ${jobs.length} run(s) to do`);
-  const r = await runStudy({ dataDir, out, jobs, configs, quick, workers, verify: !values["no-verify"], log: (l) => console.log(l) });
+  let stop = false;
+  const onSignal = (sig: string) => {
+    if (stop) process.exit(130); // a second Ctrl-C: stop at once
+    stop = true;
+    console.error(`study: ${sig}: stopping after the current batch; the finished runs and the current run's last epoch are kept`);
+  };
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  let r;
+  try {
+    r = await runStudy({ dataDir, out, jobs, configs, quick, workers, verify: !values["no-verify"], log: (l) => console.log(l), shouldStop: () => stop });
+  } catch (e) {
+    if (e instanceof Interrupted) {
+      console.error(`study: interrupted. Continue with: npm run study -- ${[...argv.filter((a) => a !== "--resume"), "--resume"].join(" ")}`);
+      process.exitCode = 130;
+      return;
+    }
+    throw e;
+  }
   console.log(`study: ${r.ran} run(s) made, ${r.skipped} already there`);
   if (!shard) {
     mergeStudy(out);
