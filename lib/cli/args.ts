@@ -153,7 +153,8 @@ export function parseCommand<S extends CommandSpec>(spec: S, argv: string[]): Ar
     const name = tok.slice(2, eq < 0 ? undefined : eq);
     const flag = spec.flags[name];
     if (!flag) {
-      const near = Object.keys(spec.flags).filter((k) => editDistance(k, name) <= 2).sort((a, b) => editDistance(a, name) - editDistance(b, name));
+      const distance = (k: string) => (name.startsWith(k) || k.startsWith(name) ? 0 : editDistance(k, name));
+      const near = Object.keys(spec.flags).filter((k) => distance(k) <= 2).sort((a, b) => distance(a) - distance(b));
       throw new UserError(`Unknown option '--${name}'${near.length ? `: did you mean --${near[0]}?` : ""} (${seeHelp(spec)})`);
     }
     if (name in values) throw new UserError(`--${name} is given twice`);
@@ -238,7 +239,8 @@ export function helpText(spec: CommandSpec): string {
   return lines.join("\n");
 }
 
-const cell = (s: string) => s.replace(/\|/g, "\\|");
+/** Markdown table cell text: pipes escaped, and < > as entities (else "<split>" would vanish as an HTML tag). */
+const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /** README.md's command tables (between `<!-- commands:start -->` and `<!-- commands:end -->`), from the declarations. */
 export function readmeTable(specs: CommandSpec[]): string {
