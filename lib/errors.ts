@@ -1,6 +1,7 @@
 /**
  * User errors: bad input a person can fix (missing folder, corrupt image, bad flag). Commands print their message
- * as one line and exit non-zero, without a stack trace; anything else is a bug and keeps its stack.
+ * as one line and exit with code 2, without a stack trace, having written nothing; anything else is a bug and keeps
+ * its stack (exit code 1).
  */
 export class UserError extends Error {
   constructor(message: string) {
@@ -10,11 +11,15 @@ export class UserError extends Error {
 }
 
 /**
- * Run a command's main function: a UserError becomes `<command>: <message>` on stderr and exit code 2.
+ * The one way every command runs (lib/cli/args.ts runCli calls it): `main` resolves to the exit code (0 when it
+ * returns nothing); a UserError becomes `<command>: <message>` on stderr and exit code 2; anything else
+ * `<command>: internal error: <stack>` and exit code 1.
  */
-export function runCommand(command: string, main: () => Promise<void>): void {
+export function runCommand(command: string, main: () => Promise<number | void>): void {
   main().then(
-    () => undefined,
+    (code) => {
+      process.exitCode = code ?? 0;
+    },
     (err: unknown) => {
       if (err instanceof UserError) {
         process.stderr.write(`${command}: ${err.message}\n`);

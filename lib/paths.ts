@@ -2,7 +2,9 @@
  * Every path the project uses, in one place. Paths are absolute, derived from the repository root, so
  * commands, tests and notebooks (whose kernel starts in `notebooks/`) agree on where things live.
  */
+import * as fs from "fs";
 import * as path from "path";
+import { UserError } from "./errors";
 
 /** The repository root (this file lives in `lib/`). */
 export const ROOT = path.resolve(__dirname, "..");
@@ -32,4 +34,92 @@ export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.e
   if (flag) return path.resolve(flag);
   if (env.CK48_DIR) return path.resolve(env.CK48_DIR);
   return DEFAULT_CK48;
+}
+
+/** `p` relative to the working folder when that is shorter and inside it (for messages), else absolute. */
+export function shown(p: string): string {
+  const r = path.relative(process.cwd(), p);
+  return r === "" ? "." : r.startsWith("..") || path.isAbsolute(r) ? p : r;
+}
+
+/**
+ * Check, before anything is written, that `dir` is or can become a writable folder: every existing part of the path
+ * is a folder, and the deepest existing one accepts a new entry (probed with a temp folder, removed at once: `access`
+ * says yes to root even on read-only file systems). Throws a UserError naming `flag` and the culprit.
+ */
+export function checkOutputDir(dir: string, flag: string): void {
+  let existing = path.resolve(dir);
+  const missing: string[] = [];
+  for (;;) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(existing);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOTDIR") {
+        missing.unshift(path.basename(existing));
+        existing = path.dirname(existing);
+        continue;
+      }
+      if (code !== "ENOENT") throw new UserError(`${flag} ${shown(dir)}: cannot use ${shown(existing)} (${code}): choose another folder`);
+    }
+    if (st) {
+      if (!st.isDirectory()) {
+        if (existing === path.resolve(dir)) throw new UserError(`${flag} ${shown(dir)} is a file, not a folder: give a folder`);
+        throw new UserError(`${flag} ${shown(dir)}: ${shown(existing)} is a file, not a folder: choose another folder`);
+      }
+      break;
+    }
+    missing.unshift(path.basename(existing));
+    const up = path.dirname(existing);
+    if (up === existing) break;
+    existing = up;
+  }
+  let probe: string | undefined;
+  try {
+    probe = fs.mkdtempSync(path.join(existing, ".fer-write-test-"));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new UserError(`${flag} ${shown(dir)}: cannot write in ${shown(existing)} (${code}): choose a folder you can write to`);
+  } finally {
+    if (probe) fs.rmSync(probe, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `mkdir -p` one level at a time. Node's own `fs.mkdirSync(dir, { recursive: true })` loops forever where `mkdir`
+ * answers ENOENT for an existing parent (e.g. under /proc), which made `figures --out /proc/x` hang.
+ */
+export function makeDirs(dir: string): void {
+  const abs = path.resolve(dir);
+  if (fs.existsSync(abs)) return;
+  const up = path.dirname(abs);
+  if (up !== abs) makeDirs(up);
+  try {
+    fs.mkdirSync(abs);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  }
+}
+
+/**
+ * An input file that must exist and be a file: a UserError naming `what` and what to do (`hint`) otherwise.
+ * Returns the absolute path.
+ */
+export function checkInputFile(file: string, what: string, hint: string): string {
+  const abs = path.resolve(file);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${what} ${shown(abs)} ${code === "ENOENT" || code === "ENOTDIR" ? "does not exist" : `cannot be read (${code})`}: ${hint}`);
+  }
+  if (st.isDirectory()) throw new UserError(`${what} ${shown(abs)} is a folder, not a file: ${hint}`);
+  try {
+    fs.accessSync(abs, fs.constants.R_OK);
+  } catch (e) {
+    throw new UserError(`${what} ${shown(abs)} cannot be read (${(e as NodeJS.ErrnoException).code}): ${hint}`);
+  }
+  return abs;
 }

@@ -1,48 +1,50 @@
 /**
- * The one place that picks the TensorFlow.js backend.
+ * The one place that picks the TensorFlow.js backend (names and the default in lib/backend.ts):
  *
- * - `tensorflow`: `@tensorflow/tfjs-node` (native libtensorflow) when it is installed and loads: first choice.
- * - `cpu-fast`: pure `@tensorflow/tfjs` on the cpu backend with this project's fast kernels (lib/kernels).
+ * - `cpu-fast`, the default on every machine, even where `@tensorflow/tfjs-node` is installed: pure
+ *   `@tensorflow/tfjs` on the cpu backend with this project's kernels (lib/kernels). Reproducible: `npm run reproduce`
+ *   gives data/runs/paper bit for bit.
  * - `cpu`: pure `@tensorflow/tfjs`, stock cpu kernels (slow; the reference the fast kernels are tested against).
+ * - `tensorflow`: `@tensorflow/tfjs-node` (native libtensorflow), only when asked for with `FER_BACKEND=tensorflow` or
+ *   a command's `--backend tensorflow`; a UserError when it is not installed or does not load.
  *
- * `FER_BACKEND=tensorflow|cpu-fast|cpu` forces one. Every command prints `backendName()` and every run record stores it.
+ * The choice is made once, when this module loads. Every command prints `backendName()` and every run record stores it.
  */
 import * as tfjs from "@tensorflow/tfjs";
 import { registerFastBackend, FAST_BACKEND } from "./kernels";
 import { UserError } from "./errors";
+import { requestedBackend, type BackendName } from "./backend";
 
-export type BackendName = "tensorflow" | "cpu-fast" | "cpu";
-export const BACKENDS: readonly BackendName[] = ["tensorflow", "cpu-fast", "cpu"];
+export { BACKENDS, type BackendName } from "./backend";
 
-function tryTfjsNode(): typeof tfjs | undefined {
-  try {
-    // A plain require inside try: the package is optional and its native binding may be missing or broken.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    return require("@tensorflow/tfjs-node") as typeof tfjs;
-  } catch {
-    return undefined;
-  }
-}
+/** Loads `@tensorflow/tfjs-node` (throws when it is missing or its native binding does not load). Tests inject a stand-in. */
+export type TfjsNodeLoader = () => typeof tfjs;
 
-function select(): { tf: typeof tfjs; name: BackendName } {
-  const forced = process.env.FER_BACKEND;
-  if (forced !== undefined && forced !== "" && !BACKENDS.includes(forced as BackendName)) {
-    throw new UserError(`FER_BACKEND must be one of ${BACKENDS.join(", ")} (got "${forced}")`);
-  }
-  if (forced === "tensorflow" || !forced) {
-    const node = tryTfjsNode();
-    if (node) {
-      node.setBackend("tensorflow");
-      return { tf: node, name: "tensorflow" };
+// A plain require: the package is optional, and a static import would fail where it is not installed.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const loadTfjsNode: TfjsNodeLoader = () => require("@tensorflow/tfjs-node") as typeof tfjs;
+
+/**
+ * Pick and activate the backend asked for in `env` (FER_BACKEND; default cpu-fast). `loadNode` is only called when
+ * `tensorflow` is asked for, so an installed tfjs-node never changes the default numbers.
+ */
+export function selectBackend(env: NodeJS.ProcessEnv = process.env, loadNode: TfjsNodeLoader = loadTfjsNode): { tf: typeof tfjs; name: BackendName } {
+  const name = requestedBackend(env);
+  if (name === "tensorflow") {
+    let node: typeof tfjs;
+    try {
+      node = loadNode();
+    } catch (e) {
+      const why = ((e as Error).message ?? String(e)).split("\n")[0];
+      throw new UserError(`backend tensorflow needs @tensorflow/tfjs-node, which is not installed or does not load (${why}): install it with npm install @tensorflow/tfjs-node, or use the default backend cpu-fast`);
     }
-    if (forced === "tensorflow") {
-      throw new UserError("FER_BACKEND=tensorflow but @tensorflow/tfjs-node is not installed or does not load");
-    }
+    node.setBackend("tensorflow");
+    return { tf: node, name };
   }
-  if (forced === "cpu") {
+  if (name === "cpu") {
     tfjs.setBackend("cpu");
     quietCpu(tfjs);
-    return { tf: tfjs, name: "cpu" };
+    return { tf: tfjs, name };
   }
   registerFastBackend(tfjs);
   tfjs.setBackend(FAST_BACKEND);
@@ -55,7 +57,7 @@ function quietCpu(t: typeof tfjs): void {
   if (b && "firstUse" in b) b.firstUse = false;
 }
 
-const chosen = select();
+const chosen = selectBackend();
 
 /** The TensorFlow.js namespace every module of the project uses (`import { tf } from "./tf"`). */
 export const tf: typeof tfjs = chosen.tf;

@@ -269,7 +269,11 @@ export async function trainFold(opts: TrainFoldOptions): Promise<FoldResult> {
       await opts.onCheckpoint(c);
     }
     override async onBatchEnd(): Promise<void> {
-      if (opts.shouldStop?.()) throw new Interrupted(`${opts.label ?? "training"}: interrupted after a batch`);
+      if (!opts.shouldStop) return;
+      // Give the event loop a turn (training never does: yieldEvery "never"), so a Ctrl-C handler or a worker's
+      // "stop" message can run; about 10 µs a batch.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (opts.shouldStop()) throw new Interrupted(`${opts.label ?? "training"}: interrupted after a batch`);
     }
   })();
   // A checkpoint written at the epoch that ended training: nothing is left to run but restoring the best weights.

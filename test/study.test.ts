@@ -139,7 +139,7 @@ describe("study: the command (quick setting on a made-up CK+48)", function () {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(tmp, { recursive: true, force: true });
   });
-  const common = (out: string) => ["--data", dir, "--out", out, "--seeds", "0-1", "--splits", "random,subject", "--quick", "--no-verify", "--workers", "0"];
+  const common = (out: string, seeds = "0-1") => ["--data", dir, "--out", out, "--seeds", seeds, "--splits", "random,subject", "--quick", "--no-verify", "--workers", "0"];
 
   it("two shards run as two processes, then a merge, give exactly the summary of one unsharded study", async () => {
     const whole = path.join(tmp, "whole");
@@ -169,7 +169,7 @@ describe("study: the command (quick setting on a made-up CK+48)", function () {
 
   it("an interrupted study is refused without --resume and finished with it, skipping the finished runs", () => {
     const out = path.join(tmp, "resumed");
-    expect(study([...common(out), "--seeds", "0"]).code).to.equal(0); // as if stopped after seed 0
+    expect(study(common(out, "0")).code).to.equal(0); // as if stopped after seed 0
     const refused = study(common(out));
     expect(refused.code).to.equal(2);
     expect(refused.err.trim().split("\n")).to.have.length(1);

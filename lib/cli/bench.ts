@@ -1,10 +1,8 @@
 /**
- * `npm run bench -- [--json] [--epochs N] [--images N] [--stock-steps N] [--profile]`
- *
- * Seconds per training epoch of the paper's CNN (784 images, batch 8, RMSprop, categorical cross-entropy) on the
- * `cpu-fast` backend (this project's kernels, lib/kernels), and a short sample of the stock tfjs `cpu` kernels
- * (a few steps, extrapolated to one epoch) for the speed-up. `--profile` adds a per-kernel time table of a few
- * training steps on both backends. With `--json` the last output line is one JSON object:
+ * `npm run bench`: seconds per training epoch of the paper's CNN (784 images, batch 8, RMSprop, categorical
+ * cross-entropy) on the `cpu-fast` backend (this project's kernels, lib/kernels), and a short sample of the stock
+ * tfjs `cpu` kernels (a few steps, extrapolated to one epoch) for the speed-up. Flags: the declaration {@link BENCH}.
+ * With `--json` the last output line is one JSON object:
  * `{ "backend", "epochSeconds", "stockEpochSeconds", "speedup", "imagesPerSecond" }`.
  */
 import "./guard";
@@ -17,10 +15,27 @@ import { compileModel } from "../train";
 import { augmentBatch } from "../augment";
 import { loadDataset, imagesTensor, labelsTensor } from "../data";
 import { trainTestSplit } from "../split";
-import { resolveDataDir } from "../paths";
+import { resolveDataDir, DEFAULT_CK48, shown } from "../paths";
 import { Rng } from "../random";
-import { runCommand } from "../errors";
-import { parse, intFlag } from "./args";
+import { UserError } from "../errors";
+import { defineCommand, runCli, type Args } from "./args";
+
+/** The flags of `npm run bench` (the one declaration: parser, --help, usage line and README table). */
+export const BENCH = defineCommand({
+  name: "bench",
+  summary: "Seconds per training epoch with the project's fast kernels (`cpu-fast`) vs a sample of stock tfjs (`cpu`).",
+  details: "It times the 784 augmented training images of CK+48 when the data folder is there, else seeded random images.",
+  flags: {
+    data: { type: "string", arg: "DIR", help: "the CK+48 folder to time on", defaultText: "$CK48_DIR, else data/CK+48 if present, else random images" },
+    random: { type: "boolean", help: "time on seeded random images, without augmentation" },
+    images: { type: "int", min: 1, max: 100000, help: "random images per epoch (with --random)", defaultText: "784" },
+    epochs: { type: "int", min: 1, max: 1000, default: 2, help: "timed epochs on cpu-fast (the time is their mean)" },
+    "stock-steps": { type: "int", min: 0, max: 1000, default: 3, help: "steps timed on the stock cpu backend (0 skips it)" },
+    profile: { type: "boolean", help: "add a per-kernel time table of a few steps on both backends" },
+    json: { type: "boolean", help: "end with one JSON line" },
+  },
+  env: { CK48_DIR: "the CK+48 folder when --data is not given" },
+});
 
 /** One mini-batch: images [b,48,48,3] and one-hot labels [b,7]. The caller disposes them after the step. */
 export interface Batch {
@@ -28,10 +43,7 @@ export interface Batch {
   ys: tfjs.Tensor2D;
 }
 
-/**
- * Where an epoch's batches come from. The bench uses random images ({@link randomBatchSource}); real CK+48 loading
- * and augmentation can be plugged in here without touching the timing code.
- */
+/** Where an epoch's batches come from: seeded random images ({@link randomBatchSource}) or CK+48 ({@link ck48BatchSource}). */
 export type BatchSource = (epoch: number) => Iterable<Batch>;
 
 /** Options of {@link runBench}. */
@@ -110,22 +122,8 @@ export async function ck48BatchSource(dir: string, seed = 0): Promise<{ source: 
   return { source, images: train.length };
 }
 
-/** The model under test: the project's paper CNN (lib/model.ts). */
-function createBenchModel(seed: number): { model: tfjs.LayersModel; from: string } {
-  return { model: createModel(seed), from: "lib/model.ts" };
-}
-
-function compile(model: tfjs.LayersModel): void {
-  compileModel(model);
-}
-
-/** Run `steps` training steps (all of the source's batches when undefined); returns wall seconds. */
-async function trainSteps(model: tfjs.LayersModel, source: BatchSource, epoch: number, steps?: number): Promise<number> {
-  return (await countedSteps(model, source, epoch, steps)).seconds;
-}
-
-/** As {@link trainSteps}, also returning how many steps ran (the source may have fewer batches than asked). */
-async function countedSteps(model: tfjs.LayersModel, source: BatchSource, epoch: number, steps?: number): Promise<{ seconds: number; steps: number }> {
+/** Run `steps` training steps (all of the source's batches when undefined); returns wall seconds and the steps run (the source may have fewer batches than asked). */
+async function trainSteps(model: tfjs.LayersModel, source: BatchSource, epoch: number, steps?: number): Promise<{ seconds: number; steps: number }> {
   const t0 = performance.now();
   let i = 0;
   for (const { xs, ys } of source(epoch)) {
@@ -146,7 +144,7 @@ async function countedSteps(model: tfjs.LayersModel, source: BatchSource, epoch:
 async function profileSteps(model: tfjs.LayersModel, source: BatchSource, maxSteps: number): Promise<[string, number, number][]> {
   let steps = 1;
   const info = await tf.profile(async () => {
-    steps = Math.max(1, (await countedSteps(model, source, 0, maxSteps)).steps);
+    steps = Math.max(1, (await trainSteps(model, source, 0, maxSteps)).steps);
   });
   const byName = new Map<string, [number, number]>();
   for (const k of info.kernels) {
@@ -172,34 +170,34 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const stepsPerEpoch = Math.ceil(opts.images / PAPER.batchSize);
 
   useBackend("cpu-fast");
-  const fast = createBenchModel(0);
-  compile(fast.model);
-  console.log(`model: ${fast.from}, ${fast.model.countParams()} params; ${opts.images} images, batch ${PAPER.batchSize}, ${stepsPerEpoch} steps/epoch`);
+  const fast = createModel(0);
+  compileModel(fast);
+  console.log(`model: lib/model.ts, ${fast.countParams()} params; ${opts.images} images, batch ${PAPER.batchSize}, ${stepsPerEpoch} steps/epoch`);
   // Warm-up: JIT compilation of tfjs' JavaScript and tier-up of the wasm kernels (not part of an epoch's cost in a
   // 100-epoch run). The first timed epoch is still printed separately so a cold start is visible.
-  await trainSteps(fast.model, source, 0, WARMUP_STEPS);
+  await trainSteps(fast, source, 0, WARMUP_STEPS);
   const times: number[] = [];
   for (let e = 0; e < opts.epochs; e++) {
     const c0 = process.cpuUsage();
-    const s = await trainSteps(fast.model, source, e);
+    const { seconds: s } = await trainSteps(fast, source, e);
     const c = process.cpuUsage(c0);
     times.push(s);
     console.log(`cpu-fast epoch ${e + 1}: ${s.toFixed(3)} s wall, ${((c.user + c.system) / 1e6).toFixed(3)} s cpu, ${tf.memory().numTensors} tensors`);
   }
   const epochSeconds = times.reduce((a, b) => a + b, 0) / times.length;
-  if (opts.profile) printProfile("cpu-fast (warm)", await profileSteps(fast.model, source, 20));
-  fast.model.dispose();
+  if (opts.profile) printProfile("cpu-fast (warm)", await profileSteps(fast, source, 20));
+  fast.dispose();
 
   let stockEpochSeconds: number | null = null;
   if (opts.stockSteps > 0) {
     useBackend("cpu");
-    const stock = createBenchModel(0);
-    compile(stock.model);
-    await trainSteps(stock.model, source, 0, 1); // warm-up
-    if (opts.profile) printProfile("cpu (stock)", await profileSteps(stock.model, source, 1));
-    const s = await trainSteps(stock.model, source, 0, opts.stockSteps);
+    const stock = createModel(0);
+    compileModel(stock);
+    await trainSteps(stock, source, 0, 1); // warm-up
+    if (opts.profile) printProfile("cpu (stock)", await profileSteps(stock, source, 1));
+    const { seconds: s } = await trainSteps(stock, source, 0, opts.stockSteps);
     stockEpochSeconds = (s / opts.stockSteps) * stepsPerEpoch;
-    stock.model.dispose();
+    stock.dispose();
     useBackend("cpu-fast");
   }
 
@@ -224,38 +222,23 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
-export const USAGE = "npm run bench -- [--json] [--data DIR] [--random] [--epochs N] [--images N] [--stock-steps N] [--profile]";
-
-/** Parse the command line (unknown flags and bad values are one-line user errors). */
-export function parseArgs(argv: string[]): BenchOptions & { data?: string; random: boolean } {
-  const { values } = parse(argv, {
-    json: { type: "boolean" }, profile: { type: "boolean" }, random: { type: "boolean" }, data: { type: "string" },
-    epochs: { type: "string" }, images: { type: "string" }, "stock-steps": { type: "string" },
-  });
-  return {
-    json: !!values.json,
-    profile: !!values.profile,
-    random: !!values.random,
-    data: values.data,
-    epochs: intFlag("epochs", values.epochs, 2, 1, 1000),
-    images: intFlag("images", values.images, 784, 1, 100000),
-    stockSteps: intFlag("stock-steps", values["stock-steps"], 3, 0, 1000),
-  };
-}
-
-async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
-  const dir = resolveDataDir(opts.data);
-  if (!opts.random && fs.existsSync(dir)) {
+async function bench(a: Args<typeof BENCH>): Promise<void> {
+  if (a.random && a.data !== undefined) throw new UserError("--data and --random exclude each other: give one");
+  const opts: BenchOptions = { epochs: a.epochs, images: a.images ?? 784, stockSteps: a["stock-steps"], profile: a.profile, json: a.json };
+  const dir = resolveDataDir(a.data);
+  // A folder asked for (--data or CK48_DIR) must be a CK+48 folder; only the default one may be absent.
+  const useData = !a.random && (a.data !== undefined || !!process.env.CK48_DIR || fs.existsSync(DEFAULT_CK48));
+  if (useData) {
+    if (a.images !== undefined) throw new UserError("--images applies to --random only (CK+48 has its own training images)");
     const real = await ck48BatchSource(dir);
     opts.source = real.source;
     opts.images = real.images;
-    console.log(`data: the ${real.images} training images of the paper's split of ${dir}, augmented`);
+    console.log(`data: the ${real.images} training images of the paper's split of ${shown(dir)}, augmented`);
   } else {
-    console.log(`data: ${opts.images} seeded random images (${opts.random ? "--random" : `no CK+48 at ${dir}`})`);
+    console.log(`data: ${opts.images} seeded random images (${a.random ? "--random" : `no CK+48 at ${shown(dir)}`})`);
   }
   const r = await runBench(opts);
-  if (opts.json) console.log(JSON.stringify(r));
+  if (a.json) console.log(JSON.stringify(r));
 }
 
-if (require.main === module) runCommand("bench", main);
+if (require.main === module) runCli(BENCH, bench);

@@ -1,108 +1,78 @@
 /**
- * `npm run figures -- [--run FILE] [--out DIR]`: regenerate every figure and table of the paper (Fig 1–8, Table 1)
- * and `figures/README.md` from a run record (default `data/runs/paper/run.json`). No training, no data set.
+ * `npm run figures`: regenerate every figure and table of the paper (Fig 1–8, Table 1) and `figures/README.md` from a
+ * run record. No training, no data set. Flags: the declaration {@link FIGURES_COMMAND} below.
  *
  * Without a run record the diagrams (Fig 1–4) are still written, then the command says how to make a run and exits 2.
- * User errors (lib/errors.ts `UserError`) print one line `figures: <message>` to stderr and exit 2, without a stack
- * trace; anything else is a bug: `figures: internal error: …` with the stack, exit 1 (the house convention).
+ * User errors print one line `figures: <message>` and exit 2, like every command (lib/cli/args.ts runCli).
  */
+import "./guard";
 import * as fs from "fs";
 import * as path from "path";
-import { ABLATIONS, FIGURES, PAPER_RUN, ROOT, STUDY } from "../paths";
-import { backendName } from "../tf";
-import { writeAtomic } from "../render";
-import { UserError } from "../errors";
+import { ABLATIONS, FIGURES, PAPER_RUN, ROOT, STUDY, checkInputFile, checkOutputDir, shown } from "../paths";
+import { commandMain, defineCommand, runCli, type Args } from "./args";
+import type { OutputFile } from "../figures";
 import type { StudySummary } from "../study";
-import { ledgerFacts } from "../claims";
-import { parse } from "./args";
-import { buildAblationFigures, buildStudyFigures, buildDiagrams, buildRunFigures, figuresReadme, loadRun, modelLayers, FiguresError, type OutputFile } from "../figures";
 
-const USAGE = "usage: npm run figures -- [--run FILE] [--out DIR]";
-
-/** Parsed command line of `npm run figures`. */
-export interface FiguresArgs {
-  run: string;
-  out: string;
-  help: boolean;
-}
-
-/** Parse `--run FILE`, `--out DIR`, `--help` (Node's util.parseArgs via lib/cli/args.ts); anything else is a UserError. */
-export function parseArgs(argv: string[]): FiguresArgs {
-  const { values } = parse(argv, { run: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } });
-  for (const k of ["run", "out"] as const) {
-    if (values[k] === "") throw new FiguresError(`--${k} needs a value (${USAGE})`);
-  }
-  return {
-    run: values.run ? path.resolve(values.run) : path.join(PAPER_RUN, "run.json"),
-    out: values.out ? path.resolve(values.out) : FIGURES,
-    help: values.help === true,
-  };
-}
-
-function rel(p: string): string {
-  const r = path.relative(process.cwd(), p) || ".";
-  return r.startsWith("..") ? p : r;
-}
+/** The flags of `npm run figures` (the one declaration: parser, --help, usage line and README table). */
+export const FIGURES_COMMAND = defineCommand({
+  name: "figures",
+  summary: "Regenerates every figure and Table 1 from a run record, in seconds, without training.",
+  details: "The diagrams (Fig 1–4) need no run record; Fig 5–8, Table 1 and the figures' README are made from it.",
+  flags: {
+    run: { type: "string", arg: "FILE", help: "the run record (run.json) to draw", defaultText: "data/runs/paper/run.json" },
+    out: { type: "string", arg: "DIR", help: "where the figures go", defaultText: "figures/" },
+  },
+});
 
 function write(out: string, files: OutputFile[], log: (s: string) => void): void {
+  const { writeAtomic } = require("../save") as typeof import("../save");
   for (const f of files) {
     writeAtomic(path.join(out, f.name), f.data);
-    log(`  ${rel(path.join(out, f.name))}${f.name.endsWith(".png") ? "" : `  (${Math.round(f.ms)} ms)`}`);
+    log(`  ${shown(path.join(out, f.name))}${f.name.endsWith(".png") ? "" : `  (${Math.round(f.ms)} ms)`}`);
   }
+}
+
+async function figures(a: Args<typeof FIGURES_COMMAND>, log: (s: string) => void): Promise<void> {
+  const runFile = path.resolve(a.run ?? path.join(PAPER_RUN, "run.json"));
+  const out = path.resolve(a.out ?? FIGURES);
+  checkOutputDir(out, "--out");
+  const runExists = fs.existsSync(runFile);
+  if (runExists) checkInputFile(runFile, "--run", fs.existsSync(path.join(runFile, "run.json")) ? `pass ${shown(path.join(runFile, "run.json"))}` : "give a run.json made by npm run reproduce");
+  const t0 = performance.now();
+  // Loaded only now: the renderers and TensorFlow.js (for Fig 3's model) take a moment.
+  const { buildDiagrams, buildRunFigures, figuresReadme, loadRun, modelLayers, FiguresError } = require("../figures") as typeof import("../figures");
+  const { backendName } = require("../tf") as typeof import("../tf");
+  // Validate the run before writing anything, so a bad file leaves the output folder untouched.
+  const run = runExists ? loadRun(runFile) : undefined;
+  const arch = await modelLayers();
+  log(`figures → ${shown(out)} (backend ${backendName()}, for Fig 3's model)`);
+  write(out, await buildDiagrams(arch), log);
+  if (!run) {
+    const how = runFile === path.join(PAPER_RUN, "run.json") ? "make one with `npm run reproduce -- --out data/runs/paper`" : "make one with `npm run reproduce -- --out DIR` and pass --run DIR/run.json";
+    throw new FiguresError(`no run record at ${path.relative(ROOT, runFile).startsWith("..") ? runFile : path.relative(ROOT, runFile)}; ${how} (diagrams fig1–4 were written)`);
+  }
+  write(out, await buildRunFigures(run), log);
+  const { writeAtomic } = require("../save") as typeof import("../save");
+  writeAtomic(path.join(out, "README.md"), figuresReadme(run, arch.layers));
+  log(`  ${shown(path.join(out, "README.md"))}`);
+  // The study (notebook 06) and the comparisons (notebook 07), when they are committed.
+  const { buildStudyFigures, buildAblationFigures } = require("../figures") as typeof import("../figures");
+  const { ledgerFacts } = require("../claims") as typeof import("../claims");
+  const summaryFile = path.join(STUDY, "summary.json");
+  if (fs.existsSync(summaryFile)) write(out, await buildStudyFigures(JSON.parse(fs.readFileSync(summaryFile, "utf8")) as StudySummary, run, ledgerFacts()), log);
+  else log(`  (no ${shown(summaryFile)}: the study's figures and claims.md are skipped; make them with npm run study)`);
+  const ablationsFile = path.join(ABLATIONS, "summary.json");
+  if (fs.existsSync(ablationsFile)) write(out, await buildAblationFigures(JSON.parse(fs.readFileSync(ablationsFile, "utf8")) as StudySummary), log);
+  else log(`  (no ${shown(ablationsFile)}: the comparisons' figures are skipped; make them with npm run study -- --variants …)`);
+  log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
 /**
- * The `figures` command (Fig 1–8, Table 1, figures/README.md). Returns the exit code: 0, or 2 after one line on
- * stderr for a user error (bad flag, missing or invalid run record).
- * `log` receives progress lines (stdout by default).
+ * The `figures` command, callable in-process (tests): returns the exit code, 0, or 2 after one line on stderr for a
+ * user error (bad flag, unwritable --out, missing or invalid run record). `log` receives progress lines.
  */
 export async function figuresMain(argv: string[], log: (s: string) => void = (s) => process.stdout.write(s + "\n")): Promise<number> {
-  try {
-    const args = parseArgs(argv);
-    if (args.help) {
-      log(USAGE);
-      return 0;
-    }
-    const t0 = performance.now();
-    const runExists = fs.existsSync(args.run);
-    // Validate the run before writing anything, so a bad file leaves figures/ untouched.
-    const run = runExists ? loadRun(args.run) : undefined;
-    const arch = await modelLayers();
-    log(`figures → ${rel(args.out)} (backend ${backendName()}, for Fig 3's model)`);
-    write(args.out, await buildDiagrams(arch), log);
-    if (!run) {
-      const how = path.resolve(args.run) === path.join(PAPER_RUN, "run.json") ? "make one with `npm run reproduce -- --out data/runs/paper`" : "make one with `npm run reproduce -- --out DIR` and pass --run DIR/run.json";
-      throw new FiguresError(`no run record at ${path.relative(ROOT, args.run).startsWith("..") ? args.run : path.relative(ROOT, args.run)}; ${how} (diagrams fig1–4 were written)`);
-    }
-    write(args.out, await buildRunFigures(run), log);
-    writeAtomic(path.join(args.out, "README.md"), figuresReadme(run, arch.layers));
-    log(`  ${rel(path.join(args.out, "README.md"))}`);
-    const summaryFile = path.join(STUDY, "summary.json");
-    if (fs.existsSync(summaryFile)) {
-      const summary = JSON.parse(fs.readFileSync(summaryFile, "utf8")) as StudySummary;
-      write(args.out, await buildStudyFigures(summary, run, ledgerFacts()), log);
-    } else log(`  (no ${rel(summaryFile)}: the study's figures and claims.md are skipped; make them with npm run study)`);
-    const ablationsFile = path.join(ABLATIONS, "summary.json");
-    if (fs.existsSync(ablationsFile)) write(args.out, await buildAblationFigures(JSON.parse(fs.readFileSync(ablationsFile, "utf8")) as StudySummary), log);
-    else log(`  (no ${rel(ablationsFile)}: the comparisons' figures are skipped; make them with npm run study -- --variants …)`);
-    log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    return 0;
-  } catch (e) {
-    if (e instanceof UserError) {
-      process.stderr.write(`figures: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  return commandMain(FIGURES_COMMAND, argv, (a) => figures(a, log), log);
 }
 
-if (require.main === module) {
-  figuresMain(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      // Not a user error: still one line first, then the stack for whoever debugs it.
-      process.stderr.write(`figures: internal error: ${(e as Error)?.message ?? String(e)}\n${(e as Error)?.stack ?? ""}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCli(FIGURES_COMMAND, (a) => figures(a, (s) => process.stdout.write(s + "\n")));

@@ -1,10 +1,8 @@
 /**
- * `npm run notebooks -- [--out DIR] [--timeout SECONDS] [--python PYTHON] [NOTEBOOK...]`
- *
- * Executes the notebooks (default: every notebooks/*.ipynb, in name order) headless through a real Jupyter client:
- * scripts/run_notebooks.py drives nbclient with the tslab kernel, started from each notebook's own folder with the
- * project's node_modules/.bin/tslab (a private kernel spec: no `tslab install` needed). The committed notebooks are
- * never written; executed copies go to --out (default out/notebooks/, git-ignored).
+ * `npm run notebooks`: executes the notebooks (default: every notebooks/*.ipynb, in name order) headless through a real
+ * Jupyter client: scripts/run_notebooks.py drives nbclient with the tslab kernel, started from each notebook's own
+ * folder with the project's node_modules/.bin/tslab (a private kernel spec: no `tslab install` needed). The committed
+ * notebooks are never written; executed copies go to --out. Flags: the declaration {@link NOTEBOOKS_COMMAND} below.
  *
  * Exit 0 when every notebook ran; 1 naming the notebook and cell that failed (a TypeScript error or a thrown error);
  * 2 for user errors (no Python with nbclient, unknown notebook, bad flag). `FER_QUICK=1` makes training cells quick.
@@ -14,11 +12,23 @@ import * as fs from "fs";
 import * as path from "path";
 import * as readline from "readline";
 import { spawn, spawnSync } from "child_process";
-import { NOTEBOOKS, ROOT } from "../paths";
-import { runCommand, UserError } from "../errors";
-import { parse, intFlag } from "./args";
+import { NOTEBOOKS, ROOT, checkOutputDir, shown } from "../paths";
+import { UserError } from "../errors";
+import { defineCommand, runCli, type Args } from "./args";
 
-export const USAGE = "npm run notebooks -- [--out DIR] [--timeout SECONDS] [--python PYTHON] [NOTEBOOK...]";
+/** The flags of `npm run notebooks` (the one declaration: parser, --help, usage line and README table). */
+export const NOTEBOOKS_COMMAND = defineCommand({
+  name: "notebooks",
+  summary: "Executes the notebooks headless through a real Jupyter client (nbclient + tslab).",
+  details: "The committed notebooks are never written; executed copies go to `--out`.",
+  flags: {
+    out: { type: "string", arg: "DIR", help: "where the executed copies go", defaultText: "out/notebooks" },
+    timeout: { type: "int", arg: "SECONDS", min: 1, max: 86400, default: 900, help: "time limit per cell" },
+    python: { type: "string", arg: "PYTHON", help: "the Python with nbclient to use", defaultText: "$FER_PYTHON, else /usr/bin/python3, else python3" },
+  },
+  positionals: { name: "NOTEBOOK", help: "notebooks to run, by name (01-data) or path; default all" },
+  env: { FER_QUICK: "1 makes the training cells quick", FER_PYTHON: "the Python when --python is not given" },
+});
 
 /** The Python driver. */
 export const DRIVER = path.join(ROOT, "scripts", "run_notebooks.py");
@@ -137,24 +147,24 @@ export async function runNotebooks(opts: RunOptions): Promise<NotebookResult[]> 
   return results;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, { out: { type: "string" }, timeout: { type: "string" }, python: { type: "string" }, help: { type: "boolean", short: "h" } }, true);
-  if (values.help) {
-    console.log(`usage: ${USAGE}`);
-    return;
+async function notebooks(a: Args<typeof NOTEBOOKS_COMMAND>): Promise<number> {
+  const notebooks = notebookFiles(a._);
+  const out = path.resolve(a.out ?? EXECUTED);
+  checkOutputDir(out, "--out");
+  if (a.python !== undefined && !findPython([a.python])) {
+    throw new UserError(`--python ${a.python} does not run or cannot import nbclient, nbformat and jupyter_client: give a Python that can (apt-get install python3-nbclient python3-ipykernel python3-jupyter-client)`);
   }
-  const notebooks = notebookFiles(positionals);
   const t0 = performance.now();
-  const results = await runNotebooks({ notebooks, out: values.out, python: values.python, timeout: intFlag("timeout", values.timeout, 900, 1) });
+  const results = await runNotebooks({ notebooks, out, python: a.python, timeout: a.timeout });
   const failed = results.filter((r) => !r.ok);
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   if (failed.length) {
     process.stderr.write(failed.map((r) => `notebooks: ${describeFailure(r)}\n`).join(""));
     console.log(`notebooks: ${failed.length} of ${notebooks.length} failed (${secs} s)`);
-    process.exitCode = 1;
-  } else {
-    console.log(`notebooks: all ${notebooks.length} ran (${secs} s${process.env.FER_QUICK ? ", FER_QUICK=1" : ""}); executed copies in ${path.relative(process.cwd(), values.out ?? EXECUTED) || "."}`);
+    return 1;
   }
+  console.log(`notebooks: all ${notebooks.length} ran (${secs} s${process.env.FER_QUICK ? ", FER_QUICK=1" : ""}); executed copies in ${shown(out)}`);
+  return 0;
 }
 
-if (require.main === module) runCommand("notebooks", () => main(process.argv.slice(2)));
+if (require.main === module) runCli(NOTEBOOKS_COMMAND, notebooks);

@@ -1,26 +1,40 @@
 /**
- * `npm run predict -- [--model DIR] [--json] IMAGE...`: the 7 class probabilities and the predicted class of each
- * image (any size or colour type sharp decodes; it is converted to RGB 48×48 in [0,1] as in training).
+ * `npm run predict`: the 7 class probabilities and the predicted class of each image (any size or colour type sharp
+ * decodes; it is converted to RGB 48×48 in [0,1] as in training). Flags: the declaration {@link PREDICT} below.
  */
 import "./guard";
 import * as path from "path";
-import { tf, backendName } from "../tf";
 import { CLASSES } from "../config";
-import { decodeImage } from "../data";
-import { loadModel } from "../save";
-import { PAPER_RUN } from "../paths";
-import { argmax } from "../evaluate";
-import { runCommand, UserError } from "../errors";
-import { parse } from "./args";
+import { PAPER_RUN, shown } from "../paths";
+import { BACKEND_FLAG, defineCommand, runCli, type Args } from "./args";
 
+/** The flags of `npm run predict` (the one declaration: parser, --help, usage line and README table). */
+export const PREDICT = defineCommand({
+  name: "predict",
+  summary: "Prints each image's 7 class probabilities and the predicted class.",
+  details: "Any size or colour type sharp decodes is accepted (converted to RGB 48×48 in [0,1], as in training).",
+  flags: {
+    model: { type: "string", arg: "DIR", help: "a saved model folder (model.json + weights.bin)", defaultText: "data/runs/paper/model" },
+    json: { type: "boolean", help: "print one JSON object instead of a table" },
+    backend: BACKEND_FLAG,
+  },
+  positionals: { name: "IMAGE", help: "image files", min: 1 },
+  env: { FER_BACKEND: "the backend when --backend is not given" },
+});
+
+/** One image's prediction. */
 export interface ImagePrediction {
   image: string;
   predicted: string;
   probabilities: Record<string, number>;
 }
 
-/** Predict the class probabilities of image files with a saved model. */
+/** Predict the class probabilities of image files with a saved model (images are checked before the model loads). */
 export async function predictFiles(modelDir: string, images: string[]): Promise<ImagePrediction[]> {
+  const { tf } = require("../tf") as typeof import("../tf");
+  const { decodeImage } = require("../data") as typeof import("../data");
+  const { loadModel } = require("../save") as typeof import("../save");
+  const { argmax } = require("../evaluate") as typeof import("../evaluate");
   const decoded = await Promise.all(images.map((f) => decodeImage(f)));
   const model = await loadModel(modelDir);
   const size = Math.round(Math.sqrt(decoded[0].length / 3));
@@ -36,20 +50,15 @@ export async function predictFiles(modelDir: string, images: string[]): Promise<
   }));
 }
 
-async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(argv, { model: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } }, true);
-  if (values.help) {
-    console.log("usage: npm run predict -- [--model DIR] [--json] IMAGE...");
-    return;
-  }
-  if (positionals.length === 0) throw new UserError("no image given (usage: npm run predict -- [--model DIR] [--json] IMAGE...)");
-  const modelDir = path.resolve(values.model ?? path.join(PAPER_RUN, "model"));
-  const results = await predictFiles(modelDir, positionals);
-  if (values.json) {
+async function predict(a: Args<typeof PREDICT>): Promise<void> {
+  const modelDir = path.resolve(a.model ?? path.join(PAPER_RUN, "model"));
+  const results = await predictFiles(modelDir, a._);
+  const { backendName } = require("../tf") as typeof import("../tf");
+  if (a.json) {
     console.log(JSON.stringify({ backend: backendName(), model: modelDir, predictions: results }));
     return;
   }
-  console.log(`predict: backend ${backendName()}, model ${path.relative(process.cwd(), modelDir) || modelDir}`);
+  console.log(`predict: backend ${backendName()}, model ${shown(modelDir)}`);
   const head = ["image".padEnd(24), ...CLASSES.map((c) => c.slice(0, 8).padStart(9)), "  predicted"].join("");
   console.log(head);
   for (const r of results) {
@@ -57,4 +66,4 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (require.main === module) runCommand("predict", () => main(process.argv.slice(2)));
+if (require.main === module) runCli(PREDICT, predict);

@@ -1,59 +1,132 @@
 /**
- * `npm run reproduce -- [--data DIR] [--out DIR] [--seed N] [--split random|subject] [--folds 5] [--max-epochs 200]
- *  [--patience 8] [--workers N] [--quick] [--no-verify]`
+ * `npm run reproduce`: the paper's protocol (Sections 3–4), writing `run.json` and `model/` into --out. Flags: the
+ * declaration {@link REPRODUCE} below (also `--help` and README.md's command table).
  *
- * Runs the paper's protocol (Sections 3–4) and writes `run.json` and `model/` into --out (default
- * `out/<split>-seed<N>`; the runs of record live in data/runs/paper and data/runs/subject).
+ * Overwrite safety: a folder with `run.json` holds a finished run and is refused without --force; a lock file
+ * (lib/cli/lock.ts) keeps two processes out of one --out; `model/` and then `run.json` are written atomically at the
+ * end, so `run.json` appears only when the run is complete (with --force, the old one stays until the new run is
+ * ready). On a user error nothing is left behind: a folder this run created is removed again.
  */
 import "./guard";
 import * as fs from "fs";
 import * as path from "path";
-import { backendName } from "../tf";
 import { PAPER } from "../config";
-import { resolveDataDir, ROOT } from "../paths";
-import { runProtocol } from "../protocol";
-import { saveRun } from "../save";
-import { runCommand, UserError } from "../errors";
-import { parse, intFlag, choiceFlag } from "./args";
+import { checkOutputDir, makeDirs, resolveDataDir, ROOT, shown } from "../paths";
+import { UserError } from "../errors";
+import { BACKEND_FLAG, defineCommand, runCli, type Args } from "./args";
+import { acquireLock } from "./lock";
 
-export const USAGE = "npm run reproduce -- [--data DIR] [--out DIR] [--seed N] [--split random|subject] [--folds 5] [--max-epochs 200] [--patience 8] [--workers N] [--quick] [--no-verify]";
+/** The flags of `npm run reproduce` (the one declaration: parser, --help, usage line and README table). */
+export const REPRODUCE = defineCommand({
+  name: "reproduce",
+  summary: "Runs the paper's protocol and writes `run.json` (the run record) and `model/` (tfjs layers format) into `--out`.",
+  details:
+    "Folds run in parallel worker threads, one per core. Progress is kept in `--out/checkpoint/` after every epoch: Ctrl-C stops after the current batch and `--resume` continues to exactly the numbers of an uninterrupted run. `run.json` is written last: a folder holding one has a finished run, which is never replaced without `--force`; a lock file keeps two runs out of one folder.",
+  flags: {
+    data: { type: "string", arg: "DIR", help: "the CK+48 folder (seven class folders)", defaultText: "$CK48_DIR, else data/CK+48" },
+    out: { type: "string", arg: "DIR", help: "where run.json and model/ go", defaultText: "out/<split>-seed<N>, -quick appended with --quick" },
+    seed: { type: "int", min: 0, max: 2 ** 31 - 1, default: 0, help: "seed of the split, shuffles, augmentation and dropout" },
+    split: { type: "choice", choices: ["random", "subject"], default: "random", help: "random: the paper's 80/20 split; subject: every subject on one side of every split" },
+    folds: { type: "int", min: 2, max: 20, help: "cross-validation folds", defaultText: `${PAPER.folds}, 2 with --quick` },
+    "max-epochs": { type: "int", min: 1, max: 10000, help: "epochs per fold at most", defaultText: `${PAPER.maxEpochs}, 2 with --quick` },
+    patience: { type: "int", min: 1, max: 10000, default: PAPER.patience, help: "early stopping: epochs without a lower validation loss" },
+    workers: { type: "int", min: 0, max: 64, help: "worker threads for the folds, 0 to train in this thread", defaultText: "one per core, 0 with tensorflow" },
+    quick: { type: "boolean", help: "smoke setting: 10 images per class, 2 folds, 2 epochs" },
+    "no-verify": { type: "boolean", help: "skip the check of the data folder against data/manifest.csv (for folders that are not CK+48 itself)" },
+    resume: { type: "boolean", help: "continue the unfinished run in --out from its last finished epoch (same flags as the stopped run)" },
+    force: { type: "boolean", help: "replace a finished run in --out, or start an unfinished one over" },
+    backend: BACKEND_FLAG,
+  },
+  env: {
+    CK48_DIR: "the CK+48 folder when --data is not given",
+    FER_BACKEND: "the backend when --backend is not given",
+  },
+});
 
-async function main(argv: string[]): Promise<void> {
-  const { values } = parse(argv, {
-    data: { type: "string" },
-    out: { type: "string" },
-    seed: { type: "string" },
-    split: { type: "string" },
-    folds: { type: "string" },
-    "max-epochs": { type: "string" },
-    patience: { type: "string" },
-    workers: { type: "string" },
-    quick: { type: "boolean" },
-    "no-verify": { type: "boolean" },
-    help: { type: "boolean" },
-  });
-  if (values.help) {
-    console.log(`usage: ${USAGE}`);
-    return;
-  }
-  const quick = !!values.quick;
-  const seed = intFlag("seed", values.seed, 0, 0, 2 ** 31 - 1);
-  const split = choiceFlag("split", values.split, "random", ["random", "subject"] as const);
-  const config = {
-    ...PAPER,
-    folds: intFlag("folds", values.folds, quick ? 2 : PAPER.folds, 2, 20),
-    maxEpochs: intFlag("max-epochs", values["max-epochs"], quick ? 2 : PAPER.maxEpochs, 1, 10000),
-    patience: intFlag("patience", values.patience, PAPER.patience, 1, 10000),
-  };
-  const workers = values.workers === undefined ? undefined : intFlag("workers", values.workers, 0, 0, 64);
-  const dataDir = resolveDataDir(values.data);
-  const out = path.resolve(values.out ?? path.join(ROOT, "out", `${split}-seed${seed}${quick ? "-quick" : ""}`));
-  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new UserError(`--out ${out} exists and is not a folder`);
-  console.log(`reproduce: backend ${backendName()}, seed ${seed}, split ${split}${quick ? ", quick" : ""}, output ${path.relative(process.cwd(), out) || "."}`);
-  const { record, model } = await runProtocol({ dataDir, seed, split, config, quick, workers, verify: !values["no-verify"], log: (l) => console.log(l) });
-  await saveRun(out, record, model);
-  model.dispose();
-  console.log(`wrote ${path.join(out, "run.json")} and ${path.join(out, "model")}/`);
+/** The output folder of a reproduce command line. */
+export function outDir(a: Args<typeof REPRODUCE>): string {
+  return path.resolve(a.out ?? path.join(ROOT, "out", `${a.split}-seed${a.seed}${a.quick ? "-quick" : ""}`));
 }
 
-if (require.main === module) runCommand("reproduce", () => main(process.argv.slice(2)));
+/** The checkpoint folder of a run in `out`. */
+export function checkpointOf(out: string): string {
+  return path.join(out, "checkpoint");
+}
+
+/** Refuse what --force or --resume would have to allow: a finished run, or an unfinished one without --resume. */
+function refuseFinished(out: string, a: Args<typeof REPRODUCE>): void {
+  if (a.force) return;
+  if (fs.existsSync(path.join(out, "run.json"))) {
+    throw new UserError(`${shown(out)} holds a finished run (run.json): pass --force to replace it, or choose another --out`);
+  }
+  if (fs.existsSync(checkpointOf(out)) && !a.resume) {
+    throw new UserError(`${shown(out)} holds an unfinished run (checkpoint/): --resume continues it, --force starts it over`);
+  }
+}
+
+async function reproduce(a: Args<typeof REPRODUCE>): Promise<number | void> {
+  const config = {
+    ...PAPER,
+    folds: a.folds ?? (a.quick ? 2 : PAPER.folds),
+    maxEpochs: a["max-epochs"] ?? (a.quick ? 2 : PAPER.maxEpochs),
+    patience: a.patience,
+  };
+  const dataDir = resolveDataDir(a.data);
+  const out = outDir(a);
+  checkOutputDir(out, "--out");
+  if (a.resume && a.force) throw new UserError("--resume and --force contradict each other: --resume continues the run in --out, --force starts it over");
+  if (a.resume && !fs.existsSync(checkpointOf(out))) throw new UserError(`--resume: ${shown(out)} holds no unfinished run (no checkpoint/ folder) to continue`);
+  refuseFinished(out, a);
+  // Loaded only now: TensorFlow.js starts with the backend of --backend / FER_BACKEND (lib/tf.ts).
+  const { listImages } = require("../data") as typeof import("../data");
+  listImages(dataDir); // the folder's layout, before anything is written
+  const { backendName } = require("../tf") as typeof import("../tf");
+  const { runProtocol } = require("../protocol") as typeof import("../protocol");
+  const { saveRun } = require("../save") as typeof import("../save");
+
+  const created = !fs.existsSync(out);
+  makeDirs(out);
+  const lock = acquireLock(out, `npm run reproduce -- ${process.argv.slice(2).join(" ")}`.trim());
+  let done = false;
+  try {
+    if (lock.tookOver) console.log(`reproduce: took over the lock of process ${lock.tookOver.pid} (started ${lock.tookOver.started}), which is gone`);
+    refuseFinished(out, a); // a run that finished between the first check and taking the lock
+    const ck = checkpointOf(out);
+    if (a.force) fs.rmSync(ck, { recursive: true, force: true });
+    console.log(`reproduce: backend ${backendName()}, seed ${a.seed}, split ${a.split}${a.quick ? ", quick" : ""}, output ${shown(out)}${a.resume ? ", resuming" : ""}`);
+    let stop = false;
+    const onSignal = (sig: string) => {
+      if (stop) process.exit(130); // a second Ctrl-C: stop at once (the last epoch's checkpoint stands)
+      stop = true;
+      console.error(`reproduce: ${sig}: stopping after the current batch`);
+    };
+    process.on("SIGINT", () => onSignal("SIGINT"));
+    process.on("SIGTERM", () => onSignal("SIGTERM"));
+    const { Interrupted } = require("../train") as typeof import("../train");
+    let result;
+    try {
+      result = await runProtocol({ dataDir, seed: a.seed, split: a.split, config, quick: a.quick, workers: a.workers, verify: !a["no-verify"], log: (l) => console.log(l), checkpointDir: ck, shouldStop: () => stop });
+    } catch (e) {
+      if (e instanceof Interrupted) {
+        done = true; // keep the folder: its checkpoint is the point of stopping cleanly
+        const args = process.argv.slice(2).filter((x) => x !== "--resume" && x !== "--force");
+        console.error(`reproduce: stopped; the finished folds and each fold's last epoch are in ${shown(ck)}. Continue with: npm run reproduce -- ${[...args, "--resume"].join(" ")}`);
+        return 130;
+      }
+      throw e;
+    }
+    const { record, model } = result;
+    // With --force the old run.json goes only now, so the folder never shows a finished run that is not this one.
+    fs.rmSync(path.join(out, "run.json"), { force: true });
+    await saveRun(out, record, model);
+    model.dispose();
+    fs.rmSync(ck, { recursive: true, force: true });
+    done = true;
+    console.log(`wrote ${path.join(out, "run.json")} and ${path.join(out, "model")}/`);
+  } finally {
+    lock.release();
+    if (!done && created && fs.existsSync(out) && fs.readdirSync(out).length === 0) fs.rmdirSync(out);
+  }
+}
+
+if (require.main === module) runCli(REPRODUCE, reproduce);

@@ -1,0 +1,114 @@
+/**
+ * A lock file that keeps two processes out of one output folder (`reproduce --out DIR`).
+ *
+ * The lock is `DIR/.lock`, created with O_EXCL (exactly one process can create it) and holding who owns it:
+ * `{ pid, host, started, command }`. A lock whose process is gone (same host, `kill(pid, 0)` answers ESRCH) is stale,
+ * left by a run that was killed: it is taken over. A lock held by a live process, or by another host (whose processes
+ * we cannot see), is a UserError naming the owner and what to do.
+ *
+ * Written by hand: the well-known packages (proper-lockfile, lockfile) judge staleness by age, which is wrong for a
+ * run that legitimately takes hours; the owner's pid is the fact that matters.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { UserError } from "../errors";
+import { shown } from "../paths";
+
+/** What a lock file holds. */
+export interface LockInfo {
+  pid: number;
+  host: string;
+  /** ISO time the owner started. */
+  started: string;
+  /** The command line of the owner, for the message. */
+  command: string;
+}
+
+/** A held lock: `release()` removes it if it is still ours (idempotent). `tookOver` describes a stale lock replaced. */
+export interface Lock {
+  file: string;
+  tookOver?: LockInfo;
+  release(): void;
+}
+
+/** The lock file of a folder. */
+export function lockFile(dir: string): string {
+  return path.join(dir, ".lock");
+}
+
+/** Whether a process with this pid runs on this machine (EPERM: it exists but belongs to someone else). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function readLock(file: string): LockInfo | undefined {
+  try {
+    const x = JSON.parse(fs.readFileSync(file, "utf8")) as LockInfo;
+    return typeof x.pid === "number" && typeof x.host === "string" ? x : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Take the lock of `dir` (which must exist) for this process, taking over a stale one. Throws a UserError when
+ * another live process holds it. `alive` is injectable for tests.
+ */
+export function acquireLock(dir: string, command: string, alive: (pid: number) => boolean = processAlive): Lock {
+  const file = lockFile(dir);
+  const me: LockInfo = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), command };
+  let tookOver: LockInfo | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = fs.openSync(file, "wx");
+      fs.writeSync(fd, JSON.stringify(me) + "\n");
+      fs.closeSync(fd);
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        process.removeListener("exit", release);
+        if (readLock(file)?.pid === me.pid && readLock(file)?.started === me.started) fs.rmSync(file, { force: true });
+      };
+      process.on("exit", release);
+      return { file, tookOver, release };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    const owner = readLock(file);
+    if (owner && (owner.host !== me.host || alive(owner.pid))) {
+      const where = owner.host === me.host ? `process ${owner.pid}` : `process ${owner.pid} on ${owner.host}`;
+      throw new UserError(
+        `${shown(dir)} is in use by ${where} (${owner.command}, started ${owner.started}): wait for it, choose another --out, or delete ${shown(file)} if that process is gone`,
+      );
+    }
+    // Stale (its process is gone) or unreadable (a crash while writing it): move it aside under a name of our own,
+    // so that of two processes taking over at once only one succeeds, then check we moved the lock we judged.
+    const aside = `${file}.stale-${process.pid}`;
+    try {
+      fs.renameSync(file, aside);
+    } catch {
+      continue; // someone else moved it first: try again
+    }
+    const moved = readLock(aside);
+    if (moved && owner && (moved.pid !== owner.pid || moved.started !== owner.started)) {
+      // A live lock was created between our read and the rename: put it back and report it next round.
+      try {
+        fs.linkSync(aside, file);
+      } catch {
+        /* the folder moved on; the next attempt decides */
+      }
+      fs.rmSync(aside, { force: true });
+      continue;
+    }
+    fs.rmSync(aside, { force: true });
+    tookOver = owner ?? { pid: 0, host: "?", started: "?", command: "unreadable lock" };
+  }
+  throw new UserError(`cannot take the lock ${shown(file)}: other processes keep changing it; try again`);
+}
