@@ -14,6 +14,7 @@ import { REPLACED_KERNELS, FAST_BACKEND } from "../lib/kernels";
 import { buildWasm, moduleText, WASM_MODULE } from "../scripts/build-wasm";
 import { createModel } from "../lib/model";
 import { Rng } from "../lib/random";
+import { fusedRmspropClass } from "../lib/kernels/rmsprop";
 
 const TOL = 1e-5;
 
@@ -436,5 +437,53 @@ describe("cpu-fast Transform (tf.image.transform, the augmentation's warp)", () 
     const fast = runOn("cpu-fast", { img: { shape: [2, 6, 6, 1], values: img }, t: { shape: [2, 8], values: identity } }, (x) =>
       tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, "bilinear", "nearest"));
     expect(Array.from(fast.values)).to.deep.equal(Array.from(img));
+  });
+});
+
+describe("fused RMSprop (lib/kernels/rmsprop.ts)", () => {
+  it("gives tf.train.rmsprop's float32 bits, step after step, for several shapes and gradient sizes (incl. zero and tiny)", () => {
+    const FusedRMSProp = fusedRmspropClass(tf);
+    const rng = new Rng(11);
+    const shapes = [[5, 5, 3, 6], [6], [576, 128], [7], [3, 3, 16, 64], [1]];
+    for (const [lr, rho, eps, momentum] of [[0.001, 0.9, 1e-7, 0], [0.01, 0.95, 1e-8, 0.5]]) {
+      const init = shapes.map((s) => Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => rng.uniform(-1, 1)));
+      const stockVars = shapes.map((s, i) => tf.variable(tf.tensor(init[i], s), true, `stock_${lr}_${i}`));
+      const fusedVars = shapes.map((s, i) => tf.variable(tf.tensor(init[i], s), true, `fused_${lr}_${i}`));
+      const stock = tf.train.rmsprop(lr, rho, momentum, eps);
+      const fusedOpt = new FusedRMSProp(lr, rho, momentum, eps);
+      for (let step = 0; step < 40; step++) {
+        const scale = [1, 1e-3, 1e-6, 0, 10][step % 5];
+        const grads = shapes.map((s) => Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => scale * rng.uniform(-1, 1)));
+        tf.tidy(() => stock.applyGradients(Object.fromEntries(stockVars.map((v, i) => [v.name, tf.tensor(grads[i], shapes[i])]))));
+        tf.tidy(() => fusedOpt.applyGradients(Object.fromEntries(fusedVars.map((v, i) => [v.name, tf.tensor(grads[i], shapes[i])]))));
+      }
+      stockVars.forEach((v, i) => expect(Array.from(fusedVars[i].dataSync()), `shape ${shapes[i]}`).to.deep.equal(Array.from(v.dataSync())));
+      tf.dispose([...stockVars, ...fusedVars]);
+      stock.dispose();
+      fusedOpt.dispose();
+    }
+  });
+
+  it("keeps the stock state layout: getWeights of both have the same names and bits, and the tensor count stays flat", async () => {
+    const FusedRMSProp = fusedRmspropClass(tf);
+    const v1 = tf.variable(tf.tensor1d([0.5, -0.25, 2]), true, "state_stock");
+    const v2 = tf.variable(tf.tensor1d([0.5, -0.25, 2]), true, "state_fused");
+    const a = tf.train.rmsprop(0.001, 0.9, 0, 1e-7);
+    const b = new FusedRMSProp(0.001, 0.9, 0, 1e-7);
+    const g = [0.1, -3, 1e-5];
+    tf.tidy(() => a.applyGradients({ [v1.name]: tf.tensor1d(g) }));
+    tf.tidy(() => b.applyGradients({ [v2.name]: tf.tensor1d(g) }));
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) tf.tidy(() => b.applyGradients({ [v2.name]: tf.tensor1d(g) }));
+    expect(tf.memory().numTensors).to.equal(before);
+    tf.tidy(() => { for (let i = 0; i < 5; i++) a.applyGradients({ [v1.name]: tf.tensor1d(g) }); });
+    const wa = await a.getWeights();
+    const wb = await b.getWeights();
+    expect(wb.map((w) => w.name.replace("state_fused", "X"))).to.deep.equal(wa.map((w) => w.name.replace("state_stock", "X")));
+    wa.forEach((w, i) => expect(Array.from(wb[i].tensor.dataSync())).to.deep.equal(Array.from(w.tensor.dataSync())));
+    expect(b.getClassName()).to.equal("RMSProp");
+    tf.dispose([v1, v2]);
+    a.dispose();
+    b.dispose();
   });
 });
