@@ -421,6 +421,34 @@ describe("command line", function () {
     expect(fs.readFileSync(path.join(out, "model", "weights.bin")).equals(fs.readFileSync(path.join(whole, "model", "weights.bin")))).to.equal(true);
   });
 
+  it("after a hard kill (SIGKILL, no chance to clean up), --resume takes over the dead run's lock and gives the uninterrupted run", async function () {
+    const flags = ["--quick", "--data", fake, "--no-verify", "--seed", "4", "--max-epochs", "40", "--patience", "40", "--workers", "2"];
+    const whole = path.join(tmp, "whole-2w");
+    const w = run("reproduce", [...flags, "--out", whole]);
+    expect(w.code, w.err).to.equal(0);
+    const out = path.join(tmp, "killed");
+    const killed = await new Promise<number | null | string>((resolve) => {
+      const p = spawn(process.execPath, ["--import", "tsx", cliPath("reproduce"), ...flags, "--out", out], { cwd: ROOT });
+      let sent = false;
+      p.stdout.on("data", (d: Buffer) => {
+        if (!sent && / epoch +8\//.test(d.toString())) {
+          sent = true;
+          p.kill("SIGKILL");
+        }
+      });
+      p.on("close", (code, signal) => resolve(signal ?? code));
+    });
+    expect(killed).to.equal("SIGKILL");
+    expect(fs.existsSync(path.join(out, ".lock"))).to.equal(true);
+    expect(fs.existsSync(path.join(out, "run.json"))).to.equal(false);
+    const r = run("reproduce", [...flags, "--out", out, "--resume"]);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.match(/took over the lock of process \d+/);
+    const strip = (file: string) => JSON.parse(fs.readFileSync(file, "utf8"), (k, v) => (k === "seconds" ? 0 : v));
+    expect(strip(path.join(out, "run.json"))).to.deep.equal(strip(path.join(whole, "run.json")));
+    expect(fs.readFileSync(path.join(out, "model", "weights.bin")).equals(fs.readFileSync(path.join(whole, "model", "weights.bin")))).to.equal(true);
+  });
+
   it("two runs into one --out: exactly one succeeds, the other stops in one line", async () => {
     const out = path.join(tmp, "race");
     const args = ["--quick", "--data", fake, "--no-verify", "--out", out, "--workers", "0"];
