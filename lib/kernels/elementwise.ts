@@ -6,7 +6,7 @@
  * through one closure shared by every binary kernel (a megamorphic call per element), and as soon as one operand
  * is broadcast (a scalar learning rate, a bias) they compute every element's index with indexToLoc / locToIndex
  * and two array slices. Its Sum over leading axes (the bias gradient) first transposes the tensor element by
- * element. Here large tensors go through WebAssembly SIMD loops (asm/conv.ts: same shape, scalar, bias row), and
+ * element. Here large tensors go through WebAssembly SIMD loops (asm/elementwise.ts: same shape, scalar, bias row), and
  * the rest through one monomorphic loop per op over flat Float32Arrays, broadcasting by strides.
  *
  * Results are bit-identical to stock: the arithmetic is the same JavaScript double operation rounded to float32,

@@ -10,7 +10,7 @@
  * - elementwise.ts: Add, Sub, Multiply, RealDiv, Relu, Step, Sqrt, Square, Sum (WebAssembly SIMD for ≥ 1024
  *   elements, TypeScript loops below; bit-identical to stock)
  * - transform.ts: Transform (tf.image.transform; also fixes the stock kernel, which warps only a batch's first image)
- * The WebAssembly module is asm/conv.ts (AssemblyScript), built by scripts/build-wasm.ts into wasm-binary.ts.
+ * The WebAssembly module is built from asm/index.ts (AssemblyScript, one file per kind of kernel), built by scripts/build-wasm.ts into wasm-binary.ts.
  */
 import type * as tfjs from "@tensorflow/tfjs";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";

@@ -1,5 +1,5 @@
 /**
- * MaxPool and MaxPoolGrad for `cpu-fast`: WebAssembly SIMD over 4 channels at a time (asm/conv.ts), plain
+ * MaxPool and MaxPoolGrad for `cpu-fast`: WebAssembly SIMD over 4 channels at a time (asm/pool.ts), plain
  * TypeScript for small tensors and for overlapping windows' gradients (summed in float64 like tfjs).
  *
  * Why by hand: tfjs' cpu MaxPoolGrad first builds a positions tensor through TensorBuffer.get, then for every

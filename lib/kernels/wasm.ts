@@ -1,5 +1,5 @@
 /**
- * The WebAssembly SIMD module (built from asm/conv.ts by scripts/build-wasm.ts, embedded as base64) and a bump
+ * The WebAssembly SIMD module (built from asm/index.ts by scripts/build-wasm.ts, embedded as base64) and a bump
  * arena over its memory. Kernels are synchronous and single-threaded, so one arena, reset at the start of every
  * kernel call, is enough: allocate every buffer first (memory may grow), then take views, fill, call, read back.
  */
@@ -19,7 +19,7 @@ const WA = (globalThis as unknown as {
   };
 }).WebAssembly;
 
-/** The functions exported by asm/conv.ts (pointers are byte offsets into `memory`). */
+/** The functions exported by asm/index.ts (pointers are byte offsets into `memory`). */
 export interface ConvExports {
   memory: WasmMemory;
   heapBase(): number;

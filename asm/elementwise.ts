@@ -1,0 +1,71 @@
+// Element-wise kernels of the `cpu-fast` backend (lib/kernels/elementwise.ts drives them). Part of the WebAssembly
+// module built from asm/index.ts.
+// ---------------------------------------------------------------------------------------------------------------
+// Element-wise kernels. f32 SIMD arithmetic rounds exactly like JavaScript's double arithmetic rounded to float32
+// (for +, −, ×, ÷ and √ a double result rounded to float32 equals the correctly rounded float32 result), so these
+// are bit-identical to tfjs' stock kernels. n is the element count; buffers carry slack for the last vector.
+
+/** op: 0 add, 1 sub, 2 mul, 3 div. mode: 0 same shape, 1 b is a scalar, 2 a is a scalar, 3 b repeats every I. */
+export function binary(op: i32, a: usize, b: usize, out: usize, n: i32, mode: i32, I: i32): void {
+  if (mode == 3) {
+    // a full [n/I, I], b a row of I (a bias): vectors within each row, then the row's scalar tail
+    const rows = n / I;
+    for (let r = 0; r < rows; r++) {
+      const pa = a + ((r * I) << 2);
+      const po = out + ((r * I) << 2);
+      let j = 0;
+      for (; j + 4 <= I; j += 4) v128.store(po + (j << 2), binop(op, v128.load(pa + (j << 2)), v128.load(b + (j << 2))));
+      for (; j < I; j++) store<f32>(po + (j << 2), binop1(op, load<f32>(pa + (j << 2)), load<f32>(b + (j << 2))));
+    }
+    return;
+  }
+  const bytes = n << 2;
+  if (mode == 0) {
+    for (let i = 0; i < bytes; i += 16) v128.store(out + i, binop(op, v128.load(a + i), v128.load(b + i)));
+  } else if (mode == 1) {
+    const s = v128.load32_splat(b);
+    for (let i = 0; i < bytes; i += 16) v128.store(out + i, binop(op, v128.load(a + i), s));
+  } else {
+    const s = v128.load32_splat(a);
+    for (let i = 0; i < bytes; i += 16) v128.store(out + i, binop(op, s, v128.load(b + i)));
+  }
+}
+
+@inline function binop(op: i32, x: v128, y: v128): v128 {
+  if (op == 0) return f32x4.add(x, y);
+  if (op == 1) return f32x4.sub(x, y);
+  if (op == 2) return f32x4.mul(x, y);
+  return f32x4.div(x, y);
+}
+
+@inline function binop1(op: i32, x: f32, y: f32): f32 {
+  if (op == 0) return x + y;
+  if (op == 1) return x - y;
+  if (op == 2) return x * y;
+  return x / y;
+}
+
+/** op: 0 relu (max(0, x), NaN stays NaN), 1 step (x > 0 ? 1 : alpha, NaN stays NaN), 2 sqrt, 3 square. */
+export function unary(op: i32, x: usize, out: usize, n: i32, alpha: f32): void {
+  const bytes = n << 2;
+  const zero = f32x4.splat(0);
+  if (op == 0) {
+    // Math.max(0, v): NaN if v is NaN, +0 for ±0 — wasm's f32x4.max has exactly these semantics
+    for (let i = 0; i < bytes; i += 16) v128.store(out + i, f32x4.max(zero, v128.load(x + i)));
+  } else if (op == 1) {
+    const one = f32x4.splat(1);
+    const al = f32x4.splat(alpha);
+    for (let i = 0; i < bytes; i += 16) {
+      const v = v128.load(x + i);
+      const r = v128.bitselect(one, al, f32x4.gt(v, zero));
+      v128.store(out + i, v128.bitselect(v, r, f32x4.ne(v, v)));
+    }
+  } else if (op == 2) {
+    for (let i = 0; i < bytes; i += 16) v128.store(out + i, f32x4.sqrt(v128.load(x + i)));
+  } else {
+    for (let i = 0; i < bytes; i += 16) {
+      const v = v128.load(x + i);
+      v128.store(out + i, f32x4.mul(v, v));
+    }
+  }
+}
