@@ -14,7 +14,7 @@ import { PAPER, type PaperConfig } from "./config";
 import { UserError } from "./errors";
 import { runProtocol, runSubjectCv, fmtSeconds } from "./protocol";
 import { loadRun, runRecordJson, type RecordSplit, type RunRecord } from "./record";
-import { writeAtomic } from "./save";
+import { saveRun, writeAtomic } from "./save";
 import { VARIANTS } from "./ablations";
 import { sequenceOf, subjectOf } from "./data";
 import { argmax, correctFromConfusion, falsePositiveRate } from "./evaluate";
@@ -115,6 +115,8 @@ export interface StudyOptions {
   verbose?: boolean;
   /** Polled during training: true stops after the current batch (the job's checkpoint stands; rerun to continue). */
   shouldStop?: () => boolean;
+  /** Also save each held-out run's best model (`model/` beside run.json), e.g. for notebook 08's regions over seeds. */
+  keepModels?: boolean;
 }
 
 /**
@@ -138,10 +140,12 @@ export async function runStudy(opts: StudyOptions): Promise<{ ran: number; skipp
     const checkpointDir = path.join(opts.out, job.dir, "checkpoint");
     const common = { dataDir: opts.dataDir, seed: job.seed, config, quick: opts.quick, workers: opts.workers, verify: opts.verify, log: opts.verbose ? log : undefined, checkpointDir, shouldStop: opts.shouldStop };
     let record: RunRecord;
+    let model: import("./tf").LayersModel | undefined;
     if (job.split === "subject-cv") record = (await runSubjectCv(common)).record;
     else {
       const r = await runProtocol({ ...common, split: job.split });
-      r.model.dispose();
+      if (opts.keepModels) model = r.model;
+      else r.model.dispose();
       record = r.record;
     }
     record.config.variant = job.variant;
@@ -149,7 +153,10 @@ export async function runStudy(opts: StudyOptions): Promise<{ ran: number; skipp
     if (known) record.config.overrides = known.overrides;
     const file = runFile(opts.out, job);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    writeAtomic(file, runRecordJson(record));
+    if (model) {
+      await saveRun(path.dirname(file), record, model); // model/ first, run.json last
+      model.dispose();
+    } else writeAtomic(file, runRecordJson(record));
     fs.rmSync(checkpointDir, { recursive: true, force: true });
     ran++;
     log(`study: ${job.dir}: test accuracy ${record.test.accuracy.toFixed(4)} (${fmtSeconds(record.seconds)})`);

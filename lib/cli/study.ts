@@ -29,6 +29,7 @@ export const STUDY_COMMAND = defineCommand({
     workers: { type: "int", min: 0, max: 64, help: "worker threads for the folds, 0 to train in this thread", defaultText: "one per core" },
     quick: { type: "boolean", help: "smoke setting: 10 images per class, 2 folds, 2 epochs" },
     "no-verify": { type: "boolean", help: "skip the check of the data folder against data/manifest.csv" },
+    "keep-models": { type: "boolean", help: "also save each run's best model (model/ beside run.json; not for subject-cv), e.g. for npm run explain -- --regions" },
     backend: BACKEND_FLAG,
   },
   env: { CK48_DIR: "the CK+48 folder when --data is not given", FER_BACKEND: "the backend when --backend is not given" },
@@ -74,7 +75,7 @@ async function study(a: Args<typeof STUDY_COMMAND>): Promise<number | void> {
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   try {
-    const r = await runStudy({ dataDir, out, jobs, configs, quick: a.quick, workers: a.workers, verify: !a["no-verify"], log: (l) => console.log(l), shouldStop: () => stop });
+    const r = await runStudy({ dataDir, out, jobs, configs, quick: a.quick, workers: a.workers, verify: !a["no-verify"], log: (l) => console.log(l), shouldStop: () => stop, keepModels: a["keep-models"] });
     console.log(`study: ${r.ran} run(s) made, ${r.skipped} already there`);
   } catch (e) {
     if (e instanceof Interrupted) {
