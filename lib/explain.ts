@@ -10,7 +10,12 @@
  */
 import { tf, type Tensor, type Tensor2D, type Tensor4D, type LayersModel } from "./tf";
 import { Rng } from "./random";
-import { spearman } from "./stats";
+import * as path from "path";
+import { spearman, spread, type Spread } from "./stats";
+import { loadDataset, imagesTensor, indicesOf } from "./data";
+import { loadModel } from "./save";
+import { loadRun } from "./record";
+import { createModel } from "./model";
 import type { Picture } from "./display";
 
 /** Run `f` over `n` items in chunks of `size` (memory stays bounded on the 197 test images and their copies). */
@@ -421,4 +426,75 @@ export function overlay(face: ArrayLike<number>, map: Float32Array, side: number
     out[p * 3 + 2] = (1 - a) * g + a * b;
   }
   return { data: out, width: side, height: side, channels: 3 };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The regions over seeds (data/runs/explain/regions.json, notebook 08, npm run figures)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The region table over seeds: per class and region, the occluded − intact accuracy and the p(true) drop. */
+export interface RegionSummary {
+  /** How the numbers were made, said once. */
+  method: string;
+  classes: string[];
+  seeds: number[];
+  regions: { name: string; box: Region["box"]; pixels: number }[];
+  evidence: RegionEvidence;
+  /** One row per class and region: mean and 95 % interval over seeds. */
+  effects: { class: string; region: string; images: Spread; delta: Spread; probDrop: Spread }[];
+  /** Adebayo's sanity check per method: mean rank correlation of trained vs randomly initialised maps, over seeds. */
+  sanity: { method: string; correlation: Spread }[];
+}
+
+/**
+ * Occlude each derived region in the test images of several runs (each with its model, e.g. `npm run study --
+ * --keep-models`), fill with the mean face of all images, and summarise per class and region over the runs;
+ * also the sanity check of saliency and Grad-CAM per run. Each run is tested on its own test set.
+ */
+export async function regionStudy(runs: { seed: number; dir: string }[], dataDir: string, log: (l: string) => void = () => undefined): Promise<RegionSummary> {
+  const all = await loadDataset(dataDir, { verify: false });
+  const everything = imagesTensor(all, all.files.map((_, i) => i));
+  const mean = meanImage(everything);
+  everything.dispose();
+  const side = all.size;
+  const grey = Float32Array.from({ length: side * side }, (_, p) => mean[p * 3]);
+  const { regions, evidence } = deriveRegions(grey, side);
+  const perSeed: RegionEffect[][] = [];
+  const sanity: Record<string, number[]> = { saliency: [], "grad-cam": [] };
+  let classes: string[] = [];
+  for (const r of runs) {
+    const rec = loadRun(path.join(r.dir, "run.json"));
+    classes = rec.classes;
+    const model = await loadModel(path.join(r.dir, "model"));
+    const idx = indicesOf(all, rec.split.test);
+    const x = imagesTensor(all, idx);
+    const labels = idx.map((i) => all.labels[i]);
+    perSeed.push(regionOcclusion(model, x, labels, regions, mean, classes.length));
+    const random = createModel(10_000 + r.seed);
+    sanity.saliency.push(mapCorrelation(saliency(model, x, labels), saliency(random, x, labels)));
+    sanity["grad-cam"].push(mapCorrelation(gradCam(model, x, labels), gradCam(random, x, labels)));
+    random.dispose();
+    model.dispose();
+    x.dispose();
+    log(`explain: seed ${r.seed}: ${labels.length} test images, ${regions.length} regions`);
+  }
+  const boot = { resamples: 4000, seed: 0 };
+  const effects = classes.flatMap((c, k) =>
+    regions.map((reg) => {
+      const rows = perSeed.map((e) => e.find((x) => x.class === k && x.region === reg.name)).filter((x): x is RegionEffect => !!x);
+      return { class: c, region: reg.name, images: spread(rows.map((x) => x.images), boot), delta: spread(rows.map((x) => x.delta), boot), probDrop: spread(rows.map((x) => x.probDrop), boot) };
+    }),
+  );
+  return {
+    method:
+      "Each seed's best model (subject split) on its own test images, every pixel of a region replaced by the mean face of all 981 images; " +
+      "per class, the accuracy with the region occluded minus the intact accuracy, and the mean drop of p(true class). Over seeds: mean, Student-t and " +
+      "percentile-bootstrap 95% intervals (4000 resamples). Sanity check: Spearman rank correlation of each map with the same method's map from the same architecture with random weights, averaged over the test images.",
+    classes,
+    seeds: runs.map((r) => r.seed),
+    regions: regions.map((r) => ({ name: r.name, box: r.box, pixels: r.mask.reduce((a, v) => a + v, 0) })),
+    evidence,
+    effects,
+    sanity: Object.entries(sanity).map(([method, v]) => ({ method, correlation: spread(v, boot) })),
+  };
 }

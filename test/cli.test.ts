@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import sharp from "sharp";
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -91,6 +92,15 @@ const linux = () => process.platform === "linux" && fs.existsSync("/proc/self");
 
 /** The table of bad inputs, each through the real command line. Most fail before TensorFlow.js loads. */
 const CASES: Case[] = [
+  // explain and study (the same rules as every command)
+  { name: "explain: unknown method", cli: "explain", args: () => ["--method", "lime", "x.png"], error: /^explain: --method must be one of saliency, smoothgrad, gradcam, occlusion \(got "lime"\)$/ },
+  { name: "explain: unknown class", cli: "explain", args: () => ["--class", "joy", "x.png"], error: /^explain: --class must be one of anger, contempt/ },
+  { name: "explain: no image", cli: "explain", args: () => [], error: /^explain: no image given/ },
+  { name: "explain: --regions is not a folder", cli: "explain", args: (c) => ["--regions", c.file], error: /^explain: --regions .*: not a folder/ },
+  { name: "explain: --regions with images", cli: "explain", args: (c) => ["--regions", c.tmp, c.image], error: /^explain: --regions takes no images/ },
+  { name: "study: backwards seed range", cli: "study", args: () => ["--seeds", "5-1"], error: /^study: --seeds: the range "5-1" runs backwards$/ },
+  { name: "study: unknown split", cli: "study", args: () => ["--splits", "random,loo"], error: /^study: --splits: "loo" is not one of random, subject, subject-cv$/ },
+  { name: "study: unknown variant", cli: "study", args: (c) => ["--variants", "huge", "--data", c.fake, "--no-verify", "--out", path.join(c.tmp, "s")], error: /^study: unknown variant "huge"/ },
   // Flag values: each answered with the flag's own rule.
   { name: "negative number", cli: "reproduce", args: () => ["--seed", "-3"], error: /^reproduce: --seed must be between 0 and 2147483647 \(got -3\)$/ },
   { name: "negative number with =", cli: "bench", args: () => ["--epochs=-1"], error: /^bench: --epochs must be between 1 and 1000 \(got -1\)$/ },
@@ -447,6 +457,19 @@ describe("command line", function () {
     const strip = (file: string) => JSON.parse(fs.readFileSync(file, "utf8"), (k, v) => (k === "seconds" ? 0 : v));
     expect(strip(path.join(out, "run.json"))).to.deep.equal(strip(path.join(whole, "run.json")));
     expect(fs.readFileSync(path.join(out, "model", "weights.bin")).equals(fs.readFileSync(path.join(whole, "model", "weights.bin")))).to.equal(true);
+  });
+
+  it("explain writes an overlay PNG per image with each method and names the prediction", async () => {
+    const out = path.join(tmp, "explained");
+    for (const method of ["gradcam", "saliency", "occlusion"]) {
+      const r = run("explain", ["--model", ctx.model, "--method", method, "--out", out, ctx.image]);
+      expect(r.code, r.err).to.equal(0);
+      const file = path.join(out, `${path.basename(ctx.image, ".png")}-${method}.png`);
+      expect(r.out).to.include(`-${method}.png  predicted `);
+      const meta = await sharp(file).metadata();
+      expect(meta.format).to.equal("png");
+      expect(meta.width).to.be.greaterThan(400);
+    }
   });
 
   it("two runs into one --out: exactly one succeeds, the other stops in one line", async () => {

@@ -1,0 +1,101 @@
+/**
+ * `npm run explain`: what the network looks at (lib/explain.ts). For images: an overlay PNG per image (the face as the
+ * model sees it, the map over it, the predicted probabilities). With `--regions DIR`: the contribution of each facial
+ * region over the runs (with models) of a study folder, written as JSON. Flags: the declaration {@link EXPLAIN} below.
+ */
+import "./guard";
+import * as fs from "fs";
+import * as path from "path";
+import { CLASSES } from "../config";
+import { checkOutputDir, DATA, PAPER_RUN, ROOT, makeDirs, resolveDataDir, shown } from "../paths";
+import { UserError } from "../errors";
+import { BACKEND_FLAG, defineCommand, runCli, type Args } from "./args";
+
+export const METHODS = ["saliency", "smoothgrad", "gradcam", "occlusion"] as const;
+
+/** The flags of `npm run explain` (the one declaration: parser, --help, usage line and README table). */
+export const EXPLAIN = defineCommand({
+  name: "explain",
+  summary: "Writes an overlay PNG per image (the 48×48 face the model sees, the map of --method over it, the 7 probabilities) and prints where it went.",
+  details:
+    "Any image predict accepts. With `--regions DIR` instead: occludes each facial region in the test images of every run with a model in DIR (`npm run study -- --keep-models`) and writes the class × region table over seeds.",
+  flags: {
+    model: { type: "string", arg: "DIR", help: "the model folder (tfjs layers format)", defaultText: "data/runs/paper/model" },
+    method: { type: "choice", choices: METHODS, default: "gradcam", help: "saliency (|∂p/∂x|), smoothgrad (its average over noisy copies), gradcam (conv3), occlusion (8×8 patches, mean-grey fill)" },
+    class: { type: "choice", choices: CLASSES, help: "the class to explain", defaultText: "the predicted class" },
+    out: { type: "string", arg: "DIR", help: "where the PNGs go (with --regions: the JSON file)", defaultText: "out/explain (--regions: data/runs/explain/regions.json)" },
+    regions: { type: "string", arg: "DIR", help: "a study folder whose runs have models: the region analysis instead of images" },
+    data: { type: "string", arg: "DIR", help: "the CK+48 folder (for --regions)", defaultText: "$CK48_DIR, else data/CK+48" },
+    backend: BACKEND_FLAG,
+  },
+  positionals: { name: "IMAGE", help: "image files", min: 0 },
+  env: { FER_BACKEND: "the backend when --backend is not given" },
+});
+
+async function regions(a: Args<typeof EXPLAIN>): Promise<void> {
+  const dir = path.resolve(a.regions!);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`--regions ${shown(dir)}: not a folder (give a study folder made with npm run study -- --keep-models)`);
+  const out = path.resolve(a.out ?? path.join(DATA, "runs", "explain", "regions.json"));
+  checkOutputDir(path.dirname(out), "--out");
+  const { loadStudyRuns } = require("../study") as typeof import("../study");
+  const runs = loadStudyRuns(dir)
+    .filter((r) => r.job.split !== "subject-cv" && fs.existsSync(path.join(dir, r.job.dir, "model", "model.json")))
+    .map((r) => ({ seed: r.job.seed, dir: path.join(dir, r.job.dir) }));
+  if (!runs.length) throw new UserError(`--regions ${shown(dir)}: no run with a model (make them with npm run study -- --keep-models --out ${shown(dir)})`);
+  const { regionStudy } = require("../explain") as typeof import("../explain");
+  const summary = await regionStudy(runs, resolveDataDir(a.data), (l) => console.log(l));
+  const { writeAtomic } = require("../save") as typeof import("../save");
+  makeDirs(path.dirname(out));
+  writeAtomic(out, JSON.stringify(summary, null, 1) + "\n");
+  console.log(`explain: wrote ${shown(out)} (${runs.length} runs, ${summary.regions.length} regions)`);
+}
+
+async function images(a: Args<typeof EXPLAIN>): Promise<void> {
+  if (!a._.length) throw new UserError("no image given (npm run explain -- [--method gradcam] IMAGE...; --help lists the flags)");
+  const modelDir = path.resolve(a.model ?? path.join(PAPER_RUN, "model"));
+  const out = path.resolve(a.out ?? path.join(ROOT, "out", "explain"));
+  checkOutputDir(out, "--out");
+  const { decodeImage } = require("../data") as typeof import("../data");
+  const decoded: Float32Array[] = [];
+  for (const f of a._) decoded.push(await decodeImage(path.resolve(f))); // every image is checked before any work
+  const { tf, backendName } = require("../tf") as typeof import("../tf");
+  const { loadModel } = require("../save") as typeof import("../save");
+  const ex = require("../explain") as typeof import("../explain");
+  const { imageGrid, rgbPicture } = require("../display") as typeof import("../display");
+  const model = await loadModel(modelDir);
+  const size = Math.round(Math.sqrt(decoded[0].length / 3));
+  const x = tf.tensor4d(Float32Array.from(decoded.flatMap((d) => Array.from(d))), [decoded.length, size, size, 3]);
+  const probs = ex.probabilities(model, x);
+  const classes = probs.map((p) => (a.class ? CLASSES.indexOf(a.class) : p.indexOf(Math.max(...p))));
+  const maps =
+    a.method === "saliency" ? ex.saliency(model, x, classes)
+    : a.method === "smoothgrad" ? ex.smoothGrad(model, x, classes, { seed: 0 })
+    : a.method === "occlusion" ? ex.occlusion(model, x, classes, { fill: 0.5 })
+    : ex.gradCam(model, x, classes);
+  console.log(`explain: backend ${backendName()}, model ${shown(modelDir)}, method ${a.method}`);
+  makeDirs(out);
+  const { writeAtomic } = require("../save") as typeof import("../save");
+  for (let i = 0; i < decoded.length; i++) {
+    const top = probs[i].map((p, k) => [p, k] as const).sort((u, v) => v[0] - u[0]).slice(0, 3);
+    const cells = [
+      { picture: rgbPicture(decoded[i], size), caption: ["as the model sees it", `${size}×${size}, RGB in [0, 1]`] },
+      { picture: ex.overlay(decoded[i], maps[i], size), caption: [`${a.method}: ${CLASSES[classes[i]]}`, top.map(([p, k]) => `${CLASSES[k]} ${p.toFixed(2)}`).join(", ")] },
+    ];
+    const png = await imageGrid(cells, { scale: 4, minCellWidth: 220, title: path.basename(a._[i]) });
+    const file = path.join(out, `${path.basename(a._[i]).replace(/\.[^.]+$/, "")}-${a.method}.png`);
+    writeAtomic(file, png);
+    console.log(`${shown(file)}  predicted ${CLASSES[probs[i].indexOf(Math.max(...probs[i]))]} (${Math.max(...probs[i]).toFixed(2)})`);
+  }
+  x.dispose();
+  model.dispose();
+}
+
+async function explain(a: Args<typeof EXPLAIN>): Promise<void> {
+  if (a.regions !== undefined) {
+    if (a._.length) throw new UserError("--regions takes no images: it explains the test images of every run in its folder");
+    return regions(a);
+  }
+  return images(a);
+}
+
+if (require.main === module) runCli(EXPLAIN, explain);
