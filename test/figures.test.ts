@@ -23,6 +23,9 @@ import { FIGURES, PAPER_RUN } from "../lib/paths";
 import { summarizeStudy } from "../lib/study";
 import { specStudyAccuracy, specStudyLeak, specStudyPerClass } from "../lib/figures/study";
 import { makeStudyRuns } from "./fixtures/study";
+import { regionsMarkdown, specRegions } from "../lib/figures/explain";
+import { deriveRegions, type RegionSummary } from "../lib/explain";
+import { spread } from "../lib/stats";
 import { ablationsMarkdown, specForest } from "../lib/figures/ablations";
 import type { LayerSummary } from "../lib/model";
 import { makeRun } from "./fixtures/run";
@@ -385,5 +388,34 @@ describe("figures: the comparisons", () => {
     expect(md.split("\n").filter((l) => /^\| (paper|gray|wide) \|/.test(l))).to.have.length(6);
     expect(md).to.include("| paper | random | 4 |");
     expect(md).to.match(/\*\*gray\*\*: The PNGs are grey/);
+  });
+});
+
+describe("figures: the facial regions", () => {
+  const face = new Float32Array(48 * 48).fill(0.5);
+  for (let x = 0; x < 48; x++) face[18 * 48 + x] = face[36 * 48 + x] = 0.1;
+  const { regions, evidence } = deriveRegions(face, 48);
+  const classes = ["anger", "contempt", "disgust", "fear", "happy", "sadness", "surprise"];
+  const summary: RegionSummary = {
+    method: "synthetic",
+    classes,
+    seeds: [0, 1, 2],
+    regions: regions.map((r) => ({ name: r.name, box: r.box, pixels: r.mask.reduce((a, v) => a + v, 0) })),
+    evidence,
+    effects: classes.flatMap((c, k) => regions.map((r, j) => ({ class: c, region: r.name, images: spread([20, 20, 20]), delta: spread([-0.1 * j, -0.1 * j - 0.02 * k, -0.1 * j + 0.01]), probDrop: spread([0.1, 0.2, 0.15]) }))),
+    sanity: [{ method: "grad-cam", correlation: spread([0.2, 0.3, 0.25]) }],
+  };
+  it("the heat map compiles, one cell per class and region, the numbers in points", () => {
+    const spec = specRegions(summary);
+    expect(compileSpec(spec).warnings).to.deep.equal([]);
+    const values = (spec as unknown as { data: { values: { label: string }[] } }).data.values;
+    expect(values).to.have.length(7 * regions.length);
+    expect(values[1].label).to.equal("−10");
+  });
+  it("the table has a row per class, the boxes and the sanity check", () => {
+    const md = regionsMarkdown(summary);
+    expect(md.split("\n").filter((l) => /^\| (anger|contempt|disgust|fear|happy|sadness|surprise) \|/.test(l))).to.have.length(7);
+    expect(md).to.include("| brows+eyes |");
+    expect(md).to.match(/grad-cam 0\.25 \[/);
   });
 });

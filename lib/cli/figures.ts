@@ -8,7 +8,7 @@
 import "./guard";
 import * as fs from "fs";
 import * as path from "path";
-import { ABLATIONS, FIGURES, PAPER_RUN, ROOT, STUDY, checkInputFile, checkOutputDir, shown } from "../paths";
+import { ABLATIONS, FIGURES, PAPER_RUN, ROOT, RUNS, STUDY, checkInputFile, checkOutputDir, shown } from "../paths";
 import { commandMain, defineCommand, runCli, type Args } from "./args";
 import type { OutputFile } from "../figures";
 import type { StudySummary } from "../study";
@@ -64,6 +64,10 @@ async function figures(a: Args<typeof FIGURES_COMMAND>, log: (s: string) => void
   const ablationsFile = path.join(ABLATIONS, "summary.json");
   if (fs.existsSync(ablationsFile)) write(out, await buildAblationFigures(JSON.parse(fs.readFileSync(ablationsFile, "utf8")) as StudySummary), log);
   else log(`  (no ${shown(ablationsFile)}: the comparisons' figures are skipped; make them with npm run study -- --variants …)`);
+  const { buildRegionFigures } = require("../figures") as typeof import("../figures");
+  const regionsFile = path.join(RUNS, "explain", "regions.json");
+  if (fs.existsSync(regionsFile)) write(out, await buildRegionFigures(JSON.parse(fs.readFileSync(regionsFile, "utf8"))), log);
+  else log(`  (no ${shown(regionsFile)}: the regions' figures are skipped; make them with npm run explain -- --regions DIR)`);
   log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 

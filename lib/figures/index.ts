@@ -14,6 +14,8 @@ import { claimsLedger, claimsLedgerMarkdown, type LedgerFacts } from "../claims"
 import type { StudySummary } from "../study";
 import { specStudyAccuracy, specStudyLeak, specStudyPerClass } from "./study";
 import { ablationsMarkdown, specForest } from "./ablations";
+import { regionsMarkdown, specRegions } from "./explain";
+import type { RegionSummary } from "../explain";
 import { applyOverrides, VARIANTS } from "../ablations";
 import { parametersByHand } from "../model";
 import { diagramSvg, renderPng, renderSvg } from "../render";
@@ -141,6 +143,16 @@ export async function buildAblationFigures(summary: StudySummary): Promise<Outpu
   const t0 = performance.now();
   const params = Object.fromEntries(VARIANTS.map((v) => [v.name, parametersByHand(applyOverrides(PAPER, v.overrides)).reduce((a, r) => a + r.params, 0)]));
   out.push({ name: `${ABLATION_FILES.table}.md`, data: ablationsMarkdown(summary, params), ms: performance.now() - t0 });
+  return out;
+}
+
+/** The regions' files (from `data/runs/explain/regions.json`): the heat map and the table. */
+export const REGION_FILES = { map: "explain-regions", table: "explain-regions" } as const;
+
+/** Render the class × region heat map and figures/explain-regions.md. */
+export async function buildRegionFigures(summary: RegionSummary): Promise<OutputFile[]> {
+  const out = await svgAndPng(REGION_FILES.map, () => renderSvg(specRegions(summary), { strict: true }));
+  out.push({ name: `${REGION_FILES.table}.md`, data: regionsMarkdown(summary), ms: 0 });
   return out;
 }
 

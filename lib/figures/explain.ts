@@ -1,0 +1,50 @@
+/**
+ * The contribution of the facial regions (notebook 08, `npm run figures`): a class × region heat map of the accuracy
+ * lost when the region is occluded, with the numbers in the cells, and its table. Pure: regions.json → spec /
+ * Markdown. The per-class average maps and the gallery show faces, so they are drawn only where the images are (the
+ * notebook, or `npm run figures` into the git-ignored figures/faces/), never committed (the data set's licence).
+ */
+import type { TopLevelSpec } from "vega-lite";
+import type { RegionSummary } from "../explain";
+import { markdownTable } from "../display";
+
+const pts = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(0)}`;
+
+/** Class × region: mean accuracy change (points) when the region is filled with the mean face, over seeds. */
+export function specRegions(s: RegionSummary): TopLevelSpec {
+  const values = s.effects.map((e) => ({ class: e.class, region: e.region, delta: 100 * e.delta.mean, label: `${pts(e.delta.mean)}` }));
+  const x = { field: "region", type: "nominal" as const, sort: s.regions.map((r) => r.name), title: "occluded region", axis: { labelAngle: 0 } };
+  const y = { field: "class", type: "nominal" as const, sort: s.classes, title: null };
+  return {
+    title: { text: "What each facial region is worth", subtitle: `test accuracy change (points) with the region replaced by the mean face; mean over ${s.seeds.length} seeds (subject split)` },
+    width: 360,
+    height: 230,
+    data: { values },
+    layer: [
+      { mark: { type: "rect" }, encoding: { x, y, color: { field: "delta", type: "quantitative", title: "points", scale: { scheme: "redblue", domainMid: 0 } } } },
+      { mark: { type: "text", fontSize: 11 }, encoding: { x, y, text: { field: "label", type: "nominal" } } },
+    ],
+  };
+}
+
+/** The region table (points, mean [95% t interval]) per class and region, with the boxes and how they were derived. */
+export function regionsMarkdown(s: RegionSummary): string {
+  const iv = (e: RegionSummary["effects"][number]) => (e.delta.t ? `${pts(e.delta.mean)} [${pts(e.delta.t.lo)}, ${pts(e.delta.t.hi)}]` : pts(e.delta.mean));
+  const ev = s.evidence;
+  return [
+    "# The contribution of the facial regions",
+    "",
+    `Each region replaced by the mean face in the test images of ${s.seeds.length} seeds' models (subject split): test accuracy change in points, mean [95% t interval over seeds]. Made by \`npm run figures\` from \`data/runs/explain/regions.json\` (\`npm run explain -- --regions\`).`,
+    "",
+    markdownTable(["class", ...s.regions.map((r) => r.name)], s.classes.map((c) => [c, ...s.regions.map((r) => iv(s.effects.find((e) => e.class === c && e.region === r.name)!))]), ["l", ...s.regions.map(() => "r" as const)]),
+    "",
+    `Regions, derived from the mean face (lib/explain.ts deriveRegions): eyes at row ${ev.eyeRow}, nostrils at row ${ev.noseRow}, mouth at row ${ev.mouthRow} (darkest rows of the central band), face from column ${ev.faceLeft} to ${ev.faceRight}, midline at column ${ev.midline}.`,
+    "",
+    markdownTable(["region", "rows", "columns", "pixels"], s.regions.map((r) => [r.name, `${r.box.top}–${r.box.bottom}`, `${r.box.left}–${r.box.right}`, r.pixels]), ["l", "r", "r", "r"]),
+    "",
+    `Sanity check (Adebayo et al. 2018), rank correlation of the trained model's maps with a random model's: ${s.sanity.map((x) => `${x.method} ${x.correlation.mean.toFixed(2)}${x.correlation.t ? ` [${x.correlation.t.lo.toFixed(2)}, ${x.correlation.t.hi.toFixed(2)}]` : ""}`).join("; ")} (1 would mean the method ignores what the model learned).`,
+    "",
+    `Method: ${s.method}`,
+    "",
+  ].join("\n");
+}
