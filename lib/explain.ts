@@ -132,6 +132,8 @@ export function splitModel(model: LayersModel, featureLayer?: string): { feature
  * Grad-CAM (Selvaraju et al. 2017): the class score's gradient with respect to the feature layer's activations A
  * (conv3), averaged over each channel's positions (α_k), the weighted sum Σ_k α_k A_k, ReLU, then upsampled
  * bilinearly (half-pixel centres) to the input's size. The class score is the pre-softmax logit, as in the paper.
+ *
+ * @see notebooks/08-explain.ipynb
  */
 export function gradCam(model: LayersModel, x: Tensor4D, classes: number[], opts: { featureLayer?: string; batch?: number } = {}): Float32Array[] {
   const { features, logits } = splitModel(model, opts.featureLayer);
@@ -272,6 +274,8 @@ const argmin = (xs: number[], from: number, to: number) => {
  * - brows + eyes: rows eye − 7 … eye + 3 across the face; nose: rows eye + 4 … nose + 1, midline ± 6 columns; mouth:
  *   rows nose + 2 … mouth + 5, midline ± 10 columns; cheeks/jaw: rows eye + 4 … bottom across the face, outside nose
  *   and mouth; the rest: everything else (forehead, hair, background).
+ *
+ * @see notebooks/08-explain.ipynb
  */
 export function deriveRegions(meanFace: Float32Array | number[], side: number): { regions: Region[]; evidence: RegionEvidence } {
   const at = (y: number, x: number) => meanFace[y * side + x];
@@ -497,4 +501,28 @@ export async function regionStudy(runs: { seed: number; dir: string }[], dataDir
     effects,
     sanity: Object.entries(sanity).map(([method, v]) => ({ method, correlation: spread(v, boot) })),
   };
+}
+
+/**
+ * What the Facial Action Coding System predicts for each emotion (Ekman & Friesen 1978; the CK+ emotion criteria of
+ * Lucey et al. 2010): the action units and the regions they move. Notebook 08 compares it with the occlusion table.
+ */
+export const FACS: Record<string, { units: string; regions: string[] }> = {
+  anger: { units: "AU4 brow lowerer, AU5/7 lid raiser/tightener, AU23/24 lip tightener/pressor", regions: ["brows+eyes", "mouth"] },
+  contempt: { units: "AU14 dimpler, on one side", regions: ["mouth", "cheeks/jaw"] },
+  disgust: { units: "AU9 nose wrinkler, AU10 upper lip raiser", regions: ["nose", "mouth"] },
+  fear: { units: "AU1+2+4 brows raised and drawn together, AU5 lid raiser, AU20 lip stretcher, AU26 jaw drop", regions: ["brows+eyes", "mouth"] },
+  happy: { units: "AU6 cheek raiser, AU12 lip corner puller", regions: ["mouth", "cheeks/jaw"] },
+  sadness: { units: "AU1+4 inner brow raiser and lowerer, AU15 lip corner depressor", regions: ["brows+eyes", "mouth"] },
+  surprise: { units: "AU1+2 brow raisers, AU5 lid raiser, AU26/27 jaw drop / mouth stretch", regions: ["brows+eyes", "mouth"] },
+};
+
+/** Per class: the region whose occlusion costs the most accuracy on average, and whether FACS expects it there. */
+export function facsComparison(s: RegionSummary): { class: string; region: string; delta: Spread; expected: string[]; units: string; agrees: boolean }[] {
+  return s.classes.map((c) => {
+    const rows = s.effects.filter((e) => e.class === c && e.region !== "rest");
+    const worst = rows.reduce((a, b) => (b.delta.mean < a.delta.mean ? b : a));
+    const f = FACS[c] ?? { units: "?", regions: [] };
+    return { class: c, region: worst.region, delta: worst.delta, expected: f.regions, units: f.units, agrees: f.regions.includes(worst.region) };
+  });
 }

@@ -37,7 +37,7 @@ interface Notebook {
   cells: Cell[];
 }
 
-const EXPECTED = ["00-overview", "01-data", "02-model", "03-optim", "04-train", "05-evaluate", "06-study", "07-ablations"];
+const EXPECTED = ["00-overview", "01-data", "02-model", "03-optim", "04-train", "05-evaluate", "06-study", "07-ablations", "08-explain"];
 const files = fs.readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb")).sort();
 const text = (c: Cell) => (Array.isArray(c.source) ? c.source.join("") : c.source);
 const read = (f: string) => JSON.parse(fs.readFileSync(path.join(NOTEBOOKS, f), "utf8")) as Notebook;
@@ -303,6 +303,7 @@ describe("notebooks: numbers in prose are computed facts", () => {
       .replace(/\]\([^)]*\)/g, "]")
       .replace(/^#+ \d+ ·/gm, " ")
       .replace(/SHA-\d+|\d+-D\b/g, " ")
+      .replace(/(?<=(?:et al\.|&\s\w+|\b[A-Z][a-z]+)\s\(?)(?:19|20)\d\d\b/g, " ") // a citation's year: "Simonyan et al. 2014", "(Friesen 1978"
       .replace(/^\s*\d+\. /gm, " ")
       .replace(/\b(Eq\.|Eqs\.|Section|Sections|Fig|Figs|Table|notebooks?|Notebooks?|TF|Keras|tfjs|Node|fold|epoch|step|Steps?|pool|conv|dense)\s*\d+(?:\.\d+)*(?:\s*[–-]\s*\d+(?:\.\d+)*)?/g, " ")
       .match(/(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?:e-?\d+)?/g) ?? [];
@@ -315,6 +316,7 @@ describe("notebooks: numbers in prose are computed facts", () => {
 
   it("the extraction finds numbers and skips references (a check of this check)", () => {
     expect(numbersIn("Eq. 3–4 and Fig 7 of Section 2.1, notebook 04, tfjs 4.22: 86,911 and `x = 5` and 57 % and 1e-7")).to.deep.equal(["86,911", "57", "1e-7"]);
+    expect(numbersIn("Simonyan et al. 2014, (Zeiler & Fergus 2014) and Adebayo et al. (2018) saw 3 faces")).to.deep.equal(["3"]);
   });
 
   for (const f of files) {

@@ -14,6 +14,7 @@ export const NOTEBOOK_MAP: { file: string; section: string; covers: string; modu
   { file: "05-evaluate.ipynb", section: "4", covers: "Table 1, Fig 7, Fig 8, per-class numbers, the paper's claims, misclassified faces", modules: "lib/evaluate.ts" },
   { file: "06-study.ipynb", section: "3–4, over seeds", covers: "the protocol over many seeds and three splits, intervals, the identity leak, the claims ledger", modules: "lib/study.ts, lib/stats.ts, lib/claims.ts" },
   { file: "07-ablations.ipynb", section: "1 (promised)", covers: "the comparisons the paper promised: eleven one-change variants against the paper's configuration, paired by seed", modules: "lib/ablations.ts" },
+  { file: "08-explain.ipynb", section: "1 (promised)", covers: "saliency, SmoothGrad, Grad-CAM, occlusion; the sanity check; facial regions and FACS", modules: "lib/explain.ts" },
 ];
 
 /** {@link NOTEBOOK_MAP} as a Markdown table with links. */
