@@ -9,7 +9,7 @@ import type { TopLevelSpec } from "vega-lite";
 import { PAPER_RESULTS } from "../config";
 import type { StudySummary } from "../study";
 
-const SPLIT_LABEL: Record<string, string> = { random: "random 80/20 (the paper's)", subject: "subject hold-out", "subject-cv": "subject 10-fold CV" };
+const SPLIT_LABEL: Record<string, string> = { random: "random 80/20", subject: "subject hold-out", "subject-cv": "subject 10-fold CV" };
 const label = (split: string) => SPLIT_LABEL[split] ?? split;
 
 /** Test accuracy over seeds for each split, every run a dot, mean ± 95 % t interval, paper and majority lines. */
@@ -18,9 +18,9 @@ export function specStudyAccuracy(s: StudySummary): TopLevelSpec {
   const dots = splits.flatMap((x) => x.runs.map((r) => ({ split: label(x.split), seed: r.seed, accuracy: r.accuracy })));
   const means = splits.map((x) => ({ split: label(x.split), mean: x.accuracy.mean, lo: x.accuracy.t?.lo ?? x.accuracy.mean, hi: x.accuracy.t?.hi ?? x.accuracy.mean, n: x.accuracy.n }));
   const order = splits.map((x) => label(x.split));
-  const y = { field: "split", type: "nominal" as const, sort: order, title: null };
+  const y = { field: "split", type: "nominal" as const, sort: order, title: null, axis: { labelLimit: 220 } };
   return {
-    title: { text: "Test accuracy over seeds", subtitle: "each dot one run (seed); bar: mean with its 95% t interval; red: the paper's single run; grey: always answering the largest class" },
+    title: { text: "Test accuracy over seeds", subtitle: ["each dot one run (seed); bar: mean with its 95% t interval; random 80/20 is the", "paper's protocol; red: the paper's single run; grey: always answering the largest class"] },
     width: 460,
     height: 40 * Math.max(1, splits.length) + 20,
     layer: [
@@ -40,9 +40,9 @@ export function specStudyPerClass(s: StudySummary): TopLevelSpec {
   const paper = Object.entries(PAPER_RESULTS.perClassAccuracy).map(([c, v]) => ({ class: c, value: v, what: "paper" }));
   const classes = splits[0]?.perClass.map((c) => c.class) ?? [];
   const x = { field: "class", type: "nominal" as const, sort: classes, title: null, axis: { labelAngle: 0 } };
-  const color = { field: "split", type: "nominal" as const, sort: splits.map((sp) => label(sp.split)), title: null, legend: { orient: "bottom" as const } };
+  const color = { field: "split", type: "nominal" as const, sort: splits.map((sp) => label(sp.split)), title: null, legend: { orient: "bottom" as const, labelLimit: 260 } };
   return {
-    title: { text: "Per-class accuracy over seeds", subtitle: "mean and 95% t interval per split; red: the paper's stated values (anger 98.9%, sadness 57%); dashed: 90%" },
+    title: { text: "Per-class accuracy over seeds", subtitle: ["mean and 95% t interval per split; red: the paper's stated values", `(${paper.map((p) => `${p.class} ${(100 * (p.value ?? NaN)).toFixed(1)}%`).join(", ")}); dashed: the paper's "over 90%"`] },
     width: 520,
     height: 240,
     layer: [
@@ -56,22 +56,22 @@ export function specStudyPerClass(s: StudySummary): TopLevelSpec {
 
 /** Test accuracy by identity-leak group (another frame of the sequence in training / only the person / neither). */
 export function specStudyLeak(s: StudySummary): TopLevelSpec {
-  const names: Record<string, string> = { sequence: "a sibling frame in training", subject: "only the person in training", none: "person unseen" };
+  const names: Record<string, string> = { sequence: "sibling frame seen", subject: "only person seen", none: "person unseen" };
   const values = s.splits
     .filter((x) => x.variant === "paper")
-    .flatMap((x) => x.leak.map((l) => ({ split: label(x.split), group: names[l.group], mean: l.accuracy.mean, lo: l.accuracy.t?.lo ?? l.accuracy.mean, hi: l.accuracy.t?.hi ?? l.accuracy.mean, images: Math.round(l.images.mean) })));
-  const y = { field: "group", type: "nominal" as const, sort: Object.values(names), title: null };
+    .flatMap((x) => x.leak.map((l) => ({ split: label(x.split), group: names[l.group], mean: l.accuracy.mean, lo: l.accuracy.t?.lo ?? l.accuracy.mean, hi: l.accuracy.t?.hi ?? l.accuracy.mean, images: l.images.mean.toFixed(1) })));
+  const y = { field: "group", type: "nominal" as const, sort: Object.values(names), title: null, axis: { labelLimit: 220 } };
   return {
-    title: { text: "The identity leak", subtitle: "test accuracy by what training holds of a test image's person: mean and 95% t interval over seeds; label: test images per run" },
+    title: { text: "The identity leak", subtitle: ["test accuracy by what training holds of a test image's person (a sibling frame", "of its sequence, only another sequence of the person, nothing): mean and 95% t", "interval over seeds; label: test images per run (mean)"] },
     data: { values },
-    facet: { row: { field: "split", type: "nominal", title: null } },
+    facet: { row: { field: "split", type: "nominal", title: null, header: { labelAngle: 0, labelOrient: "top", labelAlign: "left", labelFontWeight: "bold" } } },
     spec: {
       width: 420,
       height: 60,
       layer: [
         { mark: { type: "rule", strokeWidth: 3, color: "#4c78a8" }, encoding: { y, x: { field: "lo", type: "quantitative", scale: { domain: [0, 1] }, title: "test accuracy" }, x2: { field: "hi" } } },
         { mark: { type: "point", filled: true, size: 60, color: "#1f3b5a" }, encoding: { y, x: { field: "mean", type: "quantitative" } } },
-        { mark: { type: "text", dx: 8, align: "left", fontSize: 10 }, encoding: { y, x: { field: "hi", type: "quantitative" }, text: { field: "images", type: "quantitative" } } },
+        { mark: { type: "text", dx: 8, align: "left", fontSize: 10 }, encoding: { y, x: { field: "hi", type: "quantitative" }, text: { field: "images", type: "nominal" } } },
       ],
     },
   } as TopLevelSpec;
