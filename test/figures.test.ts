@@ -17,9 +17,9 @@ import { specFig5, specFig6 } from "../lib/figures/curves";
 import { specFig7 } from "../lib/figures/confusion";
 import { specFig8 } from "../lib/figures/roc";
 import { table1Markdown, table1Csv } from "../lib/figures/table1";
-import { figuresReadme, modelLayers, checkRun, FIGURE_FILES, DIAGRAM_IDS } from "../lib/figures";
+import { figuresReadme, modelLayers, checkRun, FIGURE_FILES, DIAGRAM_IDS, STUDY_FILES, ABLATION_FILES, REGION_FILES } from "../lib/figures";
 import { figuresMain } from "../lib/cli/figures";
-import { FIGURES, PAPER_RUN } from "../lib/paths";
+import { ABLATIONS, FIGURES, PAPER_RUN, RUNS, STUDY } from "../lib/paths";
 import { summarizeStudy } from "../lib/study";
 import { specStudyAccuracy, specStudyLeak, specStudyPerClass } from "../lib/figures/study";
 import { makeStudyRuns } from "./fixtures/study";
@@ -308,9 +308,16 @@ describe("figures (Fig 1–8, Table 1)", function () {
       const r = await cli(["--run", file, "--out", out]);
       expect(r.stderr).to.equal("");
       expect(r.code).to.equal(0);
+      // the study's, the comparisons' and the regions' files when their summaries are committed
+      const pair = (b: string) => [`${b}.png`, `${b}.svg`];
+      const extra = [
+        ...(fs.existsSync(path.join(STUDY, "summary.json")) ? [...pair(STUDY_FILES.accuracy), ...pair(STUDY_FILES.perClass), ...pair(STUDY_FILES.leak), `${STUDY_FILES.claims}.md`] : []),
+        ...(fs.existsSync(path.join(ABLATIONS, "summary.json")) ? [...pair(ABLATION_FILES.forest), `${ABLATION_FILES.table}.md`] : []),
+        ...(fs.existsSync(path.join(RUNS, "explain", "regions.json")) ? [...pair(REGION_FILES.map), `${REGION_FILES.table}.md`] : []),
+      ];
       const expected = Object.entries(FIGURE_FILES)
         .flatMap(([id, b]) => (id === "table1" ? [`${b}.csv`, `${b}.md`] : [`${b}.png`, `${b}.svg`]))
-        .concat("README.md")
+        .concat("README.md", ...extra)
         .sort();
       expect(fs.readdirSync(out).sort()).to.deep.equal(expected);
       expect(fs.readFileSync(path.join(out, "fig7-confusion.svg"), "utf8")).to.equal(svgs.fig7);
