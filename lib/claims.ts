@@ -291,3 +291,26 @@ export function claimsLedgerMarkdown(rows: Claim[], summary: StudySummary | unde
     "",
   ].join("\n");
 }
+
+/**
+ * README's "What we found" (generated between its findings markers by `npm run readme`, checked by a test): a few
+ * sentences whose every number comes from the committed study's summary.
+ */
+export function readmeFindings(summary: StudySummary | undefined): string {
+  const random = splitOf(summary, "random");
+  const subject = splitOf(summary, "subject");
+  const cv = splitOf(summary, "subject-cv");
+  if (!summary || !random?.accuracy.t) return "No study is committed yet: `npm run study` makes one (notebook 06 reads it).";
+  const iv = (s: Spread) => (s.t ? `${pct(s.mean)} (95% interval ${pct(s.t.lo)}–${pct(s.t.hi)}, ${s.n} seeds)` : pct(s.mean));
+  const gap = summary.gaps.find((g) => g.variant === "paper");
+  const leakSeq = random.leak.find((l) => l.group === "sequence");
+  const P = PAPER_RESULTS;
+  const sentences = [
+    `**The paper's protocol gives ${iv(random.accuracy)}** on the random 80/20 split; single runs range from ${pct(random.accuracy.min)} to ${pct(random.accuracy.max)}. The paper's ${pct(P.testAccuracy)} is ${random.accuracy.t.lo > P.testAccuracy ? "below that interval: a low draw, or a weaker training" : random.accuracy.t.hi < P.testAccuracy ? "above that interval" : "inside that interval"}.`,
+    leakSeq ? `On that split ${leakSeq.images.mean.toFixed(0)} of the ${random.runs[0].images} test images per run have a sibling frame of their sequence in training.` : "",
+    subject?.accuracy.t ? `**Faces of people never seen in training: ${iv(subject.accuracy)}**${gap?.difference.t ? `; paired by seed, the random split adds ${(100 * gap.difference.mean).toFixed(1)} points (95% interval ${(100 * gap.difference.t.lo).toFixed(1)}–${(100 * gap.difference.t.hi).toFixed(1)}): memory of faces, not recognition of emotions.` : "."}` : "",
+    cv?.accuracy.t ? `Subject-independent 10-fold cross-validation, the CK+ literature's protocol, gives ${iv(cv.accuracy)} pooled over all images.` : "",
+    subject ? `Per class, on unseen people: ${[...subject.perClass].sort((a, b) => b.accuracy.mean - a.accuracy.mean).map((c) => `${c.class} ${pct(c.accuracy.mean, 0)}`).join(", ")}; balanced accuracy ${pct(subject.balancedAccuracy.mean)}. The paper's "anger ${pct(P.perClassAccuracy.anger ?? NaN)}" is not reproduced: see [figures/claims.md](figures/claims.md) for every claim with its verdict.` : "",
+  ];
+  return sentences.filter(Boolean).join(" ");
+}

@@ -10,7 +10,8 @@ import { tf } from "../lib/tf";
 import { createModel } from "../lib/model";
 import { saveModel } from "../lib/save";
 import { CLASSES } from "../lib/config";
-import { COMMANDS, README, withCommandTables } from "../lib/cli/readme";
+import { COMMANDS, README, withCommandTables, withFindings } from "../lib/cli/readme";
+import { STUDY } from "../lib/paths";
 import { usage } from "../lib/cli/args";
 import { makeFakeCk48, realCk48, writeUnusualImages } from "./fixtures/ck48";
 
@@ -352,6 +353,13 @@ describe("command line", function () {
     expect(readme).to.include("<!-- commands:start");
     expect(withCommandTables(readme), "README.md is stale: run npx tsx lib/cli/readme.ts").to.equal(readme);
     for (const spec of COMMANDS) expect(readme).to.include(usage(spec).replace(/\|/g, "\\|"));
+  });
+
+  it("README.md's \"What we found\" is the one the committed study makes (no number in it is typed by hand)", () => {
+    const readme = fs.readFileSync(README, "utf8");
+    expect(readme).to.include("<!-- findings:start");
+    expect(withFindings(readme), "README.md is stale: run npx tsx lib/cli/readme.ts").to.equal(readme);
+    if (fs.existsSync(path.join(STUDY, "summary.json"))) expect(readme).to.match(/The paper's protocol gives \d+\.\d% \(95% interval/);
   });
 
   it("reproduce --quick writes a valid run.json and model/, then predict reads that model", () => {
