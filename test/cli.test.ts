@@ -4,14 +4,13 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ROOT } from "../lib/paths";
+import { ROOT, STUDY } from "../lib/paths";
 import { validateRunRecord } from "../lib/record";
 import { tf } from "../lib/tf";
 import { createModel } from "../lib/model";
 import { saveModel } from "../lib/save";
 import { CLASSES } from "../lib/config";
 import { COMMANDS, README, withCommandTables, withFindings } from "../lib/cli/readme";
-import { STUDY } from "../lib/paths";
 import { usage } from "../lib/cli/args";
 import { makeFakeCk48, realCk48, writeUnusualImages } from "./fixtures/ck48";
 
