@@ -466,6 +466,14 @@ describe("command line", function () {
     expect(fs.readFileSync(path.join(out, "model", "weights.bin")).equals(fs.readFileSync(path.join(whole, "model", "weights.bin")))).to.equal(true);
   });
 
+  it("figures --faces draws the face figures of a run (class averages, gallery) into <out>/faces/", async () => {
+    const out = path.join(tmp, "figs-faces");
+    const r = run("figures", ["--run", path.join(tmp, "quick", "run.json"), "--out", out, "--faces", "--data", fake]);
+    expect(r.code, r.err).to.equal(0);
+    for (const f of ["class-averages.png", "gallery.png"]) expect((await sharp(path.join(out, "faces", f)).metadata()).format, f).to.equal("png");
+    expectUserError(run("figures", ["--run", path.join(tmp, "a-file.txt"), "--faces"]), /^figures: /);
+  });
+
   it("explain writes an overlay PNG per image with each method and names the prediction", async () => {
     const out = path.join(tmp, "explained");
     for (const method of ["gradcam", "saliency", "occlusion"]) {

@@ -21,6 +21,8 @@ export const FIGURES_COMMAND = defineCommand({
   flags: {
     run: { type: "string", arg: "FILE", help: "the run record (run.json) to draw", defaultText: "data/runs/paper/run.json" },
     out: { type: "string", arg: "DIR", help: "where the figures go", defaultText: "figures/" },
+    faces: { type: "boolean", help: "also draw the figures that show faces (class-average maps, a gallery) into <out>/faces/, git-ignored: CK+48's licence forbids committing them" },
+    data: { type: "string", arg: "DIR", help: "the CK+48 folder (for --faces)", defaultText: "$CK48_DIR, else data/CK+48" },
   },
 });
 
@@ -68,6 +70,14 @@ async function figures(a: Args<typeof FIGURES_COMMAND>, log: (s: string) => void
   const regionsFile = path.join(RUNS, "explain", "regions.json");
   if (fs.existsSync(regionsFile)) write(out, await buildRegionFigures(JSON.parse(fs.readFileSync(regionsFile, "utf8"))), log);
   else log(`  (no ${shown(regionsFile)}: the regions' figures are skipped; make them with npm run explain -- --regions DIR)`);
+  if (a.faces) {
+    const modelDir = path.join(path.dirname(runFile), "model");
+    if (!fs.existsSync(path.join(modelDir, "model.json"))) throw new FiguresError(`--faces needs the run's model at ${shown(modelDir)}`);
+    const { buildFaceFigures } = require("../figures") as typeof import("../figures");
+    const { makeDirs, resolveDataDir } = require("../paths") as typeof import("../paths");
+    makeDirs(path.join(out, "faces"));
+    write(out, await buildFaceFigures(run, modelDir, resolveDataDir(a.data)), log);
+  }
   log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 

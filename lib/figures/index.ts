@@ -5,6 +5,7 @@
  */
 import { correctFromConfusion, falsePositiveRate } from "../evaluate";
 import * as fs from "fs";
+import { tf } from "../tf";
 import { validateRunRecord, type RunRecord } from "../record";
 import type { LayerSummary } from "../model";
 import { PAPER, PAPER_RESULTS } from "../config";
@@ -154,6 +155,47 @@ export async function buildRegionFigures(summary: RegionSummary): Promise<Output
   const out = await svgAndPng(REGION_FILES.map, () => renderSvg(specRegions(summary), { strict: true }));
   out.push({ name: `${REGION_FILES.table}.md`, data: regionsMarkdown(summary), ms: 0 });
   return out;
+}
+
+/**
+ * The figures that show faces (notebook 08's class averages and gallery) for the run of record's test set. They are
+ * written only on request (`npm run figures -- --faces`, into the git-ignored figures/faces/): CK+48's licence
+ * forbids redistributing its images, so no face is committed.
+ */
+export async function buildFaceFigures(run: RunRecord, modelDir: string, dataDir: string): Promise<OutputFile[]> {
+  const { loadDataset, indicesOf, imagesTensor } = require("../data") as typeof import("../data");
+  const { loadModel } = require("../save") as typeof import("../save");
+  const ex = require("../explain") as typeof import("../explain");
+  const prose = require("../prose/08-explain") as typeof import("../prose/08-explain");
+  const { imageGrid } = require("../display") as typeof import("../display");
+  const t0 = performance.now();
+  const all = await loadDataset(dataDir, { verify: false });
+  const model = await loadModel(modelDir);
+  const idx = indicesOf(all, run.split.test);
+  const x = imagesTensor(all, idx);
+  const labels = idx.map((i) => all.labels[i]);
+  const probs = ex.probabilities(model, x);
+  const right = prose.rightOnes(probs, labels);
+  const fill = prose.meanFaceOf(all).rgb;
+  const maps = { saliency: ex.saliency(model, x, labels), "grad-cam": ex.gradCam(model, x, labels), occlusion: ex.occlusion(model, x, labels, { fill }) };
+  const faces = prose.classMeanFaces(x.dataSync() as Float32Array, labels, all.size);
+  const averages = Object.fromEntries(Object.entries(maps).map(([m, v]) => [m, ex.classAverageMaps(v, labels, right)]));
+  const avgPng = await imageGrid(prose.classAverageCells(run.classes, faces, averages, all.size), { columns: 8, scale: 2, minCellWidth: 110, title: "Class averages over correctly classified test faces (run of record)" });
+  const order = prose.galleryIndices(probs, labels);
+  const predicted = order.map((i) => probs[i].indexOf(Math.max(...probs[i])));
+  const picked = tf.gather(x, order) as import("../tf").Tensor4D;
+  const cams = ex.gradCam(model, picked, predicted);
+  const pixels = picked.dataSync() as Float32Array;
+  const per = all.size * all.size * 3;
+  const cells = order.flatMap((i, j) => prose.methodCells(pixels.slice(j * per, (j + 1) * per), { [`${run.classes[labels[i]]} → ${run.classes[predicted[j]]}`]: cams[j] }, all.size, run.split.test[i].split("/")[1].replace(/\.png$/, "")));
+  const galleryPng = await imageGrid(cells, { columns: 6, scale: 2, minCellWidth: 130, title: "Grad-CAM of the predicted class: right, then the most confident mistakes" });
+  tf.dispose([x, picked]);
+  model.dispose();
+  const ms = performance.now() - t0;
+  return [
+    { name: "faces/class-averages.png", data: avgPng, ms },
+    { name: "faces/gallery.png", data: galleryPng, ms },
+  ];
 }
 
 /** What is wrong with a run record (the first problem lib/record.ts validateRunRecord finds), or undefined. */
