@@ -6,8 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { UserError } from "./errors";
 
-/** The repository root (this file lives in `lib/`). */
-export const ROOT = path.resolve(__dirname, "..");
+/** The repository root: this file lives in `lib/`, or in `dist/lib/` once compiled (`npm run build`). */
+export const ROOT = path.basename(path.resolve(__dirname, "..")) === "dist" ? path.resolve(__dirname, "..", "..") : path.resolve(__dirname, "..");
 /** The committed data folder: README, manifest, runs of record. */
 export const DATA = path.join(ROOT, "data");
 /** Default location of the CK+48 images (git-ignored; a folder or a link to one). */

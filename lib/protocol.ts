@@ -9,6 +9,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { ROOT } from "./paths";
 import { Worker } from "worker_threads";
 import { tf, backendName, type LayersModel } from "./tf";
 import { CLASSES, NUM_CLASSES, PAPER, PAPER_RESULTS, type PaperConfig } from "./config";
@@ -146,8 +147,10 @@ export async function runFoldJobs(
   }
   const queue = jobs.slice();
   const results: FoldOutcome[] = [];
-  const script = path.join(__dirname, "fold-worker.ts");
-  const bootstrap = `require(${JSON.stringify(require.resolve("tsx/cjs"))}); require(${JSON.stringify(script)});`;
+  // Compiled (dist/, the commands) the worker is plain JavaScript; from source (tests, notebooks) tsx loads it.
+  const compiled = __filename.endsWith(".js");
+  const script = path.join(__dirname, compiled ? "fold-worker.js" : "fold-worker.ts");
+  const bootstrap = `${compiled ? "" : `require(${JSON.stringify(require.resolve("tsx/cjs"))}); `}require(${JSON.stringify(script)});`;
   const live = new Set<Worker>();
   let stopping = false;
   const poll = setInterval(() => {
@@ -267,7 +270,7 @@ export function fmtSeconds(s: number): string {
 export function versions(): Record<string, string> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const pkg = (name: string) => { try { return require(`${name}/package.json`).version as string; } catch { return "absent"; } };
-  return { node: process.version, "@tensorflow/tfjs": tf.version.tfjs, "@tensorflow/tfjs-node": pkg("@tensorflow/tfjs-node"), sharp: pkg("sharp"), "fer-ck48": pkg("../") };
+  return { node: process.version, "@tensorflow/tfjs": tf.version.tfjs, "@tensorflow/tfjs-node": pkg("@tensorflow/tfjs-node"), sharp: pkg("sharp"), "fer-ck48": pkg(ROOT) };
 }
 
 /**

@@ -474,6 +474,24 @@ describe("command line", function () {
     expectUserError(run("figures", ["--run", path.join(tmp, "a-file.txt"), "--faces"]), /^figures: /);
   });
 
+  it("the compiled commands (dist/, what npm run uses) give the same results as the TypeScript source, fold workers included", function () {
+    const dist = path.join(ROOT, "dist", "lib", "cli");
+    if (!fs.existsSync(path.join(dist, "reproduce.js"))) return this.skip(); // npm ci builds it (prepare)
+    const fresh = spawnSync(process.execPath, [path.join(ROOT, "scripts", "fresh.js")], { encoding: "utf8" });
+    expect(fresh.status, fresh.stderr).to.equal(0);
+    const node = (cli: string, args: string[]) => spawnSync(process.execPath, [path.join(dist, `${cli}.js`), ...args], { cwd: ROOT, encoding: "utf8" });
+    const flags = ["--quick", "--data", fake, "--no-verify", "--seed", "3", "--workers", "2"];
+    const a = node("reproduce", [...flags, "--out", path.join(tmp, "dist-run")]);
+    expect(a.status, a.stderr).to.equal(0);
+    const b = run("reproduce", [...flags, "--out", path.join(tmp, "src-run")]);
+    expect(b.code, b.err).to.equal(0);
+    const strip = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, "run.json"), "utf8"), (k, v) => (k === "seconds" ? 0 : v));
+    expect(strip(path.join(tmp, "dist-run"))).to.deep.equal(strip(path.join(tmp, "src-run")));
+    const p1 = node("predict", ["--json", "--model", ctx.model, ctx.image]);
+    const p2 = run("predict", ["--json", "--model", ctx.model, ctx.image]);
+    expect(JSON.parse(p1.stdout)).to.deep.equal(JSON.parse(p2.out));
+  });
+
   it("explain writes an overlay PNG per image with each method and names the prediction", async () => {
     const out = path.join(tmp, "explained");
     for (const method of ["gradcam", "saliency", "occlusion"]) {
