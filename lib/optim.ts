@@ -355,7 +355,7 @@ export interface RmspropRow {
 
 /** Eq. 3–4 on one parameter for a given gradient sequence (lib/optim rmspropStep), every quantity of every step. */
 export function rmspropByHand(theta0: number, grads: number[], settings: RmspropSettings): RmspropRow[] {
-  let theta = Float64Array.of(theta0);
+  let theta: Float64Array = Float64Array.of(theta0);
   let state = rmspropInit(1);
   const rows: RmspropRow[] = [];
   grads.forEach((g, i) => {

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ROOT, STUDY } from "../lib/paths";
+import { findTorchPython } from "../lib/cli/bench";
 import { validateRunRecord } from "../lib/record";
 import { tf } from "../lib/tf";
 import { createModel } from "../lib/model";
@@ -123,6 +124,8 @@ const CASES: Case[] = [
   { name: "stray argument", cli: "manifest", args: () => ["CK+48"], error: /^manifest: unexpected argument "CK\+48"/ },
   { name: "no image", cli: "predict", args: () => ["--json"], error: /^predict: no image given \(usage: npm run predict -- /},
   { name: "--images without --random", cli: "bench", args: (c) => ["--data", c.fake, "--images", "16"], error: /^bench: --images applies to --random only/ },
+  { name: "--compare-torch without --random", cli: "bench", args: () => ["--compare-torch"], error: /^bench: --compare-torch times random images without augmentation on both sides: add --random$/ },
+  { name: "--compare-torch without PyTorch", cli: "bench", args: () => ["--compare-torch", "--random"], env: { FER_PYTHON: "/nonexistent/python3" }, error: /^bench: --compare-torch: no python with PyTorch \(tried \/nonexistent\/python3\); install it/ },
   { name: "--data and --random", cli: "bench", args: (c) => ["--data", c.fake, "--random"], error: /^bench: --data and --random exclude each other/ },
   { name: "FER_BACKEND unknown", cli: "figures", args: () => ["--help"], env: { FER_BACKEND: "gpu" }, error: /^figures: FER_BACKEND must be one of tensorflow, cpu-fast, cpu \(got "gpu"\)$/ },
   { name: "tensorflow asked for, tfjs-node absent", cli: "predict", args: (c) => ["--backend", "tensorflow", "--model", c.model, c.image], error: /^predict: backend tensorflow needs @tensorflow\/tfjs-node, which is not installed or does not load .*use the default backend cpu-fast$/ },
@@ -613,10 +616,23 @@ module.exports = tf;
     const r = run("bench", ["--random", "--epochs", "1", "--images", "16", "--stock-steps", "1", "--json"]);
     expect(r.code, r.err).to.equal(0);
     const last = JSON.parse(r.out.trim().split("\n").pop()!);
-    expect(Object.keys(last)).to.deep.equal(["backend", "epochSeconds", "stockEpochSeconds", "speedup", "imagesPerSecond"]);
+    expect(Object.keys(last)).to.deep.equal(["backend", "epochSeconds", "stockEpochSeconds", "speedup", "imagesPerSecond", "epochTimes"]);
     expect(last.epochSeconds).to.be.above(0);
+    expect(last.epochTimes).to.have.length(1);
+    expect(last.epochTimes[0]).to.be.closeTo(last.epochSeconds, 1e-3);
     expect(last.speedup).to.be.above(1);
     expectUserError(run("bench", ["--epochs", "zero"]), /^bench: --epochs must be a whole number \(got "zero"\)$/);
+  });
+
+  it("bench --compare-torch times PyTorch on the same model in the same run (only where a python has torch)", function () {
+    if (!findTorchPython()) this.skip(); // PyTorch is not a dependency (Debian: python3-torch)
+    const r = run("bench", ["--random", "--epochs", "1", "--images", "64", "--stock-steps", "0", "--compare-torch", "--json"]);
+    expect(r.code, r.err).to.equal(0);
+    const last = JSON.parse(r.out.trim().split("\n").pop()!);
+    const all = [...last.torch.byThreads["1"], ...last.torch.byThreads["2"]];
+    expect(last.torch.epochSeconds).to.equal(Math.min(...all));
+    expect(last.torch.ratio).to.be.closeTo(Math.min(...last.epochTimes) / last.torch.epochSeconds, 1e-3);
+    expect(r.out).to.match(/ours ÷ pytorch: \d+\.\d\d/);
   });
 
   describe("on the real CK+48 (when present)", function () {

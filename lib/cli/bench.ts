@@ -19,6 +19,9 @@ import { resolveDataDir, DEFAULT_CK48, shown } from "../paths";
 import { Rng } from "../random";
 import { UserError } from "../errors";
 import { defineCommand, runCli, type Args } from "./args";
+import { execFileSync, spawnSync } from "child_process";
+import * as path from "path";
+import { ROOT } from "../paths";
 
 /** The flags of `npm run bench` (the one declaration: parser, --help, usage line and README table). */
 export const BENCH = defineCommand({
@@ -32,9 +35,10 @@ export const BENCH = defineCommand({
     epochs: { type: "int", min: 1, max: 1000, default: 2, help: "timed epochs on cpu-fast (the time is their mean)" },
     "stock-steps": { type: "int", min: 0, max: 1000, default: 3, help: "steps timed on the stock cpu backend (0 skips it)" },
     profile: { type: "boolean", help: "add a per-kernel time table of a few steps on both backends" },
+    "compare-torch": { type: "boolean", help: "also time PyTorch on the same model, step and random images, 1 and 2 threads, in the same run (needs a python3 with torch)" },
     json: { type: "boolean", help: "end with one JSON line" },
   },
-  env: { CK48_DIR: "the CK+48 folder when --data is not given" },
+  env: { CK48_DIR: "the CK+48 folder when --data is not given", FER_PYTHON: "the python with PyTorch for --compare-torch", },
 });
 
 /** One mini-batch: images [b,48,48,3] and one-hot labels [b,7]. The caller disposes them after the step. */
@@ -69,6 +73,10 @@ export interface BenchResult {
   stockEpochSeconds: number | null;
   speedup: number | null;
   imagesPerSecond: number;
+  /** Every timed epoch on the fast backend (seconds). */
+  epochTimes: number[];
+  /** With --compare-torch: PyTorch's fastest epoch (over its 1- and 2-thread settings), and ours ÷ it. */
+  torch?: { version: string; epochSeconds: number; threads: number; byThreads: Record<string, number[]>; ratio: number };
 }
 
 /** Steps run before timing on the fast backend (per-step time settles after ~40: JIT and wasm tier-up). */
@@ -207,6 +215,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     stockEpochSeconds: stockEpochSeconds === null ? null : round(stockEpochSeconds, 2),
     speedup: stockEpochSeconds === null ? null : round(stockEpochSeconds / epochSeconds, 1),
     imagesPerSecond: round(opts.images / epochSeconds, 1),
+    epochTimes: times.map((t) => round(t, 4)),
   };
   console.log("\nbackend     s/epoch   images/s");
   console.log(`cpu-fast  ${epochSeconds.toFixed(3).padStart(9)}  ${result.imagesPerSecond.toFixed(0).padStart(9)}   (mean of ${opts.epochs} epoch${opts.epochs > 1 ? "s" : ""} after ${WARMUP_STEPS} warm-up steps)`);
@@ -217,6 +226,29 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   return result;
 }
 
+/**
+ * The python that can import torch: $FER_PYTHON, else `python3` on the PATH, else Debian's /usr/bin/python3 (a pyenv
+ * python3 may shadow the one python3-torch is installed for). Null when none can.
+ */
+export function findTorchPython(): string | null {
+  const candidates = process.env.FER_PYTHON ? [process.env.FER_PYTHON] : ["python3", "/usr/bin/python3"];
+  for (const py of candidates) {
+    const r = spawnSync(py, ["-c", "import torch"], { stdio: "ignore" });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+/**
+ * PyTorch's seconds per epoch of the same model and step on `images` random images (scripts/torch-bench.py), for
+ * each thread count; the comparison the speed goal is stated in. Several epochs per setting: the caller takes the min.
+ */
+export function torchEpochs(python: string, images: number, epochs: number): { version: string; byThreads: Record<string, number[]> } {
+  const out = execFileSync(python, [path.join(ROOT, "scripts", "torch-bench.py"), String(images), String(epochs), "1,2"], { encoding: "utf8" });
+  const r = JSON.parse(out.trim().split("\n").pop()!) as { torch: string; threads: Record<string, number[]> };
+  return { version: r.torch, byThreads: r.threads };
+}
+
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
@@ -225,6 +257,12 @@ function round(x: number, digits: number): number {
 async function bench(a: Args<typeof BENCH>): Promise<void> {
   if (a.random && a.data !== undefined) throw new UserError("--data and --random exclude each other: give one");
   const opts: BenchOptions = { epochs: a.epochs, images: a.images ?? 784, stockSteps: a["stock-steps"], profile: a.profile, json: a.json };
+  let python: string | null = null;
+  if (a["compare-torch"]) {
+    if (!a.random) throw new UserError("--compare-torch times random images without augmentation on both sides: add --random");
+    python = findTorchPython();
+    if (!python) throw new UserError(`--compare-torch: no python with PyTorch (tried ${process.env.FER_PYTHON ?? "python3, /usr/bin/python3"}); install it (Debian: apt-get install python3-torch) or set FER_PYTHON`);
+  }
   const dir = resolveDataDir(a.data);
   // A folder asked for (--data or CK48_DIR) must be a CK+48 folder; only the default one may be absent.
   const useData = !a.random && (a.data !== undefined || !!process.env.CK48_DIR || fs.existsSync(DEFAULT_CK48));
@@ -238,6 +276,16 @@ async function bench(a: Args<typeof BENCH>): Promise<void> {
     console.log(`data: ${opts.images} seeded random images (${a.random ? "--random" : `no CK+48 at ${shown(dir)}`})`);
   }
   const r = await runBench(opts);
+  if (python) {
+    // Same run, right after ours: the machine's load is as alike as it can be; min over epochs on both sides.
+    const t = torchEpochs(python, opts.images, Math.max(3, opts.epochs));
+    let best = { threads: 1, s: Infinity };
+    for (const [k, v] of Object.entries(t.byThreads)) for (const s of v) if (s < best.s) best = { threads: Number(k), s };
+    const ours = Math.min(...r.epochTimes);
+    r.torch = { version: t.version, epochSeconds: best.s, threads: best.threads, byThreads: t.byThreads, ratio: round(ours / best.s, 3) };
+    console.log(`pytorch   ${best.s.toFixed(3).padStart(9)}  ${(opts.images / best.s).toFixed(0).padStart(9)}   (torch ${t.version}, best of ${Object.entries(t.byThreads).map(([k, v]) => `${k} thread${k === "1" ? "" : "s"}: ${v.map((x) => x.toFixed(3)).join(" ")}`).join("; ")})`);
+    console.log(`ours ÷ pytorch: ${r.torch.ratio.toFixed(2)} (fastest epoch each; the goal is ≤ 0.5)`);
+  }
   if (a.json) console.log(JSON.stringify(r));
 }
 
