@@ -17,13 +17,13 @@ import { specFig5, specFig6 } from "../lib/figures/curves";
 import { specFig7 } from "../lib/figures/confusion";
 import { specFig8 } from "../lib/figures/roc";
 import { table1Markdown, table1Csv } from "../lib/figures/table1";
-import { figuresReadme, modelLayers, checkRun, FIGURE_FILES, DIAGRAM_IDS, STUDY_FILES, ABLATION_FILES, REGION_FILES } from "../lib/figures";
+import { figuresReadme, extraFigures, modelLayers, checkRun, FIGURE_FILES, DIAGRAM_IDS, STUDY_FILES, ABLATION_FILES, REGION_FILES } from "../lib/figures";
 import { figuresMain } from "../lib/cli/figures";
 import { ABLATIONS, FIGURES, PAPER_RUN, RUNS, STUDY } from "../lib/paths";
 import { summarizeStudy } from "../lib/study";
 import { specStudyAccuracy, specStudyLeak, specStudyPerClass } from "../lib/figures/study";
 import { makeStudyRuns } from "./fixtures/study";
-import { regionsMarkdown, specRegions } from "../lib/figures/explain";
+import { facsSentences, regionsMarkdown, specRegions } from "../lib/figures/explain";
 import { deriveRegions, type RegionSummary } from "../lib/explain";
 import { spread } from "../lib/stats";
 import { ablationsMarkdown, specForest } from "../lib/figures/ablations";
@@ -277,6 +277,14 @@ describe("figures (Fig 1–8, Table 1)", function () {
       const sad = run.test.perClass[5].accuracy;
       expect(md).to.include(`sadness ${(sad * 100).toFixed(1)}% correct`);
       expect(md).to.include("sadness 57.0% correct");
+      expect(md).not.to.include("Beyond the paper");
+      // the figures beyond the paper: listed when made, each with its image pair and its table
+      const more = figuresReadme(run, arch.layers, extraFigures({ study: true, ablations: false, regions: true }));
+      expect(more.slice(0, md.length)).to.equal(md);
+      expect(more.match(/^## .*$/gm)!.slice(9)).to.deep.equal(["## Test accuracy over seeds", "## Per class over seeds", "## The identity leak", "## What each facial region is worth"]);
+      for (const base of [STUDY_FILES.accuracy, STUDY_FILES.perClass, STUDY_FILES.leak, REGION_FILES.map]) expect(more).to.include(`(${base}.png)](${base}.svg)`);
+      expect(more).to.include("[claims.md](claims.md)").and.include("[explain-regions.md](explain-regions.md)").and.not.include(ABLATION_FILES.forest);
+      expect(more).to.include("the paper's 0.8325 and");
     });
   });
 
@@ -420,8 +428,19 @@ describe("figures: the facial regions", () => {
     expect(values[1].label).to.equal("−10");
   });
   it("the table has a row per class, the boxes and the sanity check", () => {
-    const md = regionsMarkdown(summary);
-    expect(md.split("\n").filter((l) => /^\| (anger|contempt|disgust|fear|happy|sadness|surprise) \|/.test(l))).to.have.length(7);
+    const [table, facs] = regionsMarkdown(summary).split("## Against FACS");
+    const md = table + facs;
+    expect(table.split("\n").filter((l) => /^\| (anger|contempt|disgust|fear|happy|sadness|surprise) \|/.test(l))).to.have.length(7);
+    // FACS: the costliest region apart from "rest" is cheeks/jaw here (−0.1 j grows with the region's index j)
+    const rows = facs.split("\n").filter((l) => /^\| (anger|contempt|disgust|fear|happy|sadness|surprise) \|/.test(l));
+    expect(rows).to.have.length(7);
+    expect(rows.find((l) => l.startsWith("| happy |"))).to.match(/^\| happy \| 20\.0 \| cheeks\/jaw \| −32 \[.*\| yes \|$/);
+    expect(rows.find((l) => l.startsWith("| anger |"))).to.match(/\| \*\*no\*\* \|$/);
+    // a sentence per class from the same numbers: regions whose interval excludes 0 are named, FACS' verdict given
+    const happy = facsSentences(summary).find((x) => x.startsWith("**happy**"))!;
+    expect(happy).to.match(/^\*\*happy\*\*: occluding the cheeks\/jaw costs −32 points \[−\d+, −\d+\]; also nose \(−\d+\), mouth \(−\d+\); as FACS predicts \(AU6/);
+    expect(facsSentences(summary).find((x) => x.startsWith("**anger**"))).to.match(/; where FACS predicts brows\+eyes and mouth \(AU4/);
+    expect(md).to.include(`- ${happy}`);
     expect(md).to.include("| brows+eyes |");
     expect(md).to.match(/grad-cam 0\.25 \[/);
   });

@@ -54,9 +54,6 @@ async function figures(a: Args<typeof FIGURES_COMMAND>, log: (s: string) => void
     throw new FiguresError(`no run record at ${path.relative(ROOT, runFile).startsWith("..") ? runFile : path.relative(ROOT, runFile)}; ${how} (diagrams fig1–4 were written)`);
   }
   write(out, await buildRunFigures(run), log);
-  const { writeAtomic } = require("../save") as typeof import("../save");
-  writeAtomic(path.join(out, "README.md"), figuresReadme(run, arch.layers));
-  log(`  ${shown(path.join(out, "README.md"))}`);
   // The study (notebook 06) and the comparisons (notebook 07), when they are committed.
   const { buildStudyFigures, buildAblationFigures } = require("../figures") as typeof import("../figures");
   const { ledgerFacts } = require("../claims") as typeof import("../claims");
@@ -70,6 +67,12 @@ async function figures(a: Args<typeof FIGURES_COMMAND>, log: (s: string) => void
   const regionsFile = path.join(RUNS, "explain", "regions.json");
   if (fs.existsSync(regionsFile)) write(out, await buildRegionFigures(JSON.parse(fs.readFileSync(regionsFile, "utf8"))), log);
   else log(`  (no ${shown(regionsFile)}: the regions' figures are skipped; make them with npm run explain -- --regions DIR)`);
+  // figures/README.md last, listing the figures beyond the paper that were made.
+  const { writeAtomic } = require("../save") as typeof import("../save");
+  const { extraFigures } = require("../figures") as typeof import("../figures");
+  const made = { study: fs.existsSync(summaryFile), ablations: fs.existsSync(ablationsFile), regions: fs.existsSync(regionsFile) };
+  writeAtomic(path.join(out, "README.md"), figuresReadme(run, arch.layers, extraFigures(made)));
+  log(`  ${shown(path.join(out, "README.md"))}`);
   if (a.faces) {
     const modelDir = path.join(path.dirname(runFile), "model");
     if (!fs.existsSync(path.join(modelDir, "model.json"))) throw new FiguresError(`--faces needs the run's model at ${shown(modelDir)}`);

@@ -283,7 +283,32 @@ const TITLES: Record<FigureId, string> = {
 };
 
 /** `figures/README.md`: every figure embedded with its caption, the paper's claim and ours. Generated; deterministic. */
-export function figuresReadme(run: RunRecord, layers: LayerSummary[]): string {
+/** A figure beyond the paper (the study, the comparisons, the regions), listed in figures/README.md when it was made. */
+export interface ExtraFigure {
+  title: string;
+  /** Base name of its SVG/PNG pair. */
+  image: string;
+  /** Its Markdown page (table, verdicts), if any. */
+  doc?: string;
+  caption: string;
+}
+
+/** The figures beyond the paper, in the order figures/README.md lists them; `made` tells which summaries exist. */
+export function extraFigures(made: { study: boolean; ablations: boolean; regions: boolean }): ExtraFigure[] {
+  return [
+    ...(made.study
+      ? [
+          { title: "Test accuracy over seeds", image: STUDY_FILES.accuracy, doc: `${STUDY_FILES.claims}.md`, caption: `Every run of the study a dot, each split's mean with its 95% interval, the paper's ${PAPER_RESULTS.testAccuracy} and the majority baseline (notebook 06). The claims ledger gives every claim of the paper its verdict.` },
+          { title: "Per class over seeds", image: STUDY_FILES.perClass, caption: "Per-class test accuracy with 95% intervals over seeds, beside the paper's per-class statements (notebook 06)." },
+          { title: "The identity leak", image: STUDY_FILES.leak, caption: "Test accuracy of images with a sibling frame in training, only their person, or neither (notebook 06)." },
+        ]
+      : []),
+    ...(made.ablations ? [{ title: "The comparisons the paper promised", image: ABLATION_FILES.forest, doc: `${ABLATION_FILES.table}.md`, caption: "Each variant's accuracy minus the paper's configuration, paired by seed on the subject split, with its 95% interval (notebook 07)." }] : []),
+    ...(made.regions ? [{ title: "What each facial region is worth", image: REGION_FILES.map, doc: `${REGION_FILES.table}.md`, caption: "Test accuracy lost per class when a region is replaced by the mean face, over seeds, and the comparison with FACS (notebook 08)." }] : []),
+  ];
+}
+
+export function figuresReadme(run: RunRecord, layers: LayerSummary[], extras: ExtraFigure[] = []): string {
   const c = claims(run, layers);
   const L: string[] = [
     "# Figures and tables",
@@ -306,6 +331,12 @@ export function figuresReadme(run: RunRecord, layers: LayerSummary[]): string {
     }
     L.push(`*${c[id].caption}*`, "");
     L.push("| | |", "|---|---|", `| **Paper** | ${c[id].paper} |`, `| **Ours** | ${c[id].ours} |`, "");
+  }
+  if (extras.length) {
+    L.push("# Beyond the paper", "", "Made by the same command from the committed study, comparisons and region analysis (over seeds, with intervals).", "");
+    for (const e of extras) {
+      L.push(`## ${e.title}`, "", `[![${e.title}](${e.image}.png)](${e.image}.svg)`, "", `*${e.caption}*${e.doc ? ` Table: [${e.doc}](${e.doc}).` : ""}`, "");
+    }
   }
   return L.join("\n");
 }

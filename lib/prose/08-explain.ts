@@ -8,9 +8,8 @@ import * as path from "path";
 import { RUNS } from "../paths";
 import type { RunRecord } from "../record";
 import { imagesTensor, type Dataset } from "../data";
-import { meanImage } from "../explain";
-import { overlay, facsComparison, type Region, type RegionSummary } from "../explain";
-import { markdownTable, rgbPicture, type GridCell, type Picture } from "../display";
+import { meanImage, overlay, type Region, type RegionSummary } from "../explain";
+import { rgbPicture, type GridCell, type Picture } from "../display";
 
 /** One face and its maps side by side: the face, then one overlay per method. */
 export function methodCells(face: Float32Array, maps: Record<string, Float32Array>, side: number, caption: string): GridCell[] {
@@ -63,15 +62,8 @@ export function findRegions(file = path.join(RUNS, "explain", "regions.json")): 
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as RegionSummary) : undefined;
 }
 
-/** Per class: the region that costs most, FACS' action units, and whether they agree, as a table. */
-export function facsMarkdown(s: RegionSummary): string {
-  const pts = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(0)}`;
-  return markdownTable(
-    ["class", "costliest region when occluded", "accuracy change [95%]", "FACS action units", "FACS regions", "agree"],
-    facsComparison(s).map((r) => [r.class, r.region, r.delta.t ? `${pts(r.delta.mean)} [${pts(r.delta.t.lo)}, ${pts(r.delta.t.hi)}]` : pts(r.delta.mean), r.units, r.expected.join(", "), r.agrees ? "yes" : "**no**"]),
-    ["l", "l", "r", "l", "l", "l"],
-  );
-}
+/** The FACS table, the same as figures/explain-regions.md's. */
+export { facsMarkdown } from "../figures/explain";
 
 /** The test files notebook 08 explains: the run's test set, or every fourth image of it in the quick setting (CI). */
 export function explainedTestFiles(record: RunRecord, quick: boolean): string[] {
