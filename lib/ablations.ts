@@ -6,6 +6,8 @@
  */
 import { PAPER, type ArchConfig, type AugmentConfig, type PaperConfig } from "./config";
 import { UserError } from "./errors";
+import { holm, tTestP } from "./stats";
+import type { StudySummary } from "./study";
 
 /** What a variant may change: any field of PAPER, the architecture and augmentation settings field by field. */
 export type Overrides = Partial<Omit<PaperConfig, "arch" | "augment">> & { arch?: Partial<ArchConfig>; augment?: Partial<AugmentConfig> };
@@ -52,4 +54,27 @@ export function variant(name: string): Variant {
 /** The configurations of the named variants, for the study runner. */
 export function variantConfigs(names: readonly string[], base: PaperConfig = PAPER): Record<string, PaperConfig> {
   return Object.fromEntries(names.map((n) => [n, applyOverrides(base, variant(n).overrides)]));
+}
+
+/** A variant's test against `paper` on one split: the paired t test's p, and Holm's p over all the split's variants. */
+export interface ComparisonTest {
+  variant: string;
+  split: string;
+  /** Mean paired difference in test accuracy (variant − paper). */
+  mean: number;
+  /** Two-sided p of the paired t test over seeds (stats tTestP). */
+  p: number;
+  /** Holm-adjusted p over the variants compared on the split (stats holm): many variants, one family. */
+  holm: number;
+}
+
+/**
+ * The paired t test of every variant against `paper` on a split, with Holm's adjustment over the family: with 11
+ * variants, one 95 % interval in 20 excludes zero by chance, so "differs" is claimed only where Holm's p < 0.05.
+ */
+export function comparisonTests(s: StudySummary, split = "subject"): ComparisonTest[] {
+  const cs = s.comparisons.filter((c) => c.split === split && c.accuracy.n >= 2);
+  const ps = cs.map((c) => tTestP(c.accuracy));
+  const adj = holm(ps);
+  return cs.map((c, i) => ({ variant: c.variant, split, mean: c.accuracy.mean, p: ps[i], holm: adj[i] }));
 }

@@ -282,6 +282,34 @@ export function pairedDifference(a: readonly number[], b: readonly number[], opt
   return spread(a.map((x, i) => x - b[i]), opts);
 }
 
+/**
+ * Two-sided p-value of a one-sample t test of mean 0 from a spread's n, mean and sd: for a paired difference over
+ * seeds, "does the variant differ from the reference?". 1 when sd is 0 and the mean is 0; 0 when sd is 0 otherwise.
+ */
+export function tTestP(s: { n: number; mean: number; sd: number }): number {
+  if (s.n < 2) return NaN;
+  if (s.sd === 0) return s.mean === 0 ? 1 : 0;
+  const t = s.mean / (s.sd / Math.sqrt(s.n));
+  return Math.min(1, 2 * (1 - tCdf(Math.abs(t), s.n - 1)));
+}
+
+/**
+ * Holm's step-down adjustment of p-values for m comparisons (Holm 1979): sort ascending, multiply the i-th smallest
+ * by m − i, carry the running maximum, cap at 1; returned in the input's order. It controls the chance of any false
+ * "differs" among the m at the level, without assuming the comparisons independent.
+ */
+export function holm(ps: readonly number[]): number[] {
+  const m = ps.length;
+  const order = ps.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0]);
+  const out = new Array<number>(m);
+  let run = 0;
+  order.forEach(([p, i], k) => {
+    run = Math.max(run, Math.min(1, (m - k) * p));
+    out[i] = run;
+  });
+  return out;
+}
+
 /** Balanced accuracy: the mean recall over the classes that have test images (scikit-learn's balanced_accuracy_score). */
 export function balancedAccuracy(confusion: readonly (readonly number[])[]): number {
   const recalls = confusion

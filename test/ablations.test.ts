@@ -10,8 +10,11 @@ import * as path from "path";
 import { PAPER } from "../lib/config";
 import { createModel, parametersByHand } from "../lib/model";
 import { createOptimizer } from "../lib/optim";
-import { applyOverrides, variant, variantConfigs, VARIANTS } from "../lib/ablations";
-import { loadStudyRuns, runStudy, studyJobs } from "../lib/study";
+import { applyOverrides, comparisonTests, variant, variantConfigs, VARIANTS } from "../lib/ablations";
+import { loadStudyRuns, runStudy, studyJobs, summarizeStudy } from "../lib/study";
+import { holm, mean, sd, tTestP } from "../lib/stats";
+import { holmSentence, readmeComparison } from "../lib/prose/07-ablations";
+import { makeStudyRuns } from "./fixtures/study";
 import { makeFakeCk48 } from "./fixtures/ck48";
 
 describe("variants", () => {
@@ -91,5 +94,37 @@ describe("variants", () => {
       const noAug = runs.find((r) => r.job.variant === "no-augment")!.record;
       expect(noAug.folds[0].history[0].loss).to.not.equal(paper.folds[0].history[0].loss);
     });
+  });
+});
+
+describe("variants: the paired tests against paper, corrected for many variants", () => {
+  const summary = summarizeStudy(makeStudyRuns([0, 1, 2, 3], { paper: 0, gray: -0.1, wide: 0.03 }));
+  const acc = (v: string, seed: number) => summary.splits.find((x) => x.variant === v && x.split === "subject")!.runs.find((r) => r.seed === seed)!.accuracy;
+  it("p is the paired t test of the per-seed differences; Holm's p adjusts the split's family", () => {
+    const tests = comparisonTests(summary, "subject");
+    expect(tests.map((t) => t.variant)).to.deep.equal(["gray", "wide"]);
+    const ps = ["gray", "wide"].map((v) => {
+      const d = [0, 1, 2, 3].map((s) => acc(v, s) - acc("paper", s));
+      return tTestP({ n: d.length, mean: mean(d), sd: sd(d) });
+    });
+    tests.forEach((t, i) => expect(t.p).to.be.closeTo(ps[i], 1e-12));
+    expect(tests.map((t) => t.holm)).to.deep.equal(holm(tests.map((t) => t.p)));
+  });
+  it("the README sentence and the notebook's names the largest effect and what survives Holm", () => {
+    const tests = comparisonTests(summary, "subject");
+    const gray = summary.comparisons.find((c) => c.variant === "gray" && c.split === "subject")!.accuracy;
+    const text = readmeComparison(summary);
+    expect(text).to.include(`(2 variants of one change each, 4 seeds paired on unseen people`);
+    expect(text).to.include(`the largest effect is gray's, −${(100 * Math.abs(gray.mean)).toFixed(1)} points`);
+    const kept = tests.filter((t) => t.holm < 0.05).map((t) => t.variant);
+    for (const v of kept) expect(text).to.match(new RegExp(`${v} \\([+−]\\d+\\.\\d\\)`));
+    expect(holmSentence(summary)).to.match(kept.length ? /differences? stands?/ : /no difference/);
+    expect(readmeComparison(undefined)).to.match(/not committed yet/);
+    // gray's interval excludes 0 (p ≈ 0.03) but Holm over two variants does not keep it; alone, it stands
+    expect(tests.find((t) => t.variant === "gray")!.p).to.be.below(0.05);
+    expect(kept).to.deep.equal([]);
+    const alone = summarizeStudy(makeStudyRuns([0, 1, 2, 3], { paper: 0, gray: -0.1 }));
+    expect(readmeComparison(alone)).to.match(/after Holm's correction for 1 test, gray \(−\d+\.\d\) differs from the paper's configuration, and the other 0 cannot be told from it\.$/);
+    expect(holmSentence(alone)).to.match(/one difference stands: gray \(−\d+\.\d points, Holm p 0\.0\d\d\)\.$/);
   });
 });

@@ -4,14 +4,14 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ROOT, STUDY } from "../lib/paths";
+import { ABLATIONS, ROOT, STUDY } from "../lib/paths";
 import { findTorchPython } from "../lib/cli/bench";
 import { validateRunRecord } from "../lib/record";
 import { tf } from "../lib/tf";
 import { createModel } from "../lib/model";
 import { saveModel } from "../lib/save";
 import { CLASSES } from "../lib/config";
-import { COMMANDS, README, withCommandTables, withFindings } from "../lib/cli/readme";
+import { COMMANDS, README, withCommandTables, withComparison, withFindings } from "../lib/cli/readme";
 import { usage } from "../lib/cli/args";
 import { makeFakeCk48, realCk48, writeUnusualImages } from "./fixtures/ck48";
 
@@ -362,6 +362,12 @@ describe("command line", function () {
     expect(readme).to.include("<!-- findings:start");
     expect(withFindings(readme), "README.md is stale: run npx tsx lib/cli/readme.ts").to.equal(readme);
     if (fs.existsSync(path.join(STUDY, "summary.json"))) expect(readme).to.match(/The paper's protocol gives \d+\.\d% \(95% interval/);
+  });
+
+  it("README.md's sentence on the comparisons is the one the committed ablation study makes", () => {
+    const readme = fs.readFileSync(README, "utf8");
+    expect(withComparison(readme), "README.md is stale: run npx tsx lib/cli/readme.ts").to.equal(readme);
+    if (fs.existsSync(path.join(ABLATIONS, "summary.json"))) expect(readme).to.match(/\*\*The comparisons the paper promised\*\* \(\d+ variants/);
   });
 
   it("reproduce --quick writes a valid run.json and model/, then predict reads that model", () => {

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import {
   balancedAccuracy, bootstrapInterval, clusterAccuracyInterval, incompleteBeta, macroF1, majorityBaseline, mcnemarExact, mean, normalQuantile,
-  pairedDifference, quantile, ranks, sd, spearman, spread, tCdf, tInterval, tQuantile, wilson,
+  pairedDifference, quantile, ranks, sd, spearman, spread, tCdf, tInterval, tQuantile, wilson, tTestP, holm,
 } from "../lib/stats";
 
 describe("stats: distributions", () => {
@@ -142,5 +142,24 @@ describe("stats: rank correlation", () => {
     // ranks a = [1, 2, 3, 4], b = [1, 2.5, 2.5, 4]: Pearson of the ranks = 4.5 / sqrt(5 · 4.5)
     expect(spearman([1, 2, 3, 4], [1, 5, 5, 9])).to.be.closeTo(4.5 / Math.sqrt(5 * 4.5), 1e-12);
     expect(Number.isNaN(spearman([1, 1, 1], [1, 2, 3]))).to.equal(true);
+  });
+});
+
+describe("stats: paired t test and Holm's adjustment", () => {
+  it("tTestP of differences 1..5: t = 3/(sd/√5) = 4.2426, df 4, two-sided p = 0.01324 (by hand and scipy.stats.ttest_1samp)", () => {
+    const d = [1, 2, 3, 4, 5];
+    expect(tTestP({ n: 5, mean: mean(d), sd: sd(d) })).to.be.closeTo(0.013236, 1e-5);
+    // df 1: the t CDF is the Cauchy's, so p = 1 − 2·atan(|t|)/π
+    expect(tTestP({ n: 2, mean: 1, sd: Math.SQRT2 })).to.be.closeTo(1 - (2 * Math.atan(1)) / Math.PI, 1e-12);
+    expect(tTestP({ n: 4, mean: 0, sd: 0 })).to.equal(1);
+    expect(tTestP({ n: 1, mean: 1, sd: 0 })).to.be.NaN;
+  });
+  it("holm: sorted, multiplied by m − i, running maximum, in the input's order", () => {
+    // by hand: 0.01·3 = 0.03; 0.03·2 = 0.06; 0.04·1 = 0.04 → max so far 0.06
+    const h = holm([0.04, 0.01, 0.03]);
+    expect(h[0]).to.be.closeTo(0.06, 1e-12);
+    expect(h[1]).to.be.closeTo(0.03, 1e-12);
+    expect(h[2]).to.be.closeTo(0.06, 1e-12);
+    expect(holm([0.5, 0.9])).to.deep.equal([1, 1]);
   });
 });

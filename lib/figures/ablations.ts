@@ -4,7 +4,7 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import type { StudySummary } from "../study";
-import { VARIANTS } from "../ablations";
+import { VARIANTS, comparisonTests } from "../ablations";
 import { markdownTable, pct } from "../display";
 
 /** Each variant's paired difference in test accuracy to `paper` (variant − paper, same seeds), mean and 95 % t interval. */
@@ -31,8 +31,11 @@ export function specForest(s: StudySummary, split = "subject"): TopLevelSpec {
 export function ablationsMarkdown(s: StudySummary, params: Record<string, number>): string {
   const iv = (i: { lo: number; hi: number } | null | undefined) => (i ? `[${pct(i.lo)}, ${pct(i.hi)}]` : "—");
   const signed = (x: number) => `${x >= 0 ? "+" : "−"}${(100 * Math.abs(x)).toFixed(1)}`;
+  const tests = [...new Set(s.splits.map((x) => x.split))].flatMap((split) => comparisonTests(s, split));
+  const pv = (p: number) => (p < 0.001 ? "< 0.001" : p.toFixed(3));
   const rows = s.splits.map((x) => {
     const c = s.comparisons.find((k) => k.variant === x.variant && k.split === x.split);
+    const t = tests.find((k) => k.variant === x.variant && k.split === x.split);
     const epochs = x.runs.map((r) => r.epochs.reduce((a, b) => a + b, 0) / r.epochs.length);
     return [
       x.variant,
@@ -41,6 +44,8 @@ export function ablationsMarkdown(s: StudySummary, params: Record<string, number
       `${pct(x.accuracy.mean)} ${iv(x.accuracy.t)}`,
       `${pct(x.balancedAccuracy.mean)} ${iv(x.balancedAccuracy.t)}`,
       c ? `${signed(c.accuracy.mean)} [${signed(c.accuracy.t?.lo ?? NaN)}, ${signed(c.accuracy.t?.hi ?? NaN)}]` : "reference",
+      c ? `${signed(c.balancedAccuracy.mean)} [${signed(c.balancedAccuracy.t?.lo ?? NaN)}, ${signed(c.balancedAccuracy.t?.hi ?? NaN)}]` : "reference",
+      t ? `${pv(t.p)} / ${t.holm < 0.05 ? `**${pv(t.holm)}**` : pv(t.holm)}` : "—",
       (epochs.reduce((a, b) => a + b, 0) / epochs.length).toFixed(1),
       (x.seconds.mean / 60).toFixed(1),
       (params[x.variant] ?? NaN).toLocaleString("en-US"),
@@ -53,12 +58,14 @@ export function ablationsMarkdown(s: StudySummary, params: Record<string, number
     "Each variant is the paper's configuration with one change (lib/ablations.ts), run with the same seeds, hence the same splits, folds and batch order; the difference to `paper` is measured seed by seed (points of accuracy, mean [95% t interval]). Made by `npm run figures` from `data/runs/ablations/summary.json`.",
     "",
     markdownTable(
-      ["variant", "split", "seeds", "test accuracy [95%]", "balanced accuracy [95%]", "− paper, paired (points)", "epochs per fold", "minutes per run", "parameters"],
+      ["variant", "split", "seeds", "test accuracy [95%]", "balanced accuracy [95%]", "accuracy − paper, paired (points)", "balanced − paper (points)", "p paired t / Holm", "epochs per fold", "minutes per run", "parameters"],
       rows,
-      ["l", "l", "r", "r", "r", "r", "r", "r", "r"],
+      ["l", "l", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
     ),
     "",
     ...why,
+    "",
+    "p: the paired t test of the accuracy difference over seeds (two-sided), then Holm's adjustment over the variants of the split (bold when < 0.05): with 11 variants, one 95% interval in 20 excludes zero by chance.",
     "",
     `Intervals: ${s.method}`,
     "",

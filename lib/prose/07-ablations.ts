@@ -4,7 +4,7 @@
  */
 import { PAPER } from "../config";
 import { parametersByHand } from "../model";
-import { applyOverrides, VARIANTS } from "../ablations";
+import { applyOverrides, comparisonTests, VARIANTS } from "../ablations";
 import type { StudySummary } from "../study";
 import { markdownTable, pct } from "../display";
 
@@ -42,5 +42,42 @@ export function findingsMarkdown(s: StudySummary, split = "subject"): string {
     `- **cannot be told apart** (the interval contains zero): ${unclear.length ? unclear.map(line).join("; ") : "none"}.`,
     "",
     `The largest average effect is ${biggest.variant}'s, ${pts(biggest.accuracy.mean)} points of test accuracy (${pct(Math.abs(biggest.accuracy.mean))} absolute).`,
+    "",
+    holmSentence(s, split),
   ].join("\n");
+}
+
+/** Which differences survive Holm's adjustment over all the variants of the split (lib/ablations comparisonTests). */
+export function holmSentence(s: StudySummary, split = "subject"): string {
+  const tests = comparisonTests(s, split);
+  const kept = tests.filter((t) => t.holm < 0.05).sort((a, b) => a.mean - b.mean);
+  const pts = (x: number) => `${x >= 0 ? "+" : "−"}${(100 * Math.abs(x)).toFixed(1)}`;
+  return kept.length
+    ? `Corrected for testing ${tests.length} variants at once (Holm), ${kept.length === 1 ? "one difference stands" : `${kept.length} differences stand`}: ${kept.map((t) => `${t.variant} (${pts(t.mean)} points, Holm p ${t.holm < 0.001 ? "< 0.001" : t.holm.toFixed(3)})`).join(", ")}.`
+    : `Corrected for testing ${tests.length} variants at once (Holm), no difference to the paper's configuration stands.`;
+}
+
+/**
+ * README's sentence on the comparisons (between its comparisons markers, by \`npm run readme\`): what matters most,
+ * from the paired tests after Holm's adjustment, and the number of seeds.
+ */
+export function readmeComparison(s: StudySummary | undefined, split = "subject"): string {
+  if (!s) return "The comparisons (notebook 07) are not committed yet: make them with `npm run study -- --variants …`.";
+  const tests = comparisonTests(s, split);
+  if (!tests.length) return "The comparisons (notebook 07) have fewer than two paired seeds per variant yet.";
+  const seeds = Math.min(...s.comparisons.filter((c) => c.split === split).map((c) => c.seeds.length));
+  const byEffect = [...tests].sort((a, b) => a.mean - b.mean);
+  const worst = byEffect[0];
+  const pts = (x: number) => `${x >= 0 ? "+" : "−"}${(100 * Math.abs(x)).toFixed(1)}`;
+  const kept = tests.filter((t) => t.holm < 0.05);
+  const nTests = `${tests.length} test${tests.length === 1 ? "" : "s"}`;
+  const c = (v: string) => s.comparisons.find((k) => k.variant === v && k.split === split)!.accuracy;
+  const iv = (v: string) => `[${pts(c(v).t!.lo)}, ${pts(c(v).t!.hi)}]`;
+  return (
+    `**The comparisons the paper promised** (${tests.length} variants of one change each, ${seeds} seeds paired on unseen people, [figures/ablations.md](figures/ablations.md)): ` +
+    `the largest effect is ${worst.variant}'s, ${pts(worst.mean)} points of test accuracy ${iv(worst.variant)}; ` +
+    (kept.length
+      ? `after Holm's correction for ${nTests}, ${kept.map((t) => `${t.variant} (${pts(t.mean)})`).join(", ")} ${kept.length === 1 ? "differs" : "differ"} from the paper's configuration, and the other ${tests.length - kept.length} cannot be told from it.`
+      : `after Holm's correction for ${nTests}, none can be told from the paper's configuration.`)
+  );
 }
