@@ -33,7 +33,9 @@ export function ablationsMarkdown(s: StudySummary, params: Record<string, number
   const signed = (x: number) => `${x >= 0 ? "+" : "−"}${(100 * Math.abs(x)).toFixed(1)}`;
   const tests = [...new Set(s.splits.map((x) => x.split))].flatMap((split) => comparisonTests(s, split));
   const pv = (p: number) => (p < 0.001 ? "< 0.001" : p.toFixed(3));
-  const rows = s.splits.map((x) => {
+  const rank = (v: string) => { const i = VARIANTS.findIndex((k) => k.name === v); return i < 0 ? VARIANTS.length : i; };
+  const ordered = [...s.splits].sort((a, b) => rank(a.variant) - rank(b.variant) || a.split.localeCompare(b.split));
+  const rows = ordered.map((x) => {
     const c = s.comparisons.find((k) => k.variant === x.variant && k.split === x.split);
     const t = tests.find((k) => k.variant === x.variant && k.split === x.split);
     const epochs = x.runs.map((r) => r.epochs.reduce((a, b) => a + b, 0) / r.epochs.length);
