@@ -4,7 +4,9 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import type { StudySummary } from "../study";
-import { VARIANTS, comparisonTests } from "../ablations";
+import { VARIANTS, applyOverrides, comparisonTests } from "../ablations";
+import { PAPER } from "../config";
+import { parametersByHand } from "../model";
 import { markdownTable, pct } from "../display";
 
 /** Each variant's paired difference in test accuracy to `paper` (variant − paper, same seeds), mean and 95 % t interval. */
@@ -27,8 +29,13 @@ export function specForest(s: StudySummary, split = "subject"): TopLevelSpec {
   };
 }
 
+/** Each variant's parameter count, by hand from its architecture (lib/model parametersByHand; tested equal to tfjs'). */
+export function variantParameters(): Record<string, number> {
+  return Object.fromEntries(VARIANTS.map((v) => [v.name, parametersByHand(applyOverrides(PAPER, v.overrides)).reduce((a, r) => a + r.params, 0)]));
+}
+
 /** The table of figures/ablations.md: per variant and split, accuracy and balanced accuracy, the paired difference, epochs, time, parameters. */
-export function ablationsMarkdown(s: StudySummary, params: Record<string, number>): string {
+export function ablationsMarkdown(s: StudySummary, params: Record<string, number> = variantParameters()): string {
   const iv = (i: { lo: number; hi: number } | null | undefined) => (i ? `[${pct(i.lo)}, ${pct(i.hi)}]` : "—");
   const signed = (x: number) => `${x >= 0 ? "+" : "−"}${(100 * Math.abs(x)).toFixed(1)}`;
   const tests = [...new Set(s.splits.map((x) => x.split))].flatMap((split) => comparisonTests(s, split));

@@ -4,7 +4,6 @@
  * `figures` command writes them, tests compare them); `figuresReadme` writes `figures/README.md`.
  */
 import { correctFromConfusion, falsePositiveRate } from "../evaluate";
-import * as fs from "fs";
 import { tf } from "../tf";
 import { validateRunRecord, type RunRecord } from "../record";
 import type { LayerSummary } from "../model";
@@ -17,8 +16,6 @@ import { specStudyAccuracy, specStudyLeak, specStudyPerClass } from "./study";
 import { ablationsMarkdown, specForest } from "./ablations";
 import { regionsMarkdown, specRegions } from "./explain";
 import type { RegionSummary } from "../explain";
-import { applyOverrides, VARIANTS } from "../ablations";
-import { parametersByHand } from "../model";
 import { diagramSvg, renderPng, renderSvg } from "../render";
 import { toDot, type Diagram } from "./diagram";
 import { diagramFig1, diagramFig2, diagramFig4 } from "./process";
@@ -142,8 +139,7 @@ export const ABLATION_FILES = { forest: "ablations-forest", table: "ablations" }
 export async function buildAblationFigures(summary: StudySummary): Promise<OutputFile[]> {
   const out = await svgAndPng(ABLATION_FILES.forest, () => renderSvg(specForest(summary), { strict: true }));
   const t0 = performance.now();
-  const params = Object.fromEntries(VARIANTS.map((v) => [v.name, parametersByHand(applyOverrides(PAPER, v.overrides)).reduce((a, r) => a + r.params, 0)]));
-  out.push({ name: `${ABLATION_FILES.table}.md`, data: ablationsMarkdown(summary, params), ms: performance.now() - t0 });
+  out.push({ name: `${ABLATION_FILES.table}.md`, data: ablationsMarkdown(summary), ms: performance.now() - t0 });
   return out;
 }
 

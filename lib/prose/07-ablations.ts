@@ -53,8 +53,8 @@ export function holmSentence(s: StudySummary, split = "subject"): string {
   const kept = tests.filter((t) => t.holm < 0.05).sort((a, b) => a.mean - b.mean);
   const pts = (x: number) => `${x >= 0 ? "+" : "−"}${(100 * Math.abs(x)).toFixed(1)}`;
   return kept.length
-    ? `Corrected for testing ${tests.length} variants at once (Holm), ${kept.length === 1 ? "one difference stands" : `${kept.length} differences stand`}: ${kept.map((t) => `${t.variant} (${pts(t.mean)} points, Holm p ${t.holm < 0.001 ? "< 0.001" : t.holm.toFixed(3)})`).join(", ")}.`
-    : `Corrected for testing ${tests.length} variants at once (Holm), no difference to the paper's configuration stands.`;
+    ? `Corrected for testing ${tests.length} variant${tests.length === 1 ? "" : "s"} at once (Holm), ${kept.length === 1 ? "one difference stands" : `${kept.length} differences stand`}: ${kept.map((t) => `${t.variant} (${pts(t.mean)} points, Holm p ${t.holm < 0.001 ? "< 0.001" : t.holm.toFixed(3)})`).join(", ")}.`
+    : `Corrected for testing ${tests.length} variant${tests.length === 1 ? "" : "s"} at once (Holm), no difference to the paper's configuration stands.`;
 }
 
 /**
