@@ -9,11 +9,11 @@ import { PAPER } from "../config";
 import { parametersByHand } from "../model";
 import { markdownTable, pct } from "../display";
 
-/** Each variant's paired difference in test accuracy to `paper` (variant − paper, same seeds), mean and 95 % t interval. */
+/** Each variant's paired difference in test accuracy to `paper` (variant − paper, same seeds), mean and 95 % t interval, in percentage points. */
 export function specForest(s: StudySummary, split = "subject"): TopLevelSpec {
   const values = s.comparisons
     .filter((c) => c.split === split)
-    .map((c) => ({ variant: c.variant, mean: c.accuracy.mean, lo: c.accuracy.t?.lo ?? c.accuracy.mean, hi: c.accuracy.t?.hi ?? c.accuracy.mean, seeds: c.seeds.length }));
+    .map((c) => ({ variant: c.variant, mean: 100 * c.accuracy.mean, lo: 100 * (c.accuracy.t?.lo ?? c.accuracy.mean), hi: 100 * (c.accuracy.t?.hi ?? c.accuracy.mean), seeds: c.seeds.length }));
   const order = VARIANTS.map((v) => v.name).filter((n) => values.some((v) => v.variant === n));
   const y = { field: "variant", type: "nominal" as const, sort: order, title: null };
   return {
@@ -22,7 +22,7 @@ export function specForest(s: StudySummary, split = "subject"): TopLevelSpec {
     height: 24 * Math.max(1, values.length),
     data: { values },
     layer: [
-      { mark: { type: "rule", strokeWidth: 2, color: "#4c78a8" }, encoding: { y, x: { field: "lo", type: "quantitative", title: "difference in test accuracy (points of 1)" }, x2: { field: "hi" } } },
+      { mark: { type: "rule", strokeWidth: 2, color: "#4c78a8" }, encoding: { y, x: { field: "lo", type: "quantitative", title: "difference in test accuracy (percentage points)" }, x2: { field: "hi" } } },
       { mark: { type: "point", filled: true, size: 60, color: "#1f3b5a" }, encoding: { y, x: { field: "mean", type: "quantitative" } } },
       { data: { values: [{ x: 0 }] }, mark: { type: "rule", color: "#e45756", strokeDash: [4, 3] }, encoding: { x: { field: "x", type: "quantitative" } } },
     ],
