@@ -393,6 +393,9 @@ describe("figures: the comparisons", () => {
     expect(compileSpec(spec).warnings).to.deep.equal([]);
     const values = (spec as unknown as { data: { values: { variant: string }[] } }).data.values;
     expect(values.map((v) => v.variant)).to.deep.equal(["gray", "wide"]);
+    const gray = summary.comparisons.find((c) => c.variant === "gray" && c.split === "subject")!.accuracy;
+    expect((values[0] as unknown as { mean: number; lo: number }).mean).to.be.closeTo(100 * gray.mean, 1e-9); // percentage points
+    expect((values[0] as unknown as { mean: number; lo: number }).lo).to.be.closeTo(100 * gray.t!.lo, 1e-9);
   });
   it("the paired difference is variant − paper seed by seed, and the table has a row per variant and split", () => {
     const c = summary.comparisons.find((x) => x.variant === "gray" && x.split === "subject")!;
