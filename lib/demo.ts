@@ -119,7 +119,7 @@ export function pictureRgba(p: Picture): Uint8ClampedArray {
  */
 export function barChartSvg(probs: ArrayLike<number> | null, classes: readonly string[] = CLASSES): string {
   const rowH = 30;
-  const labelW = 78;
+  const labelW = 92;
   const barW = 250;
   const w = labelW + barW + 64;
   const h = classes.length * rowH;
@@ -245,7 +245,6 @@ interface Source {
   el: CanvasImageSource;
   width: number;
   height: number;
-  label: string;
 }
 
 /** A message on the page: an error, a warning (e.g. no clear face) or a note. Never console-only. */
@@ -415,7 +414,7 @@ class DemoPage {
   async startCamera(): Promise<void> {
     this.message("info", "Asking for the camera…");
     if (!navigator.mediaDevices?.getUserMedia) {
-      this.message("error", `This browser gives no camera to this page (${window.isSecureContext ? "no camera API" : "not a secure page"}): open the demo at http://localhost:PORT or 127.0.0.1, which browsers treat as secure, or choose an image file.`);
+      this.message("error", `This browser gives no camera to this page (${window.isSecureContext ? "no camera API" : "not a secure page"}): open the demo at http://127.0.0.1:${location.port || 80}/ on the machine that runs it (browsers treat localhost as secure), or choose an image file.`);
       return;
     }
     let stream: MediaStream;
@@ -439,7 +438,7 @@ class DemoPage {
     this.stream = stream;
     this.video.srcObject = stream;
     await this.video.play();
-    this.source = { kind: "camera", el: this.video, width: this.video.videoWidth, height: this.video.videoHeight, label: "camera" };
+    this.source = { kind: "camera", el: this.video, width: this.video.videoWidth, height: this.video.videoHeight };
     byId<HTMLButtonElement>("stop").disabled = false;
     this.status(`camera, ${this.source.width}×${this.source.height}`);
     this.message(null);
@@ -470,7 +469,7 @@ class DemoPage {
     }
     this.stopCamera();
     this.message(null);
-    this.source = { kind: "image", el: bitmap, width: bitmap.width, height: bitmap.height, label: file.name };
+    this.source = { kind: "image", el: bitmap, width: bitmap.width, height: bitmap.height };
     this.status(`${file.name}, ${bitmap.width}×${bitmap.height}`);
     this.setFractionSlider();
     this.step();
@@ -487,7 +486,7 @@ class DemoPage {
     c.getContext("2d")!.drawImage(img, 0, 0);
     this.stopCamera();
     this.message(null);
-    this.source = { kind: "image", el: c, width: c.width, height: c.height, label: `drawn face (${expression})` };
+    this.source = { kind: "image", el: c, width: c.width, height: c.height };
     this.status(`drawn face (${expression}), ${c.width}×${c.height}`);
     this.setFractionSlider();
     this.step();
@@ -531,6 +530,14 @@ class DemoPage {
   }
 }
 
+/** The WebGL renderer's name (e.g. a GPU, or SwiftShader, Chromium's software GPU), or "" when the browser hides it. */
+function webglRenderer(): string {
+  const gl = document.createElement("canvas").getContext("webgl2") ?? document.createElement("canvas").getContext("webgl");
+  if (!gl) return "";
+  const info = gl.getExtension("WEBGL_debug_renderer_info");
+  return String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? "");
+}
+
 /** Pick the backend: `?backend=` if given, else webgl when the browser has it, else cpu. */
 async function pickBackend(asked: string | null): Promise<string> {
   for (const b of asked ? [asked] : ["webgl", "cpu"]) {
@@ -571,7 +578,9 @@ async function main(): Promise<void> {
     return;
   }
   const precision = backend === "webgl" ? (tf.env().getBool("WEBGL_RENDER_FLOAT32_ENABLED") ? ", float32" : ", float16") : "";
-  byId("backend").textContent = `${backend}${precision}`;
+  const software = backend === "webgl" && /swiftshader|llvmpipe|software/i.test(webglRenderer()) ? ", software GPU" : "";
+  byId("backend").textContent = `${backend}${precision}${software}`;
+  if (software) byId("backend").title = `${webglRenderer()}: WebGL emulated on the CPU; the cpu backend may be faster here`;
   page.result.dataset.backend = backend;
   page.status("loading the model…");
   try {

@@ -264,9 +264,18 @@ describe("demo: the page in chromium (Playwright)", function () {
     await page.close();
   });
 
-  it("a non-image file and a uniform image: a message on the page, never a blank or console-only error", async () => {
+  it("a dropped image and a drawn face give predictions; a non-image file and a uniform image give a message, never a blank page or a console-only error", async () => {
     const page = await browser.newPage();
     await open(page, demo.url, "cpu");
+    const png = fs.readFileSync(image);
+    const dt = await page.evaluateHandle((b64) => {
+      const t = new DataTransfer();
+      t.items.add(new File([Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0))], "dropped.png", { type: "image/png" }));
+      return t;
+    }, png.toString("base64"));
+    await page.dispatchEvent("#drop", "drop", { dataTransfer: dt });
+    await page.waitForSelector('#result[data-state="ok"]');
+    expect(await page.textContent("#status")).to.equal("dropped.png, 48×48");
     await page.setInputFiles("#file", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not a picture") });
     await page.waitForSelector('#message[data-kind="error"]');
     expect(await page.textContent("#message")).to.match(/^“notes\.txt” is not an image this browser can read \(text\/plain, 13 bytes\): choose a PNG/);
@@ -275,6 +284,10 @@ describe("demo: the page in chromium (Playwright)", function () {
     await page.waitForSelector('#message[data-kind="warning"]');
     expect(await page.textContent("#message")).to.match(/^No clear face: the box is nearly uniform \(grey-level spread 0\.000/);
     expect((await result(page)).state).to.equal("rejected");
+    await page.click('button[data-sample="surprised"]');
+    await page.waitForSelector('#result[data-state="ok"]');
+    expect(await page.textContent("#status")).to.equal("drawn face (surprised), 240×240");
+    expect(await page.$eval("#message", (m) => (m as HTMLElement).hidden)).to.equal(true);
     await page.close();
   });
 
