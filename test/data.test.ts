@@ -8,7 +8,7 @@ import { UserError } from "../lib/errors";
 import { trainTestSplit, kFold } from "../lib/split";
 import { tf } from "../lib/tf";
 import { makeFakeCk48, realCk48 } from "./fixtures/ck48";
-import { STORED_CHANNELS, describeDecoding, fileNameStructure, indicesOf, manifestCounts, manifestFiles, sampleFiles } from "../lib/data";
+import { STORED_CHANNELS, toModelInput, describeDecoding, fileNameStructure, indicesOf, manifestCounts, manifestFiles, sampleFiles } from "../lib/data";
 import { countsMarkdown, decodingMarkdown, fileNameMarkdown } from "../lib/prose/01-data";
 
 async function rejects(p: Promise<unknown>): Promise<Error> {
@@ -61,6 +61,22 @@ describe("data (Section 2.1)", () => {
     fs.rmSync(f);
     expect(x.length).to.equal(48 * 48 * 3);
     expect([x[0], x[1], x[2]]).to.deep.equal([1, 0, 0]);
+  });
+
+  it("toModelInput, the step after decoding that node and the demo page share: bytes / 255, bit for bit as before", async () => {
+    // decodeImage (sharp → toModelInput) gives exactly the floats of sharp's RGB bytes / 255, the loop it replaced.
+    const f = path.join(dir, listImages(dir)[0]);
+    const raw = await sharp(f).removeAlpha().toColourspace("srgb").raw().toBuffer();
+    const x = await decodeImage(f);
+    expect(Buffer.from(x.buffer).equals(Buffer.from(Float32Array.from(raw, (b) => b / 255).buffer))).to.equal(true);
+    // RGBA (a canvas): alpha dropped. Grey mode: BT.601 luma rounded to a byte; a grey pixel keeps its value exactly.
+    const rgba = [255, 0, 0, 7, 0, 255, 0, 255, 0, 0, 255, 0, 10, 20, 30, 255];
+    expect(Array.from(toModelInput(rgba, 4))).to.deep.equal([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30].map((b) => Math.fround(b / 255)));
+    const grey = Array.from(toModelInput(rgba, 4, true));
+    const luma = [76, 150, 29, 18]; // round(0.299·255), round(0.587·255), round(0.114·255), round(0.299·10 + 0.587·20 + 0.114·30)
+    expect(grey).to.deep.equal(luma.flatMap((v) => [v, v, v].map((b) => Math.fround(b / 255))));
+    const all = Array.from({ length: 256 }, (_, v) => [v, v, v, 255]).flat();
+    expect(Array.from(toModelInput(all, 4, true))).to.deep.equal(Array.from(toModelInput(all, 4)));
   });
 
   it("one-hot labels and images as tensors", async () => {

@@ -351,7 +351,8 @@ describe("figures (Fig 1–8, Table 1)", function () {
       const r = await cli(["--run", runFile, "--out", dir]);
       expect(r.code, r.stderr).to.equal(0);
       const made = fs.readdirSync(dir).sort();
-      const committed = fs.readdirSync(FIGURES).filter((f) => !f.startsWith(".") && f !== "faces").sort(); // faces/: git-ignored (npm run figures -- --faces)
+      // faces/: git-ignored (npm run figures -- --faces); demo.png: the live demo's screenshot, written by test/demo.test.ts
+      const committed = fs.readdirSync(FIGURES).filter((f) => !f.startsWith(".") && f !== "faces" && f !== "demo.png").sort();
       expect(committed).to.deep.equal(made);
       for (const f of made) expect(fs.readFileSync(path.join(dir, f)).equals(fs.readFileSync(path.join(FIGURES, f))), f).to.equal(true);
     });

@@ -18,9 +18,10 @@ import { NOTEBOOKS_COMMAND } from "./notebooks";
 import { MANIFEST_COMMAND } from "./manifest";
 import { STUDY_COMMAND } from "./study";
 import { EXPLAIN } from "./explain";
+import { DEMO } from "./demo";
 
 /** Every command, in the README's order. */
-export const COMMANDS: CommandSpec[] = [REPRODUCE, STUDY_COMMAND, PREDICT, EXPLAIN, FIGURES_COMMAND, BENCH, NOTEBOOKS_COMMAND, MANIFEST_COMMAND];
+export const COMMANDS: CommandSpec[] = [REPRODUCE, STUDY_COMMAND, PREDICT, EXPLAIN, DEMO, FIGURES_COMMAND, BENCH, NOTEBOOKS_COMMAND, MANIFEST_COMMAND];
 
 /** The README whose command tables are generated. */
 export const README = path.join(ROOT, "README.md");

@@ -1,0 +1,228 @@
+/**
+ * `npm run demo`: the live demo. Serves, on this machine only, a page (lib/demo-page.html) whose script (lib/demo.ts)
+ * runs the paper's CNN in the browser on a face from the webcam, an image file or a drawn face, and shows its 7
+ * probabilities and the Grad-CAM map of the predicted class. Flags: the declaration {@link DEMO} below.
+ *
+ * The page's script is bundled at start-up, in memory, with esbuild: it bundles TypeScript directly, in about a
+ * second, from the same lib/ modules the notebooks use, with no configuration file, no build step and no bundle to
+ * commit; it is a well-kept bundler that the project already installs (tsx runs on it). Vite would bring a dev server
+ * and many more dependencies for the same bundle.
+ */
+import "./guard";
+import * as fs from "fs";
+import * as http from "http";
+import * as path from "path";
+import * as zlib from "zlib";
+import type * as esbuildTypes from "esbuild";
+import { PAPER_RUN, ROOT, STUDY, MANIFEST, shown } from "../paths";
+import { UserError } from "../errors";
+import { defineCommand, runCli, type Args } from "./args";
+import type { DemoFacts } from "../demo";
+
+/** The flags of `npm run demo` (the one declaration: parser, --help, usage line and README table). */
+export const DEMO = defineCommand({
+  name: "demo",
+  summary: "Serves the live demo on this machine and prints its address: the paper's CNN in the browser on a face from the webcam, an image file or a drawn face, with the 7 probabilities and the Grad-CAM map of the predicted class.",
+  details: "TensorFlow.js webgl in the browser when it has it, else cpu. Ctrl-C stops it.",
+  flags: {
+    model: { type: "string", arg: "DIR", help: "the model folder the page loads (tfjs layers format)", defaultText: "data/runs/paper/model" },
+    port: { type: "int", min: 0, max: 65535, default: 8048, help: "the port to listen on (0: any free port)" },
+    host: { type: "string", arg: "H", default: "127.0.0.1", help: "the address to listen on (browsers give the camera only to localhost or https pages)" },
+  },
+});
+
+/** The page's script, the entry esbuild bundles. */
+export const DEMO_ENTRY = path.join(ROOT, "lib", "demo.ts");
+/** The page's HTML. */
+export const DEMO_PAGE = path.join(ROOT, "lib", "demo-page.html");
+/** The notebook with the subject-independent numbers the page's caveat links to. */
+const STUDY_NOTEBOOK = "notebooks/06-study.ipynb";
+
+const NODE_ONLY = /^(fs|path|crypto|os|child_process|worker_threads|url|zlib|sharp|@tensorflow\/tfjs-node)$/;
+
+/**
+ * How lib/ becomes a browser bundle without a second copy of any function:
+ * - lib/tf.ts picks a node backend (the cpu-fast kernels, or tfjs-node): in the page, `./tf` is plain
+ *   `@tensorflow/tfjs`, whose webgl and cpu backends the page chooses between;
+ * - node's modules and sharp, imported at the top of lib/data.ts and lib/explain.ts for what only node does (reading
+ *   folders, decoding with sharp, the region study), become empty modules: the page never calls that code;
+ * - lib/ modules are declared free of side effects, so a module none of whose exports the page uses (lib/paths.ts,
+ *   lib/save.ts, …) is left out whole instead of running its top-level code (e.g. paths from `__dirname`).
+ */
+export function browserPlugin(root: string = ROOT): esbuildTypes.Plugin {
+  const lib = path.join(root, "lib");
+  return {
+    name: "fer-ck48-browser",
+    setup(build) {
+      build.onResolve({ filter: /^\.\.?\// }, async (a) => {
+        if (a.pluginData?.inner || !a.importer.startsWith(lib + path.sep)) return undefined;
+        const r = await build.resolve(a.path, { kind: a.kind, resolveDir: a.resolveDir, importer: a.importer, pluginData: { inner: true } });
+        if (r.errors.length || !r.path.startsWith(lib + path.sep)) return undefined;
+        if (r.path === path.join(lib, "tf.ts")) return { path: "tf", namespace: "fer-browser-tf" };
+        return { path: r.path, sideEffects: false };
+      });
+      build.onLoad({ filter: /.*/, namespace: "fer-browser-tf" }, () => ({ contents: 'import * as tf from "@tensorflow/tfjs";\nexport { tf };\n', resolveDir: root, loader: "js" }));
+      build.onResolve({ filter: NODE_ONLY }, (a) => ({ path: a.path, namespace: "fer-node-only", sideEffects: false }));
+      build.onLoad({ filter: /.*/, namespace: "fer-node-only" }, () => ({ contents: "module.exports = {};\n", loader: "js" }));
+    },
+  };
+}
+
+/** The page's script: lib/demo.ts and what it imports, bundled and minified for the browser. */
+export async function bundleDemo(entry: string = DEMO_ENTRY): Promise<{ js: string; ms: number }> {
+  const esbuild = require("esbuild") as typeof esbuildTypes;
+  const t0 = performance.now();
+  const r = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    platform: "browser",
+    format: "iife",
+    target: "es2022",
+    minify: true,
+    legalComments: "none",
+    logLevel: "silent",
+    absWorkingDir: ROOT,
+    plugins: [browserPlugin()],
+  });
+  return { js: r.outputFiles[0].text, ms: performance.now() - t0 };
+}
+
+/** The numbers of the page's caveat: CK+48's images and people (data/manifest.csv) and the study's accuracies. */
+export function demoFacts(model: string, summaryFile = path.join(STUDY, "summary.json")): DemoFacts {
+  const { readManifest } = require("../data") as typeof import("../data");
+  const rows = readManifest(MANIFEST);
+  const facts: DemoFacts = { model, images: rows.length, subjects: new Set(rows.map((r) => r.subject)).size };
+  if (fs.existsSync(summaryFile)) {
+    const { splitOf } = require("../claims") as typeof import("../claims");
+    const summary = JSON.parse(fs.readFileSync(summaryFile, "utf8"));
+    for (const split of ["random", "subject"] as const) {
+      const a = splitOf(summary, split)?.accuracy;
+      if (a?.t) facts[split] = { mean: a.mean, lo: a.t.lo, hi: a.t.hi, seeds: a.n };
+    }
+  }
+  return facts;
+}
+
+/** The HTML with the facts in its `<script id="facts">` (as JSON, `<` escaped so no text can close the script). */
+export function pageHtml(facts: DemoFacts, template: string = fs.readFileSync(DEMO_PAGE, "utf8")): string {
+  const json = JSON.stringify(facts).replace(/</g, "\\u003c");
+  const slot = '<script id="facts" type="application/json">{}</script>';
+  if (!template.includes(slot)) throw new Error(`${DEMO_PAGE} has no ${slot}`);
+  return template.replace(slot, `<script id="facts" type="application/json">${json}</script>`);
+}
+
+/** A running demo server. */
+export interface DemoServer {
+  /** The page's address, e.g. http://127.0.0.1:8048/. */
+  url: string;
+  /** Bytes of the page's script (minified, and gzipped as sent to browsers that accept it). */
+  bundleBytes: number;
+  bundleGzipBytes: number;
+  /** Milliseconds esbuild took. */
+  bundleMs: number;
+  server: http.Server;
+  /** Stop listening and drop open connections. */
+  close(): Promise<void>;
+}
+
+/** One file the server sends: its bytes, type, and a gzipped copy when that is smaller. */
+interface Asset {
+  body: Buffer;
+  type: string;
+  gzip?: Buffer;
+}
+
+function asset(body: Buffer | string, type: string, compress = false): Asset {
+  const b = Buffer.isBuffer(body) ? body : Buffer.from(body);
+  return { body: b, type, gzip: compress ? zlib.gzipSync(b, { level: 6 }) : undefined };
+}
+
+/**
+ * Check the model (lib/save.ts loadModel: the same one-line errors as predict), bundle the page, and serve on
+ * `host:port` (port 0: a free one): `/` the page, `/demo.js` its script, `/model/…` model.json and the weight files
+ * it lists, and the study notebook the caveat links to. Nothing else, and only GET or HEAD.
+ */
+export async function startDemo(opts: { modelDir: string; port: number; host: string }): Promise<DemoServer> {
+  const { loadModel } = require("../save") as typeof import("../save");
+  const model = await loadModel(opts.modelDir);
+  model.dispose();
+  const json = path.join(opts.modelDir, "model.json");
+  const manifest = JSON.parse(fs.readFileSync(json, "utf8")) as { weightsManifest: { paths: string[] }[] };
+  const files = new Map<string, Asset>();
+  files.set("/model/model.json", asset(fs.readFileSync(json), "application/json"));
+  for (const p of manifest.weightsManifest.flatMap((g) => g.paths)) {
+    files.set(`/model/${p.split("/").map(encodeURIComponent).join("/")}`, asset(fs.readFileSync(path.join(opts.modelDir, p)), "application/octet-stream"));
+  }
+  const bundle = await bundleDemo();
+  const page = pageHtml(demoFacts(shown(opts.modelDir)));
+  files.set("/", asset(page, "text/html; charset=utf-8", true));
+  files.set("/demo.js", asset(bundle.js, "text/javascript; charset=utf-8", true));
+  const nb = path.join(ROOT, STUDY_NOTEBOOK);
+  if (fs.existsSync(nb)) files.set(`/${STUDY_NOTEBOOK}`, asset(fs.readFileSync(nb), "application/x-ipynb+json", true));
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const f = files.get(url.pathname === "/index.html" ? "/" : url.pathname);
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET, HEAD" }).end();
+      return;
+    }
+    if (!f) {
+      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end(`not found: ${url.pathname}\n`);
+      return;
+    }
+    const gz = f.gzip && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
+    const body = gz ? f.gzip! : f.body;
+    res.writeHead(200, {
+      "content-type": f.type,
+      "content-length": body.length,
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+      ...(gz ? { "content-encoding": "gzip" } : {}),
+    });
+    res.end(req.method === "HEAD" ? undefined : body);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EADDRINUSE") reject(new UserError(`--port ${opts.port}: the port is in use (another demo?): stop that program, or give another --port (0 picks a free one)`));
+      else if (e.code === "EACCES") reject(new UserError(`--port ${opts.port}: not allowed to listen there (ports below 1024 need root): give a port from 1024 up, e.g. the default 8048`));
+      else if (e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND" || e.code === "EAI_AGAIN") reject(new UserError(`--host ${opts.host}: not an address of this machine (${e.code}): give 127.0.0.1 (the default) or localhost`));
+      else reject(e);
+    });
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : opts.port;
+  const hostPart = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
+  return {
+    url: `http://${hostPart}:${port}/`,
+    bundleBytes: files.get("/demo.js")!.body.length,
+    bundleGzipBytes: files.get("/demo.js")!.gzip!.length,
+    bundleMs: bundle.ms,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function demo(a: Args<typeof DEMO>): Promise<void> {
+  const modelDir = path.resolve(a.model ?? path.join(PAPER_RUN, "model"));
+  const d = await startDemo({ modelDir, port: a.port, host: a.host });
+  const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
+  console.log(`demo: model ${shown(modelDir)}; page script ${mb(d.bundleBytes)} (${mb(d.bundleGzipBytes)} gzipped), bundled in ${(d.bundleMs / 1000).toFixed(1)} s`);
+  console.log(`demo: open ${d.url} in a browser (Ctrl-C stops)`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      console.log(`demo: ${signal}, stopped`);
+      void d.close().then(resolve);
+    };
+    process.once("SIGINT", () => stop("Ctrl-C"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+}
+
+if (require.main === module) runCli(DEMO, demo);
