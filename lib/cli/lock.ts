@@ -1,7 +1,7 @@
 /**
  * A lock file that keeps two processes out of one output folder (`reproduce --out DIR`).
  *
- * The lock is `DIR/.lock`, created with O_EXCL (exactly one process can create it) and holding who owns it:
+ * The lock is `DIR/.lock`, created complete by a hard link (exactly one process can create it) and holding who owns it:
  * `{ pid, host, started, command }`. A lock whose process is gone (same host, `kill(pid, 0)` answers ESRCH) is stale,
  * left by a run that was killed: it is taken over. A lock held by a live process, or by another host (whose processes
  * we cannot see), is a UserError naming the owner and what to do.
@@ -66,9 +66,16 @@ export function acquireLock(dir: string, command: string, alive: (pid: number) =
   let tookOver: LockInfo | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fd = fs.openSync(file, "wx");
-      fs.writeSync(fd, JSON.stringify(me) + "\n");
-      fs.closeSync(fd);
+      // Created with its content in one step: write a private file, then hard-link it to the lock's name (link fails
+      // with EEXIST when the lock exists). An O_EXCL create followed by a write left an empty lock for a moment, which
+      // a racing process read as unreadable, hence stale, and took over: both runs went ahead.
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify(me) + "\n");
+      try {
+        fs.linkSync(tmp, file);
+      } finally {
+        fs.rmSync(tmp, { force: true });
+      }
       let released = false;
       const release = () => {
         if (released) return;
