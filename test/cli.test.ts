@@ -367,6 +367,8 @@ describe("command line", function () {
   it("README.md's sentence on the comparisons is the one the committed ablation study makes", () => {
     const readme = fs.readFileSync(README, "utf8");
     expect(withComparison(readme), "README.md is stale: run npx tsx lib/cli/readme.ts").to.equal(readme);
+    expect(() => withComparison("# a README without the markers\n")).to.throw(/^README\.md has no <!-- comparisons:start --> … <!-- comparisons:end --> markers$/);
+    expect(() => withFindings("<!-- findings:end --> <!-- findings:start -->")).to.throw(/^README\.md has no <!-- findings:start --> … <!-- findings:end --> markers$/);
     if (fs.existsSync(path.join(ABLATIONS, "summary.json"))) expect(readme).to.match(/\*\*The comparisons the paper promised\*\* \(\d+ variants/);
   });
 
