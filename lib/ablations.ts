@@ -7,6 +7,7 @@
 import { PAPER, type ArchConfig, type AugmentConfig, type PaperConfig } from "./config";
 import { UserError } from "./errors";
 import { holm, tTestP } from "./stats";
+import { parametersByHand } from "./model";
 import type { StudySummary } from "./study";
 
 /** What a variant may change: any field of PAPER, the architecture and augmentation settings field by field. */
@@ -77,4 +78,9 @@ export function comparisonTests(s: StudySummary, split = "subject"): ComparisonT
   const ps = cs.map((c) => tTestP(c.accuracy));
   const adj = holm(ps);
   return cs.map((c, i) => ({ variant: c.variant, split, mean: c.accuracy.mean, p: ps[i], holm: adj[i] }));
+}
+
+/** Each variant's parameter count, by hand from its architecture (lib/model parametersByHand; tested equal to tfjs'). */
+export function variantParameters(): Record<string, number> {
+  return Object.fromEntries(VARIANTS.map((v) => [v.name, parametersByHand(applyOverrides(PAPER, v.overrides)).reduce((a, r) => a + r.params, 0)]));
 }

@@ -34,6 +34,11 @@ export function fmt(x: number | null | undefined, digits = 4): string {
   return x === null || x === undefined || !Number.isFinite(x) ? "n/a" : x.toFixed(digits);
 }
 
+/** A difference of fractions in signed percentage points ("+3.7", "−16.3"; `digits` decimals, default one). */
+export function signedPoints(x: number, digits = 1): string {
+  return `${x >= 0 ? "+" : "−"}${(100 * Math.abs(x)).toFixed(digits)}`;
+}
+
 /** A fraction as a percentage with `digits` decimals (default one), or "n/a": the project's one percent format. */
 export function pct(x: number | null | undefined, digits = 1): string {
   return x === null || x === undefined || !Number.isFinite(x) ? "n/a" : `${(x * 100).toFixed(digits)}%`;

@@ -4,10 +4,8 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import type { StudySummary } from "../study";
-import { VARIANTS, applyOverrides, comparisonTests } from "../ablations";
-import { PAPER } from "../config";
-import { parametersByHand } from "../model";
-import { markdownTable, pct } from "../display";
+import { VARIANTS, comparisonTests, variantParameters } from "../ablations";
+import { markdownTable, pct, signedPoints } from "../display";
 
 /** Each variant's paired difference in test accuracy to `paper` (variant − paper, same seeds), mean and 95 % t interval, in percentage points. */
 export function specForest(s: StudySummary, split = "subject"): TopLevelSpec {
@@ -29,15 +27,9 @@ export function specForest(s: StudySummary, split = "subject"): TopLevelSpec {
   };
 }
 
-/** Each variant's parameter count, by hand from its architecture (lib/model parametersByHand; tested equal to tfjs'). */
-export function variantParameters(): Record<string, number> {
-  return Object.fromEntries(VARIANTS.map((v) => [v.name, parametersByHand(applyOverrides(PAPER, v.overrides)).reduce((a, r) => a + r.params, 0)]));
-}
-
 /** The table of figures/ablations.md: per variant and split, accuracy and balanced accuracy, the paired difference, epochs, time, parameters. */
 export function ablationsMarkdown(s: StudySummary, params: Record<string, number> = variantParameters()): string {
   const iv = (i: { lo: number; hi: number } | null | undefined) => (i ? `[${pct(i.lo)}, ${pct(i.hi)}]` : "—");
-  const signed = (x: number) => `${x >= 0 ? "+" : "−"}${(100 * Math.abs(x)).toFixed(1)}`;
   const tests = [...new Set(s.splits.map((x) => x.split))].flatMap((split) => comparisonTests(s, split));
   const pv = (p: number) => (p < 0.001 ? "< 0.001" : p.toFixed(3));
   const rank = (v: string) => { const i = VARIANTS.findIndex((k) => k.name === v); return i < 0 ? VARIANTS.length : i; };
@@ -52,8 +44,8 @@ export function ablationsMarkdown(s: StudySummary, params: Record<string, number
       x.seeds.length,
       `${pct(x.accuracy.mean)} ${iv(x.accuracy.t)}`,
       `${pct(x.balancedAccuracy.mean)} ${iv(x.balancedAccuracy.t)}`,
-      c ? `${signed(c.accuracy.mean)} [${signed(c.accuracy.t?.lo ?? NaN)}, ${signed(c.accuracy.t?.hi ?? NaN)}]` : "reference",
-      c ? `${signed(c.balancedAccuracy.mean)} [${signed(c.balancedAccuracy.t?.lo ?? NaN)}, ${signed(c.balancedAccuracy.t?.hi ?? NaN)}]` : "reference",
+      c ? `${signedPoints(c.accuracy.mean)} [${signedPoints(c.accuracy.t?.lo ?? NaN)}, ${signedPoints(c.accuracy.t?.hi ?? NaN)}]` : "reference",
+      c ? `${signedPoints(c.balancedAccuracy.mean)} [${signedPoints(c.balancedAccuracy.t?.lo ?? NaN)}, ${signedPoints(c.balancedAccuracy.t?.hi ?? NaN)}]` : "reference",
       t ? `${pv(t.p)} / ${t.holm < 0.05 ? `**${pv(t.holm)}**` : pv(t.holm)}` : "—",
       (epochs.reduce((a, b) => a + b, 0) / epochs.length).toFixed(1),
       (x.seconds.mean / 60).toFixed(1),

@@ -6,9 +6,10 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import { facsComparison, type RegionSummary } from "../explain";
-import { markdownTable } from "../display";
+import { markdownTable, signedPoints } from "../display";
 
-const pts = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(0)}`;
+/** Whole signed percentage points. */
+const pts = (x: number) => signedPoints(x, 0);
 /** A t interval in points, cut to the possible range [−100, +100] (with 5 seeds and a handful of images of a class it can pass it). */
 const ci = (t: { lo: number; hi: number }) => `[${pts(Math.max(-1, t.lo))}, ${pts(Math.min(1, t.hi))}]`;
 

@@ -2,20 +2,19 @@
  * The prose of notebooks/07-ablations.ipynb: the variants and what their comparison found. The computations are in
  * lib/ablations.ts and lib/study.ts; this file formats what they return.
  */
-import { PAPER } from "../config";
-import { parametersByHand } from "../model";
-import { applyOverrides, comparisonTests, VARIANTS } from "../ablations";
+import { comparisonTests, variantParameters, VARIANTS } from "../ablations";
 import type { StudySummary } from "../study";
-import { markdownTable, pct } from "../display";
+import { markdownTable, pct, signedPoints } from "../display";
 
 /** The variants: name, what changes (its overrides), parameters, why. */
 export function variantsMarkdown(): string {
+  const params = variantParameters();
   return markdownTable(
     ["variant", "overrides of PAPER", "parameters", "why"],
     VARIANTS.map((v) => [
       `**${v.name}**`,
       Object.keys(v.overrides).length ? `\`${JSON.stringify(v.overrides)}\`` : "—",
-      parametersByHand(applyOverrides(PAPER, v.overrides)).reduce((a, r) => a + r.params, 0).toLocaleString("en-US"),
+      params[v.name].toLocaleString("en-US"),
       v.why,
     ]),
     ["l", "l", "r", "l"],
@@ -29,8 +28,7 @@ export function variantsMarkdown(): string {
 export function findingsMarkdown(s: StudySummary, split = "subject"): string {
   const cs = s.comparisons.filter((c) => c.split === split && c.accuracy.t);
   if (!cs.length) return `No comparison on the ${split} split yet (it needs at least two paired seeds per variant).`;
-  const pts = (x: number) => `${x >= 0 ? "+" : "−"}${(100 * Math.abs(x)).toFixed(1)}`;
-  const line = (c: (typeof cs)[number]) => `${c.variant} ${pts(c.accuracy.mean)} points [${pts(c.accuracy.t!.lo)}, ${pts(c.accuracy.t!.hi)}]`;
+  const line = (c: (typeof cs)[number]) => `${c.variant} ${signedPoints(c.accuracy.mean)} points [${signedPoints(c.accuracy.t!.lo)}, ${signedPoints(c.accuracy.t!.hi)}]`;
   const better = cs.filter((c) => c.accuracy.t!.lo > 0);
   const worse = cs.filter((c) => c.accuracy.t!.hi < 0);
   const unclear = cs.filter((c) => c.accuracy.t!.lo <= 0 && c.accuracy.t!.hi >= 0);
@@ -41,7 +39,7 @@ export function findingsMarkdown(s: StudySummary, split = "subject"): string {
     `- **worse** (the whole interval below zero): ${worse.length ? worse.map(line).join("; ") : "none"};`,
     `- **cannot be told apart** (the interval contains zero): ${unclear.length ? unclear.map(line).join("; ") : "none"}.`,
     "",
-    `The largest average effect is ${biggest.variant}'s, ${pts(biggest.accuracy.mean)} points of test accuracy (${pct(Math.abs(biggest.accuracy.mean))} absolute).`,
+    `The largest average effect is ${biggest.variant}'s, ${signedPoints(biggest.accuracy.mean)} points of test accuracy (${pct(Math.abs(biggest.accuracy.mean))} absolute).`,
     "",
     holmSentence(s, split),
   ].join("\n");
@@ -51,9 +49,8 @@ export function findingsMarkdown(s: StudySummary, split = "subject"): string {
 export function holmSentence(s: StudySummary, split = "subject"): string {
   const tests = comparisonTests(s, split);
   const kept = tests.filter((t) => t.holm < 0.05).sort((a, b) => a.mean - b.mean);
-  const pts = (x: number) => `${x >= 0 ? "+" : "−"}${(100 * Math.abs(x)).toFixed(1)}`;
   return kept.length
-    ? `Corrected for testing ${tests.length} variant${tests.length === 1 ? "" : "s"} at once (Holm), ${kept.length === 1 ? "one difference stands" : `${kept.length} differences stand`}: ${kept.map((t) => `${t.variant} (${pts(t.mean)} points, Holm p ${t.holm < 0.001 ? "< 0.001" : t.holm.toFixed(3)})`).join(", ")}.`
+    ? `Corrected for testing ${tests.length} variant${tests.length === 1 ? "" : "s"} at once (Holm), ${kept.length === 1 ? "one difference stands" : `${kept.length} differences stand`}: ${kept.map((t) => `${t.variant} (${signedPoints(t.mean)} points, Holm p ${t.holm < 0.001 ? "< 0.001" : t.holm.toFixed(3)})`).join(", ")}.`
     : `Corrected for testing ${tests.length} variant${tests.length === 1 ? "" : "s"} at once (Holm), no difference to the paper's configuration stands.`;
 }
 
@@ -68,16 +65,15 @@ export function readmeComparison(s: StudySummary | undefined, split = "subject")
   const seeds = Math.min(...s.comparisons.filter((c) => c.split === split).map((c) => c.seeds.length));
   const byEffect = [...tests].sort((a, b) => a.mean - b.mean);
   const worst = byEffect[0];
-  const pts = (x: number) => `${x >= 0 ? "+" : "−"}${(100 * Math.abs(x)).toFixed(1)}`;
   const kept = tests.filter((t) => t.holm < 0.05);
   const nTests = `${tests.length} test${tests.length === 1 ? "" : "s"}`;
   const c = (v: string) => s.comparisons.find((k) => k.variant === v && k.split === split)!.accuracy;
-  const iv = (v: string) => `[${pts(c(v).t!.lo)}, ${pts(c(v).t!.hi)}]`;
+  const iv = (v: string) => `[${signedPoints(c(v).t!.lo)}, ${signedPoints(c(v).t!.hi)}]`;
   return (
     `**The comparisons the paper promised** (${tests.length} variants of one change each, ${seeds} seeds paired on unseen people, [figures/ablations.md](figures/ablations.md)): ` +
-    `the largest effect is ${worst.variant}'s, ${pts(worst.mean)} points of test accuracy ${iv(worst.variant)}; ` +
+    `the largest effect is ${worst.variant}'s, ${signedPoints(worst.mean)} points of test accuracy ${iv(worst.variant)}; ` +
     (kept.length
-      ? `after Holm's correction for ${nTests}, ${kept.map((t) => `${t.variant} (${pts(t.mean)})`).join(", ")} ${kept.length === 1 ? "differs" : "differ"} from the paper's configuration, and the other ${tests.length - kept.length} cannot be told from it.`
+      ? `after Holm's correction for ${nTests}, ${kept.map((t) => `${t.variant} (${signedPoints(t.mean)})`).join(", ")} ${kept.length === 1 ? "differs" : "differ"} from the paper's configuration, and the other ${tests.length - kept.length} cannot be told from it.`
       : `after Holm's correction for ${nTests}, none can be told from the paper's configuration.`)
   );
 }
