@@ -160,14 +160,16 @@ class EpochLog extends tf.Callback {
   }
   /** Continue a resumed fold's history (and its view of the best epoch and the wait). */
   restore(history: EpochRecord[]): void {
-    for (const rec of history) {
-      this.history.push(rec);
-      if (rec.valLoss < this.best) {
-        this.best = rec.valLoss;
-        this.bestEpoch = rec.epoch;
-        this.wait = 0;
-      } else this.wait++;
-    }
+    for (const rec of history) this.track(rec);
+  }
+  /** Add an epoch to the history and update the best epoch and the wait (as EarlyStopping counts it). */
+  private track(rec: EpochRecord): void {
+    this.history.push(rec);
+    if (rec.valLoss < this.best) {
+      this.best = rec.valLoss;
+      this.bestEpoch = rec.epoch;
+      this.wait = 0;
+    } else this.wait++;
   }
   override async onEpochBegin(): Promise<void> {
     this.t0 = performance.now();
@@ -185,12 +187,7 @@ class EpochLog extends tf.Callback {
     if (!Number.isFinite(rec.loss) || !Number.isFinite(rec.valLoss)) {
       throw new UserError(`${this.label}: epoch ${rec.epoch}: the ${Number.isFinite(rec.loss) ? "validation" : "training"} loss is ${Number.isFinite(rec.loss) ? rec.valLoss : rec.loss}; training stopped (a numeric fault: try a lower learning rate)`);
     }
-    this.history.push(rec);
-    if (rec.valLoss < this.best) {
-      this.best = rec.valLoss;
-      this.bestEpoch = rec.epoch;
-      this.wait = 0;
-    } else this.wait++;
+    this.track(rec);
     this.listener?.(rec, { maxEpochs: this.config.maxEpochs, wait: this.wait, patience: this.config.patience, bestEpoch: this.bestEpoch });
   }
 }
