@@ -38,7 +38,7 @@ export const BENCH = defineCommand({
     "compare-torch": { type: "boolean", help: "also time PyTorch on the same model, step and random images, 1 and 2 threads, in the same run (needs a python3 with torch)" },
     json: { type: "boolean", help: "end with one JSON line" },
   },
-  env: { CK48_DIR: "the CK+48 folder when --data is not given", FER_PYTHON: "the python with PyTorch for --compare-torch", },
+  env: { CK48_DIR: "the CK+48 folder when --data is not given", FER_PYTHON: "the python with PyTorch for --compare-torch" },
 });
 
 /** One mini-batch: images [b,48,48,3] and one-hot labels [b,7]. The caller disposes them after the step. */
