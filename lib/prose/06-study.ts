@@ -31,7 +31,7 @@ export function studyStatus(found: FoundStudy | undefined): string {
   const runs = found.summary.splits.reduce((a, s) => a + s.runs.length, 0);
   const rel = path.relative(ROOT, found.dir) || found.dir;
   return found.kind === "committed"
-    ? `The committed study \`${rel}/\`: ${runs} runs (${found.summary.splits.map((s) => `${s.variant === "paper" ? "" : `${s.variant} `}${s.split} × ${s.runs.length} seeds`).join(", ")}).`
+    ? `The committed study \`${rel}/\`: ${runs} runs (${found.summary.splits.map((s) => `${new Set(found.summary.splits.map((x) => x.variant)).size > 1 ? `${s.variant} ` : ""}${s.split} × ${s.runs.length} seeds`).join(", ")}).`
     : `A **quick study** made here (\`${rel}/\`: ${runs} runs of the smoke setting, a few images per class): it exercises the code, its numbers say nothing about the paper.`;
 }
 
