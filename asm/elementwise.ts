@@ -69,3 +69,25 @@ export function unary(op: i32, x: usize, out: usize, n: i32, alpha: f32): void {
     }
   }
 }
+
+/**
+ * RMSprop (Eq. 3–4, not centred) for n floats, in place: a ← β·a + (1−β)·g², m ← μ·m + η·g / √(a + ε), v ← v − m,
+ * each operation rounded to float32 in the order of tfjs' RMSPropOptimizer (lib/kernels/rmsprop.ts drives it).
+ */
+export function rmsprop(g: usize, v: usize, a: usize, m: usize, n: i32, decay: f32, oneMinusDecay: f32, lr: f32, eps: f32, momentum: f32): void {
+  const bytes = n << 2;
+  const d = f32x4.splat(decay);
+  const od = f32x4.splat(oneMinusDecay);
+  const l = f32x4.splat(lr);
+  const e = f32x4.splat(eps);
+  const mu = f32x4.splat(momentum);
+  for (let i = 0; i < bytes; i += 16) {
+    const gk = v128.load(g + i);
+    const ak = f32x4.add(f32x4.mul(v128.load(a + i), d), f32x4.mul(f32x4.mul(gk, gk), od));
+    const step = f32x4.div(f32x4.mul(gk, l), f32x4.sqrt(f32x4.add(ak, e)));
+    const mk = f32x4.add(f32x4.mul(v128.load(m + i), mu), step);
+    v128.store(a + i, ak);
+    v128.store(m + i, mk);
+    v128.store(v + i, f32x4.sub(v128.load(v + i), mk));
+  }
+}

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ABLATIONS, ROOT, STUDY } from "../lib/paths";
-import { findTorchPython } from "../lib/cli/bench";
+import { findTorchPython, speedBound } from "../lib/cli/bench";
 import { validateRunRecord } from "../lib/record";
 import { tf } from "../lib/tf";
 import { createModel } from "../lib/model";
@@ -624,12 +624,26 @@ module.exports = tf;
     const r = run("bench", ["--random", "--epochs", "1", "--images", "16", "--stock-steps", "1", "--json"]);
     expect(r.code, r.err).to.equal(0);
     const last = JSON.parse(r.out.trim().split("\n").pop()!);
-    expect(Object.keys(last)).to.deep.equal(["backend", "epochSeconds", "stockEpochSeconds", "speedup", "imagesPerSecond", "epochTimes"]);
+    expect(Object.keys(last)).to.deep.equal(["backend", "epochSeconds", "stockEpochSeconds", "speedup", "imagesPerSecond", "epochTimes", "bound"]);
+    // 16 images × 5,653,824 multiply-adds × 2
+    expect(last.bound.epochGflop).to.equal(0.181);
+    expect(last.bound.floorSeconds.oneCore).to.be.below(last.epochTimes[0]);
+    expect(r.out).to.match(/bound: an epoch is 0\.18 GFLOP of multiply-adds/);
     expect(last.epochSeconds).to.be.above(0);
     expect(last.epochTimes).to.have.length(1);
     expect(last.epochTimes[0]).to.be.closeTo(last.epochSeconds, 1e-3);
     expect(last.speedup).to.be.above(1);
     expectUserError(run("bench", ["--epochs", "zero"]), /^bench: --epochs must be a whole number \(got "zero"\)$/);
+  });
+
+  it("speedBound: an epoch's arithmetic at a given peak (hand-computed)", () => {
+    const m = createModel(0);
+    // 784 images × 5,653,824 multiply-adds × 2 = 8.865 GFLOP; at 50 GFLOP/s: 0.1773 s on one core, 0.0887 on two
+    const b = speedBound(m, 784, 0.5, 50);
+    m.dispose();
+    expect(b).to.deep.equal({
+      epochGflop: 8.865, peakGflopsPerCore: 50, floorSeconds: { oneCore: 0.1773, twoCores: 0.0887 }, achievedGflops: 17.7, shareOfOneCore: 0.355,
+    });
   });
 
   it("bench --compare-torch times PyTorch on the same model in the same run (only where a python has torch)", function () {
@@ -641,6 +655,9 @@ module.exports = tf;
     expect(last.torch.epochSeconds).to.equal(Math.min(...all));
     expect(last.torch.ratio).to.be.closeTo(Math.min(...last.epochTimes) / last.torch.epochSeconds, 1e-3);
     expect(r.out).to.match(/ours ÷ pytorch: \d+\.\d\d/);
+    const goal = 0.5 * last.torch.epochSeconds;
+    const share = Math.round((100 * last.bound.floorSeconds.twoCores) / goal);
+    expect(r.out).to.include(`the goal, ${goal.toFixed(3)} s per epoch, needs ${share}% of both cores' WebAssembly peak`);
   });
 
   describe("on the real CK+48 (when present)", function () {

@@ -15,6 +15,7 @@ import { buildWasm, moduleText, WASM_MODULE } from "../scripts/build-wasm";
 import { createModel } from "../lib/model";
 import { Rng } from "../lib/random";
 import { fusedRmspropClass } from "../lib/kernels/rmsprop";
+import { wasmPeakGflops, secondsAtPeak } from "../lib/kernels/peak";
 
 const TOL = 1e-5;
 
@@ -485,5 +486,32 @@ describe("fused RMSprop (lib/kernels/rmsprop.ts)", () => {
     tf.dispose([v1, v2]);
     a.dispose();
     b.dispose();
+  });
+});
+
+describe("the WebAssembly SIMD peak (lib/kernels/peak.ts, the speed bound of npm run bench)", () => {
+  it("is no lower than what a real convolution reaches, and not wildly higher", () => {
+    useBackend(FAST_BACKEND);
+    // conv2 of the paper's CNN on 32 images: 32 × 18·18·16 outputs × 5·5·6 multiply-adds = 49.8 MFLOP
+    const x = tf.tensor4d(randomArray(32 * 22 * 22 * 6, 1), [32, 22, 22, 6]);
+    const w = tf.tensor4d(randomArray(5 * 5 * 6 * 16, 2), [5, 5, 6, 16]);
+    const flop = 2 * 32 * 18 * 18 * 16 * 150;
+    let best = Infinity;
+    for (let r = 0; r < 30; r++) {
+      const t0 = process.hrtime.bigint();
+      const y = tf.conv2d(x, w, 1, "valid");
+      best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9);
+      y.dispose(); // (not through tf.tidy returning dataSync(): tidy walks every element of a returned typed array)
+    }
+    tf.dispose([x, w]);
+    const conv = flop / best / 1e9;
+    const peak = wasmPeakGflops();
+    // A peak measured too low (a miscount of the operations per round, an unoptimised tier) would let the
+    // convolution beat it. This convolution runs at nearly the peak on these machines (both keep the two vector
+    // multipliers and two adders busy), so 15% of slack for timing noise between the two measurements.
+    expect(conv, `conv ${conv.toFixed(1)} GFLOP/s vs peak ${peak.toFixed(1)}`).to.be.below(peak * 1.15);
+    // The convolution (loads, tiles, compaction) reaches a good share of it on these machines, not 1%.
+    expect(conv).to.be.above(peak * 0.1);
+    expect(secondsAtPeak(8.865e9, 50, 2)).to.be.closeTo(0.08865, 1e-12);
   });
 });

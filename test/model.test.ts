@@ -3,7 +3,7 @@ import { tf } from "../lib/tf";
 import { createModel, summarize } from "../lib/model";
 import sharp from "sharp";
 import { demoPattern } from "../lib/display";
-import { featureMaps, parametersByHand, traceShapes } from "../lib/model";
+import { featureMaps, parametersByHand, traceShapes, trainingMultiplyAdds } from "../lib/model";
 import { featureMapCells, featureMapGrid, layersMarkdown, paramsMarkdown, traceMarkdown } from "../lib/prose/02-model";
 
 describe("model (Section 2.2, Fig 3)", () => {
@@ -78,6 +78,17 @@ describe("model: what notebook 02 teaches", () => {
     expect(rows.map((r) => r.output)).to.deep.equal(layers.map((l) => l.outputShape.join("×")));
     expect(paramsMarkdown(rows, model.countParams())).to.include("They agree.");
     expect(paramsMarkdown(rows, 5)).to.include("**They differ.**");
+  });
+
+  it("trainingMultiplyAdds counts a training step's multiply-adds per image (hand-computed for the paper's CNN)", () => {
+    const rows = trainingMultiplyAdds(model);
+    // conv1 44·44·6·(5·5·3), conv2 18·18·16·(5·5·6), conv3 7·7·64·(3·3·16), dense1 576·128, output 128·7
+    const forward = [871200, 777600, 451584, 73728, 896];
+    expect(rows.map((r) => r.layer)).to.deep.equal(["conv1", "conv2", "conv3", "dense1", "output"]);
+    expect(rows.map((r) => r.forward)).to.deep.equal(forward);
+    expect(rows.map((r) => r.weightGradient)).to.deep.equal(forward);
+    expect(rows.map((r) => r.inputGradient)).to.deep.equal([0, ...forward.slice(1)]);
+    expect(rows.reduce((a, r) => a + r.forward + r.weightGradient + r.inputGradient, 0)).to.equal(5653824);
   });
 
   it("traceShapes follows one image through every layer without leaking tensors", () => {

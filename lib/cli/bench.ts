@@ -2,14 +2,16 @@
  * `npm run bench`: seconds per training epoch of the paper's CNN (784 images, batch 8, RMSprop, categorical
  * cross-entropy) on the `cpu-fast` backend (this project's kernels, lib/kernels), and a short sample of the stock
  * tfjs `cpu` kernels (a few steps, extrapolated to one epoch) for the speed-up. Flags: the declaration {@link BENCH}.
+ * It ends with the speed bound: the epoch's arithmetic at this machine's measured WebAssembly SIMD peak.
  * With `--json` the last output line is one JSON object:
- * `{ "backend", "epochSeconds", "stockEpochSeconds", "speedup", "imagesPerSecond" }`.
+ * `{ "backend", "epochSeconds", "stockEpochSeconds", "speedup", "imagesPerSecond", "epochTimes", "bound", "torch"? }`.
  */
 import "./guard";
 import * as fs from "fs";
 import type * as tfjs from "@tensorflow/tfjs";
 import { tf, useBackend } from "../tf";
-import { createModel } from "../model";
+import { createModel, trainingMultiplyAdds } from "../model";
+import { wasmPeakGflops, secondsAtPeak } from "../kernels/peak";
 import { PAPER, NUM_CLASSES } from "../config";
 import { compileModel } from "../train";
 import { augmentBatch } from "../augment";
@@ -77,6 +79,35 @@ export interface BenchResult {
   epochTimes: number[];
   /** With --compare-torch: PyTorch's fastest epoch (over its 1- and 2-thread settings), and ours ÷ it. */
   torch?: { version: string; epochSeconds: number; threads: number; byThreads: Record<string, number[]>; ratio: number };
+  /** The speed bound: an epoch's arithmetic at this machine's WebAssembly SIMD peak ({@link speedBound}). */
+  bound: SpeedBound;
+}
+
+/** How fast an epoch could be here at all (lib/kernels/peak.ts), and how close the fast backend gets. */
+export interface SpeedBound {
+  /** Floating-point operations of one epoch's multiply-adds (2 per multiply-add, lib/model.ts trainingMultiplyAdds). */
+  epochGflop: number;
+  /** This core's WebAssembly SIMD float32 peak, measured. */
+  peakGflopsPerCore: number;
+  /** The epoch at that peak on one core and on two (perfect scaling): no direct-convolution schedule is faster. */
+  floorSeconds: { oneCore: number; twoCores: number };
+  /** What the fastest timed epoch achieved, and its share of one core's peak. */
+  achievedGflops: number;
+  shareOfOneCore: number;
+}
+
+/** The speed bound of `fastestEpoch` seconds for `images` images of `model`'s training step. */
+export function speedBound(model: tfjs.LayersModel, images: number, fastestEpoch: number, peakGflopsPerCore = wasmPeakGflops()): SpeedBound {
+  const perImage = trainingMultiplyAdds(model).reduce((a, r) => a + r.forward + r.weightGradient + r.inputGradient, 0);
+  const flop = 2 * perImage * images;
+  const achieved = flop / fastestEpoch / 1e9;
+  return {
+    epochGflop: round(flop / 1e9, 3),
+    peakGflopsPerCore: round(peakGflopsPerCore, 1),
+    floorSeconds: { oneCore: round(secondsAtPeak(flop, peakGflopsPerCore, 1), 4), twoCores: round(secondsAtPeak(flop, peakGflopsPerCore, 2), 4) },
+    achievedGflops: round(achieved, 1),
+    shareOfOneCore: round(achieved / peakGflopsPerCore, 3),
+  };
 }
 
 /** Steps run before timing on the fast backend (per-step time settles after ~40: JIT and wasm tier-up). */
@@ -194,6 +225,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   }
   const epochSeconds = times.reduce((a, b) => a + b, 0) / times.length;
   if (opts.profile) printProfile("cpu-fast (warm)", await profileSteps(fast, source, 20));
+  const bound = speedBound(fast, opts.images, Math.min(...times));
   fast.dispose();
 
   let stockEpochSeconds: number | null = null;
@@ -216,6 +248,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     speedup: stockEpochSeconds === null ? null : round(stockEpochSeconds / epochSeconds, 1),
     imagesPerSecond: round(opts.images / epochSeconds, 1),
     epochTimes: times.map((t) => round(t, 4)),
+    bound,
   };
   console.log("\nbackend     s/epoch   images/s");
   console.log(`cpu-fast  ${epochSeconds.toFixed(3).padStart(9)}  ${result.imagesPerSecond.toFixed(0).padStart(9)}   (mean of ${opts.epochs} epoch${opts.epochs > 1 ? "s" : ""} after ${WARMUP_STEPS} warm-up steps)`);
@@ -223,6 +256,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     console.log(`cpu       ${stockEpochSeconds.toFixed(3).padStart(9)}  ${(opts.images / stockEpochSeconds).toFixed(0).padStart(9)}   (${opts.stockSteps} steps, extrapolated)`);
     console.log(`speed-up  ${result.speedup!.toFixed(1)}×`);
   }
+  console.log(`\nbound: an epoch is ${bound.epochGflop.toFixed(2)} GFLOP of multiply-adds (lib/model.ts trainingMultiplyAdds); at this core's WebAssembly SIMD peak of ${bound.peakGflopsPerCore.toFixed(1)} GFLOP/s (measured, asm/peak.ts)`);
+  console.log(`       it takes at least ${bound.floorSeconds.oneCore.toFixed(3)} s on one core, ${bound.floorSeconds.twoCores.toFixed(3)} s on two; cpu-fast's fastest epoch does ${bound.achievedGflops.toFixed(1)} GFLOP/s, ${(100 * bound.shareOfOneCore).toFixed(0)}% of one core's peak`);
   return result;
 }
 
@@ -285,6 +320,8 @@ async function bench(a: Args<typeof BENCH>): Promise<void> {
     r.torch = { version: t.version, epochSeconds: best.s, threads: best.threads, byThreads: t.byThreads, ratio: round(ours / best.s, 3) };
     console.log(`pytorch   ${best.s.toFixed(3).padStart(9)}  ${(opts.images / best.s).toFixed(0).padStart(9)}   (torch ${t.version}, best of ${Object.entries(t.byThreads).map(([k, v]) => `${k} thread${k === "1" ? "" : "s"}: ${v.map((x) => x.toFixed(3)).join(" ")}`).join("; ")})`);
     console.log(`ours ÷ pytorch: ${r.torch.ratio.toFixed(2)} (fastest epoch each; the goal is ≤ 0.5)`);
+    const goal = 0.5 * best.s;
+    console.log(`the goal, ${goal.toFixed(3)} s per epoch, needs ${(100 * r.bound.floorSeconds.twoCores / goal).toFixed(0)}% of both cores' WebAssembly peak spent on the layers' multiply-adds alone`);
   }
   if (a.json) console.log(JSON.stringify(r));
 }

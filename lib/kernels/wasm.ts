@@ -41,6 +41,8 @@ export interface ConvExports {
   compactRows(p: number, M: number, N: number, NP: number): void;
   binary(op: number, a: number, b: number, out: number, n: number, mode: number, I: number): void;
   unary(op: number, x: number, out: number, n: number, alpha: number): void;
+  peakMulAdd(iters: number, x: number): number;
+  rmsprop(g: number, v: number, a: number, m: number, n: number, decay: number, oneMinusDecay: number, lr: number, eps: number, momentum: number): void;
   sumRows(x: number, out: number, acc: number, rows: number, I: number): void;
   maxPool(
     x: number, out: number, B: number, H: number, W: number, C: number, OH: number, OW: number,
