@@ -171,6 +171,11 @@ export interface BootstrapOptions {
   resamples?: number;
   seed?: number;
   level?: number;
+  /**
+   * The values the statistic can take, e.g. [0, 1] for an accuracy: {@link spread} cuts its t interval to them (a
+   * t interval is symmetric, so the mean of accuracies near 100% would otherwise reach past it). Not for differences.
+   */
+  range?: readonly [number, number];
 }
 
 /** Percentile bootstrap interval of a statistic of a sample (Efron & Tibshirani 1993, ch. 13); seeded. */
@@ -188,13 +193,22 @@ export function bootstrapInterval(xs: readonly number[], stat: (sample: number[]
   return { lo: quantile(stats, (1 - level) / 2), hi: quantile(stats, 1 - (1 - level) / 2) };
 }
 
-/** Mean, sd, t and bootstrap intervals of a sample: what every headline number over seeds reports. */
+/** An interval cut to `range` (unchanged without one). */
+export function clipInterval(iv: Interval | null, range?: readonly [number, number]): Interval | null {
+  if (!iv || !range) return iv;
+  return { lo: Math.max(range[0], iv.lo), hi: Math.min(range[1], iv.hi) };
+}
+
+/**
+ * Mean, sd, t and bootstrap intervals of a sample: what every headline number over seeds reports. With
+ * `opts.range`, the t interval is cut to it (the bootstrap interval of a mean stays within the sample's range anyway).
+ */
 export function spread(xs: readonly number[], opts: BootstrapOptions = {}): Spread {
   return {
     n: xs.length,
     mean: mean(xs),
     sd: sd(xs),
-    t: tInterval(xs, opts.level),
+    t: clipInterval(tInterval(xs, opts.level), opts.range),
     bootstrap: bootstrapInterval(xs, mean, opts),
     min: xs.length ? Math.min(...xs) : NaN,
     max: xs.length ? Math.max(...xs) : NaN,

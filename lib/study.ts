@@ -298,6 +298,8 @@ export function summarizeRun(job: StudyJob, r: RunRecord): RunSummary {
 }
 
 const BOOT = { resamples: 4000, seed: 0 };
+/** For proportions (accuracies, rates, AUC): their t intervals are cut to [0, 1]. */
+const PROPORTION = { ...BOOT, range: [0, 1] as const };
 
 /**
  * The summary of a study folder: per variant and split, the spread over seeds of every headline number, per-class
@@ -317,7 +319,7 @@ export function summarizeStudy(runs: { job: StudyJob; record: RunRecord }[]): St
       .map((grp) => {
         const counts = leakRows.map((l) => l.groups.filter((x) => x === grp).length);
         const accs = leakRows.filter((_, i) => counts[i] > 0).map((l) => l.hits.filter((h, i) => l.groups[i] === grp && h).length / l.groups.filter((x) => x === grp).length);
-        return { group: grp, images: spread(counts, BOOT), accuracy: spread(accs, BOOT) };
+        return { group: grp, images: spread(counts, BOOT), accuracy: spread(accs, PROPORTION) };
       })
       .filter((l) => l.images.max > 0);
     return {
@@ -325,17 +327,17 @@ export function summarizeStudy(runs: { job: StudyJob; record: RunRecord }[]): St
       split,
       seeds: group.map((g) => g.job.seed),
       runs: per,
-      accuracy: spread(per.map((p) => p.accuracy), BOOT),
-      balancedAccuracy: spread(per.map((p) => p.balancedAccuracy), BOOT),
-      macroF1: spread(per.map((p) => p.macroF1), BOOT),
+      accuracy: spread(per.map((p) => p.accuracy), PROPORTION),
+      balancedAccuracy: spread(per.map((p) => p.balancedAccuracy), PROPORTION),
+      macroF1: spread(per.map((p) => p.macroF1), PROPORTION),
       loss: spread(per.map((p) => p.loss), BOOT),
       seconds: spread(per.map((p) => p.seconds), BOOT),
       perClass: classes.map((c, k) => ({
         class: c,
-        accuracy: spread(group.map((g) => g.record.test.perClass[k].accuracy), BOOT),
-        falsePositiveRate: spread(group.map((g) => falsePositiveRate(g.record.test.confusion, k)), BOOT),
-        auc: spread(group.map((g) => g.record.test.roc[k].auc ?? NaN).filter(Number.isFinite), BOOT),
-        tprAtFpr10: spread(group.map((g) => tprAt(g.record.test.roc[k], 0.1)), BOOT),
+        accuracy: spread(group.map((g) => g.record.test.perClass[k].accuracy), PROPORTION),
+        falsePositiveRate: spread(group.map((g) => falsePositiveRate(g.record.test.confusion, k)), PROPORTION),
+        auc: spread(group.map((g) => g.record.test.roc[k].auc ?? NaN).filter(Number.isFinite), PROPORTION),
+        tprAtFpr10: spread(group.map((g) => tprAt(g.record.test.roc[k], 0.1)), PROPORTION),
       })),
       leak,
     };

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import {
-  balancedAccuracy, bootstrapInterval, clusterAccuracyInterval, incompleteBeta, macroF1, majorityBaseline, mcnemarExact, mean, normalQuantile,
+  balancedAccuracy, bootstrapInterval, clipInterval, clusterAccuracyInterval, incompleteBeta, macroF1, majorityBaseline, mcnemarExact, mean, normalQuantile,
   pairedDifference, quantile, ranks, sd, spearman, spread, tCdf, tInterval, tQuantile, wilson, tTestP, holm,
 } from "../lib/stats";
 
@@ -43,6 +43,19 @@ describe("stats: over seeds", () => {
     expect(t.hi).to.be.closeTo(0.84 + half, 1e-6);
     expect(tInterval([0.8])).to.equal(null);
     expect(Number.isNaN(sd([0.8]))).to.equal(true);
+  });
+
+  it("spread cuts the t interval of a proportion to [0, 1] with range, and leaves it (and differences) alone without", () => {
+    // accuracies 1, 1, 0.9: mean 0.9667, sd 0.05774, t(0.975, 2) = 4.302653: half-width 0.1434 → [0.8232, 1.1101]
+    const xs = [1, 1, 0.9];
+    const raw = spread(xs, { resamples: 200 });
+    expect(raw.t!.hi).to.be.closeTo(29 / 30 + (4.302653 * Math.sqrt(1 / 300)) / Math.sqrt(3), 1e-6);
+    expect(raw.t!.hi).to.be.above(1);
+    const cut = spread(xs, { resamples: 200, range: [0, 1] });
+    expect(cut.t).to.deep.equal({ lo: raw.t!.lo, hi: 1 });
+    expect(cut.bootstrap).to.deep.equal(raw.bootstrap);
+    expect(clipInterval({ lo: -0.2, hi: 0.3 }, [0, 1])).to.deep.equal({ lo: 0, hi: 0.3 });
+    expect(clipInterval(null, [0, 1])).to.equal(null);
   });
 
   it("quantiles are type 7 (numpy's default): [1, 2, 3, 4] → 0.25 at 1.75", () => {
