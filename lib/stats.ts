@@ -396,3 +396,18 @@ export function pearson(a: readonly number[], b: readonly number[]): number {
 export function spearman(a: readonly number[], b: readonly number[]): number {
   return pearson(ranks(a), ranks(b));
 }
+
+/** Ordinary least squares y ≈ intercept + slope·x (n ≥ 2 distinct x). */
+export function linearFit(xs: readonly number[], ys: readonly number[]): { intercept: number; slope: number } {
+  if (xs.length !== ys.length || xs.length < 2) throw new Error(`linearFit: need two equal-length lists of 2 or more (got ${xs.length} and ${ys.length})`);
+  const mx = mean(xs);
+  const my = mean(ys);
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < xs.length; i++) {
+    sxy += (xs[i] - mx) * (ys[i] - my);
+    sxx += (xs[i] - mx) ** 2;
+  }
+  const slope = sxy / sxx;
+  return { intercept: my - slope * mx, slope };
+}

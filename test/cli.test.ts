@@ -6,6 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { ABLATIONS, ROOT, STUDY } from "../lib/paths";
 import { findTorchPython, speedBound } from "../lib/cli/bench";
+import { linearFit } from "../lib/stats";
 import { validateRunRecord } from "../lib/record";
 import { tf } from "../lib/tf";
 import { createModel } from "../lib/model";
@@ -634,6 +635,22 @@ module.exports = tf;
     expect(last.epochTimes[0]).to.be.closeTo(last.epochSeconds, 1e-3);
     expect(last.speedup).to.be.above(1);
     expectUserError(run("bench", ["--epochs", "zero"]), /^bench: --epochs must be a whole number \(got "zero"\)$/);
+  });
+
+  it("bench --fixed-cost fits step time over batch sizes: the intercept is the per-step cost", () => {
+    const r = run("bench", ["--random", "--epochs", "1", "--images", "16", "--stock-steps", "0", "--fixed-cost", "--json"]);
+    expect(r.code, r.err).to.equal(0);
+    const { fixedCost } = JSON.parse(r.out.trim().split("\n").pop()!);
+    expect(Object.keys(fixedCost.msByBatch)).to.deep.equal(["1", "2", "4", "8", "16"]);
+    const xs = [1, 2, 4, 8, 16];
+    const fit = linearFit(xs, xs.map((b) => fixedCost.msByBatch[b]));
+    expect(fixedCost.fixedMs).to.be.closeTo(fit.intercept, 1e-3);
+    expect(fixedCost.perImageMs).to.be.closeTo(fit.slope, 1e-4);
+    // more images per step cost more time, and a step of one image costs more than its one image's share
+    expect(fixedCost.msByBatch["16"]).to.be.above(fixedCost.msByBatch["1"]);
+    expect(fixedCost.perImageMs).to.be.above(0);
+    expect(fixedCost.fixedMs).to.be.above(0);
+    expect(r.out).to.include(`≈ ${fixedCost.fixedMs.toFixed(2)} ms + ${fixedCost.perImageMs.toFixed(3)} ms per image`);
   });
 
   it("speedBound: an epoch's arithmetic at a given peak (hand-computed)", () => {

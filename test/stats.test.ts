@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import {
   balancedAccuracy, bootstrapInterval, clipInterval, clusterAccuracyInterval, incompleteBeta, macroF1, majorityBaseline, mcnemarExact, mean, normalQuantile,
-  pairedDifference, quantile, ranks, sd, spearman, spread, tCdf, tInterval, tQuantile, wilson, tTestP, holm,
+  pairedDifference, quantile, ranks, sd, spearman, spread, tCdf, tInterval, tQuantile, wilson, tTestP, holm, linearFit,
 } from "../lib/stats";
 
 describe("stats: distributions", () => {
@@ -144,6 +144,18 @@ describe("stats: one test set", () => {
     const counts = [135, 54, 177, 75, 207, 84, 249];
     const labels = counts.flatMap((n, k) => Array(n).fill(k));
     expect(majorityBaseline(labels)).to.deep.equal({ label: 6, accuracy: 249 / 981 });
+  });
+});
+
+describe("stats: least squares", () => {
+  it("linearFit: an exact line comes back; (0,1), (1,3), (2,2): slope 0.5, intercept 1.5 by hand", () => {
+    const exact = linearFit([1, 2, 4, 8, 16], [1.5, 2, 3, 5, 9]);
+    expect(exact.intercept).to.be.closeTo(1, 1e-12);
+    expect(exact.slope).to.be.closeTo(0.5, 1e-12);
+    const f = linearFit([0, 1, 2], [1, 3, 2]);
+    expect(f.slope).to.be.closeTo(0.5, 1e-12);
+    expect(f.intercept).to.be.closeTo(1.5, 1e-12);
+    expect(() => linearFit([1], [2])).to.throw(/2 or more/);
   });
 });
 

@@ -19,6 +19,7 @@ import { loadDataset, imagesTensor, labelsTensor } from "../data";
 import { trainTestSplit } from "../split";
 import { resolveDataDir, DEFAULT_CK48, shown } from "../paths";
 import { Rng } from "../random";
+import { linearFit } from "../stats";
 import { UserError } from "../errors";
 import { defineCommand, runCli, type Args } from "./args";
 import { execFileSync, spawnSync } from "child_process";
@@ -37,6 +38,7 @@ export const BENCH = defineCommand({
     epochs: { type: "int", min: 1, max: 1000, default: 2, help: "timed epochs on cpu-fast (the time is their mean)" },
     "stock-steps": { type: "int", min: 0, max: 1000, default: 3, help: "steps timed on the stock cpu backend (0 skips it)" },
     profile: { type: "boolean", help: "add a per-kernel time table of a few steps on both backends" },
+    "fixed-cost": { type: "boolean", help: "also fit step time = fixed + per image × batch over batches 1–16 (random images): the per-step cost that no faster arithmetic removes" },
     "compare-torch": { type: "boolean", help: "also time PyTorch on the same model, step and random images, 1 and 2 threads, in the same run (needs a python3 with torch)" },
     json: { type: "boolean", help: "end with one JSON line" },
   },
@@ -64,6 +66,8 @@ export interface BenchOptions {
   profile: boolean;
   /** Emit one JSON line at the end. */
   json: boolean;
+  /** Also measure the fixed cost of a step ({@link fixedStepCost}). */
+  fixedCost?: boolean;
   /** The batch source; defaults to seeded random images. */
   source?: BatchSource;
 }
@@ -81,6 +85,46 @@ export interface BenchResult {
   torch?: { version: string; epochSeconds: number; threads: number; byThreads: Record<string, number[]>; ratio: number };
   /** The speed bound: an epoch's arithmetic at this machine's WebAssembly SIMD peak ({@link speedBound}). */
   bound: SpeedBound;
+  /** With --fixed-cost: {@link fixedStepCost}. */
+  fixedCost?: FixedStepCost;
+}
+
+/** A training step's time as fixed + per image × batch size (least squares over {@link FIXED_COST_BATCHES}). */
+export interface FixedStepCost {
+  /** Milliseconds per step at each batch size (fastest of 5 means of 20 steps). */
+  msByBatch: Record<string, number>;
+  /** The intercept: tfjs' engine and layers bookkeeping and the kernels' per-call costs, paid whatever the batch. */
+  fixedMs: number;
+  /** The slope: the arithmetic and memory traffic of one more image. */
+  perImageMs: number;
+}
+
+/** Batch sizes of {@link fixedStepCost}. */
+export const FIXED_COST_BATCHES = [1, 2, 4, 8, 16];
+
+/**
+ * Time `model.trainOnBatch` on random images at each of {@link FIXED_COST_BATCHES} and fit a line: its intercept is
+ * what a step costs before any image is processed. Uses the model's current weights (trains it further).
+ */
+export async function fixedStepCost(model: tfjs.LayersModel): Promise<FixedStepCost> {
+  const msByBatch: Record<string, number> = {};
+  const rng = new Rng(1);
+  for (const b of FIXED_COST_BATCHES) {
+    const n = b * PAPER.imageSize * PAPER.imageSize * PAPER.channels;
+    const xs = tf.tensor4d(Float32Array.from({ length: n }, () => rng.next()), [b, PAPER.imageSize, PAPER.imageSize, PAPER.channels]);
+    const ys = tf.oneHot(tf.tensor1d(Array.from({ length: b }, (_, i) => i % NUM_CLASSES), "int32"), NUM_CLASSES);
+    for (let i = 0; i < 20; i++) await model.trainOnBatch(xs, ys); // warm-up at this shape
+    let best = Infinity;
+    for (let r = 0; r < 5; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 20; i++) await model.trainOnBatch(xs, ys);
+      best = Math.min(best, (performance.now() - t0) / 20);
+    }
+    tf.dispose([xs, ys]);
+    msByBatch[b] = round(best, 4);
+  }
+  const fit = linearFit(FIXED_COST_BATCHES, FIXED_COST_BATCHES.map((b) => msByBatch[b]));
+  return { msByBatch, fixedMs: round(fit.intercept, 3), perImageMs: round(fit.slope, 4) };
 }
 
 /** How fast an epoch could be here at all (lib/kernels/peak.ts), and how close the fast backend gets. */
@@ -226,6 +270,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const epochSeconds = times.reduce((a, b) => a + b, 0) / times.length;
   if (opts.profile) printProfile("cpu-fast (warm)", await profileSteps(fast, source, 20));
   const bound = speedBound(fast, opts.images, Math.min(...times));
+  const fixedCost = opts.fixedCost ? await fixedStepCost(fast) : undefined;
   fast.dispose();
 
   let stockEpochSeconds: number | null = null;
@@ -249,6 +294,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     imagesPerSecond: round(opts.images / epochSeconds, 1),
     epochTimes: times.map((t) => round(t, 4)),
     bound,
+    ...(fixedCost ? { fixedCost } : {}),
   };
   console.log("\nbackend     s/epoch   images/s");
   console.log(`cpu-fast  ${epochSeconds.toFixed(3).padStart(9)}  ${result.imagesPerSecond.toFixed(0).padStart(9)}   (mean of ${opts.epochs} epoch${opts.epochs > 1 ? "s" : ""} after ${WARMUP_STEPS} warm-up steps)`);
@@ -258,6 +304,11 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   }
   console.log(`\nbound: an epoch is ${bound.epochGflop.toFixed(2)} GFLOP of multiply-adds (lib/model.ts trainingMultiplyAdds); at this core's WebAssembly SIMD peak of ${bound.peakGflopsPerCore.toFixed(1)} GFLOP/s (measured, asm/peak.ts)`);
   console.log(`       it takes at least ${bound.floorSeconds.oneCore.toFixed(3)} s on one core, ${bound.floorSeconds.twoCores.toFixed(3)} s on two; cpu-fast's fastest epoch does ${bound.achievedGflops.toFixed(1)} GFLOP/s, ${(100 * bound.shareOfOneCore).toFixed(0)}% of one core's peak`);
+  if (fixedCost) {
+    const byBatch = FIXED_COST_BATCHES.map((b) => `${b}: ${fixedCost.msByBatch[b].toFixed(2)}`).join(", ");
+    console.log(`fixed cost: ms per step by batch size (${byBatch}) ≈ ${fixedCost.fixedMs.toFixed(2)} ms + ${fixedCost.perImageMs.toFixed(3)} ms per image (least squares);`);
+    console.log(`       ${fixedCost.fixedMs.toFixed(2)} ms × ${Math.ceil(opts.images / PAPER.batchSize)} steps = ${((fixedCost.fixedMs * Math.ceil(opts.images / PAPER.batchSize)) / 1000).toFixed(3)} s of every epoch is per-step cost, whatever the arithmetic`);
+  }
   return result;
 }
 
@@ -291,7 +342,7 @@ function round(x: number, digits: number): number {
 
 async function bench(a: Args<typeof BENCH>): Promise<void> {
   if (a.random && a.data !== undefined) throw new UserError("--data and --random exclude each other: give one");
-  const opts: BenchOptions = { epochs: a.epochs, images: a.images ?? 784, stockSteps: a["stock-steps"], profile: a.profile, json: a.json };
+  const opts: BenchOptions = { epochs: a.epochs, images: a.images ?? 784, stockSteps: a["stock-steps"], profile: a.profile, json: a.json, fixedCost: a["fixed-cost"] };
   let python: string | null = null;
   if (a["compare-torch"]) {
     if (!a.random) throw new UserError("--compare-torch times random images without augmentation on both sides: add --random");
@@ -322,6 +373,10 @@ async function bench(a: Args<typeof BENCH>): Promise<void> {
     console.log(`ours ÷ pytorch: ${r.torch.ratio.toFixed(2)} (fastest epoch each; the goal is ≤ 0.5)`);
     const goal = 0.5 * best.s;
     console.log(`the goal, ${goal.toFixed(3)} s per epoch, needs ${(100 * r.bound.floorSeconds.twoCores / goal).toFixed(0)}% of both cores' WebAssembly peak spent on the layers' multiply-adds alone`);
+    if (r.fixedCost) {
+      const steps = Math.ceil(opts.images / PAPER.batchSize);
+      console.log(`       and allows ${((1000 * goal) / steps).toFixed(2)} ms per step, against a fixed cost of ${r.fixedCost.fixedMs.toFixed(2)} ms per tfjs-layers step before any arithmetic`);
+    }
   }
   if (a.json) console.log(JSON.stringify(r));
 }
