@@ -286,6 +286,44 @@ describe("cpu-fast kernels vs stock cpu", function () {
     });
   });
 
+  describe("GatherV2 (exact: the same elements, shape and dtype)", () => {
+    // [x shape, indices shape, axis, batchDims]; the first is how training picks a batch of 8 images
+    const cases: [number[], number[], number, number][] = [
+      [[20, 48, 48, 3], [8], 0, 0], [[20, 7], [8], 0, 0], [[5, 6, 7], [4], 1, 0], [[5, 6, 7], [3, 2], 2, 0],
+      [[5, 6, 7], [2, 3], -1, 0], [[4, 6, 5], [4, 3], 1, 1], [[3, 4, 5, 6], [3, 4, 2], 2, 2], [[6], [6], 0, 0], [[5, 2], [0], 0, 0],
+    ];
+    it("gathers like the stock kernel for float32, int32 and bool, any axis and batch dims, repeated indices", () => {
+      const rng = new Rng(5);
+      for (const [xs, is, axis, batchDims] of cases) {
+        const ax = axis < 0 ? xs.length + axis : axis;
+        const n = xs.reduce((a, b) => a * b, 1);
+        const x = randomArray(n, seed++);
+        const ind = Array.from({ length: is.reduce((a, b) => a * b, 1) }, () => Math.floor(rng.next() * xs[ax]));
+        for (const dtype of ["float32", "int32", "bool"] as const) {
+          const results = (["cpu", "cpu-fast"] as const).map((b) => {
+            useBackend(b);
+            return tf.tidy(() => {
+              const y = tf.gather(tf.tensor(x, xs).mul(dtype === "float32" ? 1 : 10).cast(dtype), tf.tensor(ind, is, "int32"), axis, batchDims);
+              return { shape: y.shape, dtype: y.dtype, values: Array.from(y.dataSync()) };
+            });
+          });
+          expect(results[1], `${xs} ${is} axis ${axis} batchDims ${batchDims} ${dtype}`).to.deep.equal(results[0]);
+        }
+      }
+      const before = kernelStats.fast;
+      useBackend("cpu-fast");
+      tf.tidy(() => tf.gather(tf.zeros([4, 3]), tf.tensor1d([1, 2], "int32")));
+      expect(kernelStats.fast).to.equal(before + 1);
+    });
+
+    it("refuses an index out of range with the stock message", () => {
+      for (const b of ["cpu", "cpu-fast"] as const) {
+        useBackend(b);
+        expect(() => tf.tidy(() => tf.gather(tf.zeros([4, 3]), tf.tensor1d([1, 4], "int32"))), b).to.throw("GatherV2: the index value 4 is not in [0, 3]");
+      }
+    });
+  });
+
   describe("unsupported configurations give the stock result", () => {
     const x = { shape: [2, 9, 9, 3], values: randomArray(2 * 9 * 9 * 3, 901) };
     const w = { shape: [3, 3, 3, 4], values: randomArray(3 * 3 * 3 * 4, 902) };

@@ -184,22 +184,26 @@ export function randomBatchSource(n: number, batchSize = PAPER.batchSize, seed =
 
 /**
  * The paper's training step on real data: the 784 training images of the paper's split (seed 0) of a CK+48
- * folder, shuffled each epoch and augmented (lib/augment.ts) exactly as training does.
+ * folder, shuffled each epoch, picked with tf.gather from one training tensor and augmented (lib/augment.ts), as
+ * training does (lib/train.ts). The two tensors live as long as the process.
  */
 export async function ck48BatchSource(dir: string, seed = 0): Promise<{ source: BatchSource; images: number }> {
   const ds = await loadDataset(dir);
   const split = trainTestSplit(ds.files, seed, PAPER.testFraction, "random");
   const index = new Map(ds.files.map((f, i) => [f, i]));
   const train = split.train.map((f) => index.get(f)!);
+  const xTrain = imagesTensor(ds, train);
+  const yTrain = labelsTensor(ds, train);
   const rng = new Rng(seed);
+  const positions = train.map((_, i) => i);
   const source: BatchSource = function* () {
-    const order = rng.shuffle(train);
+    const order = rng.shuffle(positions);
     for (let i = 0; i < order.length; i += PAPER.batchSize) {
       const idx = order.slice(i, i + PAPER.batchSize);
-      const raw = imagesTensor(ds, idx);
-      const xs = augmentBatch(raw, rng);
-      raw.dispose();
-      yield { xs, ys: labelsTensor(ds, idx) };
+      yield tf.tidy(() => {
+        const ix = tf.tensor1d(idx, "int32");
+        return { xs: augmentBatch(tf.gather(xTrain, ix) as tfjs.Tensor4D, rng), ys: tf.gather(yTrain, ix) as tfjs.Tensor2D };
+      });
     }
   };
   return { source, images: train.length };

@@ -10,6 +10,7 @@
  * - elementwise.ts: Add, Sub, Multiply, RealDiv, Relu, Step, Sqrt, Square, Sum (WebAssembly SIMD for ≥ 1024
  *   elements, TypeScript loops below; bit-identical to stock)
  * - transform.ts: Transform (tf.image.transform; also fixes the stock kernel, which warps only a batch's first image)
+ * - gather.ts: GatherV2 (tf.gather, the batches of training: block copies instead of index arithmetic per element)
  * The WebAssembly module is built from asm/index.ts (AssemblyScript, one file per kind of kernel), built by scripts/build-wasm.ts into wasm-binary.ts.
  */
 import type * as tfjs from "@tensorflow/tfjs";
@@ -19,13 +20,14 @@ import { poolKernels } from "./pool";
 import { matmulKernels } from "./matmul";
 import { elementwiseKernels } from "./elementwise";
 import { transformKernels } from "./transform";
+import { gatherKernels } from "./gather";
 
 export const FAST_BACKEND = "cpu-fast";
 
 /** Names of the kernels `cpu-fast` replaces (the rest are the stock cpu kernels). */
 export const REPLACED_KERNELS: readonly string[] = [
   "Conv2D", "FusedConv2D", "Conv2DBackpropFilter", "Conv2DBackpropInput", "MaxPool", "MaxPoolGrad",
-  "BatchMatMul", "_FusedMatMul", "Add", "Sub", "Multiply", "RealDiv", "Relu", "Step", "Sqrt", "Square", "Sum", "Transform",
+  "BatchMatMul", "_FusedMatMul", "Add", "Sub", "Multiply", "RealDiv", "Relu", "Step", "Sqrt", "Square", "Sum", "Transform", "GatherV2",
 ];
 
 let registered = false;
@@ -45,6 +47,7 @@ export function registerFastBackend(tf: typeof tfjs): void {
     ...matmulKernels(tf, FAST_BACKEND),
     ...elementwiseKernels(tf, FAST_BACKEND),
     ...transformKernels(tf, FAST_BACKEND),
+    ...gatherKernels(tf, FAST_BACKEND),
   ];
   const replaced = new Set(fast.map((k) => k.kernelName));
   for (const k of tf.getKernelsForBackend("cpu")) {
