@@ -42,6 +42,10 @@ export interface ConvExports {
   binary(op: number, a: number, b: number, out: number, n: number, mode: number, I: number): void;
   unary(op: number, x: number, out: number, n: number, alpha: number): void;
   peakMulAdd(iters: number, x: number): number;
+  warpBilinearClamp(
+    img: number, transforms: number, out: number,
+    B: number, H: number, W: number, C: number, OH: number, OW: number, perImage: number, fillValue: number,
+  ): void;
   rmsprop(g: number, v: number, a: number, m: number, n: number, decay: number, oneMinusDecay: number, lr: number, eps: number, momentum: number): void;
   sumRows(x: number, out: number, acc: number, rows: number, I: number): void;
   maxPool(
