@@ -8,11 +8,17 @@
  * PNGs (not the SVGs) change.
  *
  * Deterministic: no timestamps, fixed fonts, vega's SVG id counters reset before each render, PNGs without metadata.
+ *
+ * Text widths: vega measures text with a browser canvas, and without one guesses 0.8 em per character, about 40% too
+ * wide for DejaVu Sans, which left charts with wide empty margins. {@link textWidth} gives vega the font's own advance
+ * widths (lib/font-widths.ts, generated from the font files by scripts/font-widths.py), as vl-convert does with its
+ * fonts; the layout then fits the text librsvg draws.
  */
 import * as vl from "vega-lite";
 import * as vega from "vega";
 import sharp from "sharp";
 import type { TopLevelSpec } from "vega-lite";
+import { DEJAVU_WIDTHS } from "./font-widths";
 
 /** The one font of every figure (vega config and Graphviz `fontname`). */
 export const FONT = "DejaVu Sans";
@@ -73,6 +79,42 @@ export function compileSpec(spec: TopLevelSpec): Compiled {
   const out = vl.compile(withConfig(spec), { logger });
   return { vega: out.spec as vega.Spec, warnings };
 }
+
+type FontTable = (typeof DEJAVU_WIDTHS)["regular"];
+
+function advance(f: FontTable, code: number): number {
+  for (const [first, widths] of f.ranges) {
+    const w = widths[code - first];
+    if (code >= first && w !== undefined) return w >= 0 ? w : f.missing;
+  }
+  return f.missing;
+}
+
+/** The width in px of `text` set in DejaVu Sans (Bold when `bold`) at `fontSize` px: the sum of advance widths, no kerning. */
+export function textWidth(text: string, fontSize: number, bold = false): number {
+  const f = bold ? DEJAVU_WIDTHS.bold : DEJAVU_WIDTHS.regular;
+  let units = 0;
+  for (const ch of text) units += advance(f, ch.codePointAt(0)!);
+  return (units * fontSize) / f.unitsPerEm;
+}
+
+/** Vega's text item fields that set a width (vega-scenegraph's `textMetrics.width(item, text)` contract). */
+interface TextItem {
+  fontSize?: number | string;
+  fontWeight?: string | number;
+  limit?: number;
+}
+
+/** The measure vega calls for every text mark: trimmed, vega's default size 11, bold from weight, capped at `limit` (vega truncates there). */
+function vegaTextWidth(item: TextItem, text: unknown): number {
+  const s = text == null ? "" : String(text).trim();
+  const size = item.fontSize != null ? +item.fontSize || 0 : 11;
+  if (size <= 0 || !s) return 0;
+  const w = item.fontWeight === "bold" || item.fontWeight === "bolder" || +(item.fontWeight ?? 400) >= 600;
+  const width = textWidth(s, size, w);
+  return item.limit && item.limit > 0 ? Math.min(width, item.limit) : width;
+}
+(vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } }).textMetrics.width = vegaTextWidth;
 
 /** Options of {@link renderSvg}. */
 export interface RenderOptions {
