@@ -239,6 +239,30 @@ export function prepareCheckpoints(dir: string, spec: Record<string, unknown>): 
   writeAtomic(file, text);
 }
 
+/**
+ * The wall clock of a run across interruptions: seconds spent by earlier parts of a resumed run (from the checkpoint
+ * folder's `elapsed.json`, 0 without one), and a function that records the total so far there after every epoch, so
+ * a resumed run's `seconds` counts all its parts (to within the epoch that was running when it stopped).
+ */
+export function runClock(dir: string | undefined, t0: number): { seconds: () => number; save: () => void } {
+  const file = dir && path.join(dir, "elapsed.json");
+  let before = 0;
+  if (file && fs.existsSync(file)) {
+    const v = (JSON.parse(fs.readFileSync(file, "utf8")) as { seconds?: unknown }).seconds;
+    if (typeof v === "number" && v >= 0) before = v;
+  }
+  const seconds = () => before + (performance.now() - t0) / 1000;
+  return { seconds, save: () => file && writeAtomic(file, JSON.stringify({ seconds: seconds() })) };
+}
+
+/** An epoch listener that also records the run's clock. */
+function withClock<A extends unknown[]>(listener: (...a: A) => void, clock: { save: () => void }): (...a: A) => void {
+  return (...a: A) => {
+    clock.save();
+    listener(...a);
+  };
+}
+
 /** The default number of fold workers for the current backend. */
 export function defaultWorkers(folds: number): number {
   if (backendName() === "tensorflow") return 0;
@@ -296,7 +320,8 @@ export async function runProtocol(opts: ProtocolOptions): Promise<{ record: RunR
   }));
   const workers = opts.workers ?? defaultWorkers(config.folds);
   log(`training ${config.folds} folds on ${backendName()}, ${workers === 0 ? "in this thread" : `${workers} worker thread(s)`}; batch ${config.batchSize}, ≤ ${config.maxEpochs} epochs, patience ${config.patience}`);
-  const outcomes = await runFoldJobs(jobs, workers, epochLogger(config.folds, log), opts.shouldStop);
+  const clock = runClock(ck, t0);
+  const outcomes = await runFoldJobs(jobs, workers, withClock(epochLogger(config.folds, log), clock), opts.shouldStop);
   for (const o of outcomes) log(`fold ${o.index + 1}: best epoch ${o.bestEpoch} val_loss ${o.bestValLoss.toFixed(4)}; test loss ${o.test.loss.toFixed(4)} acc ${o.test.accuracy.toFixed(4)} (${fmtSeconds(o.seconds)})`);
   const best = outcomes.reduce((a, b) => (b.bestValLoss < a.bestValLoss ? b : a));
   const model = createModel(0, config);
@@ -312,7 +337,7 @@ export async function runProtocol(opts: ProtocolOptions): Promise<{ record: RunR
     backend: backendName(),
     seed: opts.seed,
     config: { ...config, quick: !!opts.quick, split: opts.split, workers },
-    seconds: (performance.now() - t0) / 1000,
+    seconds: clock.seconds(),
     versions: versions(),
     split: { mode: opts.split, train: split.train, test: split.test },
     folds: foldRecords,
@@ -355,7 +380,8 @@ export async function runSubjectCv(opts: Omit<ProtocolOptions, "split">): Promis
   }));
   const workers = opts.workers ?? defaultWorkers(outer.length);
   log(`training ${outer.length} folds on ${backendName()}, ${workers === 0 ? "in this thread" : `${workers} worker thread(s)`}`);
-  const outcomes = await runFoldJobs(jobs, workers, epochLogger(outer.length, log), opts.shouldStop);
+  const clock = runClock(ck, t0);
+  const outcomes = await runFoldJobs(jobs, workers, withClock(epochLogger(outer.length, log), clock), opts.shouldStop);
   const predictions = outcomes.flatMap((o) => outer[o.index].val.map((file, k) => ({ file, label: ds.labels[jobs[o.index].test[k]], probs: o.testProbs[k] })));
   predictions.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const test = evaluatePredictions(predictions, CLASSES);
@@ -365,7 +391,7 @@ export async function runSubjectCv(opts: Omit<ProtocolOptions, "split">): Promis
     backend: backendName(),
     seed: opts.seed,
     config: { ...config, quick: !!opts.quick, split: "subject-cv", workers, outerFolds: outer.length },
-    seconds: (performance.now() - t0) / 1000,
+    seconds: clock.seconds(),
     versions: versions(),
     split: { mode: "subject-cv", train: [], test: predictions.map((p) => p.file) },
     folds: outcomes.map((o) => ({ index: o.index, val: inner[o.index].val, testFiles: outer[o.index].val, bestEpoch: o.bestEpoch, bestValLoss: o.bestValLoss, history: o.history, test: o.test })),

@@ -89,7 +89,7 @@ export interface RunRecord {
   backend: string;
   seed: number;
   config: PaperConfig & { quick: boolean; split: RecordSplit; [k: string]: unknown };
-  /** Wall seconds of the whole run. */
+  /** Wall seconds of the whole run; for a resumed run, summed over its parts (each up to its last finished epoch). */
   seconds: number;
   versions: Record<string, string>;
   split: { mode: RecordSplit; train: string[]; test: string[] };

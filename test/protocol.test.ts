@@ -120,7 +120,14 @@ describe("protocol: interrupted and resumed (quick setting on a made-up CK+48)",
       const left = fs.readdirSync(ck).sort();
       expect(left).to.include("run-spec.json");
       expect(left.some((f) => /^fold-\d\.json$/.test(f) || /^fold-\d\.done\.json$/.test(f))).to.equal(true);
+      const firstPart = JSON.parse(fs.readFileSync(path.join(ck, "elapsed.json"), "utf8")).seconds as number;
+      expect(firstPart).to.be.above(0);
+      const t = performance.now();
       const resumed = await runProtocol({ dataDir: dir, seed: 7, split: "random", config, quick: true, workers, verify: false, checkpointDir: ck });
+      const secondPart = (performance.now() - t) / 1000;
+      // the record's wall time counts both parts (the first up to its last finished epoch), not just the resumed one
+      expect(resumed.record.seconds).to.be.above(secondPart);
+      expect(resumed.record.seconds).to.be.at.most(firstPart + secondPart);
       expect(noTimes(resumed.record)).to.deep.equal(noTimes(whole.record));
       expect(resumed.model.getWeights().map((w) => Array.from(w.dataSync()))).to.deep.equal(wholeWeights);
       resumed.model.dispose();
