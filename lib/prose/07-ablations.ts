@@ -73,7 +73,24 @@ export function readmeComparison(s: StudySummary | undefined, split = "subject")
     `**The comparisons the paper promised** (${tests.length} variants of one change each, ${seeds} seeds paired on unseen people, [figures/ablations.md](figures/ablations.md)): ` +
     `the largest effect is ${worst.variant}'s, ${signedPoints(worst.mean)} points of test accuracy ${iv(worst.variant)}; ` +
     (kept.length
-      ? `after Holm's correction for ${nTests}, ${kept.map((t) => `${t.variant} (${signedPoints(t.mean)})`).join(", ")} ${kept.length === 1 ? "differs" : "differ"} from the paper's configuration, and the other ${tests.length - kept.length} cannot be told from it.`
-      : `after Holm's correction for ${nTests}, none can be told from the paper's configuration.`)
+      ? `after Holm's correction for ${nTests}, ${kept.map((t) => `${t.variant} (${signedPoints(t.mean)})`).join(", ")} ${kept.length === 1 ? "differs" : "differ"} from the paper's configuration${tests.length > kept.length ? `, and the other ${tests.length - kept.length} cannot be told from it` : ""}.`
+      : `after Holm's correction for ${nTests}, none can be told from the paper's configuration.`) +
+    (split === "subject" ? randomSplitClause(s) : "")
+  );
+}
+
+/** The variants also run on the paper's random split, if any: each difference and what survives Holm's correction there. */
+function randomSplitClause(s: StudySummary): string {
+  const tests = comparisonTests(s, "random");
+  if (!tests.length) return "";
+  const c = (v: string) => s.comparisons.find((k) => k.variant === v && k.split === "random")!;
+  const seeds = Math.min(...tests.map((t) => c(t.variant).seeds.length));
+  const each = tests.map((t) => `${t.variant} ${signedPoints(t.mean)} [${signedPoints(c(t.variant).accuracy.t!.lo)}, ${signedPoints(c(t.variant).accuracy.t!.hi)}]`);
+  const kept = tests.filter((t) => t.holm < 0.05).map((t) => t.variant);
+  return (
+    ` On the paper's random split (${seeds} seeds): ${each.join(", ")}; after Holm's correction for ${tests.length} test${tests.length === 1 ? "" : "s"}, ` +
+    (kept.length
+      ? `${kept.join(", ")} ${kept.length === 1 ? "differs" : "differ"} from the paper's configuration.`
+      : `${tests.length === 2 ? "neither" : "none"} can be told from the paper's configuration.`)
   );
 }
