@@ -13,7 +13,7 @@ import { createOptimizer } from "../lib/optim";
 import { applyOverrides, comparisonTests, variant, variantConfigs, VARIANTS } from "../lib/ablations";
 import { loadStudyRuns, runStudy, studyJobs, summarizeStudy } from "../lib/study";
 import { holm, mean, sd, tTestP } from "../lib/stats";
-import { holmSentence, readmeComparison } from "../lib/prose/07-ablations";
+import { comparedSplits, holmSentence, readmeComparison } from "../lib/prose/07-ablations";
 import { makeStudyRuns } from "./fixtures/study";
 import { signedPoints } from "../lib/display";
 import { makeFakeCk48 } from "./fixtures/ck48";
@@ -121,6 +121,7 @@ describe("variants: the paired tests against paper, corrected for many variants"
     for (const v of kept) expect(text).to.match(new RegExp(`${v} \\([+−]\\d+\\.\\d\\)`));
     expect(holmSentence(summary)).to.match(kept.length ? /differences? stands?/ : /no difference/);
     expect(readmeComparison(undefined)).to.match(/not committed yet/);
+    expect(comparedSplits(summary)).to.deep.equal(["subject", "random"]);
     // the variants run on the paper's random split too get their own clause, with their own Holm family
     const random = comparisonTests(summary, "random");
     expect(random.map((t) => t.variant)).to.deep.equal(["gray", "wide"]);

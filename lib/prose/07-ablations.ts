@@ -45,6 +45,12 @@ export function findingsMarkdown(s: StudySummary, split = "subject"): string {
   ].join("\n");
 }
 
+/** The splits the summary compares variants on: the subject split first (the comparison's own), then the others. */
+export function comparedSplits(s: StudySummary): string[] {
+  const splits = [...new Set(s.comparisons.map((c) => c.split))];
+  return splits.sort((a, b) => (a === "subject" ? -1 : b === "subject" ? 1 : a.localeCompare(b)));
+}
+
 /** Which differences survive Holm's adjustment over all the variants of the split (lib/ablations comparisonTests). */
 export function holmSentence(s: StudySummary, split = "subject"): string {
   const tests = comparisonTests(s, split);
