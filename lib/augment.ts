@@ -84,14 +84,16 @@ export function applyTransforms(x: import("@tensorflow/tfjs").Tensor4D, params: 
   const [n, h, w] = x.shape;
   if (params.length !== n) throw new Error(`need ${n} transforms, got ${params.length}`);
   return tf.tidy(() => {
-    // One tf.image.transform per image: tfjs 4.22's cpu Transform kernel returns from inside its batch loop, so
-    // for a batch of n > 1 only the first image is transformed and the others come back as the fill value 0
-    // (tfjs-backend-cpu/dist/kernels/Transform.js; the test "identity parameters …" catches it). The cpu-fast
-    // backend's own Transform kernel (lib/kernels/transform.ts) is right for batches, but per image is right everywhere
-    // and costs no more.
+    const matrices = params.map((p) => toTfTransform(transformMatrix(p, h, w)));
+    // One call for the batch where the kernel is right for batches: cpu-fast's own (lib/kernels/transform.ts, each
+    // image bit-identical to the stock kernel on that image alone) and tfjs-node's.
+    if (tf.getBackend() !== "cpu") return tf.image.transform(x, tf.tensor2d(matrices, [n, 8]), "bilinear", "nearest");
+    // On the stock cpu backend, one tf.image.transform per image: tfjs 4.22's cpu Transform kernel returns from
+    // inside its batch loop, so for a batch of n > 1 only the first image is transformed and the others come back as
+    // the fill value 0 (tfjs-backend-cpu/dist/kernels/Transform.js; the test "identity parameters …" catches it).
     const images = tf.split(x, n, 0) as import("@tensorflow/tfjs").Tensor4D[];
     const out = images.map((img, i) =>
-      tf.image.transform(img, tf.tensor2d([toTfTransform(transformMatrix(params[i], h, w))], [1, 8]), "bilinear", "nearest"),
+      tf.image.transform(img, tf.tensor2d([matrices[i]], [1, 8]), "bilinear", "nearest"),
     );
     return (n === 1 ? out[0] : tf.concat(out, 0)) as import("@tensorflow/tfjs").Tensor4D;
   });

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { tf } from "../lib/tf";
+import { tf, useBackend } from "../lib/tf";
 import { IDENTITY, applyTransforms, augmentBatch, drawParams, transformMatrix } from "../lib/augment";
 import { PAPER } from "../lib/config";
 import { Rng } from "../lib/random";
@@ -20,6 +20,24 @@ describe("augmentation (Keras ImageDataGenerator semantics)", () => {
     const y = applyTransforms(x, [IDENTITY, IDENTITY]);
     expect(maxAbs(x, y)).to.be.below(1e-6);
     y.dispose();
+  });
+
+  it("one batched warp on cpu-fast gives the stock cpu backend's per-image warps, bit for bit", () => {
+    const before = tf.getBackend();
+    const rng = new Rng(4);
+    const params = Array.from({ length: 8 }, () => drawParams(rng));
+    const batch = tf.randomUniform([8, 48, 48, 3], 0, 1, "float32", 5) as Tensor4D;
+    const values = batch.dataSync().slice();
+    batch.dispose();
+    const run = (backend: "cpu" | "cpu-fast") => {
+      useBackend(backend);
+      return tf.tidy(() => Array.from(applyTransforms(tf.tensor4d(values, [8, 48, 48, 3]), params).dataSync()));
+    };
+    const stock = run("cpu");
+    const fast = run("cpu-fast");
+    tf.setBackend(before);
+    expect(fast).to.deep.equal(stock);
+    expect(stock.slice(7 * 6912).some((v) => v !== 0)).to.equal(true); // the last image was warped, not filled
   });
 
   it("flip equals tf.reverse along the width", () => {
