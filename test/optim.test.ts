@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { tf } from "../lib/tf";
+import { tf, useBackend } from "../lib/tf";
 import { PAPER } from "../lib/config";
 import { Rng } from "../lib/random";
 import { lossMarkdown, rmspropMarkdown } from "../lib/prose/03-optim";
@@ -198,6 +198,22 @@ describe("optim: RMSprop (Section 2.3, Eq. 3–4)", () => {
     // tfjs' default ε (1e-8) would give a visibly different path on the small-gradient coordinates.
     const tfjsDefaultEps = plainRun({ lr: PAPER.learningRate, rho: PAPER.rho, epsilon: 1e-8 });
     expect(Math.abs(tfjsDefaultEps[4] - theirs[4])).to.be.above(1e-4);
+  });
+});
+
+describe("optim: which RMSprop class trains", () => {
+  it("the fused one on cpu-fast, tfjs' own on the stock cpu backend (the bench's all-stock baseline)", () => {
+    const before = tf.getBackend();
+    useBackend("cpu-fast");
+    const fast = createOptimizer();
+    useBackend("cpu");
+    const stock = createOptimizer();
+    tf.setBackend(before);
+    expect(fast.constructor).to.not.equal(tf.RMSPropOptimizer);
+    expect(fast).to.be.instanceOf(tf.RMSPropOptimizer);
+    expect(stock.constructor).to.equal(tf.RMSPropOptimizer);
+    fast.dispose();
+    stock.dispose();
   });
 });
 
