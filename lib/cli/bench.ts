@@ -303,7 +303,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   console.log("\nbackend     s/epoch   images/s");
   console.log(`cpu-fast  ${epochSeconds.toFixed(3).padStart(9)}  ${result.imagesPerSecond.toFixed(0).padStart(9)}   (mean of ${opts.epochs} epoch${opts.epochs > 1 ? "s" : ""} after ${WARMUP_STEPS} warm-up steps)`);
   if (stockEpochSeconds !== null) {
-    console.log(`cpu       ${stockEpochSeconds.toFixed(3).padStart(9)}  ${(opts.images / stockEpochSeconds).toFixed(0).padStart(9)}   (${opts.stockSteps} steps, extrapolated)`);
+    console.log(`cpu       ${stockEpochSeconds.toFixed(3).padStart(9)}  ${(opts.images / stockEpochSeconds).toFixed(0).padStart(9)}   (${opts.stockSteps} step${opts.stockSteps === 1 ? "" : "s"}, extrapolated)`);
     console.log(`speed-up  ${result.speedup!.toFixed(1)}×`);
   }
   console.log(`\nbound: an epoch is ${bound.epochGflop.toFixed(2)} GFLOP of multiply-adds (lib/model.ts trainingMultiplyAdds); at this core's WebAssembly SIMD peak of ${bound.peakGflopsPerCore.toFixed(1)} GFLOP/s (measured, asm/peak.ts)`);
