@@ -91,3 +91,20 @@ export function rmsprop(g: usize, v: usize, a: usize, m: usize, n: i32, decay: f
     v128.store(v + i, f32x4.sub(v128.load(v + i), mk));
   }
 }
+
+/**
+ * dst[c * dstStride + r] = src[r * cols + c] for a row-major [rows, cols] float32 matrix (a transpose into rows of
+ * dstStride floats): the transposed operands of lib/kernels/matmul.ts. 8×8 tiles keep both sides in cache.
+ */
+export function transpose(src: usize, dst: usize, rows: i32, cols: i32, dstStride: i32): void {
+  for (let r0 = 0; r0 < rows; r0 += 8) {
+    const r1 = min(r0 + 8, rows);
+    for (let c0 = 0; c0 < cols; c0 += 8) {
+      const c1 = min(c0 + 8, cols);
+      for (let r = r0; r < r1; r++) {
+        const s = src + (<usize>(r * cols) << 2);
+        for (let c = c0; c < c1; c++) store<f32>(dst + (<usize>(c * dstStride + r) << 2), load<f32>(s + (<usize>c << 2)));
+      }
+    }
+  }
+}

@@ -60,6 +60,9 @@ function matmul(
   const pw = ar.alloc(K * NP);
   const pb = ar.alloc(NP);
   const py = ar.alloc(M * NP);
+  // scratch for a transposed operand (copied in as it is, transposed by the wasm kernel)
+  const ps = transposeA || transposeB ? ar.alloc(Math.max(transposeA ? M * K : 0, transposeB ? K * N : 0)) : 0;
+  const S = ar.view(ps, ps ? Math.max(transposeA ? M * K : 0, transposeB ? K * N : 0) : 0);
   const A = ar.view(pa, M * K);
   const W = ar.view(pw, K * NP);
   const Bv = ar.view(pb, NP);
@@ -72,13 +75,15 @@ function matmul(
     const ib = p.batchB === 1 ? 0 : t;
     const sa = av.subarray(ia * M * K, (ia + 1) * M * K);
     if (transposeA) {
-      for (let k = 0; k < K; k++) for (let m = 0; m < M; m++) A[m * K + k] = sa[k * M + m];
+      S.set(sa); // [K, M] → A [M, K] in wasm
+      ar.fn.transpose(ps, pa, K, M, K);
     } else A.set(sa);
     if (ib !== lastB) {
       const sb = bv.subarray(ib * K * N, (ib + 1) * K * N);
       if (transposeB) {
         if (NP !== N) W.fill(0);
-        for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) W[k * NP + n] = sb[n * K + k];
+        S.set(sb); // [N, K] → W [K, NP] in wasm
+        ar.fn.transpose(ps, pw, N, K, NP);
       } else if (NP === N) W.set(sb);
       else {
         W.fill(0);

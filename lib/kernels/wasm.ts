@@ -42,6 +42,7 @@ export interface ConvExports {
   binary(op: number, a: number, b: number, out: number, n: number, mode: number, I: number): void;
   unary(op: number, x: number, out: number, n: number, alpha: number): void;
   peakMulAdd(iters: number, x: number): number;
+  transpose(src: number, dst: number, rows: number, cols: number, dstStride: number): void;
   warpBilinearClamp(
     img: number, transforms: number, out: number,
     B: number, H: number, W: number, C: number, OH: number, OW: number, perImage: number, fillValue: number,
@@ -88,13 +89,12 @@ export class Arena {
   }
 
   /**
-   * A fresh Float32Array holding `floats` floats from byte offset `p`: the kernel's output for tfjs. (new + set
-   * is about twice as fast as `.slice()` on a view of wasm memory, which takes a slow generic path.)
+   * A fresh Float32Array holding `floats` floats from byte offset `p`: the kernel's output for tfjs. ArrayBuffer's
+   * own slice is one copy, about 30% faster than new + set (which first zero-fills), and new + set is about twice as
+   * fast as `.slice()` on a typed view of wasm memory, which takes a slow generic path.
    */
   copyOut(p: number, floats: number): Float32Array {
-    const out = new Float32Array(floats);
-    out.set(this.view(p, floats));
-    return out;
+    return new Float32Array(this.fn.memory.buffer.slice(p, p + floats * 4));
   }
 
   /** A Float32Array view of `floats` floats at byte offset `p` (take views only after the last alloc). */
