@@ -61,8 +61,9 @@ function matmul(
   const pb = ar.alloc(NP);
   const py = ar.alloc(M * NP);
   // scratch for a transposed operand (copied in as it is, transposed by the wasm kernel)
-  const ps = transposeA || transposeB ? ar.alloc(Math.max(transposeA ? M * K : 0, transposeB ? K * N : 0)) : 0;
-  const S = ar.view(ps, ps ? Math.max(transposeA ? M * K : 0, transposeB ? K * N : 0) : 0);
+  const scratch = Math.max(transposeA ? M * K : 0, transposeB ? K * N : 0);
+  const ps = ar.alloc(scratch);
+  const S = ar.view(ps, scratch);
   const A = ar.view(pa, M * K);
   const W = ar.view(pw, K * NP);
   const Bv = ar.view(pb, NP);
