@@ -39,6 +39,11 @@ export function signedPoints(x: number, digits = 1): string {
   return `${x >= 0 ? "+" : "−"}${(100 * Math.abs(x)).toFixed(digits)}`;
 }
 
+/** An interval of fraction differences in signed percentage points, "[−3.8, +6.6]" ("[−NaN, −NaN]" without one). */
+export function signedInterval(iv: { lo: number; hi: number } | null | undefined, digits = 1): string {
+  return `[${signedPoints(iv?.lo ?? NaN, digits)}, ${signedPoints(iv?.hi ?? NaN, digits)}]`;
+}
+
 /** A fraction as a percentage with `digits` decimals (default one), or "n/a": the project's one percent format. */
 export function pct(x: number | null | undefined, digits = 1): string {
   return x === null || x === undefined || !Number.isFinite(x) ? "n/a" : `${(x * 100).toFixed(digits)}%`;

@@ -7,7 +7,7 @@
  * `restoreBestWeights`, so `BestWeights` below keeps them (Keras' ModelCheckpoint(save_best_only) + restore).
  */
 import { tf, type Tensor2D, type Tensor4D, type LayersModel } from "./tf";
-import { PAPER, type PaperConfig } from "./config";
+import { PAPER, type AugmentConfig, type PaperConfig } from "./config";
 import { createModel } from "./model";
 import { createOptimizer } from "./optim";
 import { augmentBatch } from "./augment";
@@ -198,6 +198,18 @@ export function compileModel(model: LayersModel, config: PaperConfig = PAPER): v
 }
 
 /**
+ * One training batch: the images and one-hot labels at positions `idx` of the training tensors, picked with tf.gather,
+ * the images augmented (lib/augment.ts) when `augment` is given. Training's batches, and the bench's on CK+48.
+ */
+export function trainingBatch(xTrain: Tensor4D, yTrain: Tensor2D, idx: number[], augment?: { rng: Rng; config: AugmentConfig }): { xs: Tensor4D; ys: Tensor2D } {
+  return tf.tidy(() => {
+    const ix = tf.tensor1d(idx, "int32");
+    const xb = tf.gather(xTrain, ix) as Tensor4D;
+    return { xs: augment ? augmentBatch(xb, augment.rng, augment.config) : xb, ys: tf.gather(yTrain, ix) as Tensor2D };
+  });
+}
+
+/**
  * Train one fresh model on one fold (Section 3): shuffled batches of 8, augmented, validation every epoch, early
  * stopping, best weights restored. Deterministic for a given seed on a given backend.
  *
@@ -235,11 +247,7 @@ export async function trainFold(opts: TrainFoldOptions): Promise<FoldResult> {
     const order = batchRng.shuffle(Array.from({ length: n }, (_, i) => i));
     for (let start = 0; start < n; start += config.batchSize) {
       const idx = order.slice(start, start + config.batchSize);
-      yield tf.tidy(() => {
-        const ix = tf.tensor1d(idx, "int32");
-        const xb = tf.gather(xTrain, ix) as Tensor4D;
-        return { xs: augment ? augmentBatch(xb, augRng, config.augment) : xb, ys: tf.gather(yTrain, ix) };
-      });
+      yield trainingBatch(xTrain, yTrain, idx, augment ? { rng: augRng, config: config.augment } : undefined);
     }
   });
   // After tfjs' EarlyStopping resets itself at the start of training, put back a resumed fold's best and wait.

@@ -13,8 +13,7 @@ import { tf, useBackend } from "../tf";
 import { createModel, trainingMultiplyAdds } from "../model";
 import { wasmPeakGflops, secondsAtPeak } from "../kernels/peak";
 import { PAPER, NUM_CLASSES } from "../config";
-import { compileModel } from "../train";
-import { augmentBatch } from "../augment";
+import { compileModel, trainingBatch } from "../train";
 import { loadDataset, imagesTensor, labelsTensor } from "../data";
 import { trainTestSplit } from "../split";
 import { resolveDataDir, DEFAULT_CK48, shown } from "../paths";
@@ -200,10 +199,7 @@ export async function ck48BatchSource(dir: string, seed = 0): Promise<{ source: 
     const order = rng.shuffle(positions);
     for (let i = 0; i < order.length; i += PAPER.batchSize) {
       const idx = order.slice(i, i + PAPER.batchSize);
-      yield tf.tidy(() => {
-        const ix = tf.tensor1d(idx, "int32");
-        return { xs: augmentBatch(tf.gather(xTrain, ix) as tfjs.Tensor4D, rng), ys: tf.gather(yTrain, ix) as tfjs.Tensor2D };
-      });
+      yield trainingBatch(xTrain, yTrain, idx, { rng, config: PAPER.augment });
     }
   };
   return { source, images: train.length };

@@ -5,7 +5,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { StudySummary } from "../study";
 import { VARIANTS, comparisonTests, variantParameters } from "../ablations";
-import { markdownTable, pct, signedPoints } from "../display";
+import { markdownTable, pct, signedInterval, signedPoints } from "../display";
 
 /** Each variant's paired difference in test accuracy to `paper` (variant − paper, same seeds), mean and 95 % t interval, in percentage points. */
 export function specForest(s: StudySummary, split = "subject"): TopLevelSpec {
@@ -44,8 +44,8 @@ export function ablationsMarkdown(s: StudySummary, params: Record<string, number
       x.seeds.length,
       `${pct(x.accuracy.mean)} ${iv(x.accuracy.t)}`,
       `${pct(x.balancedAccuracy.mean)} ${iv(x.balancedAccuracy.t)}`,
-      c ? `${signedPoints(c.accuracy.mean)} [${signedPoints(c.accuracy.t?.lo ?? NaN)}, ${signedPoints(c.accuracy.t?.hi ?? NaN)}]` : "reference",
-      c ? `${signedPoints(c.balancedAccuracy.mean)} [${signedPoints(c.balancedAccuracy.t?.lo ?? NaN)}, ${signedPoints(c.balancedAccuracy.t?.hi ?? NaN)}]` : "reference",
+      c ? `${signedPoints(c.accuracy.mean)} ${signedInterval(c.accuracy.t)}` : "reference",
+      c ? `${signedPoints(c.balancedAccuracy.mean)} ${signedInterval(c.balancedAccuracy.t)}` : "reference",
       t ? `${pv(t.p)} / ${t.holm < 0.05 ? `**${pv(t.holm)}**` : pv(t.holm)}` : "—",
       (epochs.reduce((a, b) => a + b, 0) / epochs.length).toFixed(1),
       (x.seconds.mean / 60).toFixed(1),

@@ -6,12 +6,13 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import { facsComparison, type RegionSummary } from "../explain";
-import { markdownTable, signedPoints } from "../display";
+import { markdownTable, signedInterval, signedPoints } from "../display";
+import { clipInterval } from "../stats";
 
 /** Whole signed percentage points. */
 const pts = (x: number) => signedPoints(x, 0);
 /** A t interval in points, cut to the possible range [−100, +100] (with 5 seeds and a handful of images of a class it can pass it). */
-const ci = (t: { lo: number; hi: number }) => `[${pts(Math.max(-1, t.lo))}, ${pts(Math.min(1, t.hi))}]`;
+const ci = (t: { lo: number; hi: number }) => signedInterval(clipInterval(t, [-1, 1]), 0);
 
 /** Class × region: mean accuracy change (points) when the region is filled with the mean face, over seeds. */
 export function specRegions(s: RegionSummary): TopLevelSpec {

@@ -30,8 +30,9 @@ export function studyStatus(found: FoundStudy | undefined): string {
   if (!found) return "**No study yet.** Make one with `npm run study` (about two minutes per run on two cores), or run this notebook with `FER_QUICK=1` and CK+48 present for a two-seed quick study.";
   const runs = found.summary.splits.reduce((a, s) => a + s.runs.length, 0);
   const rel = path.relative(ROOT, found.dir) || found.dir;
+  const named = new Set(found.summary.splits.map((x) => x.variant)).size > 1; // name the variant when there are several
   return found.kind === "committed"
-    ? `The committed study \`${rel}/\`: ${runs} runs (${found.summary.splits.map((s) => `${new Set(found.summary.splits.map((x) => x.variant)).size > 1 ? `${s.variant} ` : ""}${s.split} × ${s.runs.length} seeds`).join(", ")}).`
+    ? `The committed study \`${rel}/\`: ${runs} runs (${found.summary.splits.map((s) => `${named ? `${s.variant} ` : ""}${s.split} × ${s.runs.length} seeds`).join(", ")}).`
     : `A **quick study** made here (\`${rel}/\`: ${runs} runs of the smoke setting, a few images per class): it exercises the code, its numbers say nothing about the paper.`;
 }
 

@@ -4,7 +4,7 @@
  */
 import { comparisonTests, variantParameters, VARIANTS } from "../ablations";
 import type { StudySummary } from "../study";
-import { markdownTable, pct, signedPoints } from "../display";
+import { markdownTable, pct, signedInterval, signedPoints } from "../display";
 
 /** The variants: name, what changes (its overrides), parameters, why. */
 export function variantsMarkdown(): string {
@@ -28,7 +28,7 @@ export function variantsMarkdown(): string {
 export function findingsMarkdown(s: StudySummary, split = "subject"): string {
   const cs = s.comparisons.filter((c) => c.split === split && c.accuracy.t);
   if (!cs.length) return `No comparison on the ${split} split yet (it needs at least two paired seeds per variant).`;
-  const line = (c: (typeof cs)[number]) => `${c.variant} ${signedPoints(c.accuracy.mean)} points [${signedPoints(c.accuracy.t!.lo)}, ${signedPoints(c.accuracy.t!.hi)}]`;
+  const line = (c: (typeof cs)[number]) => `${c.variant} ${signedPoints(c.accuracy.mean)} points ${signedInterval(c.accuracy.t)}`;
   const better = cs.filter((c) => c.accuracy.t!.lo > 0);
   const worse = cs.filter((c) => c.accuracy.t!.hi < 0);
   const unclear = cs.filter((c) => c.accuracy.t!.lo <= 0 && c.accuracy.t!.hi >= 0);
@@ -74,10 +74,9 @@ export function readmeComparison(s: StudySummary | undefined, split = "subject")
   const kept = tests.filter((t) => t.holm < 0.05);
   const nTests = `${tests.length} test${tests.length === 1 ? "" : "s"}`;
   const c = (v: string) => s.comparisons.find((k) => k.variant === v && k.split === split)!.accuracy;
-  const iv = (v: string) => `[${signedPoints(c(v).t!.lo)}, ${signedPoints(c(v).t!.hi)}]`;
   return (
     `**The comparisons the paper promised** (${tests.length} variants of one change each, ${seeds} seeds paired on unseen people, [figures/ablations.md](figures/ablations.md)): ` +
-    `the largest effect is ${worst.variant}'s, ${signedPoints(worst.mean)} points of test accuracy ${iv(worst.variant)}; ` +
+    `the largest effect is ${worst.variant}'s, ${signedPoints(worst.mean)} points of test accuracy ${signedInterval(c(worst.variant).t)}; ` +
     (kept.length
       ? `after Holm's correction for ${nTests}, ${kept.map((t) => `${t.variant} (${signedPoints(t.mean)})`).join(", ")} ${kept.length === 1 ? "differs" : "differ"} from the paper's configuration${tests.length > kept.length ? `, and the other ${tests.length - kept.length} cannot be told from it` : ""}.`
       : `after Holm's correction for ${nTests}, none can be told from the paper's configuration.`) +
@@ -91,7 +90,7 @@ function randomSplitClause(s: StudySummary): string {
   if (!tests.length) return "";
   const c = (v: string) => s.comparisons.find((k) => k.variant === v && k.split === "random")!;
   const seeds = Math.min(...tests.map((t) => c(t.variant).seeds.length));
-  const each = tests.map((t) => `${t.variant} ${signedPoints(t.mean)} [${signedPoints(c(t.variant).accuracy.t!.lo)}, ${signedPoints(c(t.variant).accuracy.t!.hi)}]`);
+  const each = tests.map((t) => `${t.variant} ${signedPoints(t.mean)} ${signedInterval(c(t.variant).accuracy.t)}`);
   const kept = tests.filter((t) => t.holm < 0.05).map((t) => t.variant);
   return (
     ` On the paper's random split (${seeds} seeds): ${each.join(", ")}; after Holm's correction for ${tests.length} test${tests.length === 1 ? "" : "s"}, ` +
