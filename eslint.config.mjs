@@ -6,7 +6,20 @@ import tseslint from "typescript-eslint";
 import importX from "eslint-plugin-import-x";
 
 export default tseslint.config(
-  { ignores: ["dist/", "out/", "node_modules/", "notebooks/", "asm/", "data/", "figures/", "docs/", "lib/kernels/wasm-binary.ts", "lib/font-widths.ts"] },
+  {
+    ignores: [
+      "dist/",
+      "out/",
+      "node_modules/",
+      "notebooks/",
+      "asm/",
+      "data/",
+      "figures/",
+      "docs/",
+      "lib/kernels/wasm-binary.ts",
+      "lib/font-widths.ts",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -16,12 +29,18 @@ export default tseslint.config(
       "import-x/first": "error",
       "import-x/no-duplicates": "error",
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
     },
   },
   {
     files: ["scripts/*.js"],
-    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", process: "readonly", __dirname: "readonly", module: "writable" } },
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { require: "readonly", process: "readonly", __dirname: "readonly", module: "writable" },
+    },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );

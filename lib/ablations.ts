@@ -11,7 +11,10 @@ import { parametersByHand } from "./model";
 import type { StudySummary } from "./study";
 
 /** What a variant may change: any field of PAPER, the architecture and augmentation settings field by field. */
-export type Overrides = Partial<Omit<PaperConfig, "arch" | "augment">> & { arch?: Partial<ArchConfig>; augment?: Partial<AugmentConfig> };
+export type Overrides = Partial<Omit<PaperConfig, "arch" | "augment">> & {
+  arch?: Partial<ArchConfig>;
+  augment?: Partial<AugmentConfig>;
+};
 
 export interface Variant {
   name: string;
@@ -23,17 +26,75 @@ export interface Variant {
 /** The variants of notebook 07, `paper` first (the reference every difference is measured against). */
 export const VARIANTS: readonly Variant[] = [
   { name: "paper", why: "The reference: the paper's method as reproduced (lib/config.ts PAPER).", overrides: {} },
-  { name: "gray", why: "The PNGs are grey and the loader copies them to three equal channels: does RGB input cost or buy anything?", overrides: { channels: 1 } },
-  { name: "no-augment", why: "Is the paper's augmentation (rotation, shift, zoom, flip) what makes the small CNN generalise to new people?", overrides: { augmentation: false } },
-  { name: "dropout-0", why: "The paper gives no dropout rate (we use 0.5): does dropout matter at all?", overrides: { dropout: 0 } },
+  {
+    name: "gray",
+    why: "The PNGs are grey and the loader copies them to three equal channels: does RGB input cost or buy anything?",
+    overrides: { channels: 1 },
+  },
+  {
+    name: "no-augment",
+    why: "Is the paper's augmentation (rotation, shift, zoom, flip) what makes the small CNN generalise to new people?",
+    overrides: { augmentation: false },
+  },
+  {
+    name: "dropout-0",
+    why: "The paper gives no dropout rate (we use 0.5): does dropout matter at all?",
+    overrides: { dropout: 0 },
+  },
   { name: "dropout-0.25", why: "A milder dropout rate, between none and ours.", overrides: { dropout: 0.25 } },
-  { name: "adam", why: "Adam (η = 1e-3), today's default optimiser, instead of RMSprop.", overrides: { optimizer: "adam", learningRate: 0.001 } },
-  { name: "sgd-momentum", why: "SGD with momentum 0.9 (η = 0.01), the classic alternative to adaptive steps.", overrides: { optimizer: "sgd-momentum", learningRate: 0.01, momentum: 0.9 } },
-  { name: "batch-32", why: "Batch 32 instead of 8: the paper's very small batch is slow; does it help?", overrides: { batchSize: 32 } },
-  { name: "wide", why: "Twice the filters and units (12/32/128 filters, dense 256): is the model too small?", overrides: { arch: { convs: [{ filters: 12, kernel: 5 }, { filters: 32, kernel: 5 }, { filters: 128, kernel: 3 }], dense: 256 } } },
-  { name: "narrow", why: "Half the filters and units (3/8/32 filters, dense 64): the other side of the capacity question (added: a reviewer asks both ways).", overrides: { arch: { convs: [{ filters: 3, kernel: 5 }, { filters: 8, kernel: 5 }, { filters: 32, kernel: 3 }], dense: 64 } } },
-  { name: "batchnorm", why: "Batch normalisation after each convolution, the standard stabiliser the 2010s added to such CNNs.", overrides: { arch: { batchNorm: true } } },
-  { name: "lr-0.0003", why: "RMSprop with a third of the learning rate (added: the learning rate is the hyper-parameter a reviewer checks first).", overrides: { learningRate: 0.0003 } },
+  {
+    name: "adam",
+    why: "Adam (η = 1e-3), today's default optimiser, instead of RMSprop.",
+    overrides: { optimizer: "adam", learningRate: 0.001 },
+  },
+  {
+    name: "sgd-momentum",
+    why: "SGD with momentum 0.9 (η = 0.01), the classic alternative to adaptive steps.",
+    overrides: { optimizer: "sgd-momentum", learningRate: 0.01, momentum: 0.9 },
+  },
+  {
+    name: "batch-32",
+    why: "Batch 32 instead of 8: the paper's very small batch is slow; does it help?",
+    overrides: { batchSize: 32 },
+  },
+  {
+    name: "wide",
+    why: "Twice the filters and units (12/32/128 filters, dense 256): is the model too small?",
+    overrides: {
+      arch: {
+        convs: [
+          { filters: 12, kernel: 5 },
+          { filters: 32, kernel: 5 },
+          { filters: 128, kernel: 3 },
+        ],
+        dense: 256,
+      },
+    },
+  },
+  {
+    name: "narrow",
+    why: "Half the filters and units (3/8/32 filters, dense 64): the other side of the capacity question (added: a reviewer asks both ways).",
+    overrides: {
+      arch: {
+        convs: [
+          { filters: 3, kernel: 5 },
+          { filters: 8, kernel: 5 },
+          { filters: 32, kernel: 3 },
+        ],
+        dense: 64,
+      },
+    },
+  },
+  {
+    name: "batchnorm",
+    why: "Batch normalisation after each convolution, the standard stabiliser the 2010s added to such CNNs.",
+    overrides: { arch: { batchNorm: true } },
+  },
+  {
+    name: "lr-0.0003",
+    why: "RMSprop with a third of the learning rate (added: the learning rate is the hyper-parameter a reviewer checks first).",
+    overrides: { learningRate: 0.0003 },
+  },
 ];
 
 /**
@@ -42,7 +103,12 @@ export const VARIANTS: readonly Variant[] = [
  * @see notebooks/07-ablations.ipynb
  */
 export function applyOverrides(base: PaperConfig, o: Overrides): PaperConfig {
-  return { ...base, ...o, arch: { ...base.arch, ...(o.arch ?? {}) }, augment: { ...base.augment, ...(o.augment ?? {}) } } as PaperConfig;
+  return {
+    ...base,
+    ...o,
+    arch: { ...base.arch, ...(o.arch ?? {}) },
+    augment: { ...base.augment, ...(o.augment ?? {}) },
+  } as PaperConfig;
 }
 
 /** A variant by name, or a UserError that lists the names. */
@@ -82,5 +148,10 @@ export function comparisonTests(s: StudySummary, split = "subject"): ComparisonT
 
 /** Each variant's parameter count, by hand from its architecture (lib/model parametersByHand; tested equal to tfjs'). */
 export function variantParameters(): Record<string, number> {
-  return Object.fromEntries(VARIANTS.map((v) => [v.name, parametersByHand(applyOverrides(PAPER, v.overrides)).reduce((a, r) => a + r.params, 0)]));
+  return Object.fromEntries(
+    VARIANTS.map((v) => [
+      v.name,
+      parametersByHand(applyOverrides(PAPER, v.overrides)).reduce((a, r) => a + r.params, 0),
+    ]),
+  );
 }

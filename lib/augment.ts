@@ -36,12 +36,18 @@ export interface TransformParams {
 export const IDENTITY: TransformParams = { theta: 0, tx: 0, ty: 0, shear: 0, zx: 1, zy: 1, flip: false };
 
 /** Draw one image's parameters as Keras' `get_random_transform` does (same ranges, our seeded generator). */
-export function drawParams(rng: Rng, cfg: AugmentConfig = PAPER.augment, h = PAPER.imageSize, w = PAPER.imageSize): TransformParams {
+export function drawParams(
+  rng: Rng,
+  cfg: AugmentConfig = PAPER.augment,
+  h = PAPER.imageSize,
+  w = PAPER.imageSize,
+): TransformParams {
   const theta = cfg.rotationRange ? rng.uniform(-cfg.rotationRange, cfg.rotationRange) : 0;
   const tx = cfg.heightShiftRange ? rng.uniform(-cfg.heightShiftRange, cfg.heightShiftRange) * h : 0;
   const ty = cfg.widthShiftRange ? rng.uniform(-cfg.widthShiftRange, cfg.widthShiftRange) * w : 0;
   const shear = cfg.shearRange ? rng.uniform(-cfg.shearRange, cfg.shearRange) : 0;
-  let zx = 1, zy = 1;
+  let zx = 1,
+    zy = 1;
   if (cfg.zoomRange[0] !== 1 || cfg.zoomRange[1] !== 1) {
     zx = rng.uniform(cfg.zoomRange[0], cfg.zoomRange[1]);
     zy = rng.uniform(cfg.zoomRange[0], cfg.zoomRange[1]);
@@ -62,15 +68,51 @@ const mul = (a: M3, b: M3): M3 => a.map((row) => b[0].map((_, j) => row.reduce((
 export function transformMatrix(p: TransformParams, h = PAPER.imageSize, w = PAPER.imageSize): M3 {
   const t = (p.theta * Math.PI) / 180;
   const s = (p.shear * Math.PI) / 180;
-  const rotation = [[Math.cos(t), -Math.sin(t), 0], [Math.sin(t), Math.cos(t), 0], [0, 0, 1]];
-  const shift = [[1, 0, p.tx], [0, 1, p.ty], [0, 0, 1]];
-  const shearM = [[1, -Math.sin(s), 0], [0, Math.cos(s), 0], [0, 0, 1]];
-  const zoom = [[p.zx, 0, 0], [0, p.zy, 0], [0, 0, 1]];
+  const rotation = [
+    [Math.cos(t), -Math.sin(t), 0],
+    [Math.sin(t), Math.cos(t), 0],
+    [0, 0, 1],
+  ];
+  const shift = [
+    [1, 0, p.tx],
+    [0, 1, p.ty],
+    [0, 0, 1],
+  ];
+  const shearM = [
+    [1, -Math.sin(s), 0],
+    [0, Math.cos(s), 0],
+    [0, 0, 1],
+  ];
+  const zoom = [
+    [p.zx, 0, 0],
+    [0, p.zy, 0],
+    [0, 0, 1],
+  ];
   let m = mul(mul(mul(rotation, shift), shearM), zoom);
   // transform_matrix_offset_center: rotate/zoom about the image centre.
-  const ox = w / 2 - 0.5, oy = h / 2 - 0.5;
-  m = mul(mul([[1, 0, ox], [0, 1, oy], [0, 0, 1]], m), [[1, 0, -ox], [0, 1, -oy], [0, 0, 1]]);
-  if (p.flip) m = mul(m, [[-1, 0, w - 1], [0, 1, 0], [0, 0, 1]]);
+  const ox = w / 2 - 0.5,
+    oy = h / 2 - 0.5;
+  m = mul(
+    mul(
+      [
+        [1, 0, ox],
+        [0, 1, oy],
+        [0, 0, 1],
+      ],
+      m,
+    ),
+    [
+      [1, 0, -ox],
+      [0, 1, -oy],
+      [0, 0, 1],
+    ],
+  );
+  if (p.flip)
+    m = mul(m, [
+      [-1, 0, w - 1],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
   return m;
 }
 
@@ -80,7 +122,10 @@ export function toTfTransform(m: M3): number[] {
 }
 
 /** Apply given per-image parameters to a batch [n, h, w, c] (one `tf.image.transform` call). */
-export function applyTransforms(x: import("@tensorflow/tfjs").Tensor4D, params: TransformParams[]): import("@tensorflow/tfjs").Tensor4D {
+export function applyTransforms(
+  x: import("@tensorflow/tfjs").Tensor4D,
+  params: TransformParams[],
+): import("@tensorflow/tfjs").Tensor4D {
   const [n, h, w] = x.shape;
   if (params.length !== n) throw new Error(`need ${n} transforms, got ${params.length}`);
   return tf.tidy(() => {
@@ -100,9 +145,16 @@ export function applyTransforms(x: import("@tensorflow/tfjs").Tensor4D, params: 
 }
 
 /** Augment a batch with freshly drawn random parameters (Section 2.1); `rng` makes it reproducible. */
-export function augmentBatch(x: import("@tensorflow/tfjs").Tensor4D, rng: Rng, cfg: AugmentConfig = PAPER.augment): import("@tensorflow/tfjs").Tensor4D {
+export function augmentBatch(
+  x: import("@tensorflow/tfjs").Tensor4D,
+  rng: Rng,
+  cfg: AugmentConfig = PAPER.augment,
+): import("@tensorflow/tfjs").Tensor4D {
   const [n, h, w] = x.shape;
-  return applyTransforms(x, Array.from({ length: n }, () => drawParams(rng, cfg, h, w)));
+  return applyTransforms(
+    x,
+    Array.from({ length: n }, () => drawParams(rng, cfg, h, w)),
+  );
 }
 
 /** Caption lines for a transform's parameters, one per part that is not the identity. */
@@ -118,7 +170,12 @@ export function paramsCaption(p: TransformParams): string[] {
 }
 
 /** The gallery of notebook 01: each of the paper's transforms alone at its extreme, then random draws. */
-export function galleryParams(cfg = PAPER.augment, size = PAPER.imageSize, randomDraws = 8, seed = 0): { title: string; params: TransformParams }[] {
+export function galleryParams(
+  cfg = PAPER.augment,
+  size = PAPER.imageSize,
+  randomDraws = 8,
+  seed = 0,
+): { title: string; params: TransformParams }[] {
   const I = IDENTITY;
   const hs = cfg.heightShiftRange * size;
   const ws = cfg.widthShiftRange * size;
@@ -135,16 +192,27 @@ export function galleryParams(cfg = PAPER.augment, size = PAPER.imageSize, rando
     { title: "horizontal flip", params: { ...I, flip: cfg.horizontalFlip } },
   ];
   const rng = new Rng(seed);
-  for (let i = 0; i < randomDraws; i++) out.push({ title: `random draw ${i + 1}`, params: drawParams(rng, cfg, size, size) });
+  for (let i = 0; i < randomDraws; i++)
+    out.push({ title: `random draw ${i + 1}`, params: drawParams(rng, cfg, size, size) });
   return out;
 }
 
 /** Apply each gallery transform (lib/augment applyTransforms) to one RGB image; cells captioned with the parameters. */
-export function augmentationGallery(image: Float32Array, entries = galleryParams(), size = PAPER.imageSize): GridCell[] {
+export function augmentationGallery(
+  image: Float32Array,
+  entries = galleryParams(),
+  size = PAPER.imageSize,
+): GridCell[] {
   const out = tf.tidy(() => {
     const x = tf.tensor4d(image, [1, size, size, 3]);
-    const batch = tf.concat(entries.map(() => x), 0) as Tensor4D;
-    return applyTransforms(batch, entries.map((e) => e.params));
+    const batch = tf.concat(
+      entries.map(() => x),
+      0,
+    ) as Tensor4D;
+    return applyTransforms(
+      batch,
+      entries.map((e) => e.params),
+    );
   });
   const data = out.dataSync() as Float32Array;
   out.dispose();

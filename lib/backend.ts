@@ -20,6 +20,7 @@ export const DEFAULT_BACKEND: BackendName = "cpu-fast";
 export function requestedBackend(env: NodeJS.ProcessEnv = process.env): BackendName {
   const v = env.FER_BACKEND;
   if (v === undefined || v === "") return DEFAULT_BACKEND;
-  if (!(BACKENDS as readonly string[]).includes(v)) throw new UserError(`FER_BACKEND must be one of ${BACKENDS.join(", ")} (got "${v}")`);
+  if (!(BACKENDS as readonly string[]).includes(v))
+    throw new UserError(`FER_BACKEND must be one of ${BACKENDS.join(", ")} (got "${v}")`);
   return v as BackendName;
 }

@@ -48,7 +48,11 @@ export interface LedgerFacts {
 const fmtPct = (x: number) => pct(x);
 /** The facts the ledger checks, from the committed manifest, lib/data and lib/model. */
 export function ledgerFacts(): LedgerFacts {
-  return { images: readManifest().length, storedChannels: STORED_CHANNELS, params: parametersByHand().reduce((a, r) => a + r.params, 0) };
+  return {
+    images: readManifest().length,
+    storedChannels: STORED_CHANNELS,
+    params: parametersByHand().reduce((a, r) => a + r.params, 0),
+  };
 }
 
 /** The study's summary for one split of the paper's configuration, if the study has it. */
@@ -71,7 +75,8 @@ const inside = (s: Spread, v: number) => !!s.t && v >= s.t.lo && v <= s.t.hi;
 function numeric(s: Spread | undefined, v: number, what: string, asPercent = true): { verdict: Verdict; why: string } {
   if (!s || !s.n || !s.t) return { verdict: "not testable", why: "Needs at least two seeds of the study." };
   const f = (x: number) => (asPercent ? pct(x) : x.toFixed(4));
-  if (inside(s, v)) return { verdict: "consistent", why: `The paper's ${f(v)} lies inside our 95% interval of the mean ${what}.` };
+  if (inside(s, v))
+    return { verdict: "consistent", why: `The paper's ${f(v)} lies inside our 95% interval of the mean ${what}.` };
   const side = v > s.t.hi ? "above" : "below";
   const inRange = v >= s.min && v <= s.max;
   return {
@@ -91,7 +96,11 @@ function perClassMean(s: SplitSummary, what: "accuracy" | "auc" | "tprAtFpr10" =
  * Build the ledger from a study summary (its random split is the paper's protocol), the run of record, and facts of
  * the data and model. Missing pieces give "—" and, where they decide, "not testable".
  */
-export function claimsLedger(summary: StudySummary | undefined, record: RunRecord | undefined, facts: LedgerFacts): Claim[] {
+export function claimsLedger(
+  summary: StudySummary | undefined,
+  record: RunRecord | undefined,
+  facts: LedgerFacts,
+): Claim[] {
   const random = splitOf(summary, "random");
   const subject = splitOf(summary, "subject");
   const P = PAPER_RESULTS;
@@ -100,7 +109,7 @@ export function claimsLedger(summary: StudySummary | undefined, record: RunRecor
   const rows: Claim[] = [];
 
   rows.push({
-    where: "Table 1; Section 3.1 (\"loss rate of 50%\")",
+    where: 'Table 1; Section 3.1 ("loss rate of 50%")',
     claim: "test loss of the best model",
     paper: P.testLoss.toFixed(4),
     ours: spreadText(random?.loss, false),
@@ -114,16 +123,27 @@ export function claimsLedger(summary: StudySummary | undefined, record: RunRecor
     claim: `test accuracy (${P.testCorrect}/${P.testImages})`,
     paper: fmtPct(P.testAccuracy),
     ours: spreadText(random?.accuracy),
-    record: rec((r) => `${fmtPct(r.test.accuracy)} (${correctFromConfusion(r.test.confusion)}/${r.test.predictions.length})`),
+    record: rec(
+      (r) => `${fmtPct(r.test.accuracy)} (${correctFromConfusion(r.test.confusion)}/${r.test.predictions.length})`,
+    ),
     subject: spreadText(subject?.accuracy),
     ...acc,
   });
   for (const { where, value: v } of P.restatedAccuracy) {
-    rows.push({ where, claim: "test accuracy, as restated", paper: fmtPct(v), ours: spreadText(random?.accuracy), record: rec((r) => fmtPct(r.test.accuracy)), subject: spreadText(subject?.accuracy), ...numeric(random?.accuracy, v, "test accuracy") });
+    rows.push({
+      where,
+      claim: "test accuracy, as restated",
+      paper: fmtPct(v),
+      ours: spreadText(random?.accuracy),
+      record: rec((r) => fmtPct(r.test.accuracy)),
+      subject: spreadText(subject?.accuracy),
+      ...numeric(random?.accuracy, v, "test accuracy"),
+    });
   }
 
   // Section 3.1: "an average accuracy of 76% on the test set, with a maximum accuracy of 98.9%" during training.
-  const foldMeans = random?.runs.map((r) => r.foldAccuracies.reduce((a, b) => a + b, 0) / r.foldAccuracies.length) ?? [];
+  const foldMeans =
+    random?.runs.map((r) => r.foldAccuracies.reduce((a, b) => a + b, 0) / r.foldAccuracies.length) ?? [];
   const foldMean = foldMeans.length ? foldMeans.reduce((a, b) => a + b, 0) / foldMeans.length : NaN;
   rows.push({
     where: "Section 3.1",
@@ -131,8 +151,17 @@ export function claimsLedger(summary: StudySummary | undefined, record: RunRecor
     paper: pct(P.crossValidation.average, 0),
     ours: foldMeans.length ? `${pct(foldMean)} (mean of ${foldMeans.length} seeds × folds)` : "—",
     record: rec((r) => pct(r.folds.reduce((a, f) => a + f.test.accuracy, 0) / r.folds.length)),
-    subject: subject ? pct(subject.runs.reduce((a, r) => a + r.foldAccuracies.reduce((x, y) => x + y, 0) / r.foldAccuracies.length, 0) / subject.runs.length) : "—",
-    verdict: foldMeans.length ? (Math.abs(foldMean - P.crossValidation.average) <= 0.02 ? "consistent" : "not reproduced") : "not testable",
+    subject: subject
+      ? pct(
+          subject.runs.reduce((a, r) => a + r.foldAccuracies.reduce((x, y) => x + y, 0) / r.foldAccuracies.length, 0) /
+            subject.runs.length,
+        )
+      : "—",
+    verdict: foldMeans.length
+      ? Math.abs(foldMean - P.crossValidation.average) <= 0.02
+        ? "consistent"
+        : "not reproduced"
+      : "not testable",
     why: foldMeans.length
       ? `Read as the fold models' mean test accuracy (the paper does not say): ours is ${pct(foldMean)}, ${Math.abs(foldMean - P.crossValidation.average) <= 0.02 ? "within 2 points of" : "far from"} ${pct(P.crossValidation.average, 0)}. Its "maximum of ${pct(P.crossValidation.maximum)}" matches no fold-level number of ours; it equals the paper's anger accuracy.`
       : "Needs the study.",
@@ -143,7 +172,7 @@ export function claimsLedger(summary: StudySummary | undefined, record: RunRecor
   const ranking = random ? [...perClassMean(random).entries()].sort((a, b) => b[1] - a[1]) : [];
   rows.push({
     where: "Abstract",
-    claim: "\"highest recognition rate of 98.9% for the anger expression\"",
+    claim: '"highest recognition rate of 98.9% for the anger expression"',
     paper: pct(P.perClassAccuracy.anger ?? NaN),
     ours: spreadText(anger?.accuracy),
     record: rec((r) => pct(r.test.perClass[classIndex("anger")].accuracy)),
@@ -152,7 +181,10 @@ export function claimsLedger(summary: StudySummary | undefined, record: RunRecor
       ? (() => {
           const n = numeric(anger.accuracy, P.perClassAccuracy.anger ?? NaN, "anger accuracy");
           const top = ranking[0]?.[0];
-          return { verdict: n.verdict, why: `${n.why} Our best class on average is ${top} (${pct(ranking[0]?.[1])}), anger ranks ${ranking.findIndex((x) => x[0] === "anger") + 1} of 7.` };
+          return {
+            verdict: n.verdict,
+            why: `${n.why} Our best class on average is ${top} (${pct(ranking[0]?.[1])}), anger ranks ${ranking.findIndex((x) => x[0] === "anger") + 1} of 7.`,
+          };
         })()
       : { verdict: "not testable" as Verdict, why: "Needs the study." }),
   });
@@ -184,7 +216,7 @@ export function claimsLedger(summary: StudySummary | undefined, record: RunRecor
   const sad = cls(random, "sadness");
   rows.push({
     where: "Section 3.2 (Fig 7)",
-    claim: "\"only 57% of sad emotions correctly classified\"",
+    claim: '"only 57% of sad emotions correctly classified"',
     paper: pct(P.perClassAccuracy.sadness ?? NaN),
     ours: spreadText(sad?.accuracy),
     record: rec((r) => pct(r.test.perClass[classIndex("sadness")].accuracy)),
@@ -219,11 +251,26 @@ export function claimsLedger(summary: StudySummary | undefined, record: RunRecor
       paper: [R.best, R.moderate, R.weakest].map((g) => g.join(", ")).join(" > "),
       ours: order.map((c) => `${c} ${pct(perClassMean(random).get(c), 0)}`).join(" > "),
       record: "—",
-      subject: subject ? [...perClassMean(subject).entries()].sort((a, b) => b[1] - a[1]).map(([c]) => c).join(" > ") : "—",
+      subject: subject
+        ? [...perClassMean(subject).entries()]
+            .sort((a, b) => b[1] - a[1])
+            .map(([c]) => c)
+            .join(" > ")
+        : "—",
       verdict: topOk && bottomOk ? "reproduced" : "not reproduced",
       why: `By mean per-class accuracy over seeds: the top three are ${[...top3].join(", ")}${topOk ? " (as claimed)" : ""}; the bottom two are ${[...bottom2].join(", ")}${bottomOk ? " (as claimed)" : ""}.`,
     });
-  } else rows.push({ where: "Section 2.1", claim: "ranking of the classes", paper: [P.ranking.best, P.ranking.moderate, P.ranking.weakest].map((g) => g.join(", ")).join(" > "), ours: "—", record: "—", subject: "—", verdict: "not testable", why: "Needs the study." });
+  } else
+    rows.push({
+      where: "Section 2.1",
+      claim: "ranking of the classes",
+      paper: [P.ranking.best, P.ranking.moderate, P.ranking.weakest].map((g) => g.join(", ")).join(" > "),
+      ours: "—",
+      record: "—",
+      subject: "—",
+      verdict: "not testable",
+      why: "Needs the study.",
+    });
 
   // Section 3.3 (Fig 8): anger, disgust, happy, surprise closer to (0,1); sadness and fear lower TPR.
   if (random) {
@@ -248,7 +295,17 @@ export function claimsLedger(summary: StudySummary | undefined, record: RunRecor
         ? "Every one of the four has a higher mean AUC and a higher mean TPR at FPR 0.1 than sadness and fear."
         : `Not on both measures: the four's lowest AUC ${minGood.toFixed(3)} vs sadness/fear's highest ${maxWeak.toFixed(3)}; TPR at FPR 0.1 ${pct(minGoodT)} vs ${pct(maxWeakT)}.`,
     });
-  } else rows.push({ where: "Section 3.3 (Fig 8)", claim: "ROC ordering of the classes", paper: "qualitative", ours: "—", record: "—", subject: "—", verdict: "not testable", why: "Needs the study." });
+  } else
+    rows.push({
+      where: "Section 3.3 (Fig 8)",
+      claim: "ROC ordering of the classes",
+      paper: "qualitative",
+      ours: "—",
+      record: "—",
+      subject: "—",
+      verdict: "not testable",
+      why: "Needs the study.",
+    });
 
   rows.push({
     where: "Section 2.1",
@@ -268,14 +325,17 @@ export function claimsLedger(summary: StudySummary | undefined, record: RunRecor
     record: "—",
     subject: "—",
     verdict: facts.params === P.params ? "reproduced" : "not reproduced",
-    why: facts.params === P.params ? "Counted by hand and by tfjs (notebook 02): the same number." : "The counts differ.",
+    why:
+      facts.params === P.params ? "Counted by hand and by tfjs (notebook 02): the same number." : "The counts differ.",
   });
   return rows;
 }
 
 /** The ledger as Markdown (figures/claims.md, README, notebook 06). */
 export function claimsLedgerMarkdown(rows: Claim[], summary: StudySummary | undefined): string {
-  const counts = (["reproduced", "consistent", "not reproduced", "not testable"] as Verdict[]).map((v) => `${rows.filter((r) => r.verdict === v).length} ${v}`).join(", ");
+  const counts = (["reproduced", "consistent", "not reproduced", "not testable"] as Verdict[])
+    .map((v) => `${rows.filter((r) => r.verdict === v).length} ${v}`)
+    .join(", ");
   const random = summary?.splits.find((s) => s.variant === "paper" && s.split === "random");
   return [
     "# The paper's claims, checked",
@@ -300,17 +360,32 @@ export function readmeFindings(summary: StudySummary | undefined): string {
   const random = splitOf(summary, "random");
   const subject = splitOf(summary, "subject");
   const cv = splitOf(summary, "subject-cv");
-  if (!summary || !random?.accuracy.t) return "No study is committed yet: `npm run study` makes one (notebook 06 reads it).";
-  const iv = (s: Spread) => (s.t ? `${pct(s.mean)} (95% interval ${pct(s.t.lo)}–${pct(s.t.hi)}, ${s.n} seeds)` : pct(s.mean));
+  if (!summary || !random?.accuracy.t)
+    return "No study is committed yet: `npm run study` makes one (notebook 06 reads it).";
+  const iv = (s: Spread) =>
+    s.t ? `${pct(s.mean)} (95% interval ${pct(s.t.lo)}–${pct(s.t.hi)}, ${s.n} seeds)` : pct(s.mean);
   const gap = summary.gaps.find((g) => g.variant === "paper");
   const leakSeq = random.leak.find((l) => l.group === "sequence");
   const P = PAPER_RESULTS;
   const sentences = [
     `**The paper's protocol gives ${iv(random.accuracy)}** on the random 80/20 split; single runs range from ${pct(random.accuracy.min)} to ${pct(random.accuracy.max)}. The paper's ${pct(P.testAccuracy)} is ${random.accuracy.t.lo > P.testAccuracy ? "below that interval: a low draw, or a weaker training" : random.accuracy.t.hi < P.testAccuracy ? "above that interval" : "inside that interval"}.`,
-    leakSeq ? `On that split ${leakSeq.images.mean.toFixed(0)} of the ${random.runs[0].images} test images per run have a sibling frame of their sequence in training.` : "",
-    subject?.accuracy.t ? `**Faces of people never seen in training: ${iv(subject.accuracy)}**${gap?.difference.t ? `; paired by seed, the random split adds ${(100 * gap.difference.mean).toFixed(1)} points (95% interval ${(100 * gap.difference.t.lo).toFixed(1)}–${(100 * gap.difference.t.hi).toFixed(1)}): memory of faces, not recognition of emotions.` : "."}` : "",
-    cv?.accuracy.t ? `Subject-independent 10-fold cross-validation, the CK+ literature's protocol, gives ${iv(cv.accuracy)} pooled over all images.` : "",
-    subject ? `Per class, on unseen people: ${[...subject.perClass].sort((a, b) => b.accuracy.mean - a.accuracy.mean).map((c) => `${c.class} ${pct(c.accuracy.mean, 0)}`).join(", ")}; balanced accuracy ${pct(subject.balancedAccuracy.mean)}. The paper's "anger ${pct(P.perClassAccuracy.anger ?? NaN)}" is not reproduced: see [figures/claims.md](figures/claims.md) for every claim with its verdict.` : "",
+    leakSeq
+      ? `On that split ${leakSeq.images.mean.toFixed(0)} of the ${random.runs[0].images} test images per run have a sibling frame of their sequence in training.`
+      : "",
+    subject?.accuracy.t
+      ? `**Faces of people never seen in training: ${iv(subject.accuracy)}**${gap?.difference.t ? `; paired by seed, the random split adds ${(100 * gap.difference.mean).toFixed(1)} points (95% interval ${(100 * gap.difference.t.lo).toFixed(1)}–${(100 * gap.difference.t.hi).toFixed(1)}): memory of faces, not recognition of emotions.` : "."}`
+      : "",
+    cv?.accuracy.t
+      ? `Subject-independent 10-fold cross-validation, the CK+ literature's protocol, gives ${iv(cv.accuracy)} pooled over all images.`
+      : "",
+    subject
+      ? `Per class, on unseen people: ${[...subject.perClass]
+          .sort((a, b) => b.accuracy.mean - a.accuracy.mean)
+          .map((c) => `${c.class} ${pct(c.accuracy.mean, 0)}`)
+          .join(
+            ", ",
+          )}; balanced accuracy ${pct(subject.balancedAccuracy.mean)}. The paper's "anger ${pct(P.perClassAccuracy.anger ?? NaN)}" is not reproduced: see [figures/claims.md](figures/claims.md) for every claim with its verdict.`
+      : "",
   ];
   return sentences.filter(Boolean).join(" ");
 }

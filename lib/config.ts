@@ -188,8 +188,8 @@ export const PAPER_RESULTS: PaperClaims = {
   falsePositives: [{ predicted: "anger", rate: 0.13 }],
   params: 86911,
   restatedAccuracy: [
-    { where: "Section 3.1 (\"accuracy 83.3%\")", value: 0.833 },
-    { where: "Abstract, Conclusion (\"average accuracy of 83.24%\")", value: 0.8324 },
+    { where: 'Section 3.1 ("accuracy 83.3%")', value: 0.833 },
+    { where: 'Abstract, Conclusion ("average accuracy of 83.24%")', value: 0.8324 },
   ],
   crossValidation: { average: 0.76, maximum: 0.989 },
   overNinety: ["anger", "disgust", "fear", "happy", "surprise"],

@@ -64,7 +64,11 @@ const noted = new Set<string>();
 function subfolders(dir: string): string[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() || (e.isSymbolicLink() && fs.statSync(path.join(dir, e.name), { throwIfNoEntry: false })?.isDirectory()))
+    .filter(
+      (e) =>
+        e.isDirectory() ||
+        (e.isSymbolicLink() && fs.statSync(path.join(dir, e.name), { throwIfNoEntry: false })?.isDirectory()),
+    )
     .map((e) => e.name);
 }
 
@@ -82,45 +86,66 @@ export function listImages(dir: string, note: (message: string) => void = (m) =>
   } catch {
     throw new UserError(`CK+48 folder not found: ${dir} (give --data DIR or set CK48_DIR; see data/README.md)`);
   }
-  if (!st.isDirectory()) throw new UserError(`${dir} is a file, not a folder: give the CK+48 folder that holds ${expected}`);
+  if (!st.isDirectory())
+    throw new UserError(`${dir} is a file, not a folder: give the CK+48 folder that holds ${expected}`);
   const folders = subfolders(dir).filter((f) => !STRAY.test(f) && !f.startsWith("."));
   const classFolders = folders.filter((f) => (CLASSES as readonly string[]).includes(f));
   if (classFolders.length === 0) {
-    const below = folders.filter((f) => subfolders(path.join(dir, f)).some((g) => (CLASSES as readonly string[]).includes(g)));
-    if (below.length) throw new UserError(`${dir} holds no class folders, but ${path.join(dir, below[0])} does: give --data ${path.join(dir, below[0])}`);
+    const below = folders.filter((f) =>
+      subfolders(path.join(dir, f)).some((g) => (CLASSES as readonly string[]).includes(g)),
+    );
+    if (below.length)
+      throw new UserError(
+        `${dir} holds no class folders, but ${path.join(dir, below[0])} does: give --data ${path.join(dir, below[0])}`,
+      );
     if ((CLASSES as readonly string[]).includes(path.basename(dir))) {
       throw new UserError(`${dir} is one class folder: give the folder above it, --data ${path.dirname(dir)}`);
     }
-    if (fs.readdirSync(dir).filter((f) => !STRAY.test(f)).length === 0) throw new UserError(`${dir} is empty: put the CK+48 images there (${expected}; see data/README.md)`);
+    if (fs.readdirSync(dir).filter((f) => !STRAY.test(f)).length === 0)
+      throw new UserError(`${dir} is empty: put the CK+48 images there (${expected}; see data/README.md)`);
   }
   const unknown = folders.filter((f) => !(CLASSES as readonly string[]).includes(f));
   if (unknown.length) {
-    throw new UserError(`unexpected class folder "${unknown[0]}" in ${dir} (expected exactly: ${CLASSES.join(", ")}): move it out of the data folder`);
+    throw new UserError(
+      `unexpected class folder "${unknown[0]}" in ${dir} (expected exactly: ${CLASSES.join(", ")}): move it out of the data folder`,
+    );
   }
   const missing = CLASSES.filter((c) => !folders.includes(c));
-  if (missing.length) throw new UserError(`class folder "${missing[0]}" missing in ${dir} (expected: ${CLASSES.join(", ")}): restore it from the CK+48 archive`);
+  if (missing.length)
+    throw new UserError(
+      `class folder "${missing[0]}" missing in ${dir} (expected: ${CLASSES.join(", ")}): restore it from the CK+48 archive`,
+    );
   const files: string[] = [];
   const ignored: string[] = [];
   for (const c of CLASSES) {
     let n = 0;
-    for (const e of fs.readdirSync(path.join(dir, c), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    for (const e of fs
+      .readdirSync(path.join(dir, c), { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const f = e.name;
       if (STRAY.test(f) || f.startsWith(".")) {
         ignored.push(`${c}/${f}`);
         continue;
       }
-      if (e.isDirectory()) throw new UserError(`unexpected folder ${path.join(dir, c, f)} inside a class folder: move it out of the data folder`);
-      if (!IMAGE_EXT.test(f)) throw new UserError(`not an image file: ${path.join(dir, c, f)} (remove it or move it out of the data folder)`);
+      if (e.isDirectory())
+        throw new UserError(
+          `unexpected folder ${path.join(dir, c, f)} inside a class folder: move it out of the data folder`,
+        );
+      if (!IMAGE_EXT.test(f))
+        throw new UserError(`not an image file: ${path.join(dir, c, f)} (remove it or move it out of the data folder)`);
       files.push(`${c}/${f}`);
       n++;
     }
-    if (n === 0) throw new UserError(`class folder ${path.join(dir, c)} holds no images: restore them from the CK+48 archive`);
+    if (n === 0)
+      throw new UserError(`class folder ${path.join(dir, c)} holds no images: restore them from the CK+48 archive`);
   }
   ignored.push(...fs.readdirSync(dir).filter((f) => STRAY.test(f)));
   const key = `${path.resolve(dir)}\n${ignored.join("\n")}`;
   if (ignored.length && !noted.has(key)) {
     noted.add(key);
-    note(`note: ignored ${ignored.length} stray file${ignored.length > 1 ? "s" : ""} in ${dir} (${ignored.slice(0, 3).join(", ")}${ignored.length > 3 ? ", …" : ""})`);
+    note(
+      `note: ignored ${ignored.length} stray file${ignored.length > 1 ? "s" : ""} in ${dir} (${ignored.slice(0, 3).join(", ")}${ignored.length > 3 ? ", …" : ""})`,
+    );
   }
   return files;
 }
@@ -140,12 +165,19 @@ export async function decodeImage(file: string, size: number = PAPER.imageSize):
     const what = code === "ENOENT" ? " (no such file)" : code === "EISDIR" ? " (a folder, not an image file)" : "";
     throw new UserError(`cannot read ${file}: ${code ?? (e as Error).message}${what}`);
   }
-  if (buf.length === 0) throw new UserError(`cannot decode image ${file}: the file is empty (0 bytes); replace it with the original image or remove it`);
+  if (buf.length === 0)
+    throw new UserError(
+      `cannot decode image ${file}: the file is empty (0 bytes); replace it with the original image or remove it`,
+    );
   return decodeImageBuffer(buf, file, size);
 }
 
 /** As decodeImage, from bytes already read (`name` only labels errors). */
-export async function decodeImageBuffer(buf: Buffer, name: string, size: number = PAPER.imageSize): Promise<Float32Array> {
+export async function decodeImageBuffer(
+  buf: Buffer,
+  name: string,
+  size: number = PAPER.imageSize,
+): Promise<Float32Array> {
   let raw: { data: Buffer; info: sharp.OutputInfo };
   try {
     let img = sharp(buf, { failOn: "error" }).rotate().removeAlpha().toColourspace("srgb");
@@ -153,7 +185,9 @@ export async function decodeImageBuffer(buf: Buffer, name: string, size: number 
     if (meta.width !== size || meta.height !== size) img = img.resize(size, size, { fit: "fill" });
     raw = await img.raw().toBuffer({ resolveWithObject: true });
   } catch (e) {
-    throw new UserError(`cannot decode image ${name}: ${(e as Error).message.split("\n")[0]} (truncated or not an image; replace it with the original or remove it)`);
+    throw new UserError(
+      `cannot decode image ${name}: ${(e as Error).message.split("\n")[0]} (truncated or not an image; replace it with the original or remove it)`,
+    );
   }
   if (raw.info.channels !== 3 || raw.info.width !== size || raw.info.height !== size) {
     throw new UserError(`cannot decode image ${name}: got ${raw.info.width}×${raw.info.height}×${raw.info.channels}`);
@@ -203,12 +237,19 @@ export function readManifest(file: string = MANIFEST): ManifestEntry[] {
 
 /** Manifest rows for a CK+48 folder (the data/manifest.csv generator). */
 export function makeManifest(dir: string): ManifestEntry[] {
-  return listImages(dir).map((p) => ({ path: p, class: p.split("/")[0], subject: subjectOf(p), sha256: sha256File(path.join(dir, p)) }));
+  return listImages(dir).map((p) => ({
+    path: p,
+    class: p.split("/")[0],
+    subject: subjectOf(p),
+    sha256: sha256File(path.join(dir, p)),
+  }));
 }
 
 /** Manifest rows as CSV text. */
 export function manifestCsv(rows: ManifestEntry[]): string {
-  return ["path,class,subject,sha256", ...rows.map((r) => `${r.path},${r.class},${r.subject},${r.sha256}`)].join("\n") + "\n";
+  return (
+    ["path,class,subject,sha256", ...rows.map((r) => `${r.path},${r.class},${r.subject},${r.sha256}`)].join("\n") + "\n"
+  );
 }
 
 /** What differs between a folder and the manifest. */
@@ -230,7 +271,8 @@ export function verifyFolder(dir: string, manifest: ManifestEntry[] = readManife
 
 /** One line that says precisely how a folder differs from the manifest ("" when it matches). */
 export function describeVerification(v: Verification): string {
-  const part = (n: string, xs: string[]) => (xs.length ? `${xs.length} ${n} (${xs.slice(0, 3).join(", ")}${xs.length > 3 ? ", …" : ""})` : "");
+  const part = (n: string, xs: string[]) =>
+    xs.length ? `${xs.length} ${n} (${xs.slice(0, 3).join(", ")}${xs.length > 3 ? ", …" : ""})` : "";
   return [part("missing", v.missing), part("extra", v.extra), part("changed", v.changed)].filter(Boolean).join("; ");
 }
 
@@ -250,7 +292,8 @@ export async function loadDataset(dir: string, opts: LoadOptions = {}): Promise<
   const all = listImages(dir);
   if (opts.verify ?? true) {
     const diff = describeVerification(verifyFolder(dir));
-    if (diff) throw new UserError(`${dir} does not match data/manifest.csv: ${diff} (pass --no-verify to use it anyway)`);
+    if (diff)
+      throw new UserError(`${dir} does not match data/manifest.csv: ${diff} (pass --no-verify to use it anyway)`);
   }
   let files = all;
   if (opts.only) {
@@ -287,7 +330,18 @@ export function imagesTensor(ds: Dataset, indices: number[]): import("@tensorflo
 
 /** One-hot labels (Section 2.1) of the given dataset indices as a [n, 7] tensor. */
 export function labelsTensor(ds: Dataset, indices: number[]): import("@tensorflow/tfjs").Tensor2D {
-  return tf.tidy(() => tf.oneHot(tf.tensor1d(indices.map((i) => ds.labels[i]), "int32"), NUM_CLASSES).toFloat() as import("@tensorflow/tfjs").Tensor2D);
+  return tf.tidy(
+    () =>
+      tf
+        .oneHot(
+          tf.tensor1d(
+            indices.map((i) => ds.labels[i]),
+            "int32",
+          ),
+          NUM_CLASSES,
+        )
+        .toFloat() as import("@tensorflow/tfjs").Tensor2D,
+  );
 }
 
 /** The dataset positions of "class/file" paths (for imagesTensor/labelsTensor); a UserError names a missing one. */
@@ -323,7 +377,6 @@ export function manifestCounts(manifest: ManifestEntry[]): number[] {
     }),
   );
 }
-
 
 /** The paths of the manifest rows ("class/file.png"). */
 export function manifestFiles(manifest: ManifestEntry[]): string[] {
@@ -371,10 +424,14 @@ export function fileNameStructure(manifest: ManifestEntry[]): FileNameStructure 
     imagesPerSequence,
     sequencesInSeveralClasses: [...seqs.values()].filter((e) => e.classes.size > 1).length,
     subjectsPerClass: Object.fromEntries([...perClass.entries()].map(([c, s]) => [c, s.size])),
-    example: { file, subject: subjectOf(file), sequence: sequenceOf(file), frame: base.replace(/^S\d+_\d+_(\d+)\..*$/, "$1") },
+    example: {
+      file,
+      subject: subjectOf(file),
+      sequence: sequenceOf(file),
+      frame: base.replace(/^S\d+_\d+_(\d+)\..*$/, "$1"),
+    },
   };
 }
-
 
 /**
  * `perClass` files of every class, chosen with a seeded shuffle of each class's sorted files, in class order: the
@@ -419,7 +476,13 @@ export async function describeDecoding(file: string): Promise<DecodingReport> {
   const scaled = [0, 1, 2, 3].map((y) => [0, 1, 2, 3].map((xx) => x[(y * size + xx) * 3]));
   return {
     file,
-    stored: { width: meta.width ?? 0, height: meta.height ?? 0, channels: meta.channels ?? 0, format: meta.format ?? "?", bitDepth: String(meta.depth ?? "?") },
+    stored: {
+      width: meta.width ?? 0,
+      height: meta.height ?? 0,
+      channels: meta.channels ?? 0,
+      format: meta.format ?? "?",
+      bitDepth: String(meta.depth ?? "?"),
+    },
     decodedShape: [size, size, 3],
     channelsEqual: equal,
     min,
@@ -428,4 +491,3 @@ export async function describeDecoding(file: string): Promise<DecodingReport> {
     scaled,
   };
 }
-

@@ -106,7 +106,8 @@ export function pictureRgba(p: Picture): Uint8ClampedArray {
   const n = p.width * p.height;
   const out = new Uint8ClampedArray(n * 4);
   for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 3; c++) out[i * 4 + c] = Math.round(Math.min(1, Math.max(0, p.data[i * p.channels + (p.channels === 3 ? c : 0)])) * 255);
+    for (let c = 0; c < 3; c++)
+      out[i * 4 + c] = Math.round(Math.min(1, Math.max(0, p.data[i * p.channels + (p.channels === 3 ? c : 0)])) * 255);
     out[i * 4 + 3] = 255;
   }
   return out;
@@ -156,18 +157,25 @@ export function syntheticFaceSvg(expression: SampleExpression, size = 240): stri
   const tilt = { smiling: 0, surprised: -3, frowning: 6 }[expression];
   const eyeH = { smiling: 7, surprised: 11, frowning: 7 }[expression];
   const mouth =
-    expression === "smiling" ? `<path d="M86 158 Q120 196 154 158 Q120 176 86 158 Z" fill="#3a3a3a"/><path d="M92 161 Q120 172 148 161" stroke="#eee" stroke-width="5" fill="none"/>`
-    : expression === "surprised" ? `<ellipse cx="120" cy="168" rx="15" ry="21" fill="#2c2c2c"/>`
-    : `<path d="M90 176 Q120 154 150 176" stroke="#3a3a3a" stroke-width="7" fill="none" stroke-linecap="round"/>`;
-  const eye = (cx: number) => `<ellipse cx="${cx}" cy="104" rx="14" ry="${eyeH}" fill="#f4f4f4"/><circle cx="${cx}" cy="104" r="6.5" fill="#222"/>`;
-  const browPath = (cx: number, dir: number) => `<path d="M${cx - 19} ${84 + brow + dir * tilt} Q${cx} ${74 + brow} ${cx + 19} ${84 + brow - dir * tilt}" stroke="#444" stroke-width="6" fill="none" stroke-linecap="round"/>`;
+    expression === "smiling"
+      ? `<path d="M86 158 Q120 196 154 158 Q120 176 86 158 Z" fill="#3a3a3a"/><path d="M92 161 Q120 172 148 161" stroke="#eee" stroke-width="5" fill="none"/>`
+      : expression === "surprised"
+        ? `<ellipse cx="120" cy="168" rx="15" ry="21" fill="#2c2c2c"/>`
+        : `<path d="M90 176 Q120 154 150 176" stroke="#3a3a3a" stroke-width="7" fill="none" stroke-linecap="round"/>`;
+  const eye = (cx: number) =>
+    `<ellipse cx="${cx}" cy="104" rx="14" ry="${eyeH}" fill="#f4f4f4"/><circle cx="${cx}" cy="104" r="6.5" fill="#222"/>`;
+  const browPath = (cx: number, dir: number) =>
+    `<path d="M${cx - 19} ${84 + brow + dir * tilt} Q${cx} ${74 + brow} ${cx + 19} ${84 + brow - dir * tilt}" stroke="#444" stroke-width="6" fill="none" stroke-linecap="round"/>`;
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 240 240">` +
     `<defs><radialGradient id="skin" cx="0.45" cy="0.4" r="0.65"><stop offset="0" stop-color="#d9d9d9"/><stop offset="1" stop-color="#8c8c8c"/></radialGradient></defs>` +
     `<rect width="240" height="240" fill="#5a5a5a"/>` +
     `<ellipse cx="120" cy="124" rx="84" ry="104" fill="url(#skin)"/>` +
     `<path d="M40 96 Q48 18 120 18 Q192 18 200 96 Q184 50 120 46 Q56 50 40 96 Z" fill="#3d3d3d"/>` +
-    eye(88) + eye(152) + browPath(88, 1) + browPath(152, -1) +
+    eye(88) +
+    eye(152) +
+    browPath(88, 1) +
+    browPath(152, -1) +
     `<path d="M120 110 L110 140 Q120 146 130 140" stroke="#777" stroke-width="4" fill="none" stroke-linecap="round"/>` +
     mouth +
     `</svg>`
@@ -220,7 +228,12 @@ export interface Prediction {
  * Predict one model input (side × side × 3 in [0, 1]) and explain the predicted class with Grad-CAM, timing each step
  * (both read their results back, so the time includes the GPU's work on webgl).
  */
-export function predictInput(model: LayersModel, input: Float32Array, side: number = PAPER.imageSize, now: () => number = () => performance.now()): Prediction {
+export function predictInput(
+  model: LayersModel,
+  input: Float32Array,
+  side: number = PAPER.imageSize,
+  now: () => number = () => performance.now(),
+): Prediction {
   const x = tf.tensor4d(input, [1, side, side, 3]) as Tensor4D;
   try {
     const t0 = now();
@@ -380,7 +393,8 @@ class DemoPage {
       byId("verdict").textContent = `${name} ${(100 * p.probabilities[p.predicted]).toFixed(1)}%`;
       const mp = median(this.timesPredict);
       const mc = median(this.timesCam);
-      byId("timing").textContent = `prediction ${p.msPredict.toFixed(1)} ms, Grad-CAM ${p.msCam.toFixed(1)} ms (median of the last ${this.timesPredict.length}: ${mp.toFixed(1)} + ${mc.toFixed(1)} ms)`;
+      byId("timing").textContent =
+        `prediction ${p.msPredict.toFixed(1)} ms, Grad-CAM ${p.msCam.toFixed(1)} ms (median of the last ${this.timesPredict.length}: ${mp.toFixed(1)} + ${mc.toFixed(1)} ms)`;
       Object.assign(r.dataset, {
         state: "ok",
         probabilities: JSON.stringify(p.probabilities),
@@ -414,12 +428,18 @@ class DemoPage {
   async startCamera(): Promise<void> {
     this.message("info", "Asking for the camera…");
     if (!navigator.mediaDevices?.getUserMedia) {
-      this.message("error", `This browser gives no camera to this page (${window.isSecureContext ? "no camera API" : "not a secure page"}): open the demo at http://127.0.0.1:${location.port || 80}/ on the machine that runs it (browsers treat localhost as secure), or choose an image file.`);
+      this.message(
+        "error",
+        `This browser gives no camera to this page (${window.isSecureContext ? "no camera API" : "not a secure page"}): open the demo at http://127.0.0.1:${location.port || 80}/ on the machine that runs it (browsers treat localhost as secure), or choose an image file.`,
+      );
       return;
     }
     let stream: MediaStream;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: { width: { ideal: 640 }, height: { ideal: 480 } },
+        audio: false,
+      });
     } catch (e) {
       const name = (e as DOMException)?.name;
       const text =
@@ -446,7 +466,8 @@ class DemoPage {
     const loop = () => {
       if (!this.stream || this.source?.kind !== "camera") return;
       const v = this.video;
-      if (v.videoWidth && (v.videoWidth !== this.source.width || v.videoHeight !== this.source.height)) Object.assign(this.source, { width: v.videoWidth, height: v.videoHeight });
+      if (v.videoWidth && (v.videoWidth !== this.source.width || v.videoHeight !== this.source.height))
+        Object.assign(this.source, { width: v.videoWidth, height: v.videoHeight });
       this.step();
       requestAnimationFrame(loop);
     };
@@ -461,10 +482,17 @@ class DemoPage {
     }
     let bitmap: ImageBitmap;
     try {
-      bitmap = await createImageBitmap(file, { colorSpaceConversion: "none", premultiplyAlpha: "none", imageOrientation: "from-image" });
+      bitmap = await createImageBitmap(file, {
+        colorSpaceConversion: "none",
+        premultiplyAlpha: "none",
+        imageOrientation: "from-image",
+      });
     } catch {
       this.result.dataset.state = "error";
-      this.message("error", `“${file.name}” is not an image this browser can read (${file.type || "unknown type"}, ${file.size} bytes): choose a PNG, JPEG, WebP, GIF or BMP picture of a face.`);
+      this.message(
+        "error",
+        `“${file.name}” is not an image this browser can read (${file.type || "unknown type"}, ${file.size} bytes): choose a PNG, JPEG, WebP, GIF or BMP picture of a face.`,
+      );
       return;
     }
     this.stopCamera();
@@ -532,7 +560,8 @@ class DemoPage {
 
 /** The WebGL renderer's name (e.g. a GPU, or SwiftShader, Chromium's software GPU), or "" when the browser hides it. */
 function webglRenderer(): string {
-  const gl = document.createElement("canvas").getContext("webgl2") ?? document.createElement("canvas").getContext("webgl");
+  const gl =
+    document.createElement("canvas").getContext("webgl2") ?? document.createElement("canvas").getContext("webgl");
   if (!gl) return "";
   const info = gl.getExtension("WEBGL_debug_renderer_info");
   return String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? "");
@@ -577,10 +606,13 @@ async function main(): Promise<void> {
     page.fail("TensorFlow.js cannot run here", e);
     return;
   }
-  const precision = backend === "webgl" ? (tf.env().getBool("WEBGL_RENDER_FLOAT32_ENABLED") ? ", float32" : ", float16") : "";
-  const software = backend === "webgl" && /swiftshader|llvmpipe|software/i.test(webglRenderer()) ? ", software GPU" : "";
+  const precision =
+    backend === "webgl" ? (tf.env().getBool("WEBGL_RENDER_FLOAT32_ENABLED") ? ", float32" : ", float16") : "";
+  const software =
+    backend === "webgl" && /swiftshader|llvmpipe|software/i.test(webglRenderer()) ? ", software GPU" : "";
   byId("backend").textContent = `${backend}${precision}${software}`;
-  if (software) byId("backend").title = `${webglRenderer()}: WebGL emulated on the CPU; the cpu backend may be faster here`;
+  if (software)
+    byId("backend").title = `${webglRenderer()}: WebGL emulated on the CPU; the cpu backend may be faster here`;
   page.result.dataset.backend = backend;
   page.status("loading the model…");
   try {

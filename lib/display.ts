@@ -21,7 +21,8 @@ export function escapeHtml(s: string): string {
 /** A Markdown table; `align` per column ("l" or "r", default "l"); cells' pipes are escaped. */
 export function markdownTable(headers: string[], rows: (string | number)[][], align: ("l" | "r")[] = []): string {
   const cell = (v: string | number) => String(v).replace(/\|/g, "\\|").replace(/\n/g, " ");
-  for (const r of rows) if (r.length !== headers.length) throw new Error(`row has ${r.length} cells, header ${headers.length}`);
+  for (const r of rows)
+    if (r.length !== headers.length) throw new Error(`row has ${r.length} cells, header ${headers.length}`);
   return [
     `| ${headers.map(cell).join(" | ")} |`,
     `|${headers.map((_, i) => (align[i] === "r" ? "---:" : "---")).join("|")}|`,
@@ -49,7 +50,6 @@ export function pct(x: number | null | undefined, digits = 1): string {
   return x === null || x === undefined || !Number.isFinite(x) ? "n/a" : `${(x * 100).toFixed(digits)}%`;
 }
 
-
 /** Where a declaration was found and its text (TSDoc comment included). */
 export interface SourceListing {
   /** The file, relative to the repository root when inside it. */
@@ -71,7 +71,6 @@ export interface SourceListing {
  * loudly when the name is not there (the notebooks then fail instead of showing stale code).
  */
 export function sourceOf(file: string, name: string): SourceListing {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const ts = require("typescript") as typeof TS;
   const text = fs.readFileSync(file, "utf8");
   const js = /\.[cm]?js$/.test(file);
@@ -83,7 +82,14 @@ export function sourceOf(file: string, name: string): SourceListing {
   };
   let found: TS.Node | undefined;
   for (const st of sf.statements) {
-    if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st) || ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) && named(st, outer)) found = st;
+    if (
+      (ts.isFunctionDeclaration(st) ||
+        ts.isClassDeclaration(st) ||
+        ts.isInterfaceDeclaration(st) ||
+        ts.isTypeAliasDeclaration(st)) &&
+      named(st, outer)
+    )
+      found = st;
     else if (ts.isVariableStatement(st) && st.declarationList.declarations.some((d) => named(d, outer))) found = st;
     if (found) break;
   }
@@ -145,14 +151,16 @@ export interface GridCell {
 
 /** A 48×48 RGB face (or any square RGB image of side `size`) as a Picture. */
 export function rgbPicture(data: ArrayLike<number>, size: number = PAPER.imageSize): Picture {
-  if (data.length !== size * size * 3) throw new Error(`expected ${size}×${size}×3 = ${size * size * 3} values, got ${data.length}`);
+  if (data.length !== size * size * 3)
+    throw new Error(`expected ${size}×${size}×3 = ${size * size * 3} values, got ${data.length}`);
   return { data, width: size, height: size, channels: 3 };
 }
 
 /** Pixels in [0,1] → 8-bit (clamped, rounded). */
 export function toBytes(p: Picture): Buffer {
   const n = p.width * p.height * p.channels;
-  if (p.data.length !== n) throw new Error(`picture ${p.width}×${p.height}×${p.channels} needs ${n} values, got ${p.data.length}`);
+  if (p.data.length !== n)
+    throw new Error(`picture ${p.width}×${p.height}×${p.channels} needs ${n} values, got ${p.data.length}`);
   const out = Buffer.alloc(n);
   for (let i = 0; i < n; i++) out[i] = Math.round(Math.min(1, Math.max(0, p.data[i])) * 255);
   return out;
@@ -181,7 +189,10 @@ const CAPTION_LINE = 14;
 const GRID_GAP = 8;
 
 /** The size in pixels of the PNG {@link imageGrid} makes for these cells and options. */
-export function gridSize(cells: GridCell[], opts: GridOptions = {}): { width: number; height: number; columns: number; cellWidth: number; cellHeight: number } {
+export function gridSize(
+  cells: GridCell[],
+  opts: GridOptions = {},
+): { width: number; height: number; columns: number; cellWidth: number; cellHeight: number } {
   if (!cells.length) throw new Error("imageGrid: no cells");
   const scale = opts.scale ?? 2;
   const columns = Math.max(1, Math.min(opts.columns ?? Math.min(cells.length, 8), cells.length));
@@ -211,7 +222,10 @@ export async function imageGrid(cells: GridCell[], opts: GridOptions = {}): Prom
   const g = gridSize(cells, opts);
   const top = opts.title ? 22 : 0;
   const parts: string[] = [];
-  if (opts.title) parts.push(`<text x="${GRID_GAP}" y="16" font-family="${FONT}" font-size="13" font-weight="bold">${escapeHtml(opts.title)}</text>`);
+  if (opts.title)
+    parts.push(
+      `<text x="${GRID_GAP}" y="16" font-family="${FONT}" font-size="13" font-weight="bold">${escapeHtml(opts.title)}</text>`,
+    );
   for (let i = 0; i < cells.length; i++) {
     const c = cells[i];
     const col = i % g.columns;
@@ -233,7 +247,10 @@ export async function imageGrid(cells: GridCell[], opts: GridOptions = {}): Prom
   const svg =
     `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${g.width}" height="${g.height}" viewBox="0 0 ${g.width} ${g.height}">` +
     `<rect width="100%" height="100%" fill="white"/>${parts.join("")}</svg>`;
-  return sharp(Buffer.from(svg), { density: 72 }).flatten({ background: "#ffffff" }).png({ compressionLevel: 9, adaptiveFiltering: false }).toBuffer();
+  return sharp(Buffer.from(svg), { density: 72 })
+    .flatten({ background: "#ffffff" })
+    .png({ compressionLevel: 9, adaptiveFiltering: false })
+    .toBuffer();
 }
 
 /**
@@ -246,7 +263,10 @@ export function demoPattern(size: number = PAPER.imageSize): Float32Array {
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       let v = 0.25 + (0.35 * (x + y)) / (2 * size);
-      const inF = (x >= 14 * u && x < 19 * u && y >= 8 * u && y < 40 * u) || (x >= 14 * u && x < 34 * u && y >= 8 * u && y < 13 * u) || (x >= 14 * u && x < 28 * u && y >= 21 * u && y < 26 * u);
+      const inF =
+        (x >= 14 * u && x < 19 * u && y >= 8 * u && y < 40 * u) ||
+        (x >= 14 * u && x < 34 * u && y >= 8 * u && y < 13 * u) ||
+        (x >= 14 * u && x < 28 * u && y >= 21 * u && y < 26 * u);
       if (inF) v = 0.95;
       if ((x - 36 * u) ** 2 + (y - 36 * u) ** 2 < (4 * u) ** 2) v = 0.05;
       out.fill(v, (y * size + x) * 3, (y * size + x) * 3 + 3);

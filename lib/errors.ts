@@ -25,7 +25,9 @@ export function runCommand(command: string, main: () => Promise<number | void>):
         process.stderr.write(`${command}: ${err.message}\n`);
         process.exitCode = 2;
       } else {
-        process.stderr.write(`${command}: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+        process.stderr.write(
+          `${command}: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+        );
         process.exitCode = 1;
       }
     },

@@ -18,9 +18,8 @@
  */
 import { tf } from "./tf";
 import { CLASSES } from "./config";
-import type { RunRecord } from "./record";
+import type { RunRecord, ClassMetrics, Prediction, RocCurve, TestRecord } from "./record";
 import { crossEntropy, oneHot } from "./optim";
-import type { ClassMetrics, Prediction, RocCurve, TestRecord } from "./record";
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
 
 /** Index of the largest value; ties go to the lowest index (Section 4: the predicted class of a softmax row). */
@@ -35,14 +34,21 @@ export function argmax(values: readonly number[]): number {
  * Fig 7: the k×k confusion matrix; `confusion[i][j]` counts test images of true class i predicted as class j, so each
  * row sums to that class's support and the trace is the number of correct predictions.
  */
-export function confusionMatrix(labels: readonly number[], predicted: readonly number[], k: number = CLASSES.length): number[][] {
-  if (labels.length !== predicted.length) throw new Error(`${labels.length} labels but ${predicted.length} predictions`);
+export function confusionMatrix(
+  labels: readonly number[],
+  predicted: readonly number[],
+  k: number = CLASSES.length,
+): number[][] {
+  if (labels.length !== predicted.length)
+    throw new Error(`${labels.length} labels but ${predicted.length} predictions`);
   const m = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   for (let n = 0; n < labels.length; n++) {
     const i = labels[n];
     const j = predicted[n];
-    if (!Number.isInteger(i) || i < 0 || i >= k) throw new Error(`label ${i} at ${n} is not a class index in [0, ${k})`);
-    if (!Number.isInteger(j) || j < 0 || j >= k) throw new Error(`prediction ${j} at ${n} is not a class index in [0, ${k})`);
+    if (!Number.isInteger(i) || i < 0 || i >= k)
+      throw new Error(`label ${i} at ${n} is not a class index in [0, ${k})`);
+    if (!Number.isInteger(j) || j < 0 || j >= k)
+      throw new Error(`prediction ${j} at ${n} is not a class index in [0, ${k})`);
     m[i][j]++;
   }
   return m;
@@ -85,7 +91,10 @@ const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
  * - f1 = 2·precision·recall / (precision + recall).
  * Every 0/0 is defined as 0.
  */
-export function perClassMetrics(confusion: readonly (readonly number[])[], classes: readonly string[] = CLASSES): ClassMetrics[] {
+export function perClassMetrics(
+  confusion: readonly (readonly number[])[],
+  classes: readonly string[] = CLASSES,
+): ClassMetrics[] {
   const k = confusion.length;
   if (classes.length !== k) throw new Error(`${classes.length} class names for a ${k}×${k} confusion matrix`);
   for (const row of confusion) if (row.length !== k) throw new Error("confusion matrix is not square");
@@ -164,7 +173,11 @@ export function auc(fpr: readonly number[], tpr: readonly number[]): number {
  * (Eq. 2, lib/optim.ts) of the probabilities unless `loss` (e.g. the value tfjs' `evaluate` reported) is given.
  * A class with no positive or no negative test image gets `auc = NaN` (null in JSON): its ROC is undefined.
  */
-export function evaluatePredictions(predictions: readonly Prediction[], classes: readonly string[] = CLASSES, loss?: number): TestRecord {
+export function evaluatePredictions(
+  predictions: readonly Prediction[],
+  classes: readonly string[] = CLASSES,
+  loss?: number,
+): TestRecord {
   const k = classes.length;
   if (predictions.length === 0) throw new Error("evaluatePredictions: no predictions");
   for (const p of predictions) {
@@ -176,12 +189,20 @@ export function evaluatePredictions(predictions: readonly Prediction[], classes:
   const roc: RocCurve[] = classes.map((name, c) => {
     const positives = labels.map((l) => l === c);
     const nPos = positives.filter(Boolean).length;
-    const pts = rocCurve(predictions.map((p) => p.probs[c]), positives);
+    const pts = rocCurve(
+      predictions.map((p) => p.probs[c]),
+      positives,
+    );
     const defined = nPos > 0 && nPos < positives.length;
     return { class: name, ...pts, auc: defined ? auc(pts.fpr, pts.tpr) : NaN };
   });
   return {
-    loss: loss ?? crossEntropy(labels.map((l) => oneHot(l, k)), predictions.map((p) => p.probs)),
+    loss:
+      loss ??
+      crossEntropy(
+        labels.map((l) => oneHot(l, k)),
+        predictions.map((p) => p.probs),
+      ),
     accuracy: accuracyFromConfusion(confusion),
     confusion,
     perClass: perClassMetrics(confusion, classes),
@@ -231,7 +252,13 @@ export function misclassified(run: RunRecord): Miss[] {
   return run.test.predictions
     .map((p) => ({ p, k: argmax(p.probs) }))
     .filter(({ p, k }) => k !== p.label)
-    .map(({ p, k }) => ({ file: p.file, trueClass: run.classes[p.label], predicted: run.classes[k], pPredicted: p.probs[k], pTrue: p.probs[p.label], probs: p.probs.slice() }))
+    .map(({ p, k }) => ({
+      file: p.file,
+      trueClass: run.classes[p.label],
+      predicted: run.classes[k],
+      pPredicted: p.probs[k],
+      pTrue: p.probs[p.label],
+      probs: p.probs.slice(),
+    }))
     .sort((a, b) => b.pPredicted - a.pPredicted || a.file.localeCompare(b.file));
 }
-

@@ -64,7 +64,12 @@ function gaussian(rng: Rng): number {
  * SmoothGrad (Smilkov et al. 2017): the saliency averaged over `samples` noisy copies of each image, Gaussian noise
  * of standard deviation `sigma` × the image's value range (they recommend 10–20 %); seeded, so a map is reproducible.
  */
-export function smoothGrad(model: LayersModel, x: Tensor4D, classes: number[], opts: { samples?: number; sigma?: number; seed?: number } = {}): Float32Array[] {
+export function smoothGrad(
+  model: LayersModel,
+  x: Tensor4D,
+  classes: number[],
+  opts: { samples?: number; sigma?: number; seed?: number } = {},
+): Float32Array[] {
   const samples = opts.samples ?? 20;
   const sigma = opts.sigma ?? 0.15;
   const rng = new Rng(opts.seed ?? 0);
@@ -112,16 +117,22 @@ export function featureLayerIndex(model: LayersModel, name?: string): number {
  * including it, `logits` the rest up to the last Dense layer's pre-activation (the class scores before softmax).
  * Both in inference mode (dropout off).
  */
-export function splitModel(model: LayersModel, featureLayer?: string): { features: (x: Tensor4D) => Tensor4D; logits: (a: Tensor4D) => Tensor2D } {
+export function splitModel(
+  model: LayersModel,
+  featureLayer?: string,
+): { features: (x: Tensor4D) => Tensor4D; logits: (a: Tensor4D) => Tensor2D } {
   const at = featureLayerIndex(model, featureLayer);
   const layers = model.layers;
   const last = layers[layers.length - 1];
   if (last.getClassName() !== "Dense") throw new Error("the last layer must be Dense (the class scores)");
   const [kernel, bias] = last.getWeights();
   return {
-    features: (x) => layers.slice(0, at + 1).reduce((t: Tensor, l) => l.apply(t, { training: false }) as Tensor, x) as Tensor4D,
+    features: (x) =>
+      layers.slice(0, at + 1).reduce((t: Tensor, l) => l.apply(t, { training: false }) as Tensor, x) as Tensor4D,
     logits: (a) => {
-      const h = layers.slice(at + 1, -1).reduce((t: Tensor, l) => l.apply(t, { training: false }) as Tensor, a) as Tensor2D;
+      const h = layers
+        .slice(at + 1, -1)
+        .reduce((t: Tensor, l) => l.apply(t, { training: false }) as Tensor, a) as Tensor2D;
       const z = tf.matMul(h, kernel as Tensor2D);
       return (bias ? tf.add(z, bias) : z) as Tensor2D;
     },
@@ -135,7 +146,12 @@ export function splitModel(model: LayersModel, featureLayer?: string): { feature
  *
  * @see notebooks/08-explain.ipynb
  */
-export function gradCam(model: LayersModel, x: Tensor4D, classes: number[], opts: { featureLayer?: string; batch?: number } = {}): Float32Array[] {
+export function gradCam(
+  model: LayersModel,
+  x: Tensor4D,
+  classes: number[],
+  opts: { featureLayer?: string; batch?: number } = {},
+): Float32Array[] {
   const { features, logits } = splitModel(model, opts.featureLayer);
   const [, h, w] = x.shape;
   return chunked(x.shape[0], opts.batch ?? 32, (s, e) =>
@@ -155,7 +171,11 @@ export function gradCam(model: LayersModel, x: Tensor4D, classes: number[], opts
 
 /** The probabilities of a batch in inference mode, in chunks. */
 export function probabilities(model: LayersModel, x: Tensor4D, batch = 64): number[][] {
-  return chunked(x.shape[0], batch, (s, e) => tf.tidy(() => (model.apply(x.slice([s, 0, 0, 0], [e - s, -1, -1, -1]), { training: false }) as Tensor2D).arraySync()));
+  return chunked(x.shape[0], batch, (s, e) =>
+    tf.tidy(() =>
+      (model.apply(x.slice([s, 0, 0, 0], [e - s, -1, -1, -1]), { training: false }) as Tensor2D).arraySync(),
+    ),
+  );
 }
 
 /** What fills an occluded patch: a grey level, or an image of the input's shape (the mean face). */
@@ -167,7 +187,12 @@ export type Fill = number | Float32Array;
  * record the drop of p(class); a pixel's value is the mean drop over the patches that cover it. Positive: hiding it
  * hurts the class.
  */
-export function occlusion(model: LayersModel, x: Tensor4D, classes: number[], opts: { patch?: number; stride?: number; fill?: Fill; batch?: number } = {}): Float32Array[] {
+export function occlusion(
+  model: LayersModel,
+  x: Tensor4D,
+  classes: number[],
+  opts: { patch?: number; stride?: number; fill?: Fill; batch?: number } = {},
+): Float32Array[] {
   const patch = opts.patch ?? 8;
   const stride = opts.stride ?? 4;
   const fill = opts.fill ?? 0.5;
@@ -211,10 +236,11 @@ export function occlusion(model: LayersModel, x: Tensor4D, classes: number[], op
     for (const y0 of ys) {
       for (const x0 of xs) {
         const drop = base[i][classes[i]] - p[k][classes[i]];
-        for (let y = y0; y < y0 + patch; y++) for (let xx = x0; xx < x0 + patch; xx++) {
-          sum[y * w + xx] += drop;
-          count[y * w + xx] += 1;
-        }
+        for (let y = y0; y < y0 + patch; y++)
+          for (let xx = x0; xx < x0 + patch; xx++) {
+            sum[y * w + xx] += drop;
+            count[y * w + xx] += 1;
+          }
         k++;
       }
     }
@@ -277,7 +303,10 @@ const argmin = (xs: number[], from: number, to: number) => {
  *
  * @see notebooks/08-explain.ipynb
  */
-export function deriveRegions(meanFace: Float32Array | number[], side: number): { regions: Region[]; evidence: RegionEvidence } {
+export function deriveRegions(
+  meanFace: Float32Array | number[],
+  side: number,
+): { regions: Region[]; evidence: RegionEvidence } {
   const at = (y: number, x: number) => meanFace[y * side + x];
   const c0 = Math.floor(side * 0.25);
   const c1 = Math.ceil(side * 0.75);
@@ -302,7 +331,12 @@ export function deriveRegions(meanFace: Float32Array | number[], side: number): 
   let midline = faceLeft;
   for (let x = faceLeft; x <= faceRight; x++) if (columnProfile[x] > columnProfile[midline]) midline = x;
   const clamp = (v: number) => Math.max(0, Math.min(side - 1, v));
-  const box = (top: number, bottom: number, left: number, right: number) => ({ top: clamp(top), bottom: clamp(bottom), left: clamp(left), right: clamp(right) });
+  const box = (top: number, bottom: number, left: number, right: number) => ({
+    top: clamp(top),
+    bottom: clamp(bottom),
+    left: clamp(left),
+    right: clamp(right),
+  });
   const boxes = {
     "brows+eyes": box(eyeRow - 7, eyeRow + 3, faceLeft, faceRight),
     nose: box(eyeRow + 4, noseRow + 1, midline - 6, midline + 6),
@@ -313,19 +347,23 @@ export function deriveRegions(meanFace: Float32Array | number[], side: number): 
   const regions: Region[] = [];
   for (const [name, b] of Object.entries(boxes)) {
     const mask = new Uint8Array(side * side);
-    for (let y = b.top; y <= b.bottom; y++) for (let x = b.left; x <= b.right; x++) {
-      const p = y * side + x;
-      if (!taken[p]) {
-        mask[p] = 1;
-        taken[p] = 1;
+    for (let y = b.top; y <= b.bottom; y++)
+      for (let x = b.left; x <= b.right; x++) {
+        const p = y * side + x;
+        if (!taken[p]) {
+          mask[p] = 1;
+          taken[p] = 1;
+        }
       }
-    }
     regions.push({ name, mask, box: b });
   }
   // cheeks/jaw was given last among the face parts, so it is what the nose and mouth boxes leave of its box
   const rest = new Uint8Array(side * side).map((_, p) => (taken[p] ? 0 : 1));
   regions.push({ name: "rest", mask: rest, box: box(0, side - 1, 0, side - 1) });
-  return { regions, evidence: { side, rowProfile, columnProfile, eyeRow, noseRow, mouthRow, faceLeft, faceRight, midline } };
+  return {
+    regions,
+    evidence: { side, rowProfile, columnProfile, eyeRow, noseRow, mouthRow, faceLeft, faceRight, midline },
+  };
 }
 
 /** One row of the region table: a class, a region, accuracy intact and occluded, and the mean drop of p(true). */
@@ -346,7 +384,14 @@ export interface RegionEffect {
  * face by default), and per class the accuracy with it occluded minus the intact accuracy, and the mean drop of
  * p(true class).
  */
-export function regionOcclusion(model: LayersModel, x: Tensor4D, labels: number[], regions: Region[], fill: Fill, classes = 7): RegionEffect[] {
+export function regionOcclusion(
+  model: LayersModel,
+  x: Tensor4D,
+  labels: number[],
+  regions: Region[],
+  fill: Fill,
+  classes = 7,
+): RegionEffect[] {
   const [n, h, w, c] = x.shape;
   const per = h * w * c;
   const data = x.dataSync() as Float32Array;
@@ -369,7 +414,15 @@ export function regionOcclusion(model: LayersModel, x: Tensor4D, labels: number[
       const acc = (p: number[][]) => idx.filter((i) => p[i].indexOf(Math.max(...p[i])) === k).length / idx.length;
       const a0 = acc(intact);
       const a1 = acc(occ);
-      out.push({ class: k, region: r.name, images: idx.length, intact: a0, occluded: a1, delta: a1 - a0, probDrop: idx.reduce((s, i) => s + intact[i][k] - occ[i][k], 0) / idx.length });
+      out.push({
+        class: k,
+        region: r.name,
+        images: idx.length,
+        intact: a0,
+        occluded: a1,
+        delta: a1 - a0,
+        probDrop: idx.reduce((s, i) => s + intact[i][k] - occ[i][k], 0) / idx.length,
+      });
     }
   }
   return out;
@@ -387,7 +440,12 @@ export function mapCorrelation(a: Float32Array[], b: Float32Array[]): number {
 }
 
 /** The mean map of the images of each class that `keep` selects (e.g. correctly classified), by class index. */
-export function classAverageMaps(maps: Float32Array[], labels: number[], keep: boolean[], classes = 7): (Float32Array | null)[] {
+export function classAverageMaps(
+  maps: Float32Array[],
+  labels: number[],
+  keep: boolean[],
+  classes = 7,
+): (Float32Array | null)[] {
   return Array.from({ length: classes }, (_, k) => {
     const idx = labels.map((l, i) => (l === k && keep[i] ? i : -1)).filter((i) => i >= 0);
     if (!idx.length) return null;
@@ -399,7 +457,13 @@ export function classAverageMaps(maps: Float32Array[], labels: number[], keep: b
 
 /** A perceptual colour map (viridis' end points and three stops between), value in [0, 1] → RGB in [0, 1]. */
 export function colormap(v: number): [number, number, number] {
-  const stops: [number, number, number][] = [[0.267, 0.005, 0.329], [0.231, 0.322, 0.545], [0.128, 0.567, 0.551], [0.369, 0.789, 0.383], [0.993, 0.906, 0.144]];
+  const stops: [number, number, number][] = [
+    [0.267, 0.005, 0.329],
+    [0.231, 0.322, 0.545],
+    [0.128, 0.567, 0.551],
+    [0.369, 0.789, 0.383],
+    [0.993, 0.906, 0.144],
+  ];
   const t = Math.min(1, Math.max(0, v)) * (stops.length - 1);
   const i = Math.min(stops.length - 2, Math.floor(t));
   const f = t - i;
@@ -410,14 +474,20 @@ export function colormap(v: number): [number, number, number] {
  * A map over a face, as a picture: the face in grey, the map (stretched to its own range, or to `range`) in colour
  * with opacity `alpha` × the map's value, so weak parts of the map leave the face visible.
  */
-export function overlay(face: ArrayLike<number>, map: Float32Array, side: number, opts: { alpha?: number; range?: [number, number] } = {}): Picture {
+export function overlay(
+  face: ArrayLike<number>,
+  map: Float32Array,
+  side: number,
+  opts: { alpha?: number; range?: [number, number] } = {},
+): Picture {
   const alpha = opts.alpha ?? 0.6;
   let lo = opts.range?.[0] ?? Infinity;
   let hi = opts.range?.[1] ?? -Infinity;
-  if (!opts.range) for (const v of map) {
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
+  if (!opts.range)
+    for (const v of map) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
   const channels = face.length / (side * side);
   const out = new Float32Array(side * side * 3);
   for (let p = 0; p < side * side; p++) {
@@ -455,9 +525,16 @@ export interface RegionSummary {
  * --keep-models`), fill with the mean face of all images, and summarise per class and region over the runs;
  * also the sanity check of saliency and Grad-CAM per run. Each run is tested on its own test set.
  */
-export async function regionStudy(runs: { seed: number; dir: string }[], dataDir: string, log: (l: string) => void = () => undefined): Promise<RegionSummary> {
+export async function regionStudy(
+  runs: { seed: number; dir: string }[],
+  dataDir: string,
+  log: (l: string) => void = () => undefined,
+): Promise<RegionSummary> {
   const all = await loadDataset(dataDir, { verify: false });
-  const everything = imagesTensor(all, all.files.map((_, i) => i));
+  const everything = imagesTensor(
+    all,
+    all.files.map((_, i) => i),
+  );
   const mean = meanImage(everything);
   everything.dispose();
   const side = all.size;
@@ -485,8 +562,25 @@ export async function regionStudy(runs: { seed: number; dir: string }[], dataDir
   const boot = { resamples: 4000, seed: 0 };
   const effects = classes.flatMap((c, k) =>
     regions.map((reg) => {
-      const rows = perSeed.map((e) => e.find((x) => x.class === k && x.region === reg.name)).filter((x): x is RegionEffect => !!x);
-      return { class: c, region: reg.name, images: spread(rows.map((x) => x.images), boot), delta: spread(rows.map((x) => x.delta), boot), probDrop: spread(rows.map((x) => x.probDrop), boot) };
+      const rows = perSeed
+        .map((e) => e.find((x) => x.class === k && x.region === reg.name))
+        .filter((x): x is RegionEffect => !!x);
+      return {
+        class: c,
+        region: reg.name,
+        images: spread(
+          rows.map((x) => x.images),
+          boot,
+        ),
+        delta: spread(
+          rows.map((x) => x.delta),
+          boot,
+        ),
+        probDrop: spread(
+          rows.map((x) => x.probDrop),
+          boot,
+        ),
+      };
     }),
   );
   return {
@@ -508,21 +602,42 @@ export async function regionStudy(runs: { seed: number; dir: string }[], dataDir
  * Lucey et al. 2010): the action units and the regions they move. Notebook 08 compares it with the occlusion table.
  */
 export const FACS: Record<string, { units: string; regions: string[] }> = {
-  anger: { units: "AU4 brow lowerer, AU5/7 lid raiser/tightener, AU23/24 lip tightener/pressor", regions: ["brows+eyes", "mouth"] },
+  anger: {
+    units: "AU4 brow lowerer, AU5/7 lid raiser/tightener, AU23/24 lip tightener/pressor",
+    regions: ["brows+eyes", "mouth"],
+  },
   contempt: { units: "AU14 dimpler, on one side", regions: ["mouth", "cheeks/jaw"] },
   disgust: { units: "AU9 nose wrinkler, AU10 upper lip raiser", regions: ["nose", "mouth"] },
-  fear: { units: "AU1+2+4 brows raised and drawn together, AU5 lid raiser, AU20 lip stretcher, AU26 jaw drop", regions: ["brows+eyes", "mouth"] },
+  fear: {
+    units: "AU1+2+4 brows raised and drawn together, AU5 lid raiser, AU20 lip stretcher, AU26 jaw drop",
+    regions: ["brows+eyes", "mouth"],
+  },
   happy: { units: "AU6 cheek raiser, AU12 lip corner puller", regions: ["mouth", "cheeks/jaw"] },
-  sadness: { units: "AU1+4 inner brow raiser and lowerer, AU15 lip corner depressor", regions: ["brows+eyes", "mouth"] },
-  surprise: { units: "AU1+2 brow raisers, AU5 lid raiser, AU26/27 jaw drop / mouth stretch", regions: ["brows+eyes", "mouth"] },
+  sadness: {
+    units: "AU1+4 inner brow raiser and lowerer, AU15 lip corner depressor",
+    regions: ["brows+eyes", "mouth"],
+  },
+  surprise: {
+    units: "AU1+2 brow raisers, AU5 lid raiser, AU26/27 jaw drop / mouth stretch",
+    regions: ["brows+eyes", "mouth"],
+  },
 };
 
 /** Per class: the region whose occlusion costs the most accuracy on average, and whether FACS expects it there. */
-export function facsComparison(s: RegionSummary): { class: string; region: string; delta: Spread; expected: string[]; units: string; agrees: boolean }[] {
+export function facsComparison(
+  s: RegionSummary,
+): { class: string; region: string; delta: Spread; expected: string[]; units: string; agrees: boolean }[] {
   return s.classes.map((c) => {
     const rows = s.effects.filter((e) => e.class === c && e.region !== "rest");
     const worst = rows.reduce((a, b) => (b.delta.mean < a.delta.mean ? b : a));
     const f = FACS[c] ?? { units: "?", regions: [] };
-    return { class: c, region: worst.region, delta: worst.delta, expected: f.regions, units: f.units, agrees: f.regions.includes(worst.region) };
+    return {
+      class: c,
+      region: worst.region,
+      delta: worst.delta,
+      expected: f.regions,
+      units: f.units,
+      agrees: f.regions.includes(worst.region),
+    };
   });
 }

@@ -14,12 +14,21 @@ port.on("message", (m: FoldJob | { type: "stop" }) => {
     return;
   }
   const job = m;
-  runFoldJob(job, (rec, info) => port.postMessage({ type: "epoch", fold: job.index, rec, info } satisfies WorkerMessage), () => stop).then(
+  runFoldJob(
+    job,
+    (rec, info) => port.postMessage({ type: "epoch", fold: job.index, rec, info } satisfies WorkerMessage),
+    () => stop,
+  ).then(
     (outcome) => port.postMessage({ type: "done", outcome } satisfies WorkerMessage),
     (e: unknown) => {
       const err = e instanceof Error ? e : new Error(String(e));
       const user = err.name === "UserError";
-      port.postMessage({ type: "error", message: user ? err.message : err.stack ?? err.message, interrupted: err.name === "Interrupted", user } satisfies WorkerMessage);
+      port.postMessage({
+        type: "error",
+        message: user ? err.message : (err.stack ?? err.message),
+        interrupted: err.name === "Interrupted",
+        user,
+      } satisfies WorkerMessage);
     },
   );
 });

@@ -29,14 +29,27 @@ export interface LayerSummary {
  *
  * @see notebooks/02-model.ipynb
  */
-export function createModel(seed = 0, config: Pick<PaperConfig, "arch" | "imageSize" | "channels" | "dropout"> = PAPER): import("@tensorflow/tfjs").Sequential {
+export function createModel(
+  seed = 0,
+  config: Pick<PaperConfig, "arch" | "imageSize" | "channels" | "dropout"> = PAPER,
+): import("@tensorflow/tfjs").Sequential {
   let s = seed * 1000;
   const init = () => tf.initializers.glorotUniform({ seed: s++ });
   const { convs, pool, dense, batchNorm } = config.arch;
   const m = tf.sequential({ name: "fer_cnn" });
   convs.forEach((c, i) => {
     const input = i === 0 ? { inputShape: [config.imageSize, config.imageSize, config.channels] } : {};
-    m.add(tf.layers.conv2d({ ...input, filters: c.filters, kernelSize: c.kernel, padding: "valid", activation: batchNorm ? "linear" : "relu", kernelInitializer: init(), name: `conv${i + 1}` }));
+    m.add(
+      tf.layers.conv2d({
+        ...input,
+        filters: c.filters,
+        kernelSize: c.kernel,
+        padding: "valid",
+        activation: batchNorm ? "linear" : "relu",
+        kernelInitializer: init(),
+        name: `conv${i + 1}`,
+      }),
+    );
     if (batchNorm) {
       // conv → batch norm → ReLU, as Ioffe & Szegedy (2015) place it (the `batchnorm` variant; not in the paper)
       m.add(tf.layers.batchNormalization({ name: `bn${i + 1}` }));
@@ -56,7 +69,10 @@ export function summarize(model: import("@tensorflow/tfjs").LayersModel): LayerS
   return model.layers.map((l) => {
     const cfg = l.getConfig() as Record<string, unknown>;
     const kind = l.getClassName();
-    const act = typeof cfg.activation === "string" && cfg.activation !== "linear" ? `, ${cfg.activation === "relu" ? "ReLU" : cfg.activation}` : "";
+    const act =
+      typeof cfg.activation === "string" && cfg.activation !== "linear"
+        ? `, ${cfg.activation === "relu" ? "ReLU" : cfg.activation}`
+        : "";
     let detail = "";
     if (kind === "Conv2D") {
       const k = cfg.kernelSize as number[];
@@ -92,14 +108,20 @@ export function traceShapes(model: LayersModel, x: Tensor4D): ShapeStep[] {
   for (const layer of model.layers) {
     const next = tf.tidy(() => layer.apply(cur, { training: false }) as Tensor);
     const [min, max] = tf.tidy(() => [next.min().dataSync()[0], next.max().dataSync()[0]]);
-    steps.push({ layer: layer.name, kind: layer.getClassName(), input: cur.shape.slice(), output: next.shape.slice(), min, max });
+    steps.push({
+      layer: layer.name,
+      kind: layer.getClassName(),
+      input: cur.shape.slice(),
+      output: next.shape.slice(),
+      min,
+      max,
+    });
     cur.dispose();
     cur = next;
   }
   cur.dispose();
   return steps;
 }
-
 
 /** One row of the parameter count by hand. */
 export interface ParamRow {
@@ -108,7 +130,6 @@ export interface ParamRow {
   formula: string;
   params: number;
 }
-
 
 /**
  * Fig 3's 86,911 parameters derived by hand from the paper's architecture (Section 2.2, `config.arch`): a valid k×k
@@ -124,22 +145,47 @@ export function parametersByHand(config: Pick<PaperConfig, "arch" | "imageSize" 
   let s = config.imageSize;
   let c = config.channels;
   convs.forEach(({ filters: f, kernel: k }, i) => {
-    rows.push({ layer: `conv${i + 1}`, output: `${s - k + 1}×${s - k + 1}×${f}`, formula: `(${k}·${k}·${c})·${f} + ${f}`, params: k * k * c * f + f });
+    rows.push({
+      layer: `conv${i + 1}`,
+      output: `${s - k + 1}×${s - k + 1}×${f}`,
+      formula: `(${k}·${k}·${c})·${f} + ${f}`,
+      params: k * k * c * f + f,
+    });
     s = s - k + 1;
     c = f;
     if (batchNorm) {
-      rows.push({ layer: `bn${i + 1}`, output: `${s}×${s}×${f}`, formula: `4·${f} (γ, β, moving mean, moving variance)`, params: 4 * f });
+      rows.push({
+        layer: `bn${i + 1}`,
+        output: `${s}×${s}×${f}`,
+        formula: `4·${f} (γ, β, moving mean, moving variance)`,
+        params: 4 * f,
+      });
       rows.push({ layer: `relu${i + 1}`, output: `${s}×${s}×${f}`, formula: "no weights", params: 0 });
     }
     const down = Math.floor(s / p);
-    rows.push({ layer: `pool${i + 1}`, output: `${down}×${down}×${c}`, formula: `⌊${s}/${p}⌋ = ${down}, no weights`, params: 0 });
+    rows.push({
+      layer: `pool${i + 1}`,
+      output: `${down}×${down}×${c}`,
+      formula: `⌊${s}/${p}⌋ = ${down}, no weights`,
+      params: 0,
+    });
     s = down;
   });
   const flat = s * s * c;
   rows.push({ layer: "flatten", output: `${flat}`, formula: `${s}·${s}·${c} = ${flat}, no weights`, params: 0 });
-  rows.push({ layer: "dense1", output: `${dense}`, formula: `${flat}·${dense} + ${dense}`, params: flat * dense + dense });
+  rows.push({
+    layer: "dense1",
+    output: `${dense}`,
+    formula: `${flat}·${dense} + ${dense}`,
+    params: flat * dense + dense,
+  });
   rows.push({ layer: "dropout", output: `${dense}`, formula: "no weights", params: 0 });
-  rows.push({ layer: "output", output: `${NUM_CLASSES}`, formula: `${dense}·${NUM_CLASSES} + ${NUM_CLASSES}`, params: dense * NUM_CLASSES + NUM_CLASSES });
+  rows.push({
+    layer: "output",
+    output: `${NUM_CLASSES}`,
+    formula: `${dense}·${NUM_CLASSES} + ${NUM_CLASSES}`,
+    params: dense * NUM_CLASSES + NUM_CLASSES,
+  });
   return rows;
 }
 
@@ -151,15 +197,24 @@ export interface FeatureMap {
 }
 
 /** The outputs of the named layers (default: the three convolutions) for one image [1, h, w, 3]. */
-export function featureMaps(model: LayersModel, x: Tensor4D, layers: string[] = ["conv1", "conv2", "conv3"]): FeatureMap[] {
-  const probe = tf.model({ inputs: model.inputs, outputs: layers.map((n) => model.getLayer(n).output as import("@tensorflow/tfjs").SymbolicTensor) });
+export function featureMaps(
+  model: LayersModel,
+  x: Tensor4D,
+  layers: string[] = ["conv1", "conv2", "conv3"],
+): FeatureMap[] {
+  const probe = tf.model({
+    inputs: model.inputs,
+    outputs: layers.map((n) => model.getLayer(n).output as import("@tensorflow/tfjs").SymbolicTensor),
+  });
   const outs = tf.tidy(() => {
     const y = probe.predict(x);
-    return (Array.isArray(y) ? y : [y]).map((t) => ({ shape: t.shape.slice(1) as [number, number, number], data: t.dataSync() as Float32Array }));
+    return (Array.isArray(y) ? y : [y]).map((t) => ({
+      shape: t.shape.slice(1) as [number, number, number],
+      data: t.dataSync() as Float32Array,
+    }));
   });
   return outs.map((o, i) => ({ layer: layers[i], shape: o.shape, data: o.data }));
 }
-
 
 /** The multiply-adds of one training step per image, by layer (see {@link trainingMultiplyAdds}). */
 export interface LayerMultiplyAdds {

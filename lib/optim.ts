@@ -29,6 +29,8 @@
 import * as path from "path";
 import { tf } from "./tf";
 import { fusedRmspropClass } from "./kernels/rmsprop";
+import { CLASSES, PAPER, type PaperConfig } from "./config";
+import type { Optimizer } from "@tensorflow/tfjs";
 
 /**
  * The backend that gets the fused RMSprop: the project's own (bit-identical to tfjs' there, as on the stock cpu
@@ -40,14 +42,17 @@ let fused: ReturnType<typeof fusedRmspropClass> | undefined;
 function fusedRmsprop(): ReturnType<typeof fusedRmspropClass> {
   return (fused ??= fusedRmspropClass(tf));
 }
-import { CLASSES, PAPER, type PaperConfig } from "./config";
-import type { Optimizer } from "@tensorflow/tfjs";
 
 /** Keras' `backend.epsilon()` and tfjs' float32 backend epsilon: the probability clip of the loss (Eq. 1–2). */
 /**
  * The installed tfjs RMSprop source (the code training really runs), shown beside {@link rmspropStep} in notebook 03.
  */
-export const TFJS_RMSPROP_FILE = path.join(path.dirname(require.resolve("@tensorflow/tfjs-core/package.json")), "dist", "optimizers", "rmsprop_optimizer.js");
+export const TFJS_RMSPROP_FILE = path.join(
+  path.dirname(require.resolve("@tensorflow/tfjs-core/package.json")),
+  "dist",
+  "optimizers",
+  "rmsprop_optimizer.js",
+);
 
 export const KERAS_EPSILON = 1e-7;
 
@@ -62,7 +67,11 @@ export const KERAS_EPSILON = 1e-7;
  *
  * @see notebooks/03-optim.ipynb
  */
-export function sampleCrossEntropy(yTrue: readonly number[], yPred: readonly number[], epsilon = KERAS_EPSILON): number {
+export function sampleCrossEntropy(
+  yTrue: readonly number[],
+  yPred: readonly number[],
+  epsilon = KERAS_EPSILON,
+): number {
   if (yTrue.length !== yPred.length) throw new Error(`yTrue has ${yTrue.length} classes but yPred has ${yPred.length}`);
   let sum = 0;
   for (const p of yPred) sum += p;
@@ -76,7 +85,11 @@ export function sampleCrossEntropy(yTrue: readonly number[], yPred: readonly num
 }
 
 /** Eq. 1 for every sample of a batch: the per-sample losses whose mean is Eq. 2. */
-export function crossEntropyPerSample(yTrue: readonly (readonly number[])[], yPred: readonly (readonly number[])[], epsilon = KERAS_EPSILON): number[] {
+export function crossEntropyPerSample(
+  yTrue: readonly (readonly number[])[],
+  yPred: readonly (readonly number[])[],
+  epsilon = KERAS_EPSILON,
+): number[] {
   if (yTrue.length !== yPred.length) throw new Error(`yTrue has ${yTrue.length} samples but yPred has ${yPred.length}`);
   return yTrue.map((y, n) => sampleCrossEntropy(y, yPred[n], epsilon));
 }
@@ -85,7 +98,11 @@ export function crossEntropyPerSample(yTrue: readonly (readonly number[])[], yPr
  * Eq. 2: the mean categorical cross-entropy over N samples, L = −(1/N) Σ_n Σ_c y_nc · log(p_nc), with the Keras
  * clipping of {@link sampleCrossEntropy}. This is the number Keras/tfjs report as `loss` for a batch.
  */
-export function crossEntropy(yTrue: readonly (readonly number[])[], yPred: readonly (readonly number[])[], epsilon = KERAS_EPSILON): number {
+export function crossEntropy(
+  yTrue: readonly (readonly number[])[],
+  yPred: readonly (readonly number[])[],
+  epsilon = KERAS_EPSILON,
+): number {
   const per = crossEntropyPerSample(yTrue, yPred, epsilon);
   if (per.length === 0) throw new Error("crossEntropy of an empty batch is undefined");
   return per.reduce((a, b) => a + b, 0) / per.length;
@@ -93,7 +110,8 @@ export function crossEntropy(yTrue: readonly (readonly number[])[], yPred: reado
 
 /** The one-hot vector y_n of Eq. 1 for class `label` out of `k`. */
 export function oneHot(label: number, k: number): number[] {
-  if (!Number.isInteger(label) || label < 0 || label >= k) throw new Error(`label ${label} is not a class index in [0, ${k})`);
+  if (!Number.isInteger(label) || label < 0 || label >= k)
+    throw new Error(`label ${label} is not a class index in [0, ${k})`);
   const y = new Array<number>(k).fill(0);
   y[label] = 1;
   return y;
@@ -147,7 +165,9 @@ export function rmspropStep(
 ): { theta: Float64Array; state: RmspropState } {
   const n = theta.length;
   if (g.length !== n || state.meanSquare.length !== n) {
-    throw new Error(`rmspropStep: theta (${n}), gradient (${g.length}) and state (${state.meanSquare.length}) differ in length`);
+    throw new Error(
+      `rmspropStep: theta (${n}), gradient (${g.length}) and state (${state.meanSquare.length}) differ in length`,
+    );
   }
   const { lr, rho, epsilon } = settings;
   const outside = settings.epsilonPlacement === "outside";
@@ -166,7 +186,8 @@ export function rmspropStep(
  * Pure: returns a new array.
  */
 export function sgdStep(theta: ArrayLike<number>, g: ArrayLike<number>, lr: number): Float64Array {
-  if (g.length !== theta.length) throw new Error(`sgdStep: theta (${theta.length}) and gradient (${g.length}) differ in length`);
+  if (g.length !== theta.length)
+    throw new Error(`sgdStep: theta (${theta.length}) and gradient (${g.length}) differ in length`);
   const next = new Float64Array(theta.length);
   for (let i = 0; i < theta.length; i++) next[i] = theta[i] - lr * g[i];
   return next;
@@ -179,12 +200,17 @@ export function sgdStep(theta: ArrayLike<number>, g: ArrayLike<number>, lr: numb
  *
  * @see notebooks/07-ablations.ipynb
  */
-export function createOptimizer(config: Pick<PaperConfig, "learningRate" | "rho" | "epsilon"> & Partial<Pick<PaperConfig, "optimizer" | "momentum">> = PAPER): Optimizer {
+export function createOptimizer(
+  config: Pick<PaperConfig, "learningRate" | "rho" | "epsilon"> &
+    Partial<Pick<PaperConfig, "optimizer" | "momentum">> = PAPER,
+): Optimizer {
   switch (config.optimizer ?? "rmsprop") {
     case "rmsprop":
       // On cpu-fast (the active backend, which tests may switch), the same arithmetic fused into one pass per
       // variable (bit-identical, lib/kernels/rmsprop.ts).
-      return FUSED_BACKENDS.includes(tf.getBackend()) ? new (fusedRmsprop())(config.learningRate, config.rho, 0, config.epsilon) : tf.train.rmsprop(config.learningRate, config.rho, 0, config.epsilon);
+      return FUSED_BACKENDS.includes(tf.getBackend())
+        ? new (fusedRmsprop())(config.learningRate, config.rho, 0, config.epsilon)
+        : tf.train.rmsprop(config.learningRate, config.rho, 0, config.epsilon);
     case "adam":
       // Keras' Adam defaults β1 = 0.9, β2 = 0.999, ε = 1e-7 (the `adam` variant of notebook 07).
       return tf.train.adam(config.learningRate, 0.9, 0.999, config.epsilon);
@@ -252,15 +278,17 @@ export interface OptimizerRace {
  * the same number of full-gradient steps on a 2-D surface, returning both paths (steps 0…`steps`) for a chart.
  * Deterministic: no randomness is involved, so the same arguments always give the same paths.
  */
-export function raceOptimizers(opts: {
-  surface?: Surface;
-  start?: [number, number];
-  steps?: number;
-  sgdLr?: number;
-  rmspropLr?: number;
-  rho?: number;
-  epsilon?: number;
-} = {}): OptimizerRace {
+export function raceOptimizers(
+  opts: {
+    surface?: Surface;
+    start?: [number, number];
+    steps?: number;
+    sgdLr?: number;
+    rmspropLr?: number;
+    rho?: number;
+    epsilon?: number;
+  } = {},
+): OptimizerRace {
   const surface = opts.surface ?? elongatedQuadratic();
   const start = opts.start ?? [-4, 1.5];
   const steps = opts.steps ?? 60;
@@ -268,7 +296,12 @@ export function raceOptimizers(opts: {
   const rmspropLr = opts.rmspropLr ?? 0.1;
   const rho = opts.rho ?? PAPER.rho;
   const epsilon = opts.epsilon ?? PAPER.epsilon;
-  const point = (step: number, t: ArrayLike<number>): PathPoint => ({ step, x: t[0], y: t[1], f: surface.f(t[0], t[1]) });
+  const point = (step: number, t: ArrayLike<number>): PathPoint => ({
+    step,
+    x: t[0],
+    y: t[1],
+    f: surface.f(t[0], t[1]),
+  });
 
   let s: Float64Array = Float64Array.from(start);
   const sgdPath = [point(0, s)];
@@ -294,7 +327,12 @@ export function raceOptimizers(opts: {
 }
 
 /** The surface sampled on an n×n grid over [x0,x1]×[y0,y1] (row-major, y outer), for a contour/heat-map backdrop. */
-export function sampleSurface(surface: Surface, xRange: [number, number], yRange: [number, number], n = 41): { x: number; y: number; f: number }[] {
+export function sampleSurface(
+  surface: Surface,
+  xRange: [number, number],
+  yRange: [number, number],
+  n = 41,
+): { x: number; y: number; f: number }[] {
   const out: { x: number; y: number; f: number }[] = [];
   for (let j = 0; j < n; j++) {
     const y = yRange[0] + ((yRange[1] - yRange[0]) * j) / (n - 1);
@@ -328,9 +366,21 @@ export interface LossWorkedExample {
 /** Eq. 1 per sample and Eq. 2 (their mean) for labelled softmax rows, with tfjs' own numbers for the same batch. */
 export function lossWorkedExample(labels: number[], probs: number[][]): LossWorkedExample {
   const y = labels.map((l) => oneHot(l, probs[0].length));
-  const rows = labels.map((l, n) => ({ sample: n + 1, trueClass: CLASSES[l] ?? String(l), pTrue: probs[n][l], loss: sampleCrossEntropy(y[n], probs[n]) }));
-  const tfjsPerSample = tf.tidy(() => tf.metrics.categoricalCrossentropy(tf.tensor2d(y), tf.tensor2d(probs)).arraySync() as number[]);
-  return { rows, mean: crossEntropy(y, probs), tfjsPerSample, tfjsMean: tfjsPerSample.reduce((a, b) => a + b, 0) / tfjsPerSample.length };
+  const rows = labels.map((l, n) => ({
+    sample: n + 1,
+    trueClass: CLASSES[l] ?? String(l),
+    pTrue: probs[n][l],
+    loss: sampleCrossEntropy(y[n], probs[n]),
+  }));
+  const tfjsPerSample = tf.tidy(
+    () => tf.metrics.categoricalCrossentropy(tf.tensor2d(y), tf.tensor2d(probs)).arraySync() as number[],
+  );
+  return {
+    rows,
+    mean: crossEntropy(y, probs),
+    tfjsPerSample,
+    tfjsMean: tfjsPerSample.reduce((a, b) => a + b, 0) / tfjsPerSample.length,
+  };
 }
 
 /** The example batch of notebook 03: three faces' softmax outputs (confident right, unsure, confidently wrong). */
@@ -365,7 +415,8 @@ export function rmspropByHand(theta0: number, grads: number[], settings: Rmsprop
   grads.forEach((g, i) => {
     const r = rmspropStep(theta, [g], state, settings);
     const ms = r.state.meanSquare[0];
-    const denom = settings.epsilonPlacement === "outside" ? Math.sqrt(ms) + settings.epsilon : Math.sqrt(ms + settings.epsilon);
+    const denom =
+      settings.epsilonPlacement === "outside" ? Math.sqrt(ms) + settings.epsilon : Math.sqrt(ms + settings.epsilon);
     rows.push({ t: i + 1, g, meanSquare: ms, denom, step: (settings.lr * g) / denom, theta: r.theta[0] });
     theta = r.theta;
     state = r.state;

@@ -7,7 +7,10 @@ import * as path from "path";
 import { UserError } from "./errors";
 
 /** The repository root: this file lives in `lib/`, or in `dist/lib/` once compiled (`npm run build`). */
-export const ROOT = path.basename(path.resolve(__dirname, "..")) === "dist" ? path.resolve(__dirname, "..", "..") : path.resolve(__dirname, "..");
+export const ROOT =
+  path.basename(path.resolve(__dirname, "..")) === "dist"
+    ? path.resolve(__dirname, "..", "..")
+    : path.resolve(__dirname, "..");
 /** The committed data folder: README, manifest, runs of record. */
 export const DATA = path.join(ROOT, "data");
 /** Default location of the CK+48 images (git-ignored; a folder or a link to one). */
@@ -61,11 +64,13 @@ export function checkOutputDir(dir: string, flag: string): void {
         existing = path.dirname(existing);
         continue;
       }
-      if (code !== "ENOENT") throw new UserError(`${flag} ${shown(dir)}: cannot use ${shown(existing)} (${code}): choose another folder`);
+      if (code !== "ENOENT")
+        throw new UserError(`${flag} ${shown(dir)}: cannot use ${shown(existing)} (${code}): choose another folder`);
     }
     if (st) {
       if (!st.isDirectory()) {
-        if (existing === path.resolve(dir)) throw new UserError(`${flag} ${shown(dir)} is a file, not a folder: give a folder`);
+        if (existing === path.resolve(dir))
+          throw new UserError(`${flag} ${shown(dir)} is a file, not a folder: give a folder`);
         throw new UserError(`${flag} ${shown(dir)}: ${shown(existing)} is a file, not a folder: choose another folder`);
       }
       break;
@@ -80,7 +85,9 @@ export function checkOutputDir(dir: string, flag: string): void {
     probe = fs.mkdtempSync(path.join(existing, ".fer-write-test-"));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-    throw new UserError(`${flag} ${shown(dir)}: cannot write in ${shown(existing)} (${code}): choose a folder you can write to`);
+    throw new UserError(
+      `${flag} ${shown(dir)}: cannot write in ${shown(existing)} (${code}): choose a folder you can write to`,
+    );
   } finally {
     if (probe) fs.rmSync(probe, { recursive: true, force: true });
   }
@@ -113,7 +120,9 @@ export function checkInputFile(file: string, what: string, hint: string): string
     st = fs.statSync(abs);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${what} ${shown(abs)} ${code === "ENOENT" || code === "ENOTDIR" ? "does not exist" : `cannot be read (${code})`}: ${hint}`);
+    throw new UserError(
+      `${what} ${shown(abs)} ${code === "ENOENT" || code === "ENOTDIR" ? "does not exist" : `cannot be read (${code})`}: ${hint}`,
+    );
   }
   if (st.isDirectory()) throw new UserError(`${what} ${shown(abs)} is a folder, not a file: ${hint}`);
   try {

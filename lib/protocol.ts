@@ -64,7 +64,17 @@ function tensors(job: FoldJob, idx: number[]) {
   // The `gray` variant: the three channels are equal copies of the grey value (notebook 01), so channel 0 is the image.
   const x = job.config.channels === 1 ? tf.tidy(() => rgb.slice([0, 0, 0, 0], [-1, -1, -1, 1])) : rgb;
   if (x !== rgb) rgb.dispose();
-  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(idx.map((k) => job.labels[k]), "int32"), NUM_CLASSES).toFloat()) as import("@tensorflow/tfjs").Tensor2D;
+  const y = tf.tidy(() =>
+    tf
+      .oneHot(
+        tf.tensor1d(
+          idx.map((k) => job.labels[k]),
+          "int32",
+        ),
+        NUM_CLASSES,
+      )
+      .toFloat(),
+  ) as import("@tensorflow/tfjs").Tensor2D;
   return { x, y };
 }
 
@@ -92,16 +102,31 @@ function outcomeFromJson(text: string): FoldOutcome {
  * fold is read back instead of trained, an interrupted one continues from its last epoch, and progress is written
  * after every epoch.
  */
-export async function runFoldJob(job: FoldJob, onEpoch?: EpochListener, shouldStop?: () => boolean): Promise<FoldOutcome> {
+export async function runFoldJob(
+  job: FoldJob,
+  onEpoch?: EpochListener,
+  shouldStop?: () => boolean,
+): Promise<FoldOutcome> {
   const done = job.checkpoint && `${job.checkpoint}.done.json`;
   const partial = job.checkpoint && `${job.checkpoint}.json`;
   if (done && fs.existsSync(done)) return outcomeFromJson(fs.readFileSync(done, "utf8"));
-  const resume = partial && fs.existsSync(partial) ? (JSON.parse(fs.readFileSync(partial, "utf8")) as TrainCheckpoint) : undefined;
+  const resume =
+    partial && fs.existsSync(partial) ? (JSON.parse(fs.readFileSync(partial, "utf8")) as TrainCheckpoint) : undefined;
   const t0 = performance.now();
-  const tr = tensors(job, job.train), va = tensors(job, job.val), te = tensors(job, job.test);
+  const tr = tensors(job, job.train),
+    va = tensors(job, job.val),
+    te = tensors(job, job.test);
   try {
     const r = await trainFold({
-      xTrain: tr.x, yTrain: tr.y, xVal: va.x, yVal: va.y, seed: job.seed, config: job.config, onEpoch, resume, shouldStop,
+      xTrain: tr.x,
+      yTrain: tr.y,
+      xVal: va.x,
+      yVal: va.y,
+      seed: job.seed,
+      config: job.config,
+      onEpoch,
+      resume,
+      shouldStop,
       label: `fold ${job.index + 1}`,
       onCheckpoint: partial ? (c) => writeAtomic(partial, JSON.stringify(c)) : undefined,
     });
@@ -109,7 +134,16 @@ export async function runFoldJob(job: FoldJob, onEpoch?: EpochListener, shouldSt
     const testProbs = predictProbs(r.model, te.x);
     const weights = r.model.getWeights().map((w) => ({ shape: w.shape.slice(), data: w.dataSync() as Float32Array }));
     r.model.dispose();
-    const outcome: FoldOutcome = { index: job.index, history: r.history, bestEpoch: r.bestEpoch, bestValLoss: r.bestValLoss, test, testProbs, weights, seconds: (performance.now() - t0) / 1000 + (resume ? resume.history.reduce((a, h) => a + h.seconds, 0) : 0) };
+    const outcome: FoldOutcome = {
+      index: job.index,
+      history: r.history,
+      bestEpoch: r.bestEpoch,
+      bestValLoss: r.bestValLoss,
+      test,
+      testProbs,
+      weights,
+      seconds: (performance.now() - t0) / 1000 + (resume ? resume.history.reduce((a, h) => a + h.seconds, 0) : 0),
+    };
     if (done && partial) {
       writeAtomic(done, outcomeJson(outcome));
       fs.rmSync(partial, { force: true });
@@ -233,7 +267,10 @@ export function prepareCheckpoints(dir: string, spec: Record<string, unknown>): 
   const file = path.join(dir, "run-spec.json");
   const text = JSON.stringify(spec);
   if (fs.existsSync(file)) {
-    if (fs.readFileSync(file, "utf8") !== text) throw new UserError(`the checkpoint in ${dir} was made by a run with other settings (seed, split, configuration or images); start over with --force`);
+    if (fs.readFileSync(file, "utf8") !== text)
+      throw new UserError(
+        `the checkpoint in ${dir} was made by a run with other settings (seed, split, configuration or images); start over with --force`,
+      );
     return;
   }
   writeAtomic(file, text);
@@ -292,9 +329,20 @@ export function fmtSeconds(s: number): string {
 
 /** Versions of what produced a run (stored in the run record). */
 export function versions(): Record<string, string> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const pkg = (name: string) => { try { return require(`${name}/package.json`).version as string; } catch { return "absent"; } };
-  return { node: process.version, "@tensorflow/tfjs": tf.version.tfjs, "@tensorflow/tfjs-node": pkg("@tensorflow/tfjs-node"), sharp: pkg("sharp"), "fer-ck48": pkg(ROOT) };
+  const pkg = (name: string) => {
+    try {
+      return require(`${name}/package.json`).version as string;
+    } catch {
+      return "absent";
+    }
+  };
+  return {
+    node: process.version,
+    "@tensorflow/tfjs": tf.version.tfjs,
+    "@tensorflow/tfjs-node": pkg("@tensorflow/tfjs-node"),
+    sharp: pkg("sharp"),
+    "fer-ck48": pkg(ROOT),
+  };
 }
 
 /**
@@ -308,21 +356,44 @@ export async function runProtocol(opts: ProtocolOptions): Promise<{ record: RunR
   if (opts.quick) files = sampleFiles(files, QUICK_PER_CLASS, opts.seed).sort();
   const split = trainTestSplit(files, opts.seed, config.testFraction, opts.split);
   const folds = kFold(split.train, config.folds, opts.seed + 1, opts.split);
-  log(`data: ${files.length} images from ${opts.dataDir}; split ${opts.split}: ${split.train.length} train / ${split.test.length} test; ${config.folds} folds`);
+  log(
+    `data: ${files.length} images from ${opts.dataDir}; split ${opts.split}: ${split.train.length} train / ${split.test.length} test; ${config.folds} folds`,
+  );
   const ds: Dataset = await loadDataset(opts.dataDir, { verify: opts.verify ?? true, only: files });
   const ix = (fs: string[]) => indicesOf(ds, fs);
   const seeds = new Rng(opts.seed + 2);
   const ck = opts.checkpointDir;
-  if (ck) prepareCheckpoints(ck, { protocol: "holdout", seed: opts.seed, split: opts.split, quick: !!opts.quick, config, files });
+  if (ck)
+    prepareCheckpoints(ck, {
+      protocol: "holdout",
+      seed: opts.seed,
+      split: opts.split,
+      quick: !!opts.quick,
+      config,
+      files,
+    });
   const jobs: FoldJob[] = folds.map((f) => ({
-    index: f.index, seed: seeds.seed(), config, size: ds.size, x: ds.x, labels: ds.labels,
-    train: ix(f.train), val: ix(f.val), test: ix(split.test), checkpoint: ck && path.join(ck, `fold-${f.index + 1}`),
+    index: f.index,
+    seed: seeds.seed(),
+    config,
+    size: ds.size,
+    x: ds.x,
+    labels: ds.labels,
+    train: ix(f.train),
+    val: ix(f.val),
+    test: ix(split.test),
+    checkpoint: ck && path.join(ck, `fold-${f.index + 1}`),
   }));
   const workers = opts.workers ?? defaultWorkers(config.folds);
-  log(`training ${config.folds} folds on ${backendName()}, ${workers === 0 ? "in this thread" : `${workers} worker thread(s)`}; batch ${config.batchSize}, ≤ ${config.maxEpochs} epochs, patience ${config.patience}`);
+  log(
+    `training ${config.folds} folds on ${backendName()}, ${workers === 0 ? "in this thread" : `${workers} worker thread(s)`}; batch ${config.batchSize}, ≤ ${config.maxEpochs} epochs, patience ${config.patience}`,
+  );
   const clock = runClock(ck, t0);
   const outcomes = await runFoldJobs(jobs, workers, withClock(epochLogger(config.folds, log), clock), opts.shouldStop);
-  for (const o of outcomes) log(`fold ${o.index + 1}: best epoch ${o.bestEpoch} val_loss ${o.bestValLoss.toFixed(4)}; test loss ${o.test.loss.toFixed(4)} acc ${o.test.accuracy.toFixed(4)} (${fmtSeconds(o.seconds)})`);
+  for (const o of outcomes)
+    log(
+      `fold ${o.index + 1}: best epoch ${o.bestEpoch} val_loss ${o.bestValLoss.toFixed(4)}; test loss ${o.test.loss.toFixed(4)} acc ${o.test.accuracy.toFixed(4)} (${fmtSeconds(o.seconds)})`,
+    );
   const best = outcomes.reduce((a, b) => (b.bestValLoss < a.bestValLoss ? b : a));
   const model = createModel(0, config);
   model.setWeights(best.weights.map((w) => tf.tensor(w.data, w.shape)));
@@ -330,7 +401,12 @@ export async function runProtocol(opts: ProtocolOptions): Promise<{ record: RunR
   const predictions = split.test.map((file, i) => ({ file, label: ds.labels[testIdx[i]], probs: best.testProbs[i] }));
   const test = evaluatePredictions(predictions, CLASSES, best.test.loss);
   const foldRecords: FoldRecord[] = outcomes.map((o) => ({
-    index: o.index, val: folds[o.index].val, bestEpoch: o.bestEpoch, bestValLoss: o.bestValLoss, history: o.history, test: o.test,
+    index: o.index,
+    val: folds[o.index].val,
+    bestEpoch: o.bestEpoch,
+    bestValLoss: o.bestValLoss,
+    history: o.history,
+    test: o.test,
   }));
   const record: RunRecord = {
     classes: [...CLASSES],
@@ -344,7 +420,9 @@ export async function runProtocol(opts: ProtocolOptions): Promise<{ record: RunR
     bestFold: best.index,
     test,
   };
-  log(`best fold ${best.index + 1}: test loss ${test.loss.toFixed(4)}, accuracy ${test.accuracy.toFixed(4)} (${Math.round(test.accuracy * split.test.length)}/${split.test.length}); paper: ${PAPER_RESULTS.testLoss} / ${PAPER_RESULTS.testAccuracy} (${PAPER_RESULTS.testCorrect}/${PAPER_RESULTS.testImages}). ${fmtSeconds(record.seconds)} in all`);
+  log(
+    `best fold ${best.index + 1}: test loss ${test.loss.toFixed(4)}, accuracy ${test.accuracy.toFixed(4)} (${Math.round(test.accuracy * split.test.length)}/${split.test.length}); paper: ${PAPER_RESULTS.testLoss} / ${PAPER_RESULTS.testAccuracy} (${PAPER_RESULTS.testCorrect}/${PAPER_RESULTS.testImages}). ${fmtSeconds(record.seconds)} in all`,
+  );
   return { record, model };
 }
 
@@ -375,14 +453,26 @@ export async function runSubjectCv(opts: Omit<ProtocolOptions, "split">): Promis
   const ck = opts.checkpointDir;
   if (ck) prepareCheckpoints(ck, { protocol: "subject-cv", seed: opts.seed, quick: !!opts.quick, config, files });
   const jobs: FoldJob[] = outer.map((o, i) => ({
-    index: i, seed: seeds.seed(), config, size: ds.size, x: ds.x, labels: ds.labels,
-    train: ix(inner[i].train), val: ix(inner[i].val), test: ix(o.val), checkpoint: ck && path.join(ck, `fold-${i + 1}`),
+    index: i,
+    seed: seeds.seed(),
+    config,
+    size: ds.size,
+    x: ds.x,
+    labels: ds.labels,
+    train: ix(inner[i].train),
+    val: ix(inner[i].val),
+    test: ix(o.val),
+    checkpoint: ck && path.join(ck, `fold-${i + 1}`),
   }));
   const workers = opts.workers ?? defaultWorkers(outer.length);
-  log(`training ${outer.length} folds on ${backendName()}, ${workers === 0 ? "in this thread" : `${workers} worker thread(s)`}`);
+  log(
+    `training ${outer.length} folds on ${backendName()}, ${workers === 0 ? "in this thread" : `${workers} worker thread(s)`}`,
+  );
   const clock = runClock(ck, t0);
   const outcomes = await runFoldJobs(jobs, workers, withClock(epochLogger(outer.length, log), clock), opts.shouldStop);
-  const predictions = outcomes.flatMap((o) => outer[o.index].val.map((file, k) => ({ file, label: ds.labels[jobs[o.index].test[k]], probs: o.testProbs[k] })));
+  const predictions = outcomes.flatMap((o) =>
+    outer[o.index].val.map((file, k) => ({ file, label: ds.labels[jobs[o.index].test[k]], probs: o.testProbs[k] })),
+  );
   predictions.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const test = evaluatePredictions(predictions, CLASSES);
   const best = outcomes.reduce((a, b) => (b.bestValLoss < a.bestValLoss ? b : a));
@@ -394,10 +484,20 @@ export async function runSubjectCv(opts: Omit<ProtocolOptions, "split">): Promis
     seconds: clock.seconds(),
     versions: versions(),
     split: { mode: "subject-cv", train: [], test: predictions.map((p) => p.file) },
-    folds: outcomes.map((o) => ({ index: o.index, val: inner[o.index].val, testFiles: outer[o.index].val, bestEpoch: o.bestEpoch, bestValLoss: o.bestValLoss, history: o.history, test: o.test })),
+    folds: outcomes.map((o) => ({
+      index: o.index,
+      val: inner[o.index].val,
+      testFiles: outer[o.index].val,
+      bestEpoch: o.bestEpoch,
+      bestValLoss: o.bestValLoss,
+      history: o.history,
+      test: o.test,
+    })),
     bestFold: best.index,
     test,
   };
-  log(`subject-cv: pooled accuracy ${test.accuracy.toFixed(4)} over ${predictions.length} images (${fmtSeconds(record.seconds)})`);
+  log(
+    `subject-cv: pooled accuracy ${test.accuracy.toFixed(4)} over ${predictions.length} images (${fmtSeconds(record.seconds)})`,
+  );
   return { record };
 }

@@ -116,27 +116,40 @@ export function validateRunRecord(r: unknown): string[] {
   if (!o.versions || typeof o.versions !== "object") p.push("versions missing");
   if (!o.split || !Array.isArray(o.split.train) || !Array.isArray(o.split.test)) p.push("split missing");
   if (!Array.isArray(o.folds) || o.folds.length < 1) p.push("folds missing");
-  else o.folds.forEach((f, i) => {
-    if (f.index !== i) p.push(`folds[${i}].index is ${f.index}`);
-    if (!Array.isArray(f.history) || f.history.length < 1) p.push(`folds[${i}].history empty`);
-    else if (!Number.isInteger(f.bestEpoch) || f.bestEpoch < 1 || f.bestEpoch > f.history.length) p.push(`folds[${i}].bestEpoch ${f.bestEpoch} is not an epoch in 1..${f.history.length}`);
-    if (!f.test || typeof f.test.accuracy !== "number") p.push(`folds[${i}].test missing`);
-    if (!Array.isArray(f.val)) p.push(`folds[${i}].val missing`);
-  });
+  else
+    o.folds.forEach((f, i) => {
+      if (f.index !== i) p.push(`folds[${i}].index is ${f.index}`);
+      if (!Array.isArray(f.history) || f.history.length < 1) p.push(`folds[${i}].history empty`);
+      else if (!Number.isInteger(f.bestEpoch) || f.bestEpoch < 1 || f.bestEpoch > f.history.length)
+        p.push(`folds[${i}].bestEpoch ${f.bestEpoch} is not an epoch in 1..${f.history.length}`);
+      if (!f.test || typeof f.test.accuracy !== "number") p.push(`folds[${i}].test missing`);
+      if (!Array.isArray(f.val)) p.push(`folds[${i}].val missing`);
+    });
   if (typeof o.bestFold !== "number" || !o.folds || !o.folds[o.bestFold]) p.push("bestFold invalid");
   const t = o.test;
   if (!t) return [...p, "test missing"];
   const n = o.split?.test?.length ?? -1;
-  if (!Array.isArray(t.confusion) || t.confusion.length !== 7 || t.confusion.some((row) => row.length !== 7)) p.push("test.confusion: expected 7×7");
-  else if (t.confusion.flat().reduce((a, b) => a + b, 0) !== n) p.push("test.confusion does not sum to the test-set size");
+  if (!Array.isArray(t.confusion) || t.confusion.length !== 7 || t.confusion.some((row) => row.length !== 7))
+    p.push("test.confusion: expected 7×7");
+  else if (t.confusion.flat().reduce((a, b) => a + b, 0) !== n)
+    p.push("test.confusion does not sum to the test-set size");
   if (!Array.isArray(t.perClass) || t.perClass.length !== 7) p.push("test.perClass: expected 7");
   if (!Array.isArray(t.roc) || t.roc.length !== 7) p.push("test.roc: expected 7 curves");
-  else t.roc.forEach((c, i) => {
-    if (!Array.isArray(c.fpr) || !Array.isArray(c.tpr) || !Array.isArray(c.thresholds) || c.fpr.length !== c.tpr.length || c.fpr.length !== c.thresholds.length) p.push(`test.roc[${i}]: fpr/tpr/thresholds lengths differ`);
-    // auc is null in JSON (NaN in memory) for a class without positives or negatives: its ROC is undefined.
-    if (typeof c.auc !== "number" && c.auc !== null) p.push(`test.roc[${i}].auc is neither a number nor null`);
-  });
-  if (!Array.isArray(t.predictions) || t.predictions.length !== n) p.push("test.predictions: one per test image expected");
+  else
+    t.roc.forEach((c, i) => {
+      if (
+        !Array.isArray(c.fpr) ||
+        !Array.isArray(c.tpr) ||
+        !Array.isArray(c.thresholds) ||
+        c.fpr.length !== c.tpr.length ||
+        c.fpr.length !== c.thresholds.length
+      )
+        p.push(`test.roc[${i}]: fpr/tpr/thresholds lengths differ`);
+      // auc is null in JSON (NaN in memory) for a class without positives or negatives: its ROC is undefined.
+      if (typeof c.auc !== "number" && c.auc !== null) p.push(`test.roc[${i}].auc is neither a number nor null`);
+    });
+  if (!Array.isArray(t.predictions) || t.predictions.length !== n)
+    p.push("test.predictions: one per test image expected");
   else if (t.predictions.some((q) => q.probs.length !== 7)) p.push("test.predictions: 7 probabilities each expected");
   if (typeof t.accuracy !== "number" || t.accuracy < 0 || t.accuracy > 1) p.push("test.accuracy invalid");
   if (typeof t.loss !== "number") p.push("test.loss missing");

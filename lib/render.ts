@@ -28,7 +28,14 @@ export const VEGA_CONFIG = {
   font: FONT,
   background: "white",
   padding: 8,
-  title: { font: FONT, fontSize: 15, anchor: "start" as const, subtitleFont: FONT, subtitleFontSize: 11, subtitleColor: "#555" },
+  title: {
+    font: FONT,
+    fontSize: 15,
+    anchor: "start" as const,
+    subtitleFont: FONT,
+    subtitleFontSize: 11,
+    subtitleColor: "#555",
+  },
   axis: { labelFont: FONT, titleFont: FONT, labelFontSize: 11, titleFontSize: 12 },
   legend: { labelFont: FONT, titleFont: FONT, labelFontSize: 11, titleFontSize: 12 },
   header: { labelFont: FONT, titleFont: FONT },
@@ -39,7 +46,11 @@ export const VEGA_CONFIG = {
 /** Add the shared config (fonts, background) to a chart spec; the spec's own config entries win. */
 export function withConfig(spec: TopLevelSpec): TopLevelSpec {
   const own = (spec as { config?: Record<string, unknown> }).config ?? {};
-  return { $schema: "https://vega.github.io/schema/vega-lite/v5.json", ...spec, config: { ...VEGA_CONFIG, ...own } } as TopLevelSpec;
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    ...spec,
+    config: { ...VEGA_CONFIG, ...own },
+  } as TopLevelSpec;
 }
 
 /** Result of compiling a vega-lite chart spec: the vega spec and every warning vega-lite logged. */
@@ -114,7 +125,8 @@ function vegaTextWidth(item: TextItem, text: unknown): number {
   const width = textWidth(s, size, w);
   return item.limit && item.limit > 0 ? Math.min(width, item.limit) : width;
 }
-(vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } }).textMetrics.width = vegaTextWidth;
+(vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } }).textMetrics.width =
+  vegaTextWidth;
 
 /** Options of {@link renderSvg}. */
 export interface RenderOptions {
@@ -151,7 +163,7 @@ let vizInstance: Promise<import("@viz-js/viz").Viz> | undefined;
  */
 export async function diagramSvg(dot: string): Promise<string> {
   // require, not import(): the package's CommonJS build (dist/viz.cjs) loads the same way under tsx, mocha and notebooks.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+
   vizInstance ??= (require("@viz-js/viz") as typeof import("@viz-js/viz")).instance();
   const viz = await vizInstance;
   const r = viz.render(dot, { format: "svg" });

@@ -86,7 +86,9 @@ export function describeRun(record: RunRecord, file: string, kind: FoundRun["kin
 }
 
 /** The first run record found among {@link runCandidates} (or the given files), or undefined. */
-export function findRun(candidates: { file: string; kind: FoundRun["kind"] }[] = runCandidates()): FoundRun | undefined {
+export function findRun(
+  candidates: { file: string; kind: FoundRun["kind"] }[] = runCandidates(),
+): FoundRun | undefined {
   for (const c of candidates) {
     if (!fs.existsSync(c.file)) continue;
     const record = loadRun(c.file);
@@ -126,30 +128,72 @@ export type TrainingPlan =
  * - without one: under FER_QUICK with the data, make a quick run (so CI exercises training); otherwise load a run
  *   an earlier notebook session made, or explain how to get one.
  */
-export function trainingPlan(opts: { retrain: boolean; quick: boolean; data: DataStatus; runs?: { file: string; kind: FoundRun["kind"] }[] }): TrainingPlan {
+export function trainingPlan(opts: {
+  retrain: boolean;
+  quick: boolean;
+  data: DataStatus;
+  runs?: { file: string; kind: FoundRun["kind"] }[];
+}): TrainingPlan {
   const runs = opts.runs ?? runCandidates();
   const train = (why: string): TrainingPlan =>
     opts.data.present
-      ? { action: "train", quick: opts.quick, dataDir: opts.data.dir, out: opts.quick ? QUICK_RUN_DIR : LIVE_RUN_DIR, reason: why }
+      ? {
+          action: "train",
+          quick: opts.quick,
+          dataDir: opts.data.dir,
+          out: opts.quick ? QUICK_RUN_DIR : LIVE_RUN_DIR,
+          reason: why,
+        }
       : { action: "none", reason: `${why}, but CK+48 is not available (${opts.data.dir}); nothing to train on.` };
-  if (opts.retrain) return train(`RETRAIN = true: training ${opts.quick ? "the quick setting (FER_QUICK=1)" : "the full protocol (about 4 minutes on 2 cores)"}`);
+  if (opts.retrain)
+    return train(
+      `RETRAIN = true: training ${opts.quick ? "the quick setting (FER_QUICK=1)" : "the full protocol (about 4 minutes on 2 cores)"}`,
+    );
   const record = findRun(runs.filter((r) => r.kind === "record"));
-  if (record) return { action: "load", run: record, reason: "Loading the committed run of record (set RETRAIN = true to train live)." };
+  if (record)
+    return {
+      action: "load",
+      run: record,
+      reason: "Loading the committed run of record (set RETRAIN = true to train live).",
+    };
   if (opts.quick && opts.data.present) return train("No run of record yet and FER_QUICK=1: making a quick run");
   const other = findRun(runs.filter((r) => r.kind !== "record"));
-  if (other) return { action: "load", run: other, reason: "No run of record yet: loading the run an earlier session of this notebook made." };
-  return { action: "none", reason: opts.data.present ? NO_RUN_MESSAGE : `${NO_RUN_MESSAGE} CK+48 is not available either (${opts.data.dir}), so nothing can be trained here.` };
+  if (other)
+    return {
+      action: "load",
+      run: other,
+      reason: "No run of record yet: loading the run an earlier session of this notebook made.",
+    };
+  return {
+    action: "none",
+    reason: opts.data.present
+      ? NO_RUN_MESSAGE
+      : `${NO_RUN_MESSAGE} CK+48 is not available either (${opts.data.dir}), so nothing can be trained here.`,
+  };
 }
 
 /**
  * Carry out a plan: load, or run the protocol (lib/protocol runProtocol; quick = 10 images per class, 2 folds,
  * 2 epochs, in this thread) with progress lines to `log`, then save `run.json` and `model/` into the plan's folder.
  */
-export async function carryOut(plan: TrainingPlan, log: (line: string) => void = () => undefined, opts: { verify?: boolean } = {}): Promise<FoundRun | undefined> {
+export async function carryOut(
+  plan: TrainingPlan,
+  log: (line: string) => void = () => undefined,
+  opts: { verify?: boolean } = {},
+): Promise<FoundRun | undefined> {
   if (plan.action === "load") return plan.run;
   if (plan.action === "none") return undefined;
   const config: PaperConfig = plan.quick ? { ...PAPER, folds: 2, maxEpochs: 2 } : PAPER;
-  const { record, model } = await runProtocol({ dataDir: plan.dataDir, seed: 0, split: "random", config, quick: plan.quick, workers: plan.quick ? 0 : undefined, verify: opts.verify, log });
+  const { record, model } = await runProtocol({
+    dataDir: plan.dataDir,
+    seed: 0,
+    split: "random",
+    config,
+    quick: plan.quick,
+    workers: plan.quick ? 0 : undefined,
+    verify: opts.verify,
+    log,
+  });
   let file: string;
   try {
     file = await saveRun(plan.out, record, model);

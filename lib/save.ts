@@ -60,18 +60,24 @@ export async function loadModel(dirOrJson: string): Promise<LayersModel> {
   const jsonPath = dirOrJson.endsWith(".json") ? dirOrJson : path.join(dirOrJson, "model.json");
   const again = "save it again with npm run reproduce, or copy the model folder again";
   if (!dirOrJson.endsWith(".json") && fs.existsSync(dirOrJson) && !fs.statSync(dirOrJson).isDirectory()) {
-    throw new UserError(`${shown(dirOrJson)} is a file, not a model folder: give the folder that holds model.json and weights.bin`);
+    throw new UserError(
+      `${shown(dirOrJson)} is a file, not a model folder: give the folder that holds model.json and weights.bin`,
+    );
   }
   if (!fs.existsSync(jsonPath)) {
     throw new UserError(`no model at ${dirOrJson} (expected ${jsonPath}; make one with npm run reproduce)`);
   }
-  let json: { modelTopology: object; weightsManifest: { paths: string[]; weights: import("@tensorflow/tfjs").io.WeightsManifestEntry[] }[] };
+  let json: {
+    modelTopology: object;
+    weightsManifest: { paths: string[]; weights: import("@tensorflow/tfjs").io.WeightsManifestEntry[] }[];
+  };
   try {
     json = JSON.parse(fs.readFileSync(jsonPath, "utf8"));
   } catch (e) {
     throw new UserError(`${jsonPath} is not valid JSON (${(e as Error).message.split("\n")[0]}): ${again}`);
   }
-  if (!json || !json.modelTopology || !Array.isArray(json.weightsManifest)) throw new UserError(`${jsonPath} is not a tfjs layers model (no modelTopology or weightsManifest): ${again}`);
+  if (!json || !json.modelTopology || !Array.isArray(json.weightsManifest))
+    throw new UserError(`${jsonPath} is not a tfjs layers model (no modelTopology or weightsManifest): ${again}`);
   const base = path.dirname(jsonPath);
   const specs = json.weightsManifest.flatMap((g) => g.weights ?? []);
   const buffers = json.weightsManifest.flatMap((g) =>
@@ -85,14 +91,20 @@ export async function loadModel(dirOrJson: string): Promise<LayersModel> {
   const expected = specs.reduce((s, w) => s + bytesPerValue(w) * (w.shape ?? []).reduce((a, b) => a * b, 1), 0);
   if (all.byteLength !== expected) {
     const files = json.weightsManifest.flatMap((g) => g.paths ?? []).join(", ");
-    throw new UserError(`${path.join(base, files)} holds ${all.byteLength} bytes but ${shown(jsonPath)} describes ${expected}: the weights are truncated or from another model; ${again}`);
+    throw new UserError(
+      `${path.join(base, files)} holds ${all.byteLength} bytes but ${shown(jsonPath)} describes ${expected}: the weights are truncated or from another model; ${again}`,
+    );
   }
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
   let model: LayersModel;
   try {
-    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }));
+    model = await tf.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }),
+    );
   } catch (e) {
-    throw new UserError(`cannot build the model of ${shown(jsonPath)} (${(e as Error).message.split("\n")[0]}): ${again}`);
+    throw new UserError(
+      `cannot build the model of ${shown(jsonPath)} (${(e as Error).message.split("\n")[0]}): ${again}`,
+    );
   }
   const input = (model.inputs[0]?.shape ?? []).slice(1).join("×");
   const output = model.outputs.length === 1 ? model.outputs[0].shape[model.outputs[0].shape.length - 1] : undefined;
@@ -100,7 +112,9 @@ export async function loadModel(dirOrJson: string): Promise<LayersModel> {
   if (input !== want || output !== NUM_CLASSES) {
     const outputs = model.outputs.map((o) => o.shape[o.shape.length - 1]).join("+");
     model.dispose();
-    throw new UserError(`${shown(jsonPath)} maps ${input || "?"} inputs to ${outputs} outputs, not ${want} images to the ${NUM_CLASSES} classes: give a model made by npm run reproduce`);
+    throw new UserError(
+      `${shown(jsonPath)} maps ${input || "?"} inputs to ${outputs} outputs, not ${want} images to the ${NUM_CLASSES} classes: give a model made by npm run reproduce`,
+    );
   }
   return model;
 }

@@ -100,7 +100,10 @@ export function kFold(files: string[], k: number, seed: number, mode: SplitMode 
   return parts.map((val, index) => ({
     index,
     val: val.slice().sort(),
-    train: parts.filter((_, j) => j !== index).flat().sort(),
+    train: parts
+      .filter((_, j) => j !== index)
+      .flat()
+      .sort(),
   }));
 }
 
@@ -115,7 +118,12 @@ export interface Leakage {
 }
 
 /** Measure sequence and subject overlap between the training and test parts of the paper's 80/20 split. */
-export function splitLeakage(files: string[], seed = 0, mode: SplitMode = "random", fraction = PAPER.testFraction): Leakage {
+export function splitLeakage(
+  files: string[],
+  seed = 0,
+  mode: SplitMode = "random",
+  fraction = PAPER.testFraction,
+): Leakage {
   const split = trainTestSplit(files, seed, fraction, mode);
   const trainSeq = new Set(split.train.map(sequenceOf));
   const trainSub = new Set(split.train.map(subjectOf));
@@ -127,7 +135,6 @@ export function splitLeakage(files: string[], seed = 0, mode: SplitMode = "rando
   };
 }
 
-
 /** How many images each part of the protocol's split and folds holds. */
 export interface SplitSizes {
   train: number;
@@ -136,8 +143,17 @@ export interface SplitSizes {
 }
 
 /** Sizes of the paper's split and folds for a list of files (lib/split), as the protocol makes them for `seed`. */
-export function splitSizes(files: string[], seed = 0, config: PaperConfig = PAPER, mode: SplitMode = "random"): SplitSizes {
+export function splitSizes(
+  files: string[],
+  seed = 0,
+  config: PaperConfig = PAPER,
+  mode: SplitMode = "random",
+): SplitSizes {
   const split = trainTestSplit(files, seed, config.testFraction, mode);
   const folds = kFold(split.train, config.folds, seed + 1, mode);
-  return { train: split.train.length, test: split.test.length, folds: folds.map((f) => ({ train: f.train.length, val: f.val.length })) };
+  return {
+    train: split.train.length,
+    test: split.test.length,
+    folds: folds.map((f) => ({ train: f.train.length, val: f.val.length })),
+  };
 }

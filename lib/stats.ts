@@ -56,7 +56,10 @@ export function sd(xs: readonly number[]): number {
 
 /** ln Γ(x) for x > 0 (Lanczos approximation, g = 7, n = 9; about 15 significant digits). */
 function logGamma(x: number): number {
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
   x -= 1;
   let a = c[0];
@@ -128,22 +131,36 @@ export function tQuantile(p: number, df: number): number {
 /** The standard normal quantile (Acklam's rational approximation, relative error below 1.2e-9). */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) throw new Error(`normalQuantile: need 0 < p < 1 (got ${p})`);
-  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const a = [
+    -3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1,
+    2.506628277459239,
+  ];
+  const b = [
+    -5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1,
+  ];
+  const c = [
+    -7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
   const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
   const lowP = 0.02425;
   let x: number;
   if (p < lowP) {
     const q = Math.sqrt(-2 * Math.log(p));
-    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    x =
+      (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
   } else if (p <= 1 - lowP) {
     const q = p - 0.5;
     const r = q * q;
-    x = ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    x =
+      ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+      (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
   } else {
     const q = Math.sqrt(-2 * Math.log(1 - p));
-    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    x =
+      -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
   }
   return x;
 }
@@ -179,7 +196,11 @@ export interface BootstrapOptions {
 }
 
 /** Percentile bootstrap interval of a statistic of a sample (Efron & Tibshirani 1993, ch. 13); seeded. */
-export function bootstrapInterval(xs: readonly number[], stat: (sample: number[]) => number = mean, opts: BootstrapOptions = {}): Interval | null {
+export function bootstrapInterval(
+  xs: readonly number[],
+  stat: (sample: number[]) => number = mean,
+  opts: BootstrapOptions = {},
+): Interval | null {
   if (xs.length < 2) return null;
   const rng = new Rng(opts.seed ?? 0);
   const B = opts.resamples ?? 10000;
@@ -238,7 +259,11 @@ export function wilson(k: number, n: number, level = 0.95): Interval {
  *
  * @see notebooks/06-study.ipynb
  */
-export function clusterBootstrap(clusters: readonly string[], stat: (indices: number[]) => number, opts: BootstrapOptions = {}): Interval | null {
+export function clusterBootstrap(
+  clusters: readonly string[],
+  stat: (indices: number[]) => number,
+  opts: BootstrapOptions = {},
+): Interval | null {
   const groups = new Map<string, number[]>();
   clusters.forEach((c, i) => {
     const g = groups.get(c);
@@ -260,8 +285,13 @@ export function clusterBootstrap(clusters: readonly string[], stat: (indices: nu
 }
 
 /** The cluster-bootstrap interval of accuracy: `correct[i]` for image i, `clusters[i]` its subject. */
-export function clusterAccuracyInterval(correct: readonly boolean[], clusters: readonly string[], opts: BootstrapOptions = {}): Interval | null {
-  if (correct.length !== clusters.length) throw new Error(`clusterAccuracyInterval: ${correct.length} images but ${clusters.length} cluster ids`);
+export function clusterAccuracyInterval(
+  correct: readonly boolean[],
+  clusters: readonly string[],
+  opts: BootstrapOptions = {},
+): Interval | null {
+  if (correct.length !== clusters.length)
+    throw new Error(`clusterAccuracyInterval: ${correct.length} images but ${clusters.length} cluster ids`);
   return clusterBootstrap(clusters, (idx) => idx.reduce((a, i) => a + (correct[i] ? 1 : 0), 0) / idx.length, opts);
 }
 
@@ -275,8 +305,12 @@ function logChoose(n: number, k: number): number {
  * b = images only the first gets right, c = only the second; under "equally good" the discordant pairs split
  * Bin(b + c, ½). Two-sided p = min(1, 2·P(X ≤ min(b, c))).
  */
-export function mcnemarExact(firstCorrect: readonly boolean[], secondCorrect: readonly boolean[]): { b: number; c: number; p: number } {
-  if (firstCorrect.length !== secondCorrect.length) throw new Error(`mcnemarExact: ${firstCorrect.length} vs ${secondCorrect.length} images`);
+export function mcnemarExact(
+  firstCorrect: readonly boolean[],
+  secondCorrect: readonly boolean[],
+): { b: number; c: number; p: number } {
+  if (firstCorrect.length !== secondCorrect.length)
+    throw new Error(`mcnemarExact: ${firstCorrect.length} vs ${secondCorrect.length} images`);
   let b = 0;
   let c = 0;
   firstCorrect.forEach((a, i) => {
@@ -293,7 +327,10 @@ export function mcnemarExact(firstCorrect: readonly boolean[], secondCorrect: re
 /** The paired difference over seeds (a[i] − b[i], same seed i) with its spread and intervals. */
 export function pairedDifference(a: readonly number[], b: readonly number[], opts: BootstrapOptions = {}): Spread {
   if (a.length !== b.length) throw new Error(`pairedDifference: ${a.length} vs ${b.length} values (pair them by seed)`);
-  return spread(a.map((x, i) => x - b[i]), opts);
+  return spread(
+    a.map((x, i) => x - b[i]),
+    opts,
+  );
 }
 
 /**
@@ -367,7 +404,7 @@ export function majorityBaseline(labels: readonly number[]): { label: number; ac
 export function ranks(xs: readonly number[]): number[] {
   const order = xs.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
   const r = new Array<number>(xs.length);
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
     for (let k = i; k <= j; k++) r[order[k][1]] = (i + j) / 2 + 1;
@@ -399,7 +436,8 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
 
 /** Ordinary least squares y ≈ intercept + slope·x (n ≥ 2 distinct x). */
 export function linearFit(xs: readonly number[], ys: readonly number[]): { intercept: number; slope: number } {
-  if (xs.length !== ys.length || xs.length < 2) throw new Error(`linearFit: need two equal-length lists of 2 or more (got ${xs.length} and ${ys.length})`);
+  if (xs.length !== ys.length || xs.length < 2)
+    throw new Error(`linearFit: need two equal-length lists of 2 or more (got ${xs.length} and ${ys.length})`);
   const mx = mean(xs);
   const my = mean(ys);
   let sxy = 0;

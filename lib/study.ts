@@ -18,7 +18,17 @@ import { saveRun, writeAtomic } from "./save";
 import { VARIANTS } from "./ablations";
 import { sequenceOf, subjectOf } from "./data";
 import { argmax, correctFromConfusion, falsePositiveRate } from "./evaluate";
-import { balancedAccuracy, clusterAccuracyInterval, macroF1, majorityBaseline, pairedDifference, spread, wilson, type Interval, type Spread } from "./stats";
+import {
+  balancedAccuracy,
+  clusterAccuracyInterval,
+  macroF1,
+  majorityBaseline,
+  pairedDifference,
+  spread,
+  wilson,
+  type Interval,
+  type Spread,
+} from "./stats";
 
 /** The splits a study can run: the paper's random 80/20, the subject hold-out, subject-independent 10-fold CV. */
 export const STUDY_SPLITS: readonly RecordSplit[] = ["random", "subject", "subject-cv"];
@@ -59,12 +69,17 @@ export function parseSeeds(text: string): number[] {
  *
  * @see notebooks/06-study.ipynb
  */
-export function studyJobs(opts: { seeds: number[]; splits: readonly RecordSplit[]; variants?: readonly string[] }): StudyJob[] {
+export function studyJobs(opts: {
+  seeds: number[];
+  splits: readonly RecordSplit[];
+  variants?: readonly string[];
+}): StudyJob[] {
   const variants = opts.variants ?? ["paper"];
   const jobs: StudyJob[] = [];
   for (const seed of opts.seeds) {
     for (const split of opts.splits) {
-      for (const variant of variants) jobs.push({ variant, split, seed, dir: path.join(variant, split, `seed-${seed}`) });
+      for (const variant of variants)
+        jobs.push({ variant, split, seed, dir: path.join(variant, split, `seed-${seed}`) });
     }
   }
   return jobs;
@@ -77,7 +92,8 @@ export function studyJobs(opts: { seeds: number[]; splits: readonly RecordSplit[
  * @see notebooks/06-study.ipynb
  */
 export function shardJobs<T>(jobs: readonly T[], k: number, n: number): T[] {
-  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(k) || k < 1 || k > n) throw new UserError(`--shard must be K/N with 1 ≤ K ≤ N (got ${k}/${n})`);
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(k) || k < 1 || k > n)
+    throw new UserError(`--shard must be K/N with 1 ≤ K ≤ N (got ${k}/${n})`);
   return jobs.filter((_, i) => i % n === k - 1);
 }
 
@@ -138,7 +154,17 @@ export async function runStudy(opts: StudyOptions): Promise<{ ran: number; skipp
     const eta = ran ? ` ~${fmtSeconds((done / ran) * (todo.length - ran))} left` : "";
     log(`study: run ${skipped + ran + 1}/${opts.jobs.length}: ${job.dir}${eta}`);
     const checkpointDir = path.join(opts.out, job.dir, "checkpoint");
-    const common = { dataDir: opts.dataDir, seed: job.seed, config, quick: opts.quick, workers: opts.workers, verify: opts.verify, log: opts.verbose ? log : undefined, checkpointDir, shouldStop: opts.shouldStop };
+    const common = {
+      dataDir: opts.dataDir,
+      seed: job.seed,
+      config,
+      quick: opts.quick,
+      workers: opts.workers,
+      verify: opts.verify,
+      log: opts.verbose ? log : undefined,
+      checkpointDir,
+      shouldStop: opts.shouldStop,
+    };
     let record: RunRecord;
     let model: import("./tf").LayersModel | undefined;
     if (job.split === "subject-cv") record = (await runSubjectCv(common)).record;
@@ -175,7 +201,10 @@ export function loadStudyRuns(out: string): { job: StudyJob; record: RunRecord }
         const rel = path.relative(out, path.dirname(p)).split(path.sep);
         const m = rel.length === 3 ? /^seed-(\d+)$/.exec(rel[2]) : null;
         if (!m || !(STUDY_SPLITS as readonly string[]).includes(rel[1])) continue;
-        found.push({ job: { variant: rel[0], split: rel[1] as RecordSplit, seed: Number(m[1]), dir: rel.join(path.sep) }, record: loadRun(p) });
+        found.push({
+          job: { variant: rel[0], split: rel[1] as RecordSplit, seed: Number(m[1]), dir: rel.join(path.sep) },
+          record: loadRun(p),
+        });
       }
     }
   };
@@ -199,7 +228,9 @@ export function leakGroups(record: RunRecord): LeakGroup[] {
   if (record.split.mode === "subject-cv") return record.test.predictions.map(() => "none");
   const seq = new Set(record.split.train.map(sequenceOf));
   const sub = new Set(record.split.train.map(subjectOf));
-  return record.test.predictions.map((p) => (seq.has(sequenceOf(p.file)) ? "sequence" : sub.has(subjectOf(p.file)) ? "subject" : "none"));
+  return record.test.predictions.map((p) =>
+    seq.has(sequenceOf(p.file)) ? "sequence" : sub.has(subjectOf(p.file)) ? "subject" : "none",
+  );
 }
 
 /** One run's headline numbers in a summary. */
@@ -290,7 +321,11 @@ export function summarizeRun(job: StudyJob, r: RunRecord): RunSummary {
     macroF1: macroF1(r.test.confusion),
     loss: r.test.loss,
     wilson: wilson(correct, n),
-    cluster: clusterAccuracyInterval(hits, r.test.predictions.map((p) => subjectOf(p.file)), { seed: job.seed, resamples: 2000 }),
+    cluster: clusterAccuracyInterval(
+      hits,
+      r.test.predictions.map((p) => subjectOf(p.file)),
+      { seed: job.seed, resamples: 2000 },
+    ),
     epochs: r.folds.map((f) => f.history.length),
     foldAccuracies: r.folds.map((f) => f.test.accuracy),
     seconds: r.seconds,
@@ -307,18 +342,33 @@ const PROPORTION = { ...BOOT, range: [0, 1] as const };
  * same bytes, whatever order they were made in or how many machines made them.
  */
 export function summarizeStudy(runs: { job: StudyJob; record: RunRecord }[]): StudySummary {
-  const sorted = runs.slice().sort((a, b) => (a.job.variant < b.job.variant ? -1 : a.job.variant > b.job.variant ? 1 : STUDY_SPLITS.indexOf(a.job.split) - STUDY_SPLITS.indexOf(b.job.split) || a.job.seed - b.job.seed));
+  const sorted = runs
+    .slice()
+    .sort((a, b) =>
+      a.job.variant < b.job.variant
+        ? -1
+        : a.job.variant > b.job.variant
+          ? 1
+          : STUDY_SPLITS.indexOf(a.job.split) - STUDY_SPLITS.indexOf(b.job.split) || a.job.seed - b.job.seed,
+    );
   const keys = [...new Set(sorted.map((r) => `${r.job.variant}\u0000${r.job.split}`))];
   const splits: SplitSummary[] = keys.map((key) => {
     const group = sorted.filter((r) => `${r.job.variant}\u0000${r.job.split}` === key);
     const { variant, split } = group[0].job;
     const per = group.map((g) => summarizeRun(g.job, g.record));
     const classes = group[0].record.classes;
-    const leakRows = group.map((g) => ({ groups: leakGroups(g.record), hits: g.record.test.predictions.map((p) => argmax(p.probs) === p.label) }));
+    const leakRows = group.map((g) => ({
+      groups: leakGroups(g.record),
+      hits: g.record.test.predictions.map((p) => argmax(p.probs) === p.label),
+    }));
     const leak = (["sequence", "subject", "none"] as LeakGroup[])
       .map((grp) => {
         const counts = leakRows.map((l) => l.groups.filter((x) => x === grp).length);
-        const accs = leakRows.filter((_, i) => counts[i] > 0).map((l) => l.hits.filter((h, i) => l.groups[i] === grp && h).length / l.groups.filter((x) => x === grp).length);
+        const accs = leakRows
+          .filter((_, i) => counts[i] > 0)
+          .map(
+            (l) => l.hits.filter((h, i) => l.groups[i] === grp && h).length / l.groups.filter((x) => x === grp).length,
+          );
         return { group: grp, images: spread(counts, BOOT), accuracy: spread(accs, PROPORTION) };
       })
       .filter((l) => l.images.max > 0);
@@ -327,17 +377,41 @@ export function summarizeStudy(runs: { job: StudyJob; record: RunRecord }[]): St
       split,
       seeds: group.map((g) => g.job.seed),
       runs: per,
-      accuracy: spread(per.map((p) => p.accuracy), PROPORTION),
-      balancedAccuracy: spread(per.map((p) => p.balancedAccuracy), PROPORTION),
-      macroF1: spread(per.map((p) => p.macroF1), PROPORTION),
-      loss: spread(per.map((p) => p.loss), BOOT),
-      seconds: spread(per.map((p) => p.seconds), BOOT),
+      accuracy: spread(
+        per.map((p) => p.accuracy),
+        PROPORTION,
+      ),
+      balancedAccuracy: spread(
+        per.map((p) => p.balancedAccuracy),
+        PROPORTION,
+      ),
+      macroF1: spread(
+        per.map((p) => p.macroF1),
+        PROPORTION,
+      ),
+      loss: spread(
+        per.map((p) => p.loss),
+        BOOT,
+      ),
+      seconds: spread(
+        per.map((p) => p.seconds),
+        BOOT,
+      ),
       perClass: classes.map((c, k) => ({
         class: c,
-        accuracy: spread(group.map((g) => g.record.test.perClass[k].accuracy), PROPORTION),
-        falsePositiveRate: spread(group.map((g) => falsePositiveRate(g.record.test.confusion, k)), PROPORTION),
+        accuracy: spread(
+          group.map((g) => g.record.test.perClass[k].accuracy),
+          PROPORTION,
+        ),
+        falsePositiveRate: spread(
+          group.map((g) => falsePositiveRate(g.record.test.confusion, k)),
+          PROPORTION,
+        ),
         auc: spread(group.map((g) => g.record.test.roc[k].auc ?? NaN).filter(Number.isFinite), PROPORTION),
-        tprAtFpr10: spread(group.map((g) => tprAt(g.record.test.roc[k], 0.1)), PROPORTION),
+        tprAtFpr10: spread(
+          group.map((g) => tprAt(g.record.test.roc[k], 0.1)),
+          PROPORTION,
+        ),
       })),
       leak,
     };
@@ -349,7 +423,17 @@ export function summarizeStudy(runs: { job: StudyJob; record: RunRecord }[]): St
     if (!a || !b) continue;
     const seeds = a.seeds.filter((s) => b.seeds.includes(s));
     const acc = (s: SplitSummary, seed: number) => s.runs.find((r) => r.seed === seed)!.accuracy;
-    gaps.push({ variant, a: "random", b: "subject", seeds, difference: pairedDifference(seeds.map((s) => acc(a, s)), seeds.map((s) => acc(b, s)), BOOT) });
+    gaps.push({
+      variant,
+      a: "random",
+      b: "subject",
+      seeds,
+      difference: pairedDifference(
+        seeds.map((s) => acc(a, s)),
+        seeds.map((s) => acc(b, s)),
+        BOOT,
+      ),
+    });
   }
   const comparisons: VariantComparison[] = [];
   for (const s of splits) {
@@ -357,16 +441,28 @@ export function summarizeStudy(runs: { job: StudyJob; record: RunRecord }[]): St
     const ref = splits.find((x) => x.variant === "paper" && x.split === s.split);
     if (!ref) continue;
     const seeds = s.seeds.filter((x) => ref.seeds.includes(x));
-    const pick = (sp: SplitSummary, f: (r: RunSummary) => number) => seeds.map((seed) => f(sp.runs.find((r) => r.seed === seed)!));
+    const pick = (sp: SplitSummary, f: (r: RunSummary) => number) =>
+      seeds.map((seed) => f(sp.runs.find((r) => r.seed === seed)!));
     const meanEpochs = (r: RunSummary) => r.epochs.reduce((a, b) => a + b, 0) / r.epochs.length;
     comparisons.push({
       variant: s.variant,
       split: s.split,
       seeds,
-      accuracy: pairedDifference(pick(s, (r) => r.accuracy), pick(ref, (r) => r.accuracy), BOOT),
-      balancedAccuracy: pairedDifference(pick(s, (r) => r.balancedAccuracy), pick(ref, (r) => r.balancedAccuracy), BOOT),
+      accuracy: pairedDifference(
+        pick(s, (r) => r.accuracy),
+        pick(ref, (r) => r.accuracy),
+        BOOT,
+      ),
+      balancedAccuracy: pairedDifference(
+        pick(s, (r) => r.balancedAccuracy),
+        pick(ref, (r) => r.balancedAccuracy),
+        BOOT,
+      ),
       epochs: spread(pick(s, meanEpochs), BOOT),
-      seconds: spread(pick(s, (r) => r.seconds), BOOT),
+      seconds: spread(
+        pick(s, (r) => r.seconds),
+        BOOT,
+      ),
     });
   }
   // Always answering the most frequent class, over every test image of every run (≈ its share of the data set).
@@ -376,7 +472,10 @@ export function summarizeStudy(runs: { job: StudyJob; record: RunRecord }[]): St
       "Over seeds: mean, sample sd, Student-t 95% interval of the mean, and percentile bootstrap 95% interval (4000 resamples, seed 0); " +
       "what varies is the seed, which sets the split (random/subject), the folds, the initial weights, batch order, augmentation and dropout. " +
       "Per run: Wilson 95% interval (images as if independent) and a subject-level cluster bootstrap (2000 resamples of people).",
-    majorityBaseline: { class: sorted.length ? sorted[0].record.classes[base.label] ?? "?" : "?", accuracy: base.accuracy },
+    majorityBaseline: {
+      class: sorted.length ? (sorted[0].record.classes[base.label] ?? "?") : "?",
+      accuracy: base.accuracy,
+    },
     splits,
     gaps,
     comparisons,
@@ -386,6 +485,9 @@ export function summarizeStudy(runs: { job: StudyJob; record: RunRecord }[]): St
 /** Write `summary.json` of a study folder (atomically) and return it. */
 export function mergeStudy(out: string): StudySummary {
   const summary = summarizeStudy(loadStudyRuns(out));
-  writeAtomic(path.join(out, "summary.json"), JSON.stringify(summary, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n");
+  writeAtomic(
+    path.join(out, "summary.json"),
+    JSON.stringify(summary, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n",
+  );
   return summary;
 }

@@ -21,14 +21,17 @@ export { BACKENDS, type BackendName } from "./backend";
 export type TfjsNodeLoader = () => typeof tfjs;
 
 // A plain require: the package is optional, and a static import would fail where it is not installed.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+
 const loadTfjsNode: TfjsNodeLoader = () => require("@tensorflow/tfjs-node") as typeof tfjs;
 
 /**
  * Pick and activate the backend asked for in `env` (FER_BACKEND; default cpu-fast). `loadNode` is only called when
  * `tensorflow` is asked for, so an installed tfjs-node never changes the default numbers.
  */
-export function selectBackend(env: NodeJS.ProcessEnv = process.env, loadNode: TfjsNodeLoader = loadTfjsNode): { tf: typeof tfjs; name: BackendName } {
+export function selectBackend(
+  env: NodeJS.ProcessEnv = process.env,
+  loadNode: TfjsNodeLoader = loadTfjsNode,
+): { tf: typeof tfjs; name: BackendName } {
   const name = requestedBackend(env);
   if (name === "tensorflow") {
     let node: typeof tfjs;
@@ -36,7 +39,9 @@ export function selectBackend(env: NodeJS.ProcessEnv = process.env, loadNode: Tf
       node = loadNode();
     } catch (e) {
       const why = ((e as Error).message ?? String(e)).split("\n")[0];
-      throw new UserError(`backend tensorflow needs @tensorflow/tfjs-node, which is not installed or does not load (${why}): install it with npm install @tensorflow/tfjs-node, or use the default backend cpu-fast`);
+      throw new UserError(
+        `backend tensorflow needs @tensorflow/tfjs-node, which is not installed or does not load (${why}): install it with npm install @tensorflow/tfjs-node, or use the default backend cpu-fast`,
+      );
     }
     node.setBackend("tensorflow");
     return { tf: node, name };

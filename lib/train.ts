@@ -25,7 +25,10 @@ export interface FoldResult {
 }
 
 /** Called after every epoch (progress display, worker messages). */
-export type EpochListener = (rec: EpochRecord, info: { maxEpochs: number; wait: number; patience: number; bestEpoch: number }) => void;
+export type EpochListener = (
+  rec: EpochRecord,
+  info: { maxEpochs: number; wait: number; patience: number; bestEpoch: number },
+) => void;
 
 export interface TrainFoldOptions {
   xTrain: Tensor4D;
@@ -83,7 +86,11 @@ export class Interrupted extends Error {
 /** A tensor's exact float32 bits as a {@link SavedTensor}. */
 export function saveTensor(t: import("@tensorflow/tfjs").Tensor, name?: string): SavedTensor {
   const d = t.dataSync() as Float32Array;
-  return { ...(name === undefined ? {} : { name }), shape: t.shape.slice(), data: Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString("base64") };
+  return {
+    ...(name === undefined ? {} : { name }),
+    shape: t.shape.slice(),
+    data: Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString("base64"),
+  };
 }
 
 /** A {@link SavedTensor} back as a tensor (the same bits). */
@@ -132,7 +139,8 @@ class DropoutSeeds extends tf.Callback {
     super();
   }
   override async onBatchBegin(): Promise<void> {
-    for (const l of this.model.layers) if (l.getClassName() === "Dropout") (l as unknown as { seed: number }).seed = this.rng.seed();
+    for (const l of this.model.layers)
+      if (l.getClassName() === "Dropout") (l as unknown as { seed: number }).seed = this.rng.seed();
   }
 }
 
@@ -155,7 +163,11 @@ class EpochLog extends tf.Callback {
   private best = Infinity;
   private bestEpoch = 0;
   private wait = 0;
-  constructor(private readonly config: PaperConfig, private readonly listener?: EpochListener, private readonly label = "training") {
+  constructor(
+    private readonly config: PaperConfig,
+    private readonly listener?: EpochListener,
+    private readonly label = "training",
+  ) {
     super();
   }
   /** Continue a resumed fold's history (and its view of the best epoch and the wait). */
@@ -185,10 +197,17 @@ class EpochLog extends tf.Callback {
       seconds: (performance.now() - this.t0) / 1000,
     };
     if (!Number.isFinite(rec.loss) || !Number.isFinite(rec.valLoss)) {
-      throw new UserError(`${this.label}: epoch ${rec.epoch}: the ${Number.isFinite(rec.loss) ? "validation" : "training"} loss is ${Number.isFinite(rec.loss) ? rec.valLoss : rec.loss}; training stopped (a numeric fault: try a lower learning rate)`);
+      throw new UserError(
+        `${this.label}: epoch ${rec.epoch}: the ${Number.isFinite(rec.loss) ? "validation" : "training"} loss is ${Number.isFinite(rec.loss) ? rec.valLoss : rec.loss}; training stopped (a numeric fault: try a lower learning rate)`,
+      );
     }
     this.track(rec);
-    this.listener?.(rec, { maxEpochs: this.config.maxEpochs, wait: this.wait, patience: this.config.patience, bestEpoch: this.bestEpoch });
+    this.listener?.(rec, {
+      maxEpochs: this.config.maxEpochs,
+      wait: this.wait,
+      patience: this.config.patience,
+      bestEpoch: this.bestEpoch,
+    });
   }
 }
 
@@ -201,7 +220,12 @@ export function compileModel(model: LayersModel, config: PaperConfig = PAPER): v
  * One training batch: the images and one-hot labels at positions `idx` of the training tensors, picked with tf.gather,
  * the images augmented (lib/augment.ts) when `augment` is given. Training's batches, and the bench's on CK+48.
  */
-export function trainingBatch(xTrain: Tensor4D, yTrain: Tensor2D, idx: number[], augment?: { rng: Rng; config: AugmentConfig }): { xs: Tensor4D; ys: Tensor2D } {
+export function trainingBatch(
+  xTrain: Tensor4D,
+  yTrain: Tensor2D,
+  idx: number[],
+  augment?: { rng: Rng; config: AugmentConfig },
+): { xs: Tensor4D; ys: Tensor2D } {
   return tf.tidy(() => {
     const ix = tf.tensor1d(idx, "int32");
     const xb = tf.gather(xTrain, ix) as Tensor4D;
@@ -253,7 +277,8 @@ export async function trainFold(opts: TrainFoldOptions): Promise<FoldResult> {
   // After tfjs' EarlyStopping resets itself at the start of training, put back a resumed fold's best and wait.
   const restoreEarly = new (class extends tf.Callback {
     override async onTrainBegin(): Promise<void> {
-      if (r) Object.assign(early as unknown as { best: number; wait: number }, { best: r.early.best, wait: r.early.wait });
+      if (r)
+        Object.assign(early as unknown as { best: number; wait: number }, { best: r.early.best, wait: r.early.wait });
     }
   })();
   // Last in the list: every other callback has updated its state for the epoch.
@@ -268,7 +293,11 @@ export async function trainFold(opts: TrainFoldOptions): Promise<FoldResult> {
         optimizer: optimizer.map((w) => saveTensor(w.tensor, w.name)),
         rng: { batch: batchRng.save(), augment: augRng.save(), dropout: dropout.rng.save() },
         early: { best: e.best, wait: e.wait },
-        best: { value: best.best, epoch: best.bestEpoch, weights: best.weights ? best.weights.map((w) => saveTensor(w)) : null },
+        best: {
+          value: best.best,
+          epoch: best.bestEpoch,
+          weights: best.weights ? best.weights.map((w) => saveTensor(w)) : null,
+        },
         history: log.history.slice(),
       };
       await opts.onCheckpoint(c);
@@ -308,7 +337,12 @@ export async function trainFold(opts: TrainFoldOptions): Promise<FoldResult> {
 }
 
 /** Loss and accuracy of a model on a labelled set, in inference mode (dropout off). */
-export function evaluateModel(model: LayersModel, x: Tensor4D, y: Tensor2D, batchSize = 64): { loss: number; accuracy: number } {
+export function evaluateModel(
+  model: LayersModel,
+  x: Tensor4D,
+  y: Tensor2D,
+  batchSize = 64,
+): { loss: number; accuracy: number } {
   const out = model.evaluate(x, y, { batchSize }) as import("@tensorflow/tfjs").Scalar[];
   const [loss, accuracy] = out.map((s) => s.dataSync()[0]);
   tf.dispose(out);

@@ -22,7 +22,10 @@ export function buildWasm(): Buffer {
   try {
     const out = path.join(dir, "conv.wasm");
     const asc = path.join(ROOT, "node_modules", "assemblyscript", "bin", "asc.js");
-    execFileSync(process.execPath, [asc, WASM_SOURCE, ...ASC_FLAGS, "--outFile", out], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(process.execPath, [asc, WASM_SOURCE, ...ASC_FLAGS, "--outFile", out], {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     return fs.readFileSync(out);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -20,9 +20,15 @@ function newer(dir) {
 if (newer(path.join(root, "lib"))) {
   process.stderr.write("build: lib/ changed since the last build; compiling it into dist/ (npm run build) …\n");
   try {
-    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(root, "tsconfig.build.json")], { stdio: "inherit" });
+    execFileSync(
+      process.execPath,
+      [require.resolve("typescript/bin/tsc"), "-p", path.join(root, "tsconfig.build.json")],
+      { stdio: "inherit" },
+    );
   } catch {
-    process.stderr.write("build: the TypeScript in lib/ does not compile (see above); fix it, or run the command from source: npx tsx lib/cli/<command>.ts\n");
+    process.stderr.write(
+      "build: the TypeScript in lib/ does not compile (see above); fix it, or run the command from source: npx tsx lib/cli/<command>.ts\n",
+    );
     process.exit(2);
   }
   fs.writeFileSync(stamp, new Date().toISOString() + "\n");

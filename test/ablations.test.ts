@@ -79,8 +79,18 @@ describe("variants", () => {
 
     it("gray, batchnorm and no-augment train; paired seeds give the same split; the record names the variant", async () => {
       const names = ["paper", "gray", "batchnorm", "no-augment"];
-      const configs = Object.fromEntries(Object.entries(variantConfigs(names)).map(([k, c]) => [k, { ...c, folds: 2, maxEpochs: 1 }]));
-      await runStudy({ dataDir: dir, out, jobs: studyJobs({ seeds: [0], splits: ["subject"], variants: names }), configs, quick: true, workers: 0, verify: false });
+      const configs = Object.fromEntries(
+        Object.entries(variantConfigs(names)).map(([k, c]) => [k, { ...c, folds: 2, maxEpochs: 1 }]),
+      );
+      await runStudy({
+        dataDir: dir,
+        out,
+        jobs: studyJobs({ seeds: [0], splits: ["subject"], variants: names }),
+        configs,
+        quick: true,
+        workers: 0,
+        verify: false,
+      });
       const runs = loadStudyRuns(out);
       expect(runs.map((r) => r.job.variant).sort()).to.deep.equal([...names].sort());
       const paper = runs.find((r) => r.job.variant === "paper")!.record;
@@ -100,7 +110,8 @@ describe("variants", () => {
 
 describe("variants: the paired tests against paper, corrected for many variants", () => {
   const summary = summarizeStudy(makeStudyRuns([0, 1, 2, 3], { paper: 0, gray: -0.1, wide: 0.03 }));
-  const acc = (v: string, seed: number) => summary.splits.find((x) => x.variant === v && x.split === "subject")!.runs.find((r) => r.seed === seed)!.accuracy;
+  const acc = (v: string, seed: number) =>
+    summary.splits.find((x) => x.variant === v && x.split === "subject")!.runs.find((r) => r.seed === seed)!.accuracy;
   it("p is the paired t test of the per-seed differences; Holm's p adjusts the split's family", () => {
     const tests = comparisonTests(summary, "subject");
     expect(tests.map((t) => t.variant)).to.deep.equal(["gray", "wide"]);
@@ -126,14 +137,22 @@ describe("variants: the paired tests against paper, corrected for many variants"
     const random = comparisonTests(summary, "random");
     expect(random.map((t) => t.variant)).to.deep.equal(["gray", "wide"]);
     const grayRandom = summary.comparisons.find((c) => c.variant === "gray" && c.split === "random")!.accuracy;
-    expect(text).to.include(`On the paper's random split (4 seeds): gray ${signedPoints(grayRandom.mean)} [${signedPoints(grayRandom.t!.lo)}, ${signedPoints(grayRandom.t!.hi)}]`);
+    expect(text).to.include(
+      `On the paper's random split (4 seeds): gray ${signedPoints(grayRandom.mean)} [${signedPoints(grayRandom.t!.lo)}, ${signedPoints(grayRandom.t!.hi)}]`,
+    );
     expect(text).to.include("after Holm's correction for 2 tests, ");
-    expect(readmeComparison(summarizeStudy(makeStudyRuns([0, 1, 2, 3], { paper: 0, gray: -0.1 }).filter((r) => r.job.split === "subject")))).to.not.include("random split");
+    expect(
+      readmeComparison(
+        summarizeStudy(makeStudyRuns([0, 1, 2, 3], { paper: 0, gray: -0.1 }).filter((r) => r.job.split === "subject")),
+      ),
+    ).to.not.include("random split");
     // gray's interval excludes 0 (p ≈ 0.03) but Holm over two variants does not keep it; alone, it stands
     expect(tests.find((t) => t.variant === "gray")!.p).to.be.below(0.05);
     expect(kept).to.deep.equal([]);
     const alone = summarizeStudy(makeStudyRuns([0, 1, 2, 3], { paper: 0, gray: -0.1 }));
-    expect(readmeComparison(alone)).to.match(/after Holm's correction for 1 test, gray \(−\d+\.\d\) differs from the paper's configuration\. On the paper's random split/);
+    expect(readmeComparison(alone)).to.match(
+      /after Holm's correction for 1 test, gray \(−\d+\.\d\) differs from the paper's configuration\. On the paper's random split/,
+    );
     expect(holmSentence(alone)).to.match(/one difference stands: gray \(−\d+\.\d points, Holm p 0\.0\d\d\)\.$/);
   });
 });

@@ -42,7 +42,9 @@ describe("lib/cli/args.ts: flags declared once", () => {
   });
 
   it("names the culprit of every other mistake", () => {
-    expect(err(["--sede", "1", "f"])).to.equal("Unknown option '--sede': did you mean --seed? (npm run demo -- --help lists the flags)");
+    expect(err(["--sede", "1", "f"])).to.equal(
+      "Unknown option '--sede': did you mean --seed? (npm run demo -- --help lists the flags)",
+    );
     expect(err(["--zzz", "f"])).to.equal("Unknown option '--zzz' (npm run demo -- --help lists the flags)");
     expect(err(["--mode", "c", "f"])).to.equal('--mode must be one of a, b (got "c")');
     expect(err(["--quick=1", "f"])).to.equal('--quick takes no value (got "1")');
@@ -50,7 +52,9 @@ describe("lib/cli/args.ts: flags declared once", () => {
     expect(err(["--out", "--quick", "f"])).to.equal("--out needs a value (--out DIR)");
     expect(err(["--out="])).to.equal("--out needs a value (DIR)");
     expect(err(["--seed", "1", "--seed", "2", "f"])).to.equal("--seed is given twice");
-    expect(err([])).to.equal("no file given (usage: npm run demo -- [--out DIR] [--seed N] [--delta N] [--mode a|b] [--quick] FILE...)");
+    expect(err([])).to.equal(
+      "no file given (usage: npm run demo -- [--out DIR] [--seed N] [--delta N] [--mode a|b] [--quick] FILE...)",
+    );
     const noPositionals = defineCommand({ name: "p", summary: "s", flags: {} });
     expect(() => parseCommand(noPositionals, ["x"])).to.throw(UserError, 'unexpected argument "x"');
   });

@@ -1,10 +1,18 @@
 import { expect } from "chai";
 import { tf, useBackend } from "../lib/tf";
-import { IDENTITY, applyTransforms, augmentBatch, drawParams, transformMatrix } from "../lib/augment";
+import {
+  IDENTITY,
+  applyTransforms,
+  augmentBatch,
+  drawParams,
+  transformMatrix,
+  augmentationGallery,
+  galleryParams,
+  paramsCaption,
+} from "../lib/augment";
 import { PAPER } from "../lib/config";
 import { Rng } from "../lib/random";
 import type { Tensor4D } from "@tensorflow/tfjs";
-import { augmentationGallery, galleryParams, paramsCaption } from "../lib/augment";
 import { demoPattern } from "../lib/display";
 
 const maxAbs = (a: Tensor4D, b: Tensor4D) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
@@ -41,28 +49,38 @@ describe("augmentation (Keras ImageDataGenerator semantics)", () => {
   });
 
   it("flip equals tf.reverse along the width", () => {
-    const y = applyTransforms(x, [{ ...IDENTITY, flip: true }, { ...IDENTITY, flip: true }]);
+    const y = applyTransforms(x, [
+      { ...IDENTITY, flip: true },
+      { ...IDENTITY, flip: true },
+    ]);
     const ref = tf.reverse(x, 2) as Tensor4D;
     expect(maxAbs(y, ref)).to.be.below(1e-6);
     tf.dispose([y, ref]);
   });
 
   it("rotation by 90° about the centre equals a transpose-and-flip of the square image", () => {
-    const y = applyTransforms(x, [{ ...IDENTITY, theta: 90 }, { ...IDENTITY, theta: 90 }]);
+    const y = applyTransforms(x, [
+      { ...IDENTITY, theta: 90 },
+      { ...IDENTITY, theta: 90 },
+    ]);
     // output(x,y) samples input(cos·x' − sin·y', sin·x' + cos·y') about the centre: input(col = c − (row − c), row = col)
-    const xs = x.arraySync(), ys = y.arraySync();
+    const xs = x.arraySync(),
+      ys = y.arraySync();
     let worst = 0;
-    for (let r = 0; r < 48; r++) for (let c = 0; c < 48; c++) {
-      const inCol = 47 - r, inRow = c;
-      worst = Math.max(worst, Math.abs(ys[0][r][c][1] - xs[0][inRow][inCol][1]));
-    }
+    for (let r = 0; r < 48; r++)
+      for (let c = 0; c < 48; c++) {
+        const inCol = 47 - r,
+          inRow = c;
+        worst = Math.max(worst, Math.abs(ys[0][r][c][1] - xs[0][inRow][inCol][1]));
+      }
     expect(worst).to.be.below(1e-5);
     y.dispose();
   });
 
   it("an integer shift moves pixels and fills with the nearest edge ('nearest')", () => {
     const y = applyTransforms(x, [{ ...IDENTITY, tx: 3 }, IDENTITY]);
-    const xs = x.arraySync(), ys = y.arraySync();
+    const xs = x.arraySync(),
+      ys = y.arraySync();
     // tx shifts the first (x = column) coordinate: output col c samples input col c + 3, clamped to 47.
     expect(ys[0][10][5][0]).to.be.closeTo(xs[0][10][8][0], 1e-6);
     expect(ys[0][10][46][2]).to.be.closeTo(xs[0][10][47][2], 1e-6);
@@ -94,7 +112,9 @@ describe("augmentation (Keras ImageDataGenerator semantics)", () => {
 
   it("augmentBatch is seeded: same seed, same pixels; values stay in [0,1]; no tensors leak", () => {
     const before = tf.memory().numTensors;
-    const a = augmentBatch(x, new Rng(1)), b = augmentBatch(x, new Rng(1)), c = augmentBatch(x, new Rng(2));
+    const a = augmentBatch(x, new Rng(1)),
+      b = augmentBatch(x, new Rng(1)),
+      c = augmentBatch(x, new Rng(2));
     expect(maxAbs(a, b)).to.equal(0);
     expect(maxAbs(a, c)).to.be.above(0.01);
     const v = a.dataSync();
@@ -119,12 +139,20 @@ describe("augment: the gallery of notebook 01", () => {
     const id = cells[0].picture.data;
     for (let i = 0; i < img.length; i += 97) expect(id[i]).to.be.closeTo(img[i], 1e-5);
     const flip = cells[entries.findIndex((e) => e.title === "horizontal flip")].picture.data;
-    for (const [y, x] of [[10, 20], [30, 5], [40, 40]]) expect(flip[(y * s + x) * 3]).to.be.closeTo(img[(y * s + (s - 1 - x)) * 3], 1e-5);
+    for (const [y, x] of [
+      [10, 20],
+      [30, 5],
+      [40, 40],
+    ])
+      expect(flip[(y * s + x) * 3]).to.be.closeTo(img[(y * s + (s - 1 - x)) * 3], 1e-5);
     expect(cells[entries.length - 1].caption!.length).to.be.greaterThan(1);
   });
 
   it("paramsCaption lists only what is not the identity", () => {
     expect(paramsCaption({ theta: 0, tx: 0, ty: 0, shear: 0, zx: 1, zy: 1, flip: false })).to.deep.equal(["identity"]);
-    expect(paramsCaption({ theta: -6, tx: 0, ty: 0, shear: 0, zx: 1, zy: 1, flip: true })).to.deep.equal(["rotate −6.0°", "flipped"]);
+    expect(paramsCaption({ theta: -6, tx: 0, ty: 0, shear: 0, zx: 1, zy: 1, flip: true })).to.deep.equal([
+      "rotate −6.0°",
+      "flipped",
+    ]);
   });
 });

@@ -15,8 +15,28 @@ describe("claims ledger", () => {
   const row = (claim: RegExp) => rows.find((r) => claim.test(r.claim))!;
 
   it("has a row for every claim the issue lists, each with a verdict and a reason", () => {
-    for (const c of [/test loss/, /test accuracy \(164\/197\)/, /as restated/, /average accuracy of 76%/, /highest recognition rate/, /anger: "over 90%"/, /disgust/, /fear/, /happy/, /surprise/, /57% of sad/, /non-anger/, /ranking/, /ROC/, /980 colour/, /parameters/]) {
-      expect(rows.some((r) => c.test(r.claim)), String(c)).to.equal(true);
+    for (const c of [
+      /test loss/,
+      /test accuracy \(164\/197\)/,
+      /as restated/,
+      /average accuracy of 76%/,
+      /highest recognition rate/,
+      /anger: "over 90%"/,
+      /disgust/,
+      /fear/,
+      /happy/,
+      /surprise/,
+      /57% of sad/,
+      /non-anger/,
+      /ranking/,
+      /ROC/,
+      /980 colour/,
+      /parameters/,
+    ]) {
+      expect(
+        rows.some((r) => c.test(r.claim)),
+        String(c),
+      ).to.equal(true);
     }
     for (const r of rows) {
       expect(["reproduced", "consistent", "not reproduced", "not testable"]).to.include(r.verdict);
@@ -27,7 +47,9 @@ describe("claims ledger", () => {
   it("facts are checked exactly: 981 grey images is not '980 colour', 86,911 parameters is reproduced", () => {
     expect(row(/980 colour/).verdict).to.equal("not reproduced");
     expect(row(/parameters/).verdict).to.equal("reproduced");
-    expect(claimsLedger(summary, undefined, { ...facts, params: 5 }).find((r) => /parameters/.test(r.claim))!.verdict).to.equal("not reproduced");
+    expect(
+      claimsLedger(summary, undefined, { ...facts, params: 5 }).find((r) => /parameters/.test(r.claim))!.verdict,
+    ).to.equal("not reproduced");
   });
 
   it("a number inside the interval is consistent, outside not reproduced, and the reason says which side", () => {
@@ -48,7 +70,11 @@ describe("claims ledger", () => {
   });
 
   it("spreadText shows the mean and the t interval in percent, or one seed", () => {
-    expect(spreadText({ n: 2, mean: 0.8, sd: 0.1, t: { lo: 0.7, hi: 0.9 }, bootstrap: null, min: 0.75, max: 0.85 })).to.equal("80.0% [70.0, 90.0] (2 seeds)");
-    expect(spreadText({ n: 1, mean: 0.8, sd: NaN, t: null, bootstrap: null, min: 0.8, max: 0.8 })).to.equal("80.0% (1 seed)");
+    expect(
+      spreadText({ n: 2, mean: 0.8, sd: 0.1, t: { lo: 0.7, hi: 0.9 }, bootstrap: null, min: 0.75, max: 0.85 }),
+    ).to.equal("80.0% [70.0, 90.0] (2 seeds)");
+    expect(spreadText({ n: 1, mean: 0.8, sd: NaN, t: null, bootstrap: null, min: 0.8, max: 0.8 })).to.equal(
+      "80.0% (1 seed)",
+    );
   });
 });

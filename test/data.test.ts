@@ -2,13 +2,33 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import sharp from "sharp";
-import { decodeImage, describeVerification, imagesTensor, labelsTensor, listImages, loadDataset, makeManifest, readManifest, subjectOf, sequenceOf, verifyFolder, classCounts } from "../lib/data";
+import {
+  decodeImage,
+  describeVerification,
+  imagesTensor,
+  labelsTensor,
+  listImages,
+  loadDataset,
+  makeManifest,
+  readManifest,
+  subjectOf,
+  sequenceOf,
+  verifyFolder,
+  classCounts,
+  STORED_CHANNELS,
+  toModelInput,
+  describeDecoding,
+  fileNameStructure,
+  indicesOf,
+  manifestCounts,
+  manifestFiles,
+  sampleFiles,
+} from "../lib/data";
 import { CLASSES } from "../lib/config";
 import { UserError } from "../lib/errors";
 import { trainTestSplit, kFold } from "../lib/split";
 import { tf } from "../lib/tf";
 import { makeFakeCk48, realCk48 } from "./fixtures/ck48";
-import { STORED_CHANNELS, toModelInput, describeDecoding, fileNameStructure, indicesOf, manifestCounts, manifestFiles, sampleFiles } from "../lib/data";
 import { countsMarkdown, decodingMarkdown, fileNameMarkdown } from "../lib/prose/01-data";
 
 async function rejects(p: Promise<unknown>): Promise<Error> {
@@ -56,7 +76,9 @@ describe("data (Section 2.1)", () => {
 
   it("accepts other sizes and colour types (RGBA 64×64 JPEG/PNG) and resizes to 48×48", async () => {
     const f = path.join(dir, "..", `rgba-${path.basename(dir)}.png`);
-    await sharp({ create: { width: 64, height: 80, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 1 } } }).png().toFile(f);
+    await sharp({ create: { width: 64, height: 80, channels: 4, background: { r: 255, g: 0, b: 0, alpha: 1 } } })
+      .png()
+      .toFile(f);
     const x = await decodeImage(f);
     fs.rmSync(f);
     expect(x.length).to.equal(48 * 48 * 3);
@@ -71,7 +93,9 @@ describe("data (Section 2.1)", () => {
     expect(Buffer.from(x.buffer).equals(Buffer.from(Float32Array.from(raw, (b) => b / 255).buffer))).to.equal(true);
     // RGBA (a canvas): alpha dropped. Grey mode: BT.601 luma rounded to a byte; a grey pixel keeps its value exactly.
     const rgba = [255, 0, 0, 7, 0, 255, 0, 255, 0, 0, 255, 0, 10, 20, 30, 255];
-    expect(Array.from(toModelInput(rgba, 4))).to.deep.equal([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30].map((b) => Math.fround(b / 255)));
+    expect(Array.from(toModelInput(rgba, 4))).to.deep.equal(
+      [255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30].map((b) => Math.fround(b / 255)),
+    );
     const grey = Array.from(toModelInput(rgba, 4, true));
     const luma = [76, 150, 29, 18]; // round(0.299·255), round(0.587·255), round(0.114·255), round(0.299·10 + 0.587·20 + 0.114·30)
     expect(grey).to.deep.equal(luma.flatMap((v) => [v, v, v].map((b) => Math.fround(b / 255))));
@@ -83,11 +107,17 @@ describe("data (Section 2.1)", () => {
     const ds = await loadDataset(dir, { verify: false });
     expect(classCounts(ds.labels)).to.deep.equal([6, 6, 6, 6, 6, 6, 6]);
     const y = labelsTensor(ds, [0, 6, 41]);
-    expect(y.arraySync()).to.deep.equal([[1, 0, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 1]]);
+    expect(y.arraySync()).to.deep.equal([
+      [1, 0, 0, 0, 0, 0, 0],
+      [0, 1, 0, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0, 0, 1],
+    ]);
     const x = imagesTensor(ds, [1, 2]);
     expect(x.shape).to.deep.equal([2, 48, 48, 3]);
     expect(x.max().dataSync()[0]).to.be.at.most(1);
-    expect(Array.from(x.slice([1], [1]).dataSync().slice(0, 6))).to.deep.equal(Array.from(ds.x.subarray(2 * 6912, 2 * 6912 + 6)));
+    expect(Array.from(x.slice([1], [1]).dataSync().slice(0, 6))).to.deep.equal(
+      Array.from(ds.x.subarray(2 * 6912, 2 * 6912 + 6)),
+    );
     tf.dispose([x, y]);
   });
 
@@ -96,7 +126,10 @@ describe("data (Section 2.1)", () => {
     expect(describeVerification(verifyFolder(dir, m))).to.equal("");
     const changed = m.map((r, i) => (i === 3 ? { ...r, sha256: "0".repeat(64) } : r));
     const dropped = changed.filter((_, i) => i !== 5);
-    const withGhost = [...dropped, { path: "fear/S999_001_00000001.png", class: "fear", subject: "S999", sha256: "1".repeat(64) }];
+    const withGhost = [
+      ...dropped,
+      { path: "fear/S999_001_00000001.png", class: "fear", subject: "S999", sha256: "1".repeat(64) },
+    ];
     const v = verifyFolder(dir, withGhost);
     expect(v.missing).to.deep.equal(["fear/S999_001_00000001.png"]);
     expect(v.extra).to.deep.equal([m[5].path]);
@@ -149,8 +182,12 @@ describe("data (Section 2.1)", () => {
       expect(ds.x.length).to.equal(981 * 48 * 48 * 3);
       expect(classCounts(ds.labels)).to.deep.equal([135, 54, 177, 75, 207, 84, 249]);
       expect(new Set(ds.subjects).size).to.equal(118);
-      let lo = Infinity, hi = -Infinity;
-      for (const v of ds.x) { if (v < lo) lo = v; if (v > hi) hi = v; }
+      let lo = Infinity,
+        hi = -Infinity;
+      for (const v of ds.x) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
       expect(lo).to.be.at.least(0);
       expect(hi).to.be.at.most(1);
       expect(hi).to.be.above(0.9);
@@ -209,7 +246,8 @@ describe("data: describeDecoding on a made-up CK+48", () => {
     expect(r.stored.width).to.equal(48);
     expect(r.decodedShape).to.deep.equal([48, 48, 3]);
     expect(r.channelsEqual).to.equal(true);
-    for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) expect(r.scaled[y][x]).to.be.closeTo(r.bytes[y][x] / 255, 1e-6);
+    for (let y = 0; y < 4; y++)
+      for (let x = 0; x < 4; x++) expect(r.scaled[y][x]).to.be.closeTo(r.bytes[y][x] / 255, 1e-6);
     expect(decodingMarkdown(r)).to.include("R = G = B everywhere | yes");
   });
 });

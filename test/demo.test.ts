@@ -16,7 +16,19 @@ import { CLASSES, PAPER } from "../lib/config";
 import { FIGURES, PAPER_RUN, ROOT } from "../lib/paths";
 import { decodeImage, loadDataset, readManifest } from "../lib/data";
 import { toBytes } from "../lib/display";
-import { FACE_CHECK, SAMPLE_EXPRESSIONS, barChartSvg, caveatHtml, faceProblem, greyStats, guideBox, median, pictureRgba, syntheticFaceSvg, type SampleExpression } from "../lib/demo";
+import {
+  FACE_CHECK,
+  SAMPLE_EXPRESSIONS,
+  barChartSvg,
+  caveatHtml,
+  faceProblem,
+  greyStats,
+  guideBox,
+  median,
+  pictureRgba,
+  syntheticFaceSvg,
+  type SampleExpression,
+} from "../lib/demo";
 import { bundleDemo, demoFacts, startDemo, type DemoServer } from "../lib/cli/demo";
 import { predictFiles } from "../lib/cli/predict";
 import { realCk48 } from "./fixtures/ck48";
@@ -28,7 +40,11 @@ const S = PAPER.imageSize;
 
 /** A drawn face as 8-bit grey pixels, side × side (sharp renders the SVG). */
 async function faceGrey(expression: SampleExpression, side: number): Promise<Buffer> {
-  return sharp(Buffer.from(syntheticFaceSvg(expression, side))).removeAlpha().toColourspace("b-w").raw().toBuffer();
+  return sharp(Buffer.from(syntheticFaceSvg(expression, side)))
+    .removeAlpha()
+    .toColourspace("b-w")
+    .raw()
+    .toBuffer();
 }
 
 /**
@@ -36,14 +52,21 @@ async function faceGrey(expression: SampleExpression, side: number): Promise<Buf
  * and the Y, U, V planes of 4:2:0 video): `frames` grey frames of width × height, each a drawn face in the camera's
  * guide box (the page's default box, 60 % of the height) on a grey background, `perFace` frames per expression.
  */
-export async function writeY4m(file: string, width = 320, height = 240, perFace = 8, expressions: SampleExpression[] = ["smiling", "surprised"]): Promise<void> {
+export async function writeY4m(
+  file: string,
+  width = 320,
+  height = 240,
+  perFace = 8,
+  expressions: SampleExpression[] = ["smiling", "surprised"],
+): Promise<void> {
   const box = guideBox(width, height, 0.6);
   const yOf = (g: number) => Math.round(16 + (g * 219) / 255); // studio-swing luma, as video is
   const parts: Buffer[] = [Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`)];
   for (const e of expressions) {
     const face = await faceGrey(e, box.side);
     const y = Buffer.alloc(width * height, yOf(70));
-    for (let r = 0; r < box.side; r++) for (let c = 0; c < box.side; c++) y[(box.y + r) * width + box.x + c] = yOf(face[r * box.side + c]);
+    for (let r = 0; r < box.side; r++)
+      for (let c = 0; c < box.side; c++) y[(box.y + r) * width + box.x + c] = yOf(face[r * box.side + c]);
     const chroma = Buffer.alloc((width / 2) * (height / 2), 128);
     for (let k = 0; k < perFace; k++) parts.push(Buffer.from("FRAME\n"), y, chroma, chroma);
   }
@@ -76,7 +99,9 @@ describe("demo: the page's pure helpers", () => {
     expect(faceProblem(noisy, FACE_CHECK.minSide - 1)).to.match(/^No clear face: the box holds only 23×23 pixels/);
     for (const e of SAMPLE_EXPRESSIONS) {
       const g = await faceGrey(e, S);
-      expect(faceProblem(Float32Array.from(Array.from(g).flatMap((v) => [v / 255, v / 255, v / 255])), S), e).to.equal(null);
+      expect(faceProblem(Float32Array.from(Array.from(g).flatMap((v) => [v / 255, v / 255, v / 255])), S), e).to.equal(
+        null,
+      );
     }
     const dir = realCk48();
     if (!dir) return;
@@ -103,10 +128,12 @@ describe("demo: the page's pure helpers", () => {
   });
 
   it("pictureRgba gives the bytes lib/display's toBytes gives, with opaque alpha; median", () => {
-    const data = Float32Array.from({ length: 4 * 3 }, (_, i) => (i * 0.11) % 1.2 - 0.05);
+    const data = Float32Array.from({ length: 4 * 3 }, (_, i) => ((i * 0.11) % 1.2) - 0.05);
     const rgba = pictureRgba({ data, width: 2, height: 2, channels: 3 });
     const rgb = toBytes({ data, width: 2, height: 2, channels: 3 });
-    expect(Array.from(rgba)).to.deep.equal([0, 1, 2, 3].flatMap((p) => [rgb[p * 3], rgb[p * 3 + 1], rgb[p * 3 + 2], 255]));
+    expect(Array.from(rgba)).to.deep.equal(
+      [0, 1, 2, 3].flatMap((p) => [rgb[p * 3], rgb[p * 3 + 1], rgb[p * 3 + 2], 255]),
+    );
     expect(median([5, 1, 3])).to.equal(3);
     expect(median([4, 1, 3, 2])).to.equal(2.5);
   });
@@ -136,9 +163,13 @@ describe("demo: the page's pure helpers", () => {
 
 describe("demo: npm run demo", () => {
   /** Start `lib/cli/demo.ts` as `npm run demo` does (from source, through tsx); resolves on exit or on its address. */
-  function start(args: string[]): Promise<{ code: number | null; out: string; err: string; url?: string; child: ReturnType<typeof spawn> }> {
+  function start(
+    args: string[],
+  ): Promise<{ code: number | null; out: string; err: string; url?: string; child: ReturnType<typeof spawn> }> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "lib", "cli", "demo.ts"), ...args], { cwd: ROOT });
+      const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "lib", "cli", "demo.ts"), ...args], {
+        cwd: ROOT,
+      });
       let out = "";
       let err = "";
       child.stdout.on("data", (d: Buffer) => {
@@ -150,15 +181,31 @@ describe("demo: npm run demo", () => {
       child.on("close", (code) => resolve({ code, out, err, child }));
     });
   }
-  const oneLine = (err: string) => err.trim().split("\n").filter((l) => !/^npm warn/.test(l));
+  const oneLine = (err: string) =>
+    err
+      .trim()
+      .split("\n")
+      .filter((l) => !/^npm warn/.test(l));
 
   it("serves the page, the script and the model, and stops cleanly on Ctrl-C", async () => {
     const r = await start(["--port", "0"]);
     expect(r.url, r.err).to.match(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-    const get = (p: string) => fetch(new URL(p, r.url)).then(async (res) => ({ status: res.status, type: res.headers.get("content-type"), text: await res.text() }));
-    const [pageRes, js, model, missing] = await Promise.all([get("/"), get("/demo.js"), get("/model/model.json"), get("/../package.json")]);
+    const get = (p: string) =>
+      fetch(new URL(p, r.url)).then(async (res) => ({
+        status: res.status,
+        type: res.headers.get("content-type"),
+        text: await res.text(),
+      }));
+    const [pageRes, js, model, missing] = await Promise.all([
+      get("/"),
+      get("/demo.js"),
+      get("/model/model.json"),
+      get("/../package.json"),
+    ]);
     expect(pageRes.status).to.equal(200);
-    expect(pageRes.text).to.include('<script id="facts" type="application/json">{"model":"data/runs/paper/model","images":981');
+    expect(pageRes.text).to.include(
+      '<script id="facts" type="application/json">{"model":"data/runs/paper/model","images":981',
+    );
     expect(js.type).to.match(/javascript/);
     expect(JSON.parse(model.text).modelTopology).to.be.an("object");
     expect(missing.status).to.equal(404);
@@ -171,7 +218,9 @@ describe("demo: npm run demo", () => {
     const missing = await start(["--model", path.join(os.tmpdir(), "no-such-model-folder"), "--port", "0"]);
     expect(missing.code).to.equal(2);
     expect(oneLine(missing.err)).to.have.length(1);
-    expect(missing.err).to.match(/^demo: no model at .*no-such-model-folder \(expected .*model\.json; make one with npm run reproduce\)\n$/);
+    expect(missing.err).to.match(
+      /^demo: no model at .*no-such-model-folder \(expected .*model\.json; make one with npm run reproduce\)\n$/,
+    );
     const badPort = await start(["--port", "70000"]);
     expect(badPort.code).to.equal(2);
     expect(badPort.err).to.match(/^demo: --port must be between 0 and 65535 \(got 70000\)\n$/);
@@ -181,7 +230,9 @@ describe("demo: npm run demo", () => {
     const inUse = await start(["--port", String(port)]);
     busy.close();
     expect(inUse.code).to.equal(2);
-    expect(oneLine(inUse.err)).to.deep.equal([`demo: --port ${port}: the port is in use (another demo?): stop that program, or give another --port (0 picks a free one)`]);
+    expect(oneLine(inUse.err)).to.deep.equal([
+      `demo: --port ${port}: the port is in use (another demo?): stop that program, or give another --port (0 picks a free one)`,
+    ]);
   });
 });
 
@@ -200,9 +251,14 @@ describe("demo: the page in chromium (Playwright)", function () {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fer-demo-test-"));
     const ck = realCk48();
     image = ck ? path.join(ck, "happy", fs.readdirSync(path.join(ck, "happy")).sort()[0]) : path.join(tmp, "drawn.png");
-    if (!ck) await sharp(Buffer.from(syntheticFaceSvg("smiling", S))).png().toFile(image);
+    if (!ck)
+      await sharp(Buffer.from(syntheticFaceSvg("smiling", S)))
+        .png()
+        .toFile(image);
     demo = await startDemo({ modelDir: MODEL, port: 0, host: "127.0.0.1" });
-    console.log(`      page script: ${demo.bundleBytes} bytes minified, ${demo.bundleGzipBytes} gzipped, bundled in ${demo.bundleMs.toFixed(0)} ms`);
+    console.log(
+      `      page script: ${demo.bundleBytes} bytes minified, ${demo.bundleGzipBytes} gzipped, bundled in ${demo.bundleMs.toFixed(0)} ms`,
+    );
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({ executablePath: CHROMIUM });
   });
@@ -219,7 +275,7 @@ describe("demo: the page in chromium (Playwright)", function () {
     const page = await browser.newPage();
     for (const backend of ["webgl", "cpu"]) {
       await open(page, demo.url, backend);
-      const message = await page.$eval("#message", (m) => ((m as HTMLElement).hidden ? "" : m.textContent ?? ""));
+      const message = await page.$eval("#message", (m) => ((m as HTMLElement).hidden ? "" : (m.textContent ?? "")));
       if (backend === "webgl" && /no TensorFlow\.js backend webgl/.test(message)) {
         console.log("      (this chromium has no webgl: cpu only)");
         continue;
@@ -243,7 +299,14 @@ describe("demo: the page in chromium (Playwright)", function () {
       expect(colour, backend).to.be.above(48);
       // The 48×48 input shown is the image itself (a 48×48 file reaches the model pixel for pixel).
       const decoded = await decodeImage(image);
-      const shown = await page.$eval("#input", (c) => Array.from((c as HTMLCanvasElement).getContext("2d")!.getImageData(0, 0, 48, 48).data.filter((_, i) => i % 4 === 0)));
+      const shown = await page.$eval("#input", (c) =>
+        Array.from(
+          (c as HTMLCanvasElement)
+            .getContext("2d")!
+            .getImageData(0, 0, 48, 48)
+            .data.filter((_, i) => i % 4 === 0),
+        ),
+      );
       expect(shown).to.deep.equal(Array.from({ length: S * S }, (_, i) => Math.round(decoded[3 * i] * 255)));
       // Time per prediction: 20 more predictions of the same image.
       const times = await page.evaluate(() => {
@@ -258,7 +321,9 @@ describe("demo: the page in chromium (Playwright)", function () {
       });
       const p = times.map((t) => t[0]);
       const c = times.map((t) => t[1]);
-      console.log(`      ${backend}: prediction min ${Math.min(...p).toFixed(1)} / median ${median(p).toFixed(1)} ms, Grad-CAM min ${Math.min(...c).toFixed(1)} / median ${median(c).toFixed(1)} ms (20 predictions of one image)`);
+      console.log(
+        `      ${backend}: prediction min ${Math.min(...p).toFixed(1)} / median ${median(p).toFixed(1)} ms, Grad-CAM min ${Math.min(...c).toFixed(1)} / median ${median(c).toFixed(1)} ms (20 predictions of one image)`,
+      );
       expect((await result(page)).tensors, "no tensor leaks between predictions").to.equal(r.tensors);
     }
     await page.close();
@@ -270,19 +335,31 @@ describe("demo: the page in chromium (Playwright)", function () {
     const png = fs.readFileSync(image);
     const dt = await page.evaluateHandle((b64) => {
       const t = new DataTransfer();
-      t.items.add(new File([Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0))], "dropped.png", { type: "image/png" }));
+      t.items.add(
+        new File([Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0))], "dropped.png", { type: "image/png" }),
+      );
       return t;
     }, png.toString("base64"));
     await page.dispatchEvent("#drop", "drop", { dataTransfer: dt });
     await page.waitForSelector('#result[data-state="ok"]');
     expect(await page.textContent("#status")).to.equal("dropped.png, 48×48");
-    await page.setInputFiles("#file", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not a picture") });
+    await page.setInputFiles("#file", {
+      name: "notes.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("not a picture"),
+    });
     await page.waitForSelector('#message[data-kind="error"]');
-    expect(await page.textContent("#message")).to.match(/^“notes\.txt” is not an image this browser can read \(text\/plain, 13 bytes\): choose a PNG/);
-    const grey = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 128, g: 128, b: 128 } } }).png().toBuffer();
+    expect(await page.textContent("#message")).to.match(
+      /^“notes\.txt” is not an image this browser can read \(text\/plain, 13 bytes\): choose a PNG/,
+    );
+    const grey = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+      .png()
+      .toBuffer();
     await page.setInputFiles("#file", { name: "grey.png", mimeType: "image/png", buffer: grey });
     await page.waitForSelector('#message[data-kind="warning"]');
-    expect(await page.textContent("#message")).to.match(/^No clear face: the box is nearly uniform \(grey-level spread 0\.000/);
+    expect(await page.textContent("#message")).to.match(
+      /^No clear face: the box is nearly uniform \(grey-level spread 0\.000/,
+    );
     expect((await result(page)).state).to.equal("rejected");
     await page.click('button[data-sample="surprised"]');
     await page.waitForSelector('#result[data-state="ok"]');
@@ -294,7 +371,10 @@ describe("demo: the page in chromium (Playwright)", function () {
   it("a denied camera: a message on the page", async () => {
     // A camera exists (Chromium's fake device) but the permission prompt is refused.
     const { chromium } = await import("playwright-core");
-    const denied = await chromium.launch({ executablePath: CHROMIUM, args: ["--use-fake-device-for-media-stream", "--deny-permission-prompts"] });
+    const denied = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--use-fake-device-for-media-stream", "--deny-permission-prompts"],
+    });
     try {
       const page = await denied.newPage();
       await open(page, demo.url, "cpu");
@@ -312,7 +392,11 @@ describe("demo: the page in chromium (Playwright)", function () {
     const { chromium } = await import("playwright-core");
     const cam = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${clip}`],
+      args: [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        `--use-file-for-fake-video-capture=${clip}`,
+      ],
     });
     try {
       const page = await cam.newPage({ viewport: { width: 1280, height: 840 } });
@@ -325,7 +409,14 @@ describe("demo: the page in chromium (Playwright)", function () {
       let last = first;
       while (Date.now() < deadline && seen.size < 2) {
         last = await result(page);
-        if (last.state === "ok") seen.add(last.predicted + " " + JSON.parse(last.probabilities).map((p: number) => p.toFixed(3)).join(","));
+        if (last.state === "ok")
+          seen.add(
+            last.predicted +
+              " " +
+              JSON.parse(last.probabilities)
+                .map((p: number) => p.toFixed(3))
+                .join(","),
+          );
         await page.waitForTimeout(100);
       }
       expect(Number(last.frames)).to.be.above(Number(first.frames));
@@ -333,7 +424,9 @@ describe("demo: the page in chromium (Playwright)", function () {
       expect(last.tensors, "no tensor leaks between frames").to.equal(first.tensors);
       expect(await page.$eval("#message", (m) => (m as HTMLElement).hidden)).to.equal(true);
       const frames = await page.$$eval("#result", (els) => Number((els[0] as HTMLElement).dataset.frames));
-      console.log(`      webcam: ${frames} predictions, backend ${await page.textContent("#backend")}; ${await page.textContent("#timing")}`);
+      console.log(
+        `      webcam: ${frames} predictions, backend ${await page.textContent("#backend")}; ${await page.textContent("#timing")}`,
+      );
       // The README's screenshot: written to figures/ only when asked (FER_SCREENSHOT=1), so a test run leaves the
       // committed one alone (its timings change every run); otherwise to the git-ignored out/.
       const dir = process.env.FER_SCREENSHOT === "1" ? FIGURES : path.join(ROOT, "out");

@@ -9,7 +9,21 @@ import * as fs from "fs";
 import * as path from "path";
 import { TFJS_RMSPROP_FILE } from "../lib/optim";
 import { rmspropListingsHtml } from "../lib/prose/03-optim";
-import { sourceOf, showSource, type GridCell, type Picture, demoPattern, escapeHtml, fmt, gridSize, imageGrid, markdownTable, pct, pictureToPng, rgbPicture } from "../lib/display";
+import {
+  sourceOf,
+  showSource,
+  type GridCell,
+  type Picture,
+  demoPattern,
+  escapeHtml,
+  fmt,
+  gridSize,
+  imageGrid,
+  markdownTable,
+  pct,
+  pictureToPng,
+  rgbPicture,
+} from "../lib/display";
 
 async function rawPixels(png: Buffer): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
@@ -40,7 +54,9 @@ describe("display: tables and listings", () => {
     expect(fs.readFileSync(optim, "utf8").split("\n")[src.line - 1]).to.equal(src.code.split("\n")[0]);
     expect(() => sourceOf(optim, "noSuchFunction")).to.throw(/no declaration "noSuchFunction"/);
     const cls = sourceOf(path.join(__dirname, "..", "lib", "train.ts"), "BestWeights");
-    expect(cls.code).to.match(/^\/\*\*[\s\S]*export class BestWeights extends tf\.Callback \{[\s\S]*onTrainEnd[\s\S]*\}$/);
+    expect(cls.code).to.match(
+      /^\/\*\*[\s\S]*export class BestWeights extends tf\.Callback \{[\s\S]*onTrainEnd[\s\S]*\}$/,
+    );
     const konst = sourceOf(path.join(__dirname, "..", "lib", "config.ts"), "PAPER");
     expect(konst.code).to.include("export const PAPER: PaperConfig = {");
     const t = sourceOf(TFJS_RMSPROP_FILE, "RMSPropOptimizer.applyGradients");
@@ -49,7 +65,9 @@ describe("display: tables and listings", () => {
     expect(t.code).to.include("sqrt(add(newAccumulatedMeanSquare, this.epsilon))");
     expect(t.line).to.be.greaterThan(1);
     expect(rmspropListingsHtml()).to.match(/<table>.*rmspropStep.*rmsprop_optimizer\.js, line \d+/s);
-    expect(showSource("lib/model.ts", "createModel")).to.match(/^`createModel` in `lib\/model\.ts`, line \d+:\n\n```ts\n\/\*\*[\s\S]*\n```$/);
+    expect(showSource("lib/model.ts", "createModel")).to.match(
+      /^`createModel` in `lib\/model\.ts`, line \d+:\n\n```ts\n\/\*\*[\s\S]*\n```$/,
+    );
   });
 
   it("escapeHtml escapes markup", () => {
@@ -63,7 +81,9 @@ describe("display: images", () => {
     const img = await rawPixels(await pictureToPng(p, 3));
     expect([img.width, img.height]).to.deep.equal([6, 6]);
     const at = (x: number, y: number) => img.data[(y * 6 + x) * img.channels];
-    for (let y = 0; y < 6; y++) for (let x = 0; x < 6; x++) expect(at(x, y)).to.equal([0, 255, 128, 64][Math.floor(y / 3) * 2 + Math.floor(x / 3)]);
+    for (let y = 0; y < 6; y++)
+      for (let x = 0; x < 6; x++)
+        expect(at(x, y)).to.equal([0, 255, 128, 64][Math.floor(y / 3) * 2 + Math.floor(x / 3)]);
   });
 
   it("imageGrid has the size gridSize promises and puts each picture's pixels where expected", async () => {
@@ -89,7 +109,8 @@ describe("display: images", () => {
     const d = demoPattern();
     const s = PAPER.imageSize;
     let differs = 0;
-    for (let y = 0; y < s; y++) for (let x = 0; x < s; x++) if (d[(y * s + x) * 3] !== d[(y * s + (s - 1 - x)) * 3]) differs++;
+    for (let y = 0; y < s; y++)
+      for (let x = 0; x < s; x++) if (d[(y * s + x) * 3] !== d[(y * s + (s - 1 - x)) * 3]) differs++;
     expect(differs).to.be.greaterThan(100);
   });
 });

@@ -10,8 +10,8 @@ import {
   auc,
   evaluatePredictions,
   predictProbs,
+  falsePositiveRate,
 } from "../lib/evaluate";
-import { falsePositiveRate } from "../lib/evaluate";
 import type { Prediction } from "../lib/record";
 import { Rng } from "../lib/random";
 
@@ -91,7 +91,15 @@ describe("evaluate: confusion matrix and Table 1 metrics (Section 4, Fig 7)", ()
     expect(() => confusionMatrix([0, 3], [0, 0], 3)).to.throw();
     expect(() => confusionMatrix([0, 1], [0, -1], 3)).to.throw();
     expect(() => confusionMatrix([0, 1], [0], 3)).to.throw();
-    expect(() => perClassMetrics([[1, 0], [0, 1]], ["a", "b", "c"])).to.throw();
+    expect(() =>
+      perClassMetrics(
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        ["a", "b", "c"],
+      ),
+    ).to.throw();
   });
 
   it("argmax breaks ties towards the lowest index", () => {
@@ -229,9 +237,18 @@ describe("evaluate: evaluatePredictions and predictProbs (Section 4)", () => {
   it("predictProbs equals one model.predict over the whole batch, for an uneven last batch, and leaks no tensors", () => {
     const model = tf.sequential();
     model.add(tf.layers.flatten({ inputShape: [2, 2, 1] }));
-    model.add(tf.layers.dense({ units: 3, activation: "softmax", kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
+    model.add(
+      tf.layers.dense({
+        units: 3,
+        activation: "softmax",
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
+      }),
+    );
     const r = rng(11);
-    const x = tf.tensor4d(Array.from({ length: 7 * 4 }, () => r() * 2 - 1), [7, 2, 2, 1]);
+    const x = tf.tensor4d(
+      Array.from({ length: 7 * 4 }, () => r() * 2 - 1),
+      [7, 2, 2, 1],
+    );
     const whole = tf.tidy(() => (model.predict(x) as ReturnType<typeof tf.tensor2d>).arraySync());
     const before = tf.memory().numTensors;
     const probs = predictProbs(model, x, 3);
@@ -245,7 +262,7 @@ describe("evaluate: evaluatePredictions and predictProbs (Section 4)", () => {
   });
 });
 
-describe("falsePositiveRate (the paper's \"13% of non-anger classified as anger\")", () => {
+describe('falsePositiveRate (the paper\'s "13% of non-anger classified as anger")', () => {
   it("counts the other classes' images predicted as k over all the other classes' images (worked by hand)", () => {
     // rows = true class. Class 0 is predicted for 1 of class 1's 4 images and 2 of class 2's 6: (1 + 2) / (4 + 6).
     const m = [

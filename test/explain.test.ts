@@ -8,7 +8,19 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { tf, type Tensor4D, type LayersModel } from "../lib/tf";
-import { classAverageMaps, colormap, deriveRegions, gradCam, mapCorrelation, meanImage, occlusion, overlay, regionOcclusion, saliency, smoothGrad } from "../lib/explain";
+import {
+  classAverageMaps,
+  colormap,
+  deriveRegions,
+  gradCam,
+  mapCorrelation,
+  meanImage,
+  occlusion,
+  overlay,
+  regionOcclusion,
+  saliency,
+  smoothGrad,
+} from "../lib/explain";
 import { createModel } from "../lib/model";
 import { loadModel } from "../lib/save";
 import { loadDataset, indicesOf, imagesTensor } from "../lib/data";
@@ -31,7 +43,16 @@ const peakInR = (m: Float32Array) => {
  */
 function regionModel(): LayersModel {
   const m = tf.sequential();
-  m.add(tf.layers.conv2d({ inputShape: [S, S, 2], filters: 2, kernelSize: 1, useBias: false, name: "feat", kernelInitializer: "zeros" }));
+  m.add(
+    tf.layers.conv2d({
+      inputShape: [S, S, 2],
+      filters: 2,
+      kernelSize: 1,
+      useBias: false,
+      name: "feat",
+      kernelInitializer: "zeros",
+    }),
+  );
   m.add(tf.layers.flatten());
   m.add(tf.layers.dense({ units: 2, activation: "softmax", name: "out", kernelInitializer: "zeros" }));
   m.getLayer("feat").setWeights([tf.tensor4d([1, 0, 0, 1], [1, 1, 2, 2])]);
@@ -46,7 +67,8 @@ function image(): Tensor4D {
   const x = new Float32Array(S * S * 2);
   for (let p = 0; p < S * S; p++) {
     if (inR(p)) x[p * 2] = 1;
-    const y = Math.floor(p / S), c = p % S;
+    const y = Math.floor(p / S),
+      c = p % S;
     if (y >= 7 && y <= 9 && c >= 1 && c <= 3) x[p * 2 + 1] = 1;
   }
   return tf.tensor4d(x, [1, S, S, 2]);
@@ -75,7 +97,7 @@ describe("explain: maps on a model that reads one region", () => {
       expect(peakInR(m), name).to.equal(true);
     }
     // the distractor is bright but unread: saliency and Grad-CAM are zero there
-    const d = (7 * S + 2);
+    const d = 7 * S + 2;
     expect(maps.saliency[d]).to.equal(0);
     expect(maps.gradCam[d]).to.equal(0);
   });
@@ -104,8 +126,12 @@ describe("explain: Grad-CAM's closed form", () => {
     for (const cls of [0, 1, 2]) {
       const cam = gradCam(m, x, [cls], { featureLayer: "feat" })[0];
       // by hand: A[p][k] = Σ_j x[p][j] K[j][k] + c[k]; ∂y/∂A[p][k] = W[p*2+k][cls]; α_k = mean over the 9 positions
-      const A = Array.from({ length: 9 }, (_, p) => [0, 1].map((k) => xv[p * 2] * K[k] + xv[p * 2 + 1] * K[2 + k] + c[k]));
-      const alpha = [0, 1].map((k) => Array.from({ length: 9 }, (_, p) => W[(p * 2 + k) * 3 + cls]).reduce((a, b) => a + b, 0) / 9);
+      const A = Array.from({ length: 9 }, (_, p) =>
+        [0, 1].map((k) => xv[p * 2] * K[k] + xv[p * 2 + 1] * K[2 + k] + c[k]),
+      );
+      const alpha = [0, 1].map(
+        (k) => Array.from({ length: 9 }, (_, p) => W[(p * 2 + k) * 3 + cls]).reduce((a, b) => a + b, 0) / 9,
+      );
       const expected = A.map((a) => Math.max(0, a[0] * alpha[0] + a[1] * alpha[1]));
       Array.from(cam).forEach((v, p) => expect(v).to.be.closeTo(expected[p], 1e-5));
     }
@@ -175,12 +201,20 @@ describe("explain: on CK+48 and the run of record (when present)", function () {
     expect(evidence.eyeRow).to.be.lessThan(evidence.noseRow);
     expect(evidence.noseRow).to.be.lessThan(evidence.mouthRow);
     expect(evidence.mouthRow).to.be.lessThan(48);
-    for (const r of regions) expect(r.mask.some((v) => v === 1), r.name).to.equal(true);
+    for (const r of regions)
+      expect(
+        r.mask.some((v) => v === 1),
+        r.name,
+      ).to.equal(true);
   });
 
   it("every method gives finite 48×48 maps; Grad-CAM of the trained model differs from a random model's (rank correlation well below 1)", () => {
     const cls = labels;
-    for (const maps of [saliency(model!, x!, cls), gradCam(model!, x!, cls), occlusion(model!, x!.slice([0, 0, 0, 0], [2, -1, -1, -1]), cls.slice(0, 2))]) {
+    for (const maps of [
+      saliency(model!, x!, cls),
+      gradCam(model!, x!, cls),
+      occlusion(model!, x!.slice([0, 0, 0, 0], [2, -1, -1, -1]), cls.slice(0, 2)),
+    ]) {
       for (const m of maps) {
         expect(m.length).to.equal(48 * 48);
         expect(m.every(Number.isFinite)).to.equal(true);

@@ -17,7 +17,17 @@ import { specFig5, specFig6 } from "../lib/figures/curves";
 import { specFig7 } from "../lib/figures/confusion";
 import { specFig8 } from "../lib/figures/roc";
 import { table1Markdown, table1Csv } from "../lib/figures/table1";
-import { figuresReadme, extraFigures, modelLayers, checkRun, FIGURE_FILES, DIAGRAM_IDS, STUDY_FILES, ABLATION_FILES, REGION_FILES } from "../lib/figures";
+import {
+  figuresReadme,
+  extraFigures,
+  modelLayers,
+  checkRun,
+  FIGURE_FILES,
+  DIAGRAM_IDS,
+  STUDY_FILES,
+  ABLATION_FILES,
+  REGION_FILES,
+} from "../lib/figures";
 import { figuresMain } from "../lib/cli/figures";
 import { ABLATIONS, FIGURES, PAPER_RUN, RUNS, STUDY } from "../lib/paths";
 import { summarizeStudy } from "../lib/study";
@@ -29,10 +39,8 @@ import { spread } from "../lib/stats";
 import { ablationsMarkdown, specForest } from "../lib/figures/ablations";
 import type { LayerSummary } from "../lib/model";
 import { makeRun } from "./fixtures/run";
-import { raceOptimizers } from "../lib/optim";
-import { readManifest } from "../lib/data";
-import { elongatedQuadratic } from "../lib/optim";
-import { manifestCounts } from "../lib/data";
+import { raceOptimizers, elongatedQuadratic } from "../lib/optim";
+import { readManifest, manifestCounts } from "../lib/data";
 import { specClassCounts } from "../lib/figures/data";
 import { specOptimizerRace, specRaceLoss } from "../lib/figures/optim";
 import { raceMarkdown } from "../lib/prose/03-optim";
@@ -41,7 +49,8 @@ import { raceMarkdown } from "../lib/prose/03-optim";
 function linePaths(svg: string, layer: string): string[] {
   const out: string[] = [];
   const re = new RegExp(`<g class="mark-line role-mark ${layer}_marks"[^>]*>(.*?)</g>`, "g");
-  for (const m of svg.matchAll(re)) out.push(...(m[1].match(/<path [^>]*aria-roledescription="line mark"[^>]*>/g) ?? []));
+  for (const m of svg.matchAll(re))
+    out.push(...(m[1].match(/<path [^>]*aria-roledescription="line mark"[^>]*>/g) ?? []));
   return out;
 }
 
@@ -49,7 +58,10 @@ function linePaths(svg: string, layer: string): string[] {
 function texts(svg: string, layer: string): { aria: string; text: string }[] {
   const m = new RegExp(`<g class="mark-text role-mark ${layer}_marks"[^>]*>(.*?)</g>`).exec(svg);
   if (!m) return [];
-  return [...m[1].matchAll(/<text aria-label="([^"]*)"[^>]*>([^<]*)<\/text>/g)].map((x) => ({ aria: x[1], text: x[2] }));
+  return [...m[1].matchAll(/<text aria-label="([^"]*)"[^>]*>([^<]*)<\/text>/g)].map((x) => ({
+    aria: x[1],
+    text: x[2],
+  }));
 }
 
 const tmpDirs: string[] = [];
@@ -101,7 +113,11 @@ describe("figures (Fig 1–8, Table 1)", function () {
     });
 
     it("captures vega-lite warnings (so the check above can fail) and strict rendering rejects them", async () => {
-      const bad = { data: { values: [{ a: 1, b: "x" }] }, mark: "bar", encoding: { x: { field: "a", type: "quantitative" }, shape: { field: "b", type: "nominal" } } } as TopLevelSpec;
+      const bad = {
+        data: { values: [{ a: 1, b: "x" }] },
+        mark: "bar",
+        encoding: { x: { field: "a", type: "quantitative" }, shape: { field: "b", type: "nominal" } },
+      } as TopLevelSpec;
       expect(compileSpec(bad).warnings.join(" ")).to.match(/shape/i);
       let err: unknown;
       await renderSvg(bad, { strict: true }).catch((e: unknown) => (err = e));
@@ -132,11 +148,16 @@ describe("figures (Fig 1–8, Table 1)", function () {
       // out equally wide; with it, M is several times wider than i.
       const ink = async (t: string) => {
         const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="400" height="40"><rect width="400" height="40" fill="white"/><text x="5" y="28" font-family="DejaVu Sans" font-size="20">${t}</text></svg>`;
-        const { info } = await sharp(await renderPng(svg, 1)).trim().toBuffer({ resolveWithObject: true });
+        const { info } = await sharp(await renderPng(svg, 1))
+          .trim()
+          .toBuffer({ resolveWithObject: true });
         return info.width;
       };
       const [thin, wide] = [await ink("iiiiiiii"), await ink("MMMMMMMM")];
-      expect(wide / thin, "PNG text has no real font: install fonts-dejavu-core (and fontconfig-config)").to.be.greaterThan(2.5);
+      expect(
+        wide / thin,
+        "PNG text has no real font: install fonts-dejavu-core (and fontconfig-config)",
+      ).to.be.greaterThan(2.5);
     });
 
     it("is deterministic: rendering twice gives byte-identical SVG and PNG (charts and diagrams)", async () => {
@@ -193,7 +214,8 @@ describe("figures (Fig 1–8, Table 1)", function () {
     });
 
     it("labels both axes with the seven class names", () => {
-      for (const c of run.classes) expect((svgs.fig7.match(new RegExp(`>${c}</text>`, "g")) ?? []).length, c).to.equal(2);
+      for (const c of run.classes)
+        expect((svgs.fig7.match(new RegExp(`>${c}</text>`, "g")) ?? []).length, c).to.equal(2);
     });
   });
 
@@ -228,7 +250,9 @@ describe("figures (Fig 1–8, Table 1)", function () {
     });
 
     it("Fig 3 follows the model: another layer table gives another figure", () => {
-      const changed = arch.layers.map((l) => (l.name === "dense1" ? { ...l, detail: "64 units, ReLU", outputShape: [64], params: 576 * 64 + 64 } : l));
+      const changed = arch.layers.map((l) =>
+        l.name === "dense1" ? { ...l, detail: "64 units, ReLU", outputShape: [64], params: 576 * 64 + 64 } : l,
+      );
       const dot = toDot(diagramFig3(changed, arch.input));
       expect(dot).to.include("64 units");
       expect(dot).to.not.include("86,911");
@@ -241,13 +265,31 @@ describe("figures (Fig 1–8, Table 1)", function () {
         expect((svg.match(/<g id="edge\d+" class="edge">/g) ?? []).length, d.title).to.equal(d.edges.length);
       }
       const fig2 = toDot(diagramFig2());
-      for (const s of ["Forward pass", "Eq. 1–2", "Back-propagation", "RMSprop update (Eq. 3–4)", "early stop"]) expect(fig2).to.include(s);
+      for (const s of ["Forward pass", "Eq. 1–2", "Back-propagation", "RMSprop update (Eq. 3–4)", "early stop"])
+        expect(fig2).to.include(s);
       const fig4 = toDot(diagramFig4());
-      for (const s of ["one-hot", "Augmentation", "80% / 20%", "197 images", "Fold 5", "checkpoint", "Best fold", "Confusion matrix", "ROC", "Saved model"]) expect(fig4).to.include(s);
+      for (const s of [
+        "one-hot",
+        "Augmentation",
+        "80% / 20%",
+        "197 images",
+        "Fold 5",
+        "checkpoint",
+        "Best fold",
+        "Confusion matrix",
+        "ROC",
+        "Saved model",
+      ])
+        expect(fig4).to.include(s);
     });
 
     it("rejects an edge to a node that does not exist", () => {
-      const d: Diagram = { title: "t", direction: "LR", nodes: [{ id: "a", role: "step" }], edges: [{ from: "a", to: "b" }] };
+      const d: Diagram = {
+        title: "t",
+        direction: "LR",
+        nodes: [{ id: "a", role: "step" }],
+        edges: [{ from: "a", to: "b" }],
+      };
       expect(() => toDot(d)).to.throw(/unknown node/);
     });
   });
@@ -281,9 +323,18 @@ describe("figures (Fig 1–8, Table 1)", function () {
       // the figures beyond the paper: listed when made, each with its image pair and its table
       const more = figuresReadme(run, arch.layers, extraFigures({ study: true, ablations: false, regions: true }));
       expect(more.slice(0, md.length)).to.equal(md);
-      expect(more.match(/^## .*$/gm)!.slice(9)).to.deep.equal(["## Test accuracy over seeds", "## Per class over seeds", "## The identity leak", "## What each facial region is worth"]);
-      for (const base of [STUDY_FILES.accuracy, STUDY_FILES.perClass, STUDY_FILES.leak, REGION_FILES.map]) expect(more).to.include(`(${base}.png)](${base}.svg)`);
-      expect(more).to.include("[claims.md](claims.md)").and.include("[explain-regions.md](explain-regions.md)").and.not.include(ABLATION_FILES.forest);
+      expect(more.match(/^## .*$/gm)!.slice(9)).to.deep.equal([
+        "## Test accuracy over seeds",
+        "## Per class over seeds",
+        "## The identity leak",
+        "## What each facial region is worth",
+      ]);
+      for (const base of [STUDY_FILES.accuracy, STUDY_FILES.perClass, STUDY_FILES.leak, REGION_FILES.map])
+        expect(more).to.include(`(${base}.png)](${base}.svg)`);
+      expect(more)
+        .to.include("[claims.md](claims.md)")
+        .and.include("[explain-regions.md](explain-regions.md)")
+        .and.not.include(ABLATION_FILES.forest);
       expect(more).to.include("the paper's 0.8325 and");
     });
   });
@@ -319,9 +370,20 @@ describe("figures (Fig 1–8, Table 1)", function () {
       // the study's, the comparisons' and the regions' files when their summaries are committed
       const pair = (b: string) => [`${b}.png`, `${b}.svg`];
       const extra = [
-        ...(fs.existsSync(path.join(STUDY, "summary.json")) ? [...pair(STUDY_FILES.accuracy), ...pair(STUDY_FILES.perClass), ...pair(STUDY_FILES.leak), `${STUDY_FILES.claims}.md`] : []),
-        ...(fs.existsSync(path.join(ABLATIONS, "summary.json")) ? [...pair(ABLATION_FILES.forest), `${ABLATION_FILES.table}.md`] : []),
-        ...(fs.existsSync(path.join(RUNS, "explain", "regions.json")) ? [...pair(REGION_FILES.map), `${REGION_FILES.table}.md`] : []),
+        ...(fs.existsSync(path.join(STUDY, "summary.json"))
+          ? [
+              ...pair(STUDY_FILES.accuracy),
+              ...pair(STUDY_FILES.perClass),
+              ...pair(STUDY_FILES.leak),
+              `${STUDY_FILES.claims}.md`,
+            ]
+          : []),
+        ...(fs.existsSync(path.join(ABLATIONS, "summary.json"))
+          ? [...pair(ABLATION_FILES.forest), `${ABLATION_FILES.table}.md`]
+          : []),
+        ...(fs.existsSync(path.join(RUNS, "explain", "regions.json"))
+          ? [...pair(REGION_FILES.map), `${REGION_FILES.table}.md`]
+          : []),
       ];
       const expected = Object.entries(FIGURE_FILES)
         .flatMap(([id, b]) => (id === "table1" ? [`${b}.csv`, `${b}.md`] : [`${b}.png`, `${b}.svg`]))
@@ -339,7 +401,10 @@ describe("figures (Fig 1–8, Table 1)", function () {
       for (const id of DIAGRAM_IDS) {
         for (const ext of ["svg", "png"]) {
           const name = `${FIGURE_FILES[id]}.${ext}`;
-          expect(fs.readFileSync(path.join(dir, name)).equals(fs.readFileSync(path.join(FIGURES, name))), name).to.equal(true);
+          expect(
+            fs.readFileSync(path.join(dir, name)).equals(fs.readFileSync(path.join(FIGURES, name))),
+            name,
+          ).to.equal(true);
         }
       }
     });
@@ -352,9 +417,13 @@ describe("figures (Fig 1–8, Table 1)", function () {
       expect(r.code, r.stderr).to.equal(0);
       const made = fs.readdirSync(dir).sort();
       // faces/: git-ignored (npm run figures -- --faces); demo.png: the live demo's screenshot, written by test/demo.test.ts
-      const committed = fs.readdirSync(FIGURES).filter((f) => !f.startsWith(".") && f !== "faces" && f !== "demo.png").sort();
+      const committed = fs
+        .readdirSync(FIGURES)
+        .filter((f) => !f.startsWith(".") && f !== "faces" && f !== "demo.png")
+        .sort();
       expect(committed).to.deep.equal(made);
-      for (const f of made) expect(fs.readFileSync(path.join(dir, f)).equals(fs.readFileSync(path.join(FIGURES, f))), f).to.equal(true);
+      for (const f of made)
+        expect(fs.readFileSync(path.join(dir, f)).equals(fs.readFileSync(path.join(FIGURES, f))), f).to.equal(true);
     });
   });
 });
@@ -378,7 +447,8 @@ describe("figures: the notebooks' charts", () => {
 describe("figures: the study's charts", () => {
   const summary = summarizeStudy(makeStudyRuns());
   it("compile without vega-lite warnings", () => {
-    for (const spec of [specStudyAccuracy(summary), specStudyPerClass(summary), specStudyLeak(summary)]) expect(compileSpec(spec).warnings).to.deep.equal([]);
+    for (const spec of [specStudyAccuracy(summary), specStudyPerClass(summary), specStudyLeak(summary)])
+      expect(compileSpec(spec).warnings).to.deep.equal([]);
   });
   it("every run is a dot and every split has its mean and interval", () => {
     const spec = specStudyAccuracy(summary) as unknown as { layer: { data: { values: unknown[] } }[] };
@@ -400,8 +470,12 @@ describe("figures: the comparisons", () => {
   });
   it("the paired difference is variant − paper seed by seed, and the table has a row per variant and split", () => {
     const c = summary.comparisons.find((x) => x.variant === "gray" && x.split === "subject")!;
-    const acc = (v: string, seed: number) => summary.splits.find((x) => x.variant === v && x.split === "subject")!.runs.find((r) => r.seed === seed)!.accuracy;
-    expect(c.accuracy.mean).to.be.closeTo([0, 1, 2, 3].reduce((a, s) => a + acc("gray", s) - acc("paper", s), 0) / 4, 1e-12);
+    const acc = (v: string, seed: number) =>
+      summary.splits.find((x) => x.variant === v && x.split === "subject")!.runs.find((r) => r.seed === seed)!.accuracy;
+    expect(c.accuracy.mean).to.be.closeTo(
+      [0, 1, 2, 3].reduce((a, s) => a + acc("gray", s) - acc("paper", s), 0) / 4,
+      1e-12,
+    );
     expect(c.accuracy.mean).to.be.below(0);
     const md = ablationsMarkdown(summary, { paper: 86911, gray: 86611, wide: 1 });
     expect(md.split("\n").filter((l) => /^\| (paper|gray|wide) \|/.test(l))).to.have.length(6);
@@ -421,7 +495,15 @@ describe("figures: the facial regions", () => {
     seeds: [0, 1, 2],
     regions: regions.map((r) => ({ name: r.name, box: r.box, pixels: r.mask.reduce((a, v) => a + v, 0) })),
     evidence,
-    effects: classes.flatMap((c, k) => regions.map((r, j) => ({ class: c, region: r.name, images: spread([20, 20, 20]), delta: spread([-0.1 * j, -0.1 * j - 0.02 * k, -0.1 * j + 0.01]), probDrop: spread([0.1, 0.2, 0.15]) }))),
+    effects: classes.flatMap((c, k) =>
+      regions.map((r, j) => ({
+        class: c,
+        region: r.name,
+        images: spread([20, 20, 20]),
+        delta: spread([-0.1 * j, -0.1 * j - 0.02 * k, -0.1 * j + 0.01]),
+        probDrop: spread([0.1, 0.2, 0.15]),
+      })),
+    ),
     sanity: [{ method: "grad-cam", correlation: spread([0.2, 0.3, 0.25]) }],
   };
   it("the heat map compiles, one cell per class and region, the numbers in points", () => {
@@ -434,16 +516,24 @@ describe("figures: the facial regions", () => {
   it("the table has a row per class, the boxes and the sanity check", () => {
     const [table, facs] = regionsMarkdown(summary).split("## Against FACS");
     const md = table + facs;
-    expect(table.split("\n").filter((l) => /^\| (anger|contempt|disgust|fear|happy|sadness|surprise) \|/.test(l))).to.have.length(7);
+    expect(
+      table.split("\n").filter((l) => /^\| (anger|contempt|disgust|fear|happy|sadness|surprise) \|/.test(l)),
+    ).to.have.length(7);
     // FACS: the costliest region apart from "rest" is cheeks/jaw here (−0.1 j grows with the region's index j)
     const rows = facs.split("\n").filter((l) => /^\| (anger|contempt|disgust|fear|happy|sadness|surprise) \|/.test(l));
     expect(rows).to.have.length(7);
-    expect(rows.find((l) => l.startsWith("| happy |"))).to.match(/^\| happy \| 20\.0 \| cheeks\/jaw \| −32 \[.*\| yes \|$/);
+    expect(rows.find((l) => l.startsWith("| happy |"))).to.match(
+      /^\| happy \| 20\.0 \| cheeks\/jaw \| −32 \[.*\| yes \|$/,
+    );
     expect(rows.find((l) => l.startsWith("| anger |"))).to.match(/\| \*\*no\*\* \|$/);
     // a sentence per class from the same numbers: regions whose interval excludes 0 are named, FACS' verdict given
     const happy = facsSentences(summary).find((x) => x.startsWith("**happy**"))!;
-    expect(happy).to.match(/^\*\*happy\*\*: occluding the cheeks\/jaw costs −32 points \[−\d+, −\d+\]; also nose \(−\d+\), mouth \(−\d+\); as FACS predicts \(AU6/);
-    expect(facsSentences(summary).find((x) => x.startsWith("**anger**"))).to.match(/; where FACS predicts brows\+eyes and mouth \(AU4/);
+    expect(happy).to.match(
+      /^\*\*happy\*\*: occluding the cheeks\/jaw costs −32 points \[−\d+, −\d+\]; also nose \(−\d+\), mouth \(−\d+\); as FACS predicts \(AU6/,
+    );
+    expect(facsSentences(summary).find((x) => x.startsWith("**anger**"))).to.match(
+      /; where FACS predicts brows\+eyes and mouth \(AU4/,
+    );
     expect(md).to.include(`- ${happy}`);
     expect(md).to.include("| brows+eyes |");
     expect(md).to.match(/grad-cam 0\.25 \[/);

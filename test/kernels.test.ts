@@ -31,7 +31,11 @@ function randomArray(n: number, seed: number, levels = 0): Float32Array {
 type Inputs = Record<string, { shape: number[]; values: Float32Array }>;
 
 /** Run `f` on `backend` with fresh tensors made from `inputs`; returns the result's shape and values. */
-function runOn(backend: "cpu" | "cpu-fast", inputs: Inputs, f: (t: Record<string, tfjs.Tensor>) => tfjs.Tensor): { shape: number[]; values: Float32Array } {
+function runOn(
+  backend: "cpu" | "cpu-fast",
+  inputs: Inputs,
+  f: (t: Record<string, tfjs.Tensor>) => tfjs.Tensor,
+): { shape: number[]; values: Float32Array } {
   const prev = tf.getBackend();
   useBackend(backend);
   try {
@@ -53,7 +57,12 @@ function maxAbs(a: Float32Array): number {
 }
 
 /** Compare fast vs stock; `exact` demands bit-equal values. Returns the relative error for reporting. */
-function compare(inputs: Inputs, f: (t: Record<string, tfjs.Tensor>) => tfjs.Tensor, exact = false, expectFast = true): number {
+function compare(
+  inputs: Inputs,
+  f: (t: Record<string, tfjs.Tensor>) => tfjs.Tensor,
+  exact = false,
+  expectFast = true,
+): number {
   const ref = runOn("cpu", inputs, f);
   const before = { ...kernelStats };
   const got = runOn("cpu-fast", inputs, f);
@@ -75,7 +84,13 @@ function compare(inputs: Inputs, f: (t: Record<string, tfjs.Tensor>) => tfjs.Ten
 }
 
 interface ConvCase {
-  b: number; h: number; w: number; cin: number; cout: number; k: number; s: number;
+  b: number;
+  h: number;
+  w: number;
+  cin: number;
+  cout: number;
+  k: number;
+  s: number;
   pad: "valid" | "same" | number | [[number, number], [number, number], [number, number], [number, number]];
 }
 
@@ -101,7 +116,21 @@ function convCases(): ConvCase[] {
   }
   // numeric and explicit padding
   out.push({ b: 2, h: 8, w: 7, cin: 3, cout: 6, k: 3, s: 1, pad: 1 });
-  out.push({ b: 2, h: 9, w: 8, cin: 6, cout: 16, k: 3, s: 2, pad: [[0, 0], [2, 1], [0, 2], [0, 0]] });
+  out.push({
+    b: 2,
+    h: 9,
+    w: 8,
+    cin: 6,
+    cout: 16,
+    k: 3,
+    s: 2,
+    pad: [
+      [0, 0],
+      [2, 1],
+      [0, 2],
+      [0, 0],
+    ],
+  });
   return out;
 }
 
@@ -129,8 +158,14 @@ describe("cpu-fast kernels vs stock cpu", function () {
 
   it("cpu-fast replaces exactly the listed kernels and keeps every other stock kernel", () => {
     useBackend("cpu-fast");
-    const stockNames = tf.getKernelsForBackend("cpu").map((k) => k.kernelName).sort();
-    const fastNames = tf.getKernelsForBackend(FAST_BACKEND).map((k) => k.kernelName).sort();
+    const stockNames = tf
+      .getKernelsForBackend("cpu")
+      .map((k) => k.kernelName)
+      .sort();
+    const fastNames = tf
+      .getKernelsForBackend(FAST_BACKEND)
+      .map((k) => k.kernelName)
+      .sort();
     expect(fastNames).to.deep.equal(stockNames);
     for (const n of stockNames) {
       const same = tf.getKernel(n, FAST_BACKEND).kernelFunc === tf.getKernel(n, "cpu").kernelFunc;
@@ -147,9 +182,34 @@ describe("cpu-fast kernels vs stock cpu", function () {
           bias: { shape: [c.cout], values: randomArray(c.cout, seed++) },
         };
         compare(inputs, (t) => tf.conv2d(t.x as tfjs.Tensor4D, t.w as tfjs.Tensor4D, c.s, c.pad));
-        compare(inputs, (t) => tf.fused.conv2d({ x: t.x as tfjs.Tensor4D, filter: t.w as tfjs.Tensor4D, strides: c.s, pad: c.pad, bias: t.bias, activation: "relu" }));
-        compare(inputs, (t) => tf.fused.conv2d({ x: t.x as tfjs.Tensor4D, filter: t.w as tfjs.Tensor4D, strides: c.s, pad: c.pad, bias: t.bias }));
-        compare(inputs, (t) => tf.fused.conv2d({ x: t.x as tfjs.Tensor4D, filter: t.w as tfjs.Tensor4D, strides: c.s, pad: c.pad, activation: "relu" }));
+        compare(inputs, (t) =>
+          tf.fused.conv2d({
+            x: t.x as tfjs.Tensor4D,
+            filter: t.w as tfjs.Tensor4D,
+            strides: c.s,
+            pad: c.pad,
+            bias: t.bias,
+            activation: "relu",
+          }),
+        );
+        compare(inputs, (t) =>
+          tf.fused.conv2d({
+            x: t.x as tfjs.Tensor4D,
+            filter: t.w as tfjs.Tensor4D,
+            strides: c.s,
+            pad: c.pad,
+            bias: t.bias,
+          }),
+        );
+        compare(inputs, (t) =>
+          tf.fused.conv2d({
+            x: t.x as tfjs.Tensor4D,
+            filter: t.w as tfjs.Tensor4D,
+            strides: c.s,
+            pad: c.pad,
+            activation: "relu",
+          }),
+        );
       });
     }
   });
@@ -163,9 +223,34 @@ describe("cpu-fast kernels vs stock cpu", function () {
           w: { shape: [c.k, c.k, c.cin, c.cout], values: randomArray(c.k * c.k * c.cin * c.cout, seed++) },
           dy: { shape: [c.b, oh, ow, c.cout], values: randomArray(c.b * oh * ow * c.cout, seed++) },
         };
-        const attrs = { strides: c.s, pad: c.pad, dataFormat: "NHWC", dimRoundingMode: undefined } as unknown as tfjs.NamedAttrMap;
-        compare(inputs, (t) => tf.engine().runKernel("Conv2DBackpropFilter", { x: t.x, dy: t.dy }, { ...attrs, filterShape: t.w.shape }) as tfjs.Tensor);
-        compare(inputs, (t) => tf.engine().runKernel("Conv2DBackpropInput", { dy: t.dy, filter: t.w }, { ...attrs, inputShape: t.x.shape }) as tfjs.Tensor);
+        const attrs = {
+          strides: c.s,
+          pad: c.pad,
+          dataFormat: "NHWC",
+          dimRoundingMode: undefined,
+        } as unknown as tfjs.NamedAttrMap;
+        compare(
+          inputs,
+          (t) =>
+            tf
+              .engine()
+              .runKernel(
+                "Conv2DBackpropFilter",
+                { x: t.x, dy: t.dy },
+                { ...attrs, filterShape: t.w.shape },
+              ) as tfjs.Tensor,
+        );
+        compare(
+          inputs,
+          (t) =>
+            tf
+              .engine()
+              .runKernel(
+                "Conv2DBackpropInput",
+                { dy: t.dy, filter: t.w },
+                { ...attrs, inputShape: t.x.shape },
+              ) as tfjs.Tensor,
+        );
       });
     }
   });
@@ -188,14 +273,36 @@ describe("cpu-fast kernels vs stock cpu", function () {
         const info = tf.backend_util.computePool2DInfo(xs as [number, number, number, number], c.f, c.s, 1, c.pad);
         const ys = info.outShape;
         const inputs: Inputs = {
-          x: { shape: xs, values: randomArray(xs.reduce((a, b) => a * b), seed++, 5) },
-          dy: { shape: ys, values: randomArray(ys.reduce((a, b) => a * b), seed++) },
+          x: {
+            shape: xs,
+            values: randomArray(
+              xs.reduce((a, b) => a * b),
+              seed++,
+              5,
+            ),
+          },
+          dy: {
+            shape: ys,
+            values: randomArray(
+              ys.reduce((a, b) => a * b),
+              seed++,
+            ),
+          },
         };
         compare(inputs, (t) => tf.maxPool(t.x as tfjs.Tensor4D, c.f, c.s, c.pad), true);
-        compare(inputs, (t) => {
-          const y = tf.maxPool(t.x as tfjs.Tensor4D, c.f, c.s, c.pad);
-          return tf.engine().runKernel("MaxPoolGrad", { dy: t.dy, input: t.x, output: y }, { filterSize: c.f, strides: c.s, pad: c.pad, dimRoundingMode: undefined } as unknown as tfjs.NamedAttrMap) as tfjs.Tensor;
-        }, true);
+        compare(
+          inputs,
+          (t) => {
+            const y = tf.maxPool(t.x as tfjs.Tensor4D, c.f, c.s, c.pad);
+            return tf.engine().runKernel("MaxPoolGrad", { dy: t.dy, input: t.x, output: y }, {
+              filterSize: c.f,
+              strides: c.s,
+              pad: c.pad,
+              dimRoundingMode: undefined,
+            } as unknown as tfjs.NamedAttrMap) as tfjs.Tensor;
+          },
+          true,
+        );
       });
     }
   });
@@ -214,13 +321,34 @@ describe("cpu-fast kernels vs stock cpu", function () {
       it(`matMul ${JSON.stringify(c.a)}${c.ta ? "ᵀ" : ""} · ${JSON.stringify(c.b)}${c.tb ? "ᵀ" : ""}`, () => {
         const n = c.tb ? c.b[c.b.length - 2] : c.b[c.b.length - 1];
         const inputs: Inputs = {
-          a: { shape: c.a, values: randomArray(c.a.reduce((p, q) => p * q), seed++) },
-          b: { shape: c.b, values: randomArray(c.b.reduce((p, q) => p * q), seed++) },
+          a: {
+            shape: c.a,
+            values: randomArray(
+              c.a.reduce((p, q) => p * q),
+              seed++,
+            ),
+          },
+          b: {
+            shape: c.b,
+            values: randomArray(
+              c.b.reduce((p, q) => p * q),
+              seed++,
+            ),
+          },
           bias: { shape: [n], values: randomArray(n, seed++) },
         };
         compare(inputs, (t) => tf.matMul(t.a, t.b, c.ta, c.tb));
         if (c.a.length === 2 || c.a.length === 3) {
-          compare(inputs, (t) => tf.fused.matMul({ a: t.a as tfjs.Tensor2D, b: t.b as tfjs.Tensor2D, transposeA: c.ta, transposeB: c.tb, bias: t.bias, activation: "relu" }));
+          compare(inputs, (t) =>
+            tf.fused.matMul({
+              a: t.a as tfjs.Tensor2D,
+              b: t.b as tfjs.Tensor2D,
+              transposeA: c.ta,
+              transposeB: c.tb,
+              bias: t.bias,
+              activation: "relu",
+            }),
+          );
         }
       });
     }
@@ -228,18 +356,36 @@ describe("cpu-fast kernels vs stock cpu", function () {
 
   describe("element-wise ops and Sum (exact)", () => {
     const pairs: [number[], number[]][] = [
-      [[8, 44, 44, 6], [8, 44, 44, 6]], // same shape
+      [
+        [8, 44, 44, 6],
+        [8, 44, 44, 6],
+      ], // same shape
       [[576, 128], []], // scalar (learning rate, decay)
       [[], [5, 3]], // scalar first
       [[8, 18, 18, 16], [16]], // bias: a trailing-dims row
-      [[8, 7], [8, 1]], // a column (softmax normalisation)
-      [[8, 1], [1, 7]], // column × row: outer broadcast
-      [[4, 5, 6], [5, 6]], // a row of 30 against [4,5,6]
+      [
+        [8, 7],
+        [8, 1],
+      ], // a column (softmax normalisation)
+      [
+        [8, 1],
+        [1, 7],
+      ], // column × row: outer broadcast
+      [
+        [4, 5, 6],
+        [5, 6],
+      ], // a row of 30 against [4,5,6]
       // ≥ 1024 elements: the WebAssembly paths (same shape, scalar b, scalar a, bias row with a ragged tail)
       [[], [40, 40]],
       [[50, 44, 6], [6]],
-      [[33, 31], [33, 31]],
-      [[300, 7], [300, 1]], // a large column: the plain loop
+      [
+        [33, 31],
+        [33, 31],
+      ],
+      [
+        [300, 7],
+        [300, 1],
+      ], // a large column: the plain loop
     ];
     for (const [sa, sb] of pairs) {
       it(`Add/Sub/Multiply/RealDiv ${JSON.stringify(sa)} ∘ ${JSON.stringify(sb)}`, () => {
@@ -255,13 +401,21 @@ describe("cpu-fast kernels vs stock cpu", function () {
       });
     }
     it("a broadcast it does not plan ([2,1,3] ∘ [4,1]) gives the stock result", () => {
-      const inputs: Inputs = { a: { shape: [2, 1, 3], values: randomArray(6, seed++) }, b: { shape: [4, 1], values: randomArray(4, seed++) } };
+      const inputs: Inputs = {
+        a: { shape: [2, 1, 3], values: randomArray(6, seed++) },
+        b: { shape: [4, 1], values: randomArray(4, seed++) },
+      };
       compare(inputs, (t) => tf.mul(t.a, t.b), true, false);
     });
     for (const n of [1000, 93 * 47]) {
       it(`Relu, Step (relu gradient), Sqrt, Square, with NaN, ±0 and negatives (${n} elements)`, () => {
         const v = randomArray(n, seed++);
-        v[0] = NaN; v[1] = -0; v[2] = 0; v[3] = -Infinity; v[n - 1] = NaN; v[n - 2] = -0;
+        v[0] = NaN;
+        v[1] = -0;
+        v[2] = 0;
+        v[3] = -Infinity;
+        v[n - 1] = NaN;
+        v[n - 2] = -0;
         const inputs: Inputs = { x: { shape: [n], values: v } };
         compare(inputs, (t) => tf.relu(t.x), true);
         compare(inputs, (t) => tf.step(t.x, 0.25), true);
@@ -289,8 +443,15 @@ describe("cpu-fast kernels vs stock cpu", function () {
   describe("GatherV2 (exact: the same elements, shape and dtype)", () => {
     // [x shape, indices shape, axis, batchDims]; the first is how training picks a batch of 8 images
     const cases: [number[], number[], number, number][] = [
-      [[20, 48, 48, 3], [8], 0, 0], [[20, 7], [8], 0, 0], [[5, 6, 7], [4], 1, 0], [[5, 6, 7], [3, 2], 2, 0],
-      [[5, 6, 7], [2, 3], -1, 0], [[4, 6, 5], [4, 3], 1, 1], [[3, 4, 5, 6], [3, 4, 2], 2, 2], [[6], [6], 0, 0], [[5, 2], [0], 0, 0],
+      [[20, 48, 48, 3], [8], 0, 0],
+      [[20, 7], [8], 0, 0],
+      [[5, 6, 7], [4], 1, 0],
+      [[5, 6, 7], [3, 2], 2, 0],
+      [[5, 6, 7], [2, 3], -1, 0],
+      [[4, 6, 5], [4, 3], 1, 1],
+      [[3, 4, 5, 6], [3, 4, 2], 2, 2],
+      [[6], [6], 0, 0],
+      [[5, 2], [0], 0, 0],
     ];
     it("gathers like the stock kernel for float32, int32 and bool, any axis and batch dims, repeated indices", () => {
       const rng = new Rng(5);
@@ -303,7 +464,15 @@ describe("cpu-fast kernels vs stock cpu", function () {
           const results = (["cpu", "cpu-fast"] as const).map((b) => {
             useBackend(b);
             return tf.tidy(() => {
-              const y = tf.gather(tf.tensor(x, xs).mul(dtype === "float32" ? 1 : 10).cast(dtype), tf.tensor(ind, is, "int32"), axis, batchDims);
+              const y = tf.gather(
+                tf
+                  .tensor(x, xs)
+                  .mul(dtype === "float32" ? 1 : 10)
+                  .cast(dtype),
+                tf.tensor(ind, is, "int32"),
+                axis,
+                batchDims,
+              );
               return { shape: y.shape, dtype: y.dtype, values: Array.from(y.dataSync()) };
             });
           });
@@ -319,7 +488,9 @@ describe("cpu-fast kernels vs stock cpu", function () {
     it("refuses an index out of range with the stock message", () => {
       for (const b of ["cpu", "cpu-fast"] as const) {
         useBackend(b);
-        expect(() => tf.tidy(() => tf.gather(tf.zeros([4, 3]), tf.tensor1d([1, 4], "int32"))), b).to.throw("GatherV2: the index value 4 is not in [0, 3]");
+        expect(() => tf.tidy(() => tf.gather(tf.zeros([4, 3]), tf.tensor1d([1, 4], "int32"))), b).to.throw(
+          "GatherV2: the index value 4 is not in [0, 3]",
+        );
       }
     });
   });
@@ -328,26 +499,77 @@ describe("cpu-fast kernels vs stock cpu", function () {
     const x = { shape: [2, 9, 9, 3], values: randomArray(2 * 9 * 9 * 3, 901) };
     const w = { shape: [3, 3, 3, 4], values: randomArray(3 * 3 * 3 * 4, 902) };
     it("dilated conv2d", () => {
-      compare({ x, w }, (t) => tf.conv2d(t.x as tfjs.Tensor4D, t.w as tfjs.Tensor4D, 1, "valid", "NHWC", 2), false, false);
+      compare(
+        { x, w },
+        (t) => tf.conv2d(t.x as tfjs.Tensor4D, t.w as tfjs.Tensor4D, 1, "valid", "NHWC", 2),
+        false,
+        false,
+      );
     });
     it("NCHW conv2d", () => {
-      compare({ x, w: { shape: [3, 3, 9, 4], values: randomArray(3 * 3 * 9 * 4, 903) } },
-        (t) => tf.conv2d(t.x as tfjs.Tensor4D, t.w as tfjs.Tensor4D, 1, "valid", "NCHW"), false, false);
+      compare(
+        { x, w: { shape: [3, 3, 9, 4], values: randomArray(3 * 3 * 9 * 4, 903) } },
+        (t) => tf.conv2d(t.x as tfjs.Tensor4D, t.w as tfjs.Tensor4D, 1, "valid", "NCHW"),
+        false,
+        false,
+      );
     });
     it("fused conv2d with elu, leakyrelu and prelu activations", () => {
       const alpha = { shape: [4], values: randomArray(4, 904) };
       for (const activation of ["elu", "leakyrelu", "relu6"] as const) {
-        compare({ x, w }, (t) => tf.fused.conv2d({ x: t.x as tfjs.Tensor4D, filter: t.w as tfjs.Tensor4D, strides: 1, pad: "same", activation, leakyreluAlpha: 0.3 }), false, false);
+        compare(
+          { x, w },
+          (t) =>
+            tf.fused.conv2d({
+              x: t.x as tfjs.Tensor4D,
+              filter: t.w as tfjs.Tensor4D,
+              strides: 1,
+              pad: "same",
+              activation,
+              leakyreluAlpha: 0.3,
+            }),
+          false,
+          false,
+        );
       }
-      compare({ x, w, alpha }, (t) => tf.fused.conv2d({ x: t.x as tfjs.Tensor4D, filter: t.w as tfjs.Tensor4D, strides: 1, pad: "same", activation: "prelu", preluActivationWeights: t.alpha }), false, false);
+      compare(
+        { x, w, alpha },
+        (t) =>
+          tf.fused.conv2d({
+            x: t.x as tfjs.Tensor4D,
+            filter: t.w as tfjs.Tensor4D,
+            strides: 1,
+            pad: "same",
+            activation: "prelu",
+            preluActivationWeights: t.alpha,
+          }),
+        false,
+        false,
+      );
     });
     it("an empty batch", () => {
-      compare({ x: { shape: [0, 9, 9, 3], values: new Float32Array(0) }, w },
-        (t) => tf.conv2d(t.x as tfjs.Tensor4D, t.w as tfjs.Tensor4D, 1, "same"), false, false);
+      compare(
+        { x: { shape: [0, 9, 9, 3], values: new Float32Array(0) }, w },
+        (t) => tf.conv2d(t.x as tfjs.Tensor4D, t.w as tfjs.Tensor4D, 1, "same"),
+        false,
+        false,
+      );
     });
     it("fused conv2d with a broadcast (scalar) bias", () => {
-      compare({ x, w, b: { shape: [], values: new Float32Array([0.25]) } },
-        (t) => tf.fused.conv2d({ x: t.x as tfjs.Tensor4D, filter: t.w as tfjs.Tensor4D, strides: 1, pad: "valid", bias: t.b, activation: "relu" }), false, false);
+      compare(
+        { x, w, b: { shape: [], values: new Float32Array([0.25]) } },
+        (t) =>
+          tf.fused.conv2d({
+            x: t.x as tfjs.Tensor4D,
+            filter: t.w as tfjs.Tensor4D,
+            strides: 1,
+            pad: "valid",
+            bias: t.b,
+            activation: "relu",
+          }),
+        false,
+        false,
+      );
     });
   });
 
@@ -378,7 +600,8 @@ describe("cpu-fast kernels vs stock cpu", function () {
       // RMSprop's first step moves each weight by ≈ lr·g/|g|·√10: compare the update, not just the weights.
       for (let i = 0; i < ref.weights.length; i++) {
         let d = 0;
-        for (let j = 0; j < ref.weights[i].length; j++) d = Math.max(d, Math.abs(got.weights[i][j] - ref.weights[i][j]));
+        for (let j = 0; j < ref.weights[i].length; j++)
+          d = Math.max(d, Math.abs(got.weights[i][j] - ref.weights[i][j]));
         expect(d, `weight ${i}`).to.be.at.most(1e-5);
       }
     });
@@ -389,7 +612,9 @@ describe("cpu-fast kernels vs stock cpu", function () {
         useBackend(backend);
         const m = createModel(2);
         const before = { ...kernelStats };
-        const p = tf.tidy(() => (m.predict(tf.tensor4d(xs, [4, 48, 48, 3])) as tfjs.Tensor).dataSync().slice() as Float32Array);
+        const p = tf.tidy(
+          () => (m.predict(tf.tensor4d(xs, [4, 48, 48, 3])) as tfjs.Tensor).dataSync().slice() as Float32Array,
+        );
         const fastRuns = kernelStats.fast - before.fast;
         m.dispose();
         return { p, fastRuns };
@@ -430,7 +655,16 @@ describe("cpu-fast Transform (tf.image.transform, the augmentation's warp)", () 
     const r = new Rng(seed);
     const out = new Float32Array(n * 8);
     for (let i = 0; i < n; i++) {
-      const t = [1 + r.uniform(-0.3, 0.3), r.uniform(-0.4, 0.4), r.uniform(-8, 8), r.uniform(-0.4, 0.4), 1 + r.uniform(-0.3, 0.3), r.uniform(-8, 8), r.uniform(-0.004, 0.004), r.uniform(-0.004, 0.004)];
+      const t = [
+        1 + r.uniform(-0.3, 0.3),
+        r.uniform(-0.4, 0.4),
+        r.uniform(-8, 8),
+        r.uniform(-0.4, 0.4),
+        1 + r.uniform(-0.3, 0.3),
+        r.uniform(-8, 8),
+        r.uniform(-0.004, 0.004),
+        r.uniform(-0.004, 0.004),
+      ];
       out.set(t, i * 8);
     }
     return out;
@@ -442,14 +676,25 @@ describe("cpu-fast Transform (tf.image.transform, the augmentation's warp)", () 
         const [B, H, W, C] = [3, 13, 17, 3];
         const img = randomArray(B * H * W * C, 11);
         const t = transforms(B, 12);
-        const fast = runOn("cpu-fast", { img: { shape: [B, H, W, C], values: img }, t: { shape: [B, 8], values: t } }, (x) =>
-          tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, interpolation, fillMode, 0.25, [11, 19]));
+        const fast = runOn(
+          "cpu-fast",
+          { img: { shape: [B, H, W, C], values: img }, t: { shape: [B, 8], values: t } },
+          (x) =>
+            tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, interpolation, fillMode, 0.25, [11, 19]),
+        );
         expect(fast.shape).to.deep.equal([B, 11, 19, C]);
         const per = 11 * 19 * C;
         for (let b = 0; b < B; b++) {
           // the stock kernel is only right for a batch of one (see lib/kernels/transform.ts)
-          const ref = runOn("cpu", { img: { shape: [1, H, W, C], values: img.subarray(b * H * W * C, (b + 1) * H * W * C) }, t: { shape: [1, 8], values: t.subarray(b * 8, b * 8 + 8) } }, (x) =>
-            tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, interpolation, fillMode, 0.25, [11, 19]));
+          const ref = runOn(
+            "cpu",
+            {
+              img: { shape: [1, H, W, C], values: img.subarray(b * H * W * C, (b + 1) * H * W * C) },
+              t: { shape: [1, 8], values: t.subarray(b * 8, b * 8 + 8) },
+            },
+            (x) =>
+              tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, interpolation, fillMode, 0.25, [11, 19]),
+          );
           expect(Array.from(fast.values.subarray(b * per, (b + 1) * per))).to.deep.equal(Array.from(ref.values));
         }
       });
@@ -460,21 +705,31 @@ describe("cpu-fast Transform (tf.image.transform, the augmentation's warp)", () 
     const img = randomArray(2 * 8 * 8 * 1, 3);
     const t = transforms(1, 4);
     const got = runOn("cpu-fast", { img: { shape: [2, 8, 8, 1], values: img }, t: { shape: [1, 8], values: t } }, (x) =>
-      tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, "bilinear", "nearest"));
-    const second = runOn("cpu-fast", { img: { shape: [1, 8, 8, 1], values: img.subarray(64) }, t: { shape: [1, 8], values: t } }, (x) =>
-      tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, "bilinear", "nearest"));
+      tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, "bilinear", "nearest"),
+    );
+    const second = runOn(
+      "cpu-fast",
+      { img: { shape: [1, 8, 8, 1], values: img.subarray(64) }, t: { shape: [1, 8], values: t } },
+      (x) => tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, "bilinear", "nearest"),
+    );
     expect(Array.from(got.values.subarray(64))).to.deep.equal(Array.from(second.values));
   });
 
   it("the stock cpu kernel of tfjs 4.22 warps only the first image of a batch (why this kernel exists)", () => {
     const img = randomArray(2 * 6 * 6 * 1, 5).map((v) => v + 2); // no zeros
     const identity = new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
-    const stock = runOn("cpu", { img: { shape: [2, 6, 6, 1], values: img }, t: { shape: [2, 8], values: identity } }, (x) =>
-      tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, "bilinear", "nearest"));
+    const stock = runOn(
+      "cpu",
+      { img: { shape: [2, 6, 6, 1], values: img }, t: { shape: [2, 8], values: identity } },
+      (x) => tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, "bilinear", "nearest"),
+    );
     expect(Array.from(stock.values.subarray(0, 36))).to.deep.equal(Array.from(img.subarray(0, 36)));
     expect(Array.from(stock.values.subarray(36)).every((v) => v === 0)).to.equal(true);
-    const fast = runOn("cpu-fast", { img: { shape: [2, 6, 6, 1], values: img }, t: { shape: [2, 8], values: identity } }, (x) =>
-      tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, "bilinear", "nearest"));
+    const fast = runOn(
+      "cpu-fast",
+      { img: { shape: [2, 6, 6, 1], values: img }, t: { shape: [2, 8], values: identity } },
+      (x) => tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, "bilinear", "nearest"),
+    );
     expect(Array.from(fast.values)).to.deep.equal(Array.from(img));
   });
 });
@@ -484,19 +739,34 @@ describe("fused RMSprop (lib/kernels/rmsprop.ts)", () => {
     const FusedRMSProp = fusedRmspropClass(tf);
     const rng = new Rng(11);
     const shapes = [[5, 5, 3, 6], [6], [576, 128], [7], [3, 3, 16, 64], [1]];
-    for (const [lr, rho, eps, momentum] of [[0.001, 0.9, 1e-7, 0], [0.01, 0.95, 1e-8, 0.5]]) {
-      const init = shapes.map((s) => Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => rng.uniform(-1, 1)));
+    for (const [lr, rho, eps, momentum] of [
+      [0.001, 0.9, 1e-7, 0],
+      [0.01, 0.95, 1e-8, 0.5],
+    ]) {
+      const init = shapes.map((s) =>
+        Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => rng.uniform(-1, 1)),
+      );
       const stockVars = shapes.map((s, i) => tf.variable(tf.tensor(init[i], s), true, `stock_${lr}_${i}`));
       const fusedVars = shapes.map((s, i) => tf.variable(tf.tensor(init[i], s), true, `fused_${lr}_${i}`));
       const stock = tf.train.rmsprop(lr, rho, momentum, eps);
       const fusedOpt = new FusedRMSProp(lr, rho, momentum, eps);
       for (let step = 0; step < 40; step++) {
         const scale = [1, 1e-3, 1e-6, 0, 10][step % 5];
-        const grads = shapes.map((s) => Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => scale * rng.uniform(-1, 1)));
-        tf.tidy(() => stock.applyGradients(Object.fromEntries(stockVars.map((v, i) => [v.name, tf.tensor(grads[i], shapes[i])]))));
-        tf.tidy(() => fusedOpt.applyGradients(Object.fromEntries(fusedVars.map((v, i) => [v.name, tf.tensor(grads[i], shapes[i])]))));
+        const grads = shapes.map((s) =>
+          Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => scale * rng.uniform(-1, 1)),
+        );
+        tf.tidy(() =>
+          stock.applyGradients(Object.fromEntries(stockVars.map((v, i) => [v.name, tf.tensor(grads[i], shapes[i])]))),
+        );
+        tf.tidy(() =>
+          fusedOpt.applyGradients(
+            Object.fromEntries(fusedVars.map((v, i) => [v.name, tf.tensor(grads[i], shapes[i])])),
+          ),
+        );
       }
-      stockVars.forEach((v, i) => expect(Array.from(fusedVars[i].dataSync()), `shape ${shapes[i]}`).to.deep.equal(Array.from(v.dataSync())));
+      stockVars.forEach((v, i) =>
+        expect(Array.from(fusedVars[i].dataSync()), `shape ${shapes[i]}`).to.deep.equal(Array.from(v.dataSync())),
+      );
       tf.dispose([...stockVars, ...fusedVars]);
       stock.dispose();
       fusedOpt.dispose();
@@ -515,10 +785,14 @@ describe("fused RMSprop (lib/kernels/rmsprop.ts)", () => {
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) tf.tidy(() => b.applyGradients({ [v2.name]: tf.tensor1d(g) }));
     expect(tf.memory().numTensors).to.equal(before);
-    tf.tidy(() => { for (let i = 0; i < 5; i++) a.applyGradients({ [v1.name]: tf.tensor1d(g) }); });
+    tf.tidy(() => {
+      for (let i = 0; i < 5; i++) a.applyGradients({ [v1.name]: tf.tensor1d(g) });
+    });
     const wa = await a.getWeights();
     const wb = await b.getWeights();
-    expect(wb.map((w) => w.name.replace("state_fused", "X"))).to.deep.equal(wa.map((w) => w.name.replace("state_stock", "X")));
+    expect(wb.map((w) => w.name.replace("state_fused", "X"))).to.deep.equal(
+      wa.map((w) => w.name.replace("state_stock", "X")),
+    );
     wa.forEach((w, i) => expect(Array.from(wb[i].tensor.dataSync())).to.deep.equal(Array.from(w.tensor.dataSync())));
     expect(b.getClassName()).to.equal("RMSProp");
     tf.dispose([v1, v2]);

@@ -19,7 +19,10 @@ describe("lib/cli/lock.ts: one process per output folder", () => {
     expect(info.host).to.equal(os.hostname());
     expect(Date.parse(info.started)).to.be.closeTo(Date.now(), 60_000);
     expect(a.tookOver).to.equal(undefined);
-    expect(() => acquireLock(dir, "second")).to.throw(UserError, new RegExp(`is in use by process ${process.pid} \\(first, started `));
+    expect(() => acquireLock(dir, "second")).to.throw(
+      UserError,
+      new RegExp(`is in use by process ${process.pid} \\(first, started `),
+    );
     a.release();
     expect(fs.existsSync(lockFile(dir))).to.equal(false);
     const b = acquireLock(dir, "third");
@@ -45,7 +48,9 @@ describe("lib/cli/lock.ts: one process per output folder", () => {
   it("processAlive: this process is, a finished child is not", () => {
     expect(processAlive(process.pid)).to.equal(true);
     const { spawnSync } = require("child_process") as typeof import("child_process");
-    const pid = Number(spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout);
+    const pid = Number(
+      spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout,
+    );
     expect(processAlive(pid)).to.equal(false);
   });
 });

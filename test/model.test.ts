@@ -1,9 +1,8 @@
 import { expect } from "chai";
 import { tf } from "../lib/tf";
-import { createModel, summarize } from "../lib/model";
+import { createModel, summarize, featureMaps, parametersByHand, traceShapes, trainingMultiplyAdds } from "../lib/model";
 import sharp from "sharp";
 import { demoPattern } from "../lib/display";
-import { featureMaps, parametersByHand, traceShapes, trainingMultiplyAdds } from "../lib/model";
 import { featureMapCells, featureMapGrid, layersMarkdown, paramsMarkdown, traceMarkdown } from "../lib/prose/02-model";
 
 describe("model (Section 2.2, Fig 3)", () => {
@@ -32,8 +31,12 @@ describe("model (Section 2.2, Fig 3)", () => {
   });
 
   it("is a factory: two calls give independent models; the same seed gives the same weights", () => {
-    const a = createModel(3), b = createModel(3), c = createModel(4);
-    const wa = a.getWeights()[0].dataSync(), wb = b.getWeights()[0].dataSync(), wc = c.getWeights()[0].dataSync();
+    const a = createModel(3),
+      b = createModel(3),
+      c = createModel(4);
+    const wa = a.getWeights()[0].dataSync(),
+      wb = b.getWeights()[0].dataSync(),
+      wc = c.getWeights()[0].dataSync();
     expect(Array.from(wa)).to.deep.equal(Array.from(wb));
     expect(Array.from(wa)).to.not.deep.equal(Array.from(wc));
     expect(a.layers[0]).to.not.equal(b.layers[0]);
@@ -48,13 +51,15 @@ describe("model (Section 2.2, Fig 3)", () => {
     expect(Math.max(...v.map(Math.abs))).to.be.at.most(limit);
     // a uniform distribution on [-L, L] has variance L²/3; glorot-normal would put ~5% beyond 2σ=limit·0.94
     const variance = v.reduce((s, x) => s + x * x, 0) / v.length;
-    expect(variance).to.be.closeTo(limit * limit / 3, limit * limit / 10);
+    expect(variance).to.be.closeTo((limit * limit) / 3, (limit * limit) / 10);
     m.dispose();
   });
 
   it("outputs a probability distribution over 7 classes", () => {
     const m = createModel(0);
-    const y = tf.tidy(() => m.predict(tf.randomUniform([2, 48, 48, 3], 0, 1, "float32", 1)) as import("@tensorflow/tfjs").Tensor);
+    const y = tf.tidy(
+      () => m.predict(tf.randomUniform([2, 48, 48, 3], 0, 1, "float32", 1)) as import("@tensorflow/tfjs").Tensor,
+    );
     expect(y.shape).to.deep.equal([2, 7]);
     const rows = y.arraySync() as number[][];
     rows.forEach((r) => expect(r.reduce((a, b) => a + b, 0)).to.be.closeTo(1, 1e-5));
@@ -98,7 +103,16 @@ describe("model: what notebook 02 teaches", () => {
     expect(tf.memory().numTensors).to.equal(before);
     x.dispose();
     expect(steps.map((s) => s.output)).to.deep.equal([
-      [1, 44, 44, 6], [1, 22, 22, 6], [1, 18, 18, 16], [1, 9, 9, 16], [1, 7, 7, 64], [1, 3, 3, 64], [1, 576], [1, 128], [1, 128], [1, 7],
+      [1, 44, 44, 6],
+      [1, 22, 22, 6],
+      [1, 18, 18, 16],
+      [1, 9, 9, 16],
+      [1, 7, 7, 64],
+      [1, 3, 3, 64],
+      [1, 576],
+      [1, 128],
+      [1, 128],
+      [1, 7],
     ]);
     expect(steps[0].input).to.deep.equal([1, 48, 48, 3]);
     expect(steps[0].min).to.equal(0); // ReLU
@@ -110,7 +124,11 @@ describe("model: what notebook 02 teaches", () => {
     const x = tf.tensor4d(demoPattern(), [1, 48, 48, 3]);
     const maps = featureMaps(model, x);
     x.dispose();
-    expect(maps.map((m) => m.shape)).to.deep.equal([[44, 44, 6], [18, 18, 16], [7, 7, 64]]);
+    expect(maps.map((m) => m.shape)).to.deep.equal([
+      [44, 44, 6],
+      [18, 18, 16],
+      [7, 7, 64],
+    ]);
     const cells = featureMapCells(maps[2], 16);
     expect(cells).to.have.length(16);
     for (const c of cells) for (const v of Array.from(c.picture.data)) expect(v).to.be.within(0, 1);

@@ -37,8 +37,21 @@ interface Notebook {
   cells: Cell[];
 }
 
-const EXPECTED = ["00-overview", "01-data", "02-model", "03-optim", "04-train", "05-evaluate", "06-study", "07-ablations", "08-explain"];
-const files = fs.readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb")).sort();
+const EXPECTED = [
+  "00-overview",
+  "01-data",
+  "02-model",
+  "03-optim",
+  "04-train",
+  "05-evaluate",
+  "06-study",
+  "07-ablations",
+  "08-explain",
+];
+const files = fs
+  .readdirSync(NOTEBOOKS)
+  .filter((f) => f.endsWith(".ipynb"))
+  .sort();
 const text = (c: Cell) => (Array.isArray(c.source) ? c.source.join("") : c.source);
 const read = (f: string) => JSON.parse(fs.readFileSync(path.join(NOTEBOOKS, f), "utf8")) as Notebook;
 const codeCells = (nb: Notebook) => nb.cells.filter((c) => c.cell_type === "code");
@@ -49,8 +62,15 @@ function definitions(source: string): string[] {
   const found: string[] = [];
   const visit = (n: ts.Node) => {
     if (
-      ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isClassDeclaration(n) ||
-      ts.isClassExpression(n) || ts.isMethodDeclaration(n) || ts.isGetAccessor(n) || ts.isSetAccessor(n) || ts.isConstructorDeclaration(n)
+      ts.isFunctionDeclaration(n) ||
+      ts.isFunctionExpression(n) ||
+      ts.isArrowFunction(n) ||
+      ts.isClassDeclaration(n) ||
+      ts.isClassExpression(n) ||
+      ts.isMethodDeclaration(n) ||
+      ts.isGetAccessor(n) ||
+      ts.isSetAccessor(n) ||
+      ts.isConstructorDeclaration(n)
     ) {
       const { line } = sf.getLineAndCharacterOfPosition(n.getStart(sf));
       found.push(`${ts.SyntaxKind[n.kind]} at line ${line + 1}: ${n.getText(sf).split("\n")[0].slice(0, 60)}`);
@@ -108,7 +128,11 @@ describe("notebooks: structure", () => {
         expect(b.cell_type).to.equal("markdown");
         expect(text(a)).to.match(/^## Summary\b/);
         expect(text(b)).to.match(/^## Where we differ from the paper\b/);
-        expect(text(b).split("\n").filter((l) => l.startsWith("- ")).length).to.be.at.least(2);
+        expect(
+          text(b)
+            .split("\n")
+            .filter((l) => l.startsWith("- ")).length,
+        ).to.be.at.least(2);
       });
 
       it("registers tsx before importing lib, and imports lib only as fer-ck48/lib/<existing module>", () => {
@@ -121,7 +145,10 @@ describe("notebooks: structure", () => {
           if (s.startsWith("fer-ck48/")) {
             const rel = s.replace(/^fer-ck48\//, "");
             expect(rel, s).to.match(/^lib\//);
-            expect(fs.existsSync(path.join(ROOT, `${rel}.ts`)) || fs.existsSync(path.join(ROOT, rel, "index.ts")), `${s} exists`).to.equal(true);
+            expect(
+              fs.existsSync(path.join(ROOT, `${rel}.ts`)) || fs.existsSync(path.join(ROOT, rel, "index.ts")),
+              `${s} exists`,
+            ).to.equal(true);
           }
         }
       });
@@ -138,7 +165,8 @@ describe("notebooks: structure", () => {
   it("are valid nbformat 4 JSON by nbformat's own validator (skipped without python3-nbformat)", function () {
     const py = findPython();
     if (!py) return this.skip();
-    const code = "import sys, nbformat\nfor f in sys.argv[1:]:\n    nbformat.validate(nbformat.read(f, as_version=4))\nprint('ok')";
+    const code =
+      "import sys, nbformat\nfor f in sys.argv[1:]:\n    nbformat.validate(nbformat.read(f, as_version=4))\nprint('ok')";
     const r = spawnSync(py, ["-c", code, ...files.map((f) => path.join(NOTEBOOKS, f))], { encoding: "utf8" });
     expect(r.stderr).to.equal("");
     expect(r.stdout.trim()).to.equal("ok");
@@ -149,7 +177,12 @@ describe("notebooks: type-check (strict, the project's TypeScript)", () => {
   it("every notebook's code cells, in order, compile without errors", function () {
     this.timeout(120000);
     // Each notebook becomes one virtual module in notebooks/ (where the kernel runs): its code cells in order.
-    const virtual = new Map(files.map((f) => [path.join(NOTEBOOKS, `__typecheck_${f.replace(/\.ipynb$/, "")}.ts`), codeCells(read(f)).map(text).join("\n\n") + "\nexport {};\n"]));
+    const virtual = new Map(
+      files.map((f) => [
+        path.join(NOTEBOOKS, `__typecheck_${f.replace(/\.ipynb$/, "")}.ts`),
+        codeCells(read(f)).map(text).join("\n\n") + "\nexport {};\n",
+      ]),
+    );
     const options: ts.CompilerOptions = {
       strict: true,
       noEmit: true,
@@ -166,7 +199,10 @@ describe("notebooks: type-check (strict, the project's TypeScript)", () => {
     const { fileExists, readFile, getSourceFile } = host;
     host.fileExists = (f) => virtual.has(f) || fileExists.call(host, f);
     host.readFile = (f) => virtual.get(f) ?? readFile.call(host, f);
-    host.getSourceFile = (f, lang, onError, create) => (virtual.has(f) ? ts.createSourceFile(f, virtual.get(f)!, lang) : getSourceFile.call(host, f, lang, onError, create));
+    host.getSourceFile = (f, lang, onError, create) =>
+      virtual.has(f)
+        ? ts.createSourceFile(f, virtual.get(f)!, lang)
+        : getSourceFile.call(host, f, lang, onError, create);
     const program = ts.createProgram([...virtual.keys()], options, host);
     const problems = [...virtual.keys()].flatMap((f) =>
       ts.getPreEmitDiagnostics(program, program.getSourceFile(f)).map((d) => {
@@ -175,7 +211,10 @@ describe("notebooks: type-check (strict, the project's TypeScript)", () => {
       }),
     );
     // Imports must resolve to lib/ itself (through the link), not to a copy.
-    const libFiles = program.getSourceFiles().map((s) => s.fileName).filter((n) => n.includes(`${path.sep}lib${path.sep}runs.ts`));
+    const libFiles = program
+      .getSourceFiles()
+      .map((s) => s.fileName)
+      .filter((n) => n.includes(`${path.sep}lib${path.sep}runs.ts`));
     expect(problems).to.deep.equal([]);
     expect(libFiles.length).to.be.greaterThan(0);
   });
@@ -186,7 +225,9 @@ describe("notebooks: npm run notebooks (headless Jupyter; skipped without python
   let tmp: string;
   before(function () {
     if (!findPython()) {
-      console.log("      (skipped: no Python with nbclient; apt-get install python3-nbclient python3-ipykernel python3-jupyter-client)");
+      console.log(
+        "      (skipped: no Python with nbclient; apt-get install python3-nbclient python3-ipykernel python3-jupyter-client)",
+      );
       this.skip();
     }
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fer-notebooks-"));
@@ -194,7 +235,12 @@ describe("notebooks: npm run notebooks (headless Jupyter; skipped without python
   after(() => tmp && fs.rmSync(tmp, { recursive: true, force: true }));
 
   const run = (args: string[]) =>
-    spawnSync(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "lib", "cli", "notebooks.ts"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, FER_QUICK: "1" }, timeout: 110000 });
+    spawnSync(process.execPath, [require.resolve("tsx/cli"), path.join(ROOT, "lib", "cli", "notebooks.ts"), ...args], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, FER_QUICK: "1" },
+      timeout: 110000,
+    });
 
   it("executes 03-optim through the tslab kernel and leaves the committed notebook untouched", () => {
     const before = fs.readFileSync(path.join(NOTEBOOKS, "03-optim.ipynb"), "utf8");
@@ -213,9 +259,22 @@ describe("notebooks: npm run notebooks (headless Jupyter; skipped without python
       nbformat: 4,
       nbformat_minor: 5,
       metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
-      cells: [{ cell_type: "markdown", id: "m0", metadata: {}, source: "# broken" }, ...cells.map((s, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, source: s, outputs: [], execution_count: null }))],
+      cells: [
+        { cell_type: "markdown", id: "m0", metadata: {}, source: "# broken" },
+        ...cells.map((s, i) => ({
+          cell_type: "code",
+          id: `c${i}`,
+          metadata: {},
+          source: s,
+          outputs: [],
+          execution_count: null,
+        })),
+      ],
     });
-    fs.writeFileSync(path.join(tmp, "typo.ipynb"), JSON.stringify(nb(["const a = 1;", 'const b: number = "two";', "const c = 3;"])));
+    fs.writeFileSync(
+      path.join(tmp, "typo.ipynb"),
+      JSON.stringify(nb(["const a = 1;", 'const b: number = "two";', "const c = 3;"])),
+    );
     fs.writeFileSync(path.join(tmp, "boom.ipynb"), JSON.stringify(nb(['throw new Error("boom in cell");'])));
     const r = run([path.join(tmp, "typo.ipynb"), path.join(tmp, "boom.ipynb"), "--out", path.join(tmp, "out")]);
     expect(r.status).to.equal(1);
@@ -240,7 +299,14 @@ describe("notebooks: runner helpers", () => {
   });
 
   it("describeFailure names notebook, cell, source and output", () => {
-    const s = describeFailure({ notebook: "/x/01-data.ipynb", ok: false, seconds: 1, cell: 4, source: "\nfoo();\nbar();", output: "Error: nope\n  at x" });
+    const s = describeFailure({
+      notebook: "/x/01-data.ipynb",
+      ok: false,
+      seconds: 1,
+      cell: 4,
+      source: "\nfoo();\nbar();",
+      output: "Error: nope\n  at x",
+    });
     expect(s).to.match(/^01-data\.ipynb: cell 4 failed: foo\(\); ⏎ bar\(\);/);
     expect(s).to.include("Error: nope");
   });
@@ -268,7 +334,16 @@ describe("notebooks: numbers in prose are computed facts", () => {
     const counts = manifestCounts(manifest);
     const names = fileNameStructure(manifest);
     const total = counts.reduce((a, b) => a + b, 0);
-    add(PAPER, PAPER_RESULTS, NUM_CLASSES, counts, total, names.subjects, names.sequences, Object.keys(names.imagesPerSequence).map(Number));
+    add(
+      PAPER,
+      PAPER_RESULTS,
+      NUM_CLASSES,
+      counts,
+      total,
+      names.subjects,
+      names.sequences,
+      Object.keys(names.imagesPerSequence).map(Number),
+    );
     add(Math.max(...counts) / total); // the majority-class baseline
     add(255); // 8-bit grey maximum: lib/data decodeImage divides by it
     add(0.95, SUBJECT_CV_FOLDS); // the level of every interval (lib/stats), the folds of subject-cv
@@ -276,11 +351,18 @@ describe("notebooks: numbers in prose are computed facts", () => {
     add(sizes.train, sizes.test, sizes.folds);
     const rows = parametersByHand();
     const all = rows.reduce((a, r) => a + r.params, 0);
-    add(rows.map((r) => [r.params, r.output.split("×").map(Number)]), all);
+    add(
+      rows.map((r) => [r.params, r.output.split("×").map(Number)]),
+      all,
+    );
     for (const c of PAPER.arch.convs) add(c.kernel - 1); // pixels a valid k×k convolution trims from a side
     add(galleryParams().map((g) => g.params));
     // notebook 03's worked examples
-    add(EXAMPLE_BATCH.probs, -Math.log(PAPER.epsilon), EXAMPLE_BATCH.probs.map((p, i) => -Math.log(p[EXAMPLE_BATCH.labels[i]])));
+    add(
+      EXAMPLE_BATCH.probs,
+      -Math.log(PAPER.epsilon),
+      EXAMPLE_BATCH.probs.map((p, i) => -Math.log(p[EXAMPLE_BATCH.labels[i]])),
+    );
     add(1 / Math.sqrt(1 - PAPER.rho), Math.sqrt(PAPER.epsilon));
     const s = { lr: PAPER.learningRate, rho: PAPER.rho, epsilon: PAPER.epsilon };
     const grads = [0.5, 0.5, -2, 0.01, 0.01];
@@ -291,7 +373,14 @@ describe("notebooks: numbers in prose are computed facts", () => {
     add(1e-4, outside / inside);
     const race = raceOptimizers();
     const end = (p: { f: number }[]) => p[p.length - 1].f;
-    add(race.sgd.path.length - 1, race.sgd.path[0].x, race.sgd.path[0].y, race.sgd.lr, race.rmsprop.lr, end(race.sgd.path) / end(race.rmsprop.path));
+    add(
+      race.sgd.path.length - 1,
+      race.sgd.path[0].x,
+      race.sgd.path[0].y,
+      race.sgd.lr,
+      race.rmsprop.lr,
+      end(race.sgd.path) / end(race.rmsprop.path),
+    );
     add(2 / 25, 25); // elongatedQuadratic's default κ = 25 and SGD's stability limit 2/κ
   });
 
@@ -305,7 +394,10 @@ describe("notebooks: numbers in prose are computed facts", () => {
       .replace(/SHA-\d+|\d+-D\b/g, " ")
       .replace(/(?<=(?:et al\.|&\s\w+|\b[A-Z][a-z]+)\s\(?)(?:19|20)\d\d\b/g, " ") // a citation's year: "Simonyan et al. 2014", "(Friesen 1978"
       .replace(/^\s*\d+\. /gm, " ")
-      .replace(/\b(Eq\.|Eqs\.|Section|Sections|Fig|Figs|Table|notebooks?|Notebooks?|TF|Keras|tfjs|Node|fold|epoch|step|Steps?|pool|conv|dense)\s*\d+(?:\.\d+)*(?:\s*[–-]\s*\d+(?:\.\d+)*)?/g, " ")
+      .replace(
+        /\b(Eq\.|Eqs\.|Section|Sections|Fig|Figs|Table|notebooks?|Notebooks?|TF|Keras|tfjs|Node|fold|epoch|step|Steps?|pool|conv|dense)\s*\d+(?:\.\d+)*(?:\s*[–-]\s*\d+(?:\.\d+)*)?/g,
+        " ",
+      )
       .match(/(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?:e-?\d+)?/g) ?? [];
   const known = (text: string): boolean => {
     const v = Number(text.replace(/,/g, ""));
@@ -315,8 +407,12 @@ describe("notebooks: numbers in prose are computed facts", () => {
   };
 
   it("the extraction finds numbers and skips references (a check of this check)", () => {
-    expect(numbersIn("Eq. 3–4 and Fig 7 of Section 2.1, notebook 04, tfjs 4.22: 86,911 and `x = 5` and 57 % and 1e-7")).to.deep.equal(["86,911", "57", "1e-7"]);
-    expect(numbersIn("Simonyan et al. 2014, (Zeiler & Fergus 2014) and Adebayo et al. (2018) saw 3 faces")).to.deep.equal(["3"]);
+    expect(
+      numbersIn("Eq. 3–4 and Fig 7 of Section 2.1, notebook 04, tfjs 4.22: 86,911 and `x = 5` and 57 % and 1e-7"),
+    ).to.deep.equal(["86,911", "57", "1e-7"]);
+    expect(
+      numbersIn("Simonyan et al. 2014, (Zeiler & Fergus 2014) and Adebayo et al. (2018) saw 3 faces"),
+    ).to.deep.equal(["3"]);
   });
 
   for (const f of files) {
@@ -334,11 +430,23 @@ describe("notebooks: numbers in prose are computed facts", () => {
 /** d2l's rule: a notebook shows the real source of what it teaches, and the source says which notebook teaches it. */
 describe("notebooks: the code they teach", () => {
   const shown = (nb: Notebook) =>
-    codeCells(nb).flatMap((c) => [...text(c).matchAll(/showSource\("([^"]+)", "([^"]+)"\)/g)].map((m) => ({ file: m[1], name: m[2] })));
+    codeCells(nb).flatMap((c) =>
+      [...text(c).matchAll(/showSource\("([^"]+)", "([^"]+)"\)/g)].map((m) => ({ file: m[1], name: m[2] })),
+    );
 
   it("the core functions' sources appear in the notebooks", () => {
     const all = files.flatMap((f) => shown(read(f)).map((s) => s.name));
-    for (const name of ["createModel", "transformMatrix", "sampleCrossEntropy", "trainTestSplit", "kFold", "trainFold", "BestWeights", "rocCurve", "auc"]) {
+    for (const name of [
+      "createModel",
+      "transformMatrix",
+      "sampleCrossEntropy",
+      "trainTestSplit",
+      "kFold",
+      "trainFold",
+      "BestWeights",
+      "rocCurve",
+      "auc",
+    ]) {
       expect(all, name).to.include(name);
     }
   });

@@ -84,14 +84,23 @@ describe("optim: categorical cross-entropy (Section 2.3, Eq. 1–2)", () => {
     const p = logits.map(softmax);
 
     const ours = crossEntropyPerSample(y, p);
-    const theirs = tf.tidy(() => tf.metrics.categoricalCrossentropy(tf.tensor2d(y), tf.tensor2d(p)).arraySync() as number[]);
+    const theirs = tf.tidy(
+      () => tf.metrics.categoricalCrossentropy(tf.tensor2d(y), tf.tensor2d(p)).arraySync() as number[],
+    );
     expect(theirs).to.have.length(n);
     for (let i = 0; i < n; i++) expect(ours[i]).to.be.closeTo(theirs[i], 1e-6);
 
-    const mean = tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.tensor2d(y), tf.tensor2d(logits)).arraySync() as number);
+    const mean = tf.tidy(
+      () => tf.losses.softmaxCrossEntropy(tf.tensor2d(y), tf.tensor2d(logits)).arraySync() as number,
+    );
     expect(crossEntropy(y, p)).to.be.closeTo(mean, 1e-6);
     // Not a tautology: the loss of a different labelling is far away.
-    expect(crossEntropy(labels.map((l) => oneHot((l + 1) % k, k)), p)).to.not.be.closeTo(mean, 1e-2);
+    expect(
+      crossEntropy(
+        labels.map((l) => oneHot((l + 1) % k, k)),
+        p,
+      ),
+    ).to.not.be.closeTo(mean, 1e-2);
   });
 
   it("equals tfjs where the clip engages (probabilities of 0 and 1e-12)", () => {
@@ -104,7 +113,9 @@ describe("optim: categorical cross-entropy (Section 2.3, Eq. 1–2)", () => {
       [0.3, 0.7 - 1e-12, 1e-12],
     ];
     const ours = crossEntropyPerSample(y, p);
-    const theirs = tf.tidy(() => tf.metrics.categoricalCrossentropy(tf.tensor2d(y), tf.tensor2d(p)).arraySync() as number[]);
+    const theirs = tf.tidy(
+      () => tf.metrics.categoricalCrossentropy(tf.tensor2d(y), tf.tensor2d(p)).arraySync() as number[],
+    );
     // float32 log of 1e-7 carries ~1e-6 absolute error on a value of 16.1, hence the looser bound here.
     for (let i = 0; i < 2; i++) expect(ours[i]).to.be.closeTo(theirs[i], 1e-5);
     expect(ours[0]).to.be.closeTo(16.118, 1e-3);
@@ -191,7 +202,13 @@ describe("optim: RMSprop (Section 2.3, Eq. 3–4)", () => {
 
   it("createOptimizer(PAPER) is tf.train.rmsprop(0.001, 0.9, 0, 1e-7) and matches the plain Eq. 3–4 with PAPER", () => {
     const opt = createOptimizer();
-    expect(opt.getConfig()).to.deep.include({ learningRate: 0.001, decay: 0.9, momentum: 0, epsilon: 1e-7, centered: false });
+    expect(opt.getConfig()).to.deep.include({
+      learningRate: 0.001,
+      decay: 0.9,
+      momentum: 0,
+      epsilon: 1e-7,
+      centered: false,
+    });
     const theirs = tfjsRun(opt);
     const ours = plainRun({ lr: PAPER.learningRate, rho: PAPER.rho, epsilon: PAPER.epsilon });
     for (let i = 0; i < ours.length; i++) expect(ours[i]).to.be.closeTo(theirs[i], 1e-6);
@@ -241,7 +258,11 @@ describe("optim: SGD and the RMSprop-vs-SGD race (Section 2.3 chart)", () => {
     expect(again).to.deep.equal(race); // deterministic
     expect(race.rmsprop.path[0]).to.include({ step: 0, x: -4, y: 1.5 });
     expect(race.sgd.path[0]).to.include({ step: 0, x: -4, y: 1.5 });
-    const first = rmspropStep([-4, 1.5], [-4, 25 * 1.5], rmspropInit(2), { lr: race.rmsprop.lr, rho: race.rmsprop.rho, epsilon: race.rmsprop.epsilon });
+    const first = rmspropStep([-4, 1.5], [-4, 25 * 1.5], rmspropInit(2), {
+      lr: race.rmsprop.lr,
+      rho: race.rmsprop.rho,
+      epsilon: race.rmsprop.epsilon,
+    });
     expect(race.rmsprop.path[1].x).to.equal(first.theta[0]);
     expect(race.rmsprop.path[1].y).to.equal(first.theta[1]);
     const last = (p: { f: number }[]) => p[p.length - 1].f;
@@ -274,8 +295,16 @@ describe("optim: SGD and the RMSprop-vs-SGD race (Section 2.3 chart)", () => {
 describe("optim: what notebook 03 works by hand", () => {
   it("the Eq. 1–2 worked example equals lib/optim and tfjs", () => {
     const w = lossWorkedExample(EXAMPLE_BATCH.labels, EXAMPLE_BATCH.probs);
-    expect(w.rows.map((r) => r.loss)).to.deep.equal(EXAMPLE_BATCH.probs.map((p, i) => -Math.log(p[EXAMPLE_BATCH.labels[i]])));
-    expect(w.mean).to.be.closeTo(crossEntropy(EXAMPLE_BATCH.labels.map((l) => oneHot(l, 7)), EXAMPLE_BATCH.probs), 1e-12);
+    expect(w.rows.map((r) => r.loss)).to.deep.equal(
+      EXAMPLE_BATCH.probs.map((p, i) => -Math.log(p[EXAMPLE_BATCH.labels[i]])),
+    );
+    expect(w.mean).to.be.closeTo(
+      crossEntropy(
+        EXAMPLE_BATCH.labels.map((l) => oneHot(l, 7)),
+        EXAMPLE_BATCH.probs,
+      ),
+      1e-12,
+    );
     expect(w.tfjsMean).to.be.closeTo(w.mean, 1e-6);
     expect(lossMarkdown(w)).to.include("Eq. 2 (the mean)");
   });

@@ -10,7 +10,14 @@ import { makeRun } from "./fixtures/run";
 import { misclassified } from "../lib/evaluate";
 import { facesAsCells, galleryFace, oneHotMarkdown } from "../lib/prose/01-data";
 import { foldsMarkdown } from "../lib/prose/04-train";
-import { claimRows, claimsMarkdown, evaluationSummary, missMarkdown, missRows, perClassMarkdown } from "../lib/prose/05-evaluate";
+import {
+  claimRows,
+  claimsMarkdown,
+  evaluationSummary,
+  missMarkdown,
+  missRows,
+  perClassMarkdown,
+} from "../lib/prose/05-evaluate";
 import { dataStatus } from "../lib/runs";
 
 describe("prose: the notebooks' own tables", () => {

@@ -3,8 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { runProtocol, runSubjectCv, fmtSeconds, QUICK_PER_CLASS } from "../lib/protocol";
-import { subjectOf } from "../lib/data";
-import { sampleFiles } from "../lib/data";
+import { subjectOf, sampleFiles } from "../lib/data";
 import { PAPER } from "../lib/config";
 import { validateRunRecord, type RunRecord } from "../lib/record";
 import { saveModel, loadModel } from "../lib/save";
@@ -13,14 +12,23 @@ import { tf } from "../lib/tf";
 import { makeFakeCk48 } from "./fixtures/ck48";
 
 const QUICK = { ...PAPER, folds: 2, maxEpochs: 2 };
-const strip = (r: RunRecord) => r.folds.map((f) => ({ ...f, history: f.history.map(({ seconds: _s, ...rest }) => rest) }));
+const strip = (r: RunRecord) =>
+  r.folds.map((f) => ({ ...f, history: f.history.map(({ seconds: _s, ...rest }) => rest) }));
 
 describe("protocol (Sections 3–4, quick setting on a made-up CK+48)", function () {
   let dir: string;
   let first: RunRecord;
   before(async () => {
     dir = await makeFakeCk48(6);
-    const { record, model } = await runProtocol({ dataDir: dir, seed: 3, split: "random", config: QUICK, quick: true, workers: 0, verify: false });
+    const { record, model } = await runProtocol({
+      dataDir: dir,
+      seed: 3,
+      split: "random",
+      config: QUICK,
+      quick: true,
+      workers: 0,
+      verify: false,
+    });
     first = record;
     model.dispose();
   });
@@ -44,7 +52,15 @@ describe("protocol (Sections 3–4, quick setting on a made-up CK+48)", function
   });
 
   it("the same seed gives the same run, in one thread or in two worker threads", async () => {
-    const { record, model } = await runProtocol({ dataDir: dir, seed: 3, split: "random", config: QUICK, quick: true, workers: 2, verify: false });
+    const { record, model } = await runProtocol({
+      dataDir: dir,
+      seed: 3,
+      split: "random",
+      config: QUICK,
+      quick: true,
+      workers: 2,
+      verify: false,
+    });
     model.dispose();
     expect(record.split).to.deep.equal(first.split);
     expect(strip(record)).to.deep.equal(strip(first));
@@ -52,13 +68,14 @@ describe("protocol (Sections 3–4, quick setting on a made-up CK+48)", function
   });
 
   it("the quick subset takes ≤ 10 images per class, seeded", () => {
-    const files = ["anger", "happy"].flatMap((c) => Array.from({ length: 15 }, (_, i) => `${c}/S01${i % 10}_001_0000000${i % 10}.png`));
+    const files = ["anger", "happy"].flatMap((c) =>
+      Array.from({ length: 15 }, (_, i) => `${c}/S01${i % 10}_001_0000000${i % 10}.png`),
+    );
     const q = sampleFiles(files, QUICK_PER_CLASS, 1);
     expect(q.length).to.equal(20);
     expect(sampleFiles(files, QUICK_PER_CLASS, 1)).to.deep.equal(q);
     expect(sampleFiles(files, QUICK_PER_CLASS, 2)).to.not.deep.equal(q);
   });
-
 });
 
 describe("subject-independent cross-validation (subject-cv, quick setting on a made-up CK+48)", function () {
@@ -70,7 +87,14 @@ describe("subject-independent cross-validation (subject-cv, quick setting on a m
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("tests every image exactly once by a model that never saw its person, and pools the predictions", async () => {
-    const { record } = await runSubjectCv({ dataDir: dir, seed: 5, config: QUICK, quick: true, workers: 0, verify: false });
+    const { record } = await runSubjectCv({
+      dataDir: dir,
+      seed: 5,
+      config: QUICK,
+      quick: true,
+      workers: 0,
+      verify: false,
+    });
     expect(validateRunRecord(record)).to.deep.equal([]);
     expect(record.split.mode).to.equal("subject-cv");
     const files = record.test.predictions.map((p) => p.file);
@@ -109,13 +133,32 @@ describe("protocol: interrupted and resumed (quick setting on a made-up CK+48)",
 
   for (const workers of [0, 2]) {
     it(`stopped mid-run and resumed from its checkpoint folder, it gives the uninterrupted run (${workers} workers)`, async () => {
-      const whole = await runProtocol({ dataDir: dir, seed: 7, split: "random", config, quick: true, workers, verify: false });
+      const whole = await runProtocol({
+        dataDir: dir,
+        seed: 7,
+        split: "random",
+        config,
+        quick: true,
+        workers,
+        verify: false,
+      });
       const wholeWeights = whole.model.getWeights().map((w) => Array.from(w.dataSync()));
       whole.model.dispose();
       const ck = path.join(tmp, `ck-${workers}`);
       let epochs = 0;
       let err: Error | undefined;
-      await runProtocol({ dataDir: dir, seed: 7, split: "random", config, quick: true, workers, verify: false, checkpointDir: ck, log: (l) => void (/ epoch /.test(l) && epochs++), shouldStop: () => epochs >= 4 }).catch((e) => (err = e));
+      await runProtocol({
+        dataDir: dir,
+        seed: 7,
+        split: "random",
+        config,
+        quick: true,
+        workers,
+        verify: false,
+        checkpointDir: ck,
+        log: (l) => void (/ epoch /.test(l) && epochs++),
+        shouldStop: () => epochs >= 4,
+      }).catch((e) => (err = e));
       expect(err?.name).to.equal("Interrupted");
       const left = fs.readdirSync(ck).sort();
       expect(left).to.include("run-spec.json");
@@ -123,7 +166,16 @@ describe("protocol: interrupted and resumed (quick setting on a made-up CK+48)",
       const firstPart = JSON.parse(fs.readFileSync(path.join(ck, "elapsed.json"), "utf8")).seconds as number;
       expect(firstPart).to.be.above(0);
       const t = performance.now();
-      const resumed = await runProtocol({ dataDir: dir, seed: 7, split: "random", config, quick: true, workers, verify: false, checkpointDir: ck });
+      const resumed = await runProtocol({
+        dataDir: dir,
+        seed: 7,
+        split: "random",
+        config,
+        quick: true,
+        workers,
+        verify: false,
+        checkpointDir: ck,
+      });
       const secondPart = (performance.now() - t) / 1000;
       // the record's wall time counts both parts (the first up to its last finished epoch), not just the resumed one
       expect(resumed.record.seconds).to.be.above(secondPart);
@@ -138,7 +190,16 @@ describe("protocol: interrupted and resumed (quick setting on a made-up CK+48)",
   it("refuses a checkpoint folder made by another run", async () => {
     const ck = path.join(tmp, "ck-0");
     let err: Error | undefined;
-    await runProtocol({ dataDir: dir, seed: 8, split: "random", config, quick: true, workers: 0, verify: false, checkpointDir: ck }).catch((e) => (err = e));
+    await runProtocol({
+      dataDir: dir,
+      seed: 8,
+      split: "random",
+      config,
+      quick: true,
+      workers: 0,
+      verify: false,
+      checkpointDir: ck,
+    }).catch((e) => (err = e));
     expect(err?.name).to.equal("UserError");
     expect(err?.message).to.match(/made by a run with other settings/);
   });

@@ -28,7 +28,11 @@ describe("run record", () => {
     fs.writeFileSync(bad, "{ not json");
     const broken = path.join(tmp, "broken.json");
     fs.writeFileSync(broken, runRecordJson({ ...run, bestFold: 9 }));
-    for (const [file, pattern] of [[path.join(tmp, "none.json"), /cannot read run record/], [bad, /is not valid JSON/], [broken, /not a valid run record: bestFold/]] as const) {
+    for (const [file, pattern] of [
+      [path.join(tmp, "none.json"), /cannot read run record/],
+      [bad, /is not valid JSON/],
+      [broken, /not a valid run record: bestFold/],
+    ] as const) {
       let err: Error | undefined;
       try {
         loadRun(file);

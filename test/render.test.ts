@@ -18,7 +18,8 @@ describe("render: text widths of DejaVu Sans", () => {
   });
 
   it("are what vega measures with (trimmed, default size 11, bold from the weight, capped at the label limit)", () => {
-    const width = (vega as unknown as { textMetrics: { width: (item: object, text: string) => number } }).textMetrics.width;
+    const width = (vega as unknown as { textMetrics: { width: (item: object, text: string) => number } }).textMetrics
+      .width;
     expect(width({ fontSize: 16 }, " 00 ")).to.equal(textWidth("00", 16));
     expect(width({}, "00")).to.equal(textWidth("00", 11));
     expect(width({ fontSize: 16, fontWeight: "bold" }, "0")).to.equal(textWidth("0", 16, true));
@@ -27,11 +28,12 @@ describe("render: text widths of DejaVu Sans", () => {
   });
 
   it("set the layout: a chart labelled with narrow letters is narrower than one with as many wide letters", async () => {
-    const chart = (label: string) => renderSvg({
-      data: { values: [{ k: label, v: 1 }] },
-      mark: "bar",
-      encoding: { y: { field: "k", type: "nominal", title: null }, x: { field: "v", type: "quantitative" } },
-    });
+    const chart = (label: string) =>
+      renderSvg({
+        data: { values: [{ k: label, v: 1 }] },
+        mark: "bar",
+        encoding: { y: { field: "k", type: "nominal", title: null }, x: { field: "v", type: "quantitative" } },
+      });
     const svgWidth = (svg: string) => Number(/<svg[^>]* width="([\d.]+)"/.exec(svg)![1]);
     const narrow = svgWidth(await chart("iiiiiiiiiiii"));
     const wide = svgWidth(await chart("WWWWWWWWWWWW"));

@@ -4,15 +4,27 @@
  */
 import type { RunRecord } from "../lib/record";
 import { makeFakeCk48 } from "./fixtures/ck48";
-import { loadRun } from "../lib/record";
+import { loadRun, runRecordJson } from "../lib/record";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { makeRun } from "./fixtures/run";
 import { planMarkdown } from "../lib/prose/04-train";
-import { runRecordJson } from "../lib/record";
-import { type DataStatus, type FoundRun, LIVE_RUN_DIR, NO_RUN_MESSAGE, QUICK_RUN_DIR, carryOut, dataStatus, findRun, modelDirOf, quickMode, runStatus, trainingPlan } from "../lib/runs";
+import {
+  type DataStatus,
+  type FoundRun,
+  LIVE_RUN_DIR,
+  NO_RUN_MESSAGE,
+  QUICK_RUN_DIR,
+  carryOut,
+  dataStatus,
+  findRun,
+  modelDirOf,
+  quickMode,
+  runStatus,
+  trainingPlan,
+} from "../lib/runs";
 
 describe("runs: finding, planning and making the notebooks' runs", () => {
   let tmp: string;
@@ -54,10 +66,17 @@ describe("runs: finding, planning and making the notebooks' runs", () => {
     expect(trainingPlan({ retrain: false, quick: true, data: present, runs }).action).to.equal("load");
     const re = trainingPlan({ retrain: true, quick: true, data: present, runs });
     expect(re).to.deep.include({ action: "train", quick: true, out: QUICK_RUN_DIR });
-    expect(trainingPlan({ retrain: true, quick: false, data: present, runs })).to.deep.include({ action: "train", quick: false, out: LIVE_RUN_DIR });
+    expect(trainingPlan({ retrain: true, quick: false, data: present, runs })).to.deep.include({
+      action: "train",
+      quick: false,
+      out: LIVE_RUN_DIR,
+    });
     expect(trainingPlan({ retrain: true, quick: false, data: absent, runs }).action).to.equal("none");
     const noRecord = runs.slice(1);
-    expect(trainingPlan({ retrain: false, quick: true, data: present, runs: noRecord })).to.deep.include({ action: "train", quick: true });
+    expect(trainingPlan({ retrain: false, quick: true, data: present, runs: noRecord })).to.deep.include({
+      action: "train",
+      quick: true,
+    });
     const older = trainingPlan({ retrain: false, quick: false, data: present, runs: noRecord });
     expect(older.action).to.equal("load");
     expect(trainingPlan({ retrain: false, quick: true, data: absent, runs: noRecord }).action).to.equal("load");
@@ -79,7 +98,11 @@ describe("runs: finding, planning and making the notebooks' runs", () => {
     try {
       const out = path.join(tmp, "made");
       const lines: string[] = [];
-      const found = await carryOut({ action: "train", quick: true, dataDir: dir, out, reason: "test" }, (l) => lines.push(l), { verify: false });
+      const found = await carryOut(
+        { action: "train", quick: true, dataDir: dir, out, reason: "test" },
+        (l) => lines.push(l),
+        { verify: false },
+      );
       expect(found?.kind).to.equal("quick");
       expect(found?.record.folds).to.have.length(2);
       expect(fs.existsSync(path.join(out, "run.json"))).to.equal(true);

@@ -23,7 +23,8 @@ describe("saving the best model (tfjs layers format)", () => {
     expect(fs.statSync(path.join(dir, "weights.bin")).size).to.equal(86911 * 4);
     const loaded = await loadModel(dir);
     const x = tf.randomUniform([3, 48, 48, 3], 0, 1, "float32", 2);
-    const a = m.predict(x) as import("@tensorflow/tfjs").Tensor, b = loaded.predict(x) as import("@tensorflow/tfjs").Tensor;
+    const a = m.predict(x) as import("@tensorflow/tfjs").Tensor,
+      b = loaded.predict(x) as import("@tensorflow/tfjs").Tensor;
     expect(Array.from(b.dataSync())).to.deep.equal(Array.from(a.dataSync()));
     tf.dispose([x, a, b]);
     m.dispose();
@@ -38,4 +39,3 @@ describe("saving the best model (tfjs layers format)", () => {
     expect(err?.message).to.match(/no model at \/nonexistent\/model/);
   });
 });
-

@@ -1,13 +1,10 @@
 import { expect } from "chai";
-import { trainTestSplit, kFold, testSize } from "../lib/split";
-import { subjectOf } from "../lib/data";
+import { trainTestSplit, kFold, testSize, splitLeakage, splitSizes } from "../lib/split";
+import { subjectOf, readManifest, manifestFiles } from "../lib/data";
 import { Rng } from "../lib/random";
-import { readManifest } from "../lib/data";
-import { manifestFiles } from "../lib/data";
 import { notebookMapMarkdown } from "../lib/prose/00-overview";
 import { leakageMarkdown } from "../lib/prose/01-data";
 import { configMarkdown } from "../lib/prose/04-train";
-import { splitLeakage, splitSizes } from "../lib/split";
 
 /** 981 synthetic CK+-style names: 118 subjects, each with some sequences of 3 frames (same shape as CK+48). */
 function fakeFiles(): string[] {
@@ -19,7 +16,10 @@ function fakeFiles(): string[] {
     const seqs = 1 + rng.int(4);
     for (let q = 1; q <= seqs && out.length < 981; q++) {
       const c = classes[rng.int(7)];
-      for (let fr = 0; fr < 3 && out.length < 981; fr++) out.push(`${c}/S${String(subject).padStart(3, "0")}_${String(q).padStart(3, "0")}_${String(10 + fr).padStart(8, "0")}.png`);
+      for (let fr = 0; fr < 3 && out.length < 981; fr++)
+        out.push(
+          `${c}/S${String(subject).padStart(3, "0")}_${String(q).padStart(3, "0")}_${String(10 + fr).padStart(8, "0")}.png`,
+        );
     }
     subject++;
   }

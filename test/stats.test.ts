@@ -5,13 +5,40 @@
  */
 import { expect } from "chai";
 import {
-  balancedAccuracy, bootstrapInterval, clipInterval, clusterAccuracyInterval, incompleteBeta, macroF1, majorityBaseline, mcnemarExact, mean, normalQuantile,
-  pairedDifference, quantile, ranks, sd, spearman, spread, tCdf, tInterval, tQuantile, wilson, tTestP, holm, linearFit,
+  balancedAccuracy,
+  bootstrapInterval,
+  clipInterval,
+  clusterAccuracyInterval,
+  incompleteBeta,
+  macroF1,
+  majorityBaseline,
+  mcnemarExact,
+  mean,
+  normalQuantile,
+  pairedDifference,
+  quantile,
+  ranks,
+  sd,
+  spearman,
+  spread,
+  tCdf,
+  tInterval,
+  tQuantile,
+  wilson,
+  tTestP,
+  holm,
+  linearFit,
 } from "../lib/stats";
 
 describe("stats: distributions", () => {
   it("t quantiles equal the printed t table (two-sided 95 %: df 1, 2, 4, 9, 29) and the t CDF inverts them", () => {
-    const table: [number, number][] = [[1, 12.7062], [2, 4.302653], [4, 2.776445], [9, 2.262157], [29, 2.045230]];
+    const table: [number, number][] = [
+      [1, 12.7062],
+      [2, 4.302653],
+      [4, 2.776445],
+      [9, 2.262157],
+      [29, 2.04523],
+    ];
     for (const [df, t] of table) {
       expect(tQuantile(0.975, df)).to.be.closeTo(t, 1e-4);
       expect(tCdf(t, df)).to.be.closeTo(0.975, 1e-6);
@@ -33,7 +60,7 @@ describe("stats: distributions", () => {
 
 describe("stats: over seeds", () => {
   it("mean, sd and the t interval of a small sample, by hand", () => {
-    const xs = [0.80, 0.84, 0.86, 0.82, 0.88];
+    const xs = [0.8, 0.84, 0.86, 0.82, 0.88];
     expect(mean(xs)).to.be.closeTo(0.84, 1e-12);
     // deviations ±0.04, ±0.02, 0: sum of squares 0.004, /4 = 0.001
     expect(sd(xs)).to.be.closeTo(Math.sqrt(0.001), 1e-12);
@@ -100,14 +127,30 @@ describe("stats: one test set", () => {
 
   it("cluster bootstrap: one image per cluster behaves like the ordinary bootstrap; triplets of identical frames give a wider interval", () => {
     const correct = Array.from({ length: 60 }, (_, i) => i % 5 !== 0);
-    const single = clusterAccuracyInterval(correct, correct.map((_, i) => `s${i}`), { seed: 1, resamples: 4000 })!;
-    const ordinary = bootstrapInterval(correct.map((c) => (c ? 1 : 0)), mean, { seed: 1, resamples: 4000 })!;
+    const single = clusterAccuracyInterval(
+      correct,
+      correct.map((_, i) => `s${i}`),
+      { seed: 1, resamples: 4000 },
+    )!;
+    const ordinary = bootstrapInterval(
+      correct.map((c) => (c ? 1 : 0)),
+      mean,
+      { seed: 1, resamples: 4000 },
+    )!;
     expect(single.lo).to.be.closeTo(ordinary.lo, 0.03);
     expect(single.hi).to.be.closeTo(ordinary.hi, 0.03);
     // the same 20 outcomes, each copied three times (three frames of one sequence): as images 60 look independent, as people 20
     const triple = Array.from({ length: 60 }, (_, i) => Math.floor(i / 3) % 5 !== 0);
-    const asImages = clusterAccuracyInterval(triple, triple.map((_, i) => `s${i}`), { seed: 2, resamples: 4000 })!;
-    const asPeople = clusterAccuracyInterval(triple, triple.map((_, i) => `s${Math.floor(i / 3)}`), { seed: 2, resamples: 4000 })!;
+    const asImages = clusterAccuracyInterval(
+      triple,
+      triple.map((_, i) => `s${i}`),
+      { seed: 2, resamples: 4000 },
+    )!;
+    const asPeople = clusterAccuracyInterval(
+      triple,
+      triple.map((_, i) => `s${Math.floor(i / 3)}`),
+      { seed: 2, resamples: 4000 },
+    )!;
     expect(asPeople.hi - asPeople.lo).to.be.greaterThan(1.4 * (asImages.hi - asImages.lo));
     expect(() => clusterAccuracyInterval([true], ["a", "b"])).to.throw(/cluster ids/);
   });
@@ -136,8 +179,20 @@ describe("stats: one test set", () => {
     const f1 = (p: number, r: number) => (2 * p * r) / (p + r);
     expect(macroF1(m)).to.be.closeTo((f1(5 / 8, 5 / 6) + f1(3 / 4, 3 / 6) + f1(3 / 4, 3 / 4)) / 3, 1e-12);
     // class 2 never predicted: its F1 is 0 (zero_division=0); an empty class is left out of both
-    expect(macroF1([[2, 0, 0], [1, 1, 0], [1, 1, 0]])).to.be.closeTo((f1(2 / 4, 1) + f1(1 / 2, 1 / 2) + 0) / 3, 1e-12);
-    expect(balancedAccuracy([[2, 0, 0], [0, 0, 0], [1, 0, 1]])).to.be.closeTo((1 + 0.5) / 2, 1e-12);
+    expect(
+      macroF1([
+        [2, 0, 0],
+        [1, 1, 0],
+        [1, 1, 0],
+      ]),
+    ).to.be.closeTo((f1(2 / 4, 1) + f1(1 / 2, 1 / 2) + 0) / 3, 1e-12);
+    expect(
+      balancedAccuracy([
+        [2, 0, 0],
+        [0, 0, 0],
+        [1, 0, 1],
+      ]),
+    ).to.be.closeTo((1 + 0.5) / 2, 1e-12);
   });
 
   it("the majority baseline of CK+48's class counts is surprise, 249/981", () => {

@@ -7,12 +7,23 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PAPER } from "../lib/config";
-import { isFinished, leakGroups, loadStudyRuns, parseSeeds, parseShard, runFile, runStudy, shardJobs, studyJobs } from "../lib/study";
+import {
+  isFinished,
+  leakGroups,
+  loadStudyRuns,
+  parseSeeds,
+  parseShard,
+  runFile,
+  runStudy,
+  shardJobs,
+  studyJobs,
+  summarizeStudy,
+  tprAt,
+} from "../lib/study";
 import { makeRun } from "./fixtures/run";
 import { makeFakeCk48 } from "./fixtures/ck48";
 import { spawn, spawnSync } from "child_process";
 import { ROOT } from "../lib/paths";
-import { summarizeStudy, tprAt } from "../lib/study";
 
 describe("study: jobs, seeds and shards", () => {
   it("parseSeeds reads ranges and lists and names what is wrong", () => {
@@ -27,12 +38,25 @@ describe("study: jobs, seeds and shards", () => {
   it("jobs are seed-major, one folder each; N shards partition them", () => {
     const jobs = studyJobs({ seeds: [0, 1, 2], splits: ["random", "subject"], variants: ["paper", "gray"] });
     expect(jobs).to.have.length(12);
-    expect(jobs.slice(0, 4).map((j) => `${j.seed} ${j.split} ${j.variant}`)).to.deep.equal(["0 random paper", "0 random gray", "0 subject paper", "0 subject gray"]);
+    expect(jobs.slice(0, 4).map((j) => `${j.seed} ${j.split} ${j.variant}`)).to.deep.equal([
+      "0 random paper",
+      "0 random gray",
+      "0 subject paper",
+      "0 subject gray",
+    ]);
     expect(jobs[0].dir).to.equal(path.join("paper", "random", "seed-0"));
     for (const n of [1, 2, 3, 5, 12, 13]) {
       const shards = Array.from({ length: n }, (_, k) => shardJobs(jobs, k + 1, n));
-      expect(shards.flat().map((j) => j.dir).sort()).to.deep.equal(jobs.map((j) => j.dir).sort());
-      expect(shards.map((s) => s.length).reduce((a, b) => Math.max(a, b)) - shards.map((s) => s.length).reduce((a, b) => Math.min(a, b))).to.be.at.most(1);
+      expect(
+        shards
+          .flat()
+          .map((j) => j.dir)
+          .sort(),
+      ).to.deep.equal(jobs.map((j) => j.dir).sort());
+      expect(
+        shards.map((s) => s.length).reduce((a, b) => Math.max(a, b)) -
+          shards.map((s) => s.length).reduce((a, b) => Math.min(a, b)),
+      ).to.be.at.most(1);
     }
     expect(parseShard("2/4")).to.deep.equal({ k: 2, n: 4 });
     expect(() => parseShard("5/4")).to.throw(/1 ≤ K ≤ N/);
@@ -58,18 +82,38 @@ describe("study: stopped inside a run and resumed (quick setting on a made-up CK
     const config = { ...PAPER, folds: 2, maxEpochs: 4, patience: 4 };
     const jobs = studyJobs({ seeds: [0, 1], splits: ["random"] });
     const whole = path.join(tmp, "whole");
-    await runStudy({ dataDir: dir, out: whole, jobs, configs: { paper: config }, quick: true, workers: 0, verify: false });
+    await runStudy({
+      dataDir: dir,
+      out: whole,
+      jobs,
+      configs: { paper: config },
+      quick: true,
+      workers: 0,
+      verify: false,
+    });
     const out = path.join(tmp, "stopped");
     let epochs = 0;
     let err: Error | undefined;
-    await runStudy({ dataDir: dir, out, jobs, configs: { paper: config }, quick: true, workers: 0, verify: false, verbose: true, log: (l) => void (/ epoch /.test(l) && epochs++), shouldStop: () => epochs >= 10 }).catch((e) => (err = e));
+    await runStudy({
+      dataDir: dir,
+      out,
+      jobs,
+      configs: { paper: config },
+      quick: true,
+      workers: 0,
+      verify: false,
+      verbose: true,
+      log: (l) => void (/ epoch /.test(l) && epochs++),
+      shouldStop: () => epochs >= 10,
+    }).catch((e) => (err = e));
     expect(err?.name).to.equal("Interrupted");
     expect(isFinished(out, jobs[0])).to.equal(true);
     expect(isFinished(out, jobs[1])).to.equal(false);
     expect(fs.existsSync(path.join(out, jobs[1].dir, "checkpoint", "run-spec.json"))).to.equal(true);
     await runStudy({ dataDir: dir, out, jobs, configs: { paper: config }, quick: true, workers: 0, verify: false });
     expect(fs.existsSync(path.join(out, jobs[1].dir, "checkpoint"))).to.equal(false);
-    const strip = (s: ReturnType<typeof summarizeStudy>) => JSON.parse(JSON.stringify(s, (k, v) => (k === "seconds" ? undefined : v)));
+    const strip = (s: ReturnType<typeof summarizeStudy>) =>
+      JSON.parse(JSON.stringify(s, (k, v) => (k === "seconds" ? undefined : v)));
     expect(strip(summarizeStudy(loadStudyRuns(out)))).to.deep.equal(strip(summarizeStudy(loadStudyRuns(whole))));
   });
 });
@@ -78,7 +122,11 @@ describe("study: the identity leak of each test image", () => {
   it("sequence when a sibling frame is in training, subject when only the person is, none otherwise", () => {
     const run = makeRun({ seed: 1 });
     const test = ["anger/S010_004_00000017.png", "anger/S011_001_00000014.png", "happy/S012_003_00000010.png"];
-    run.split = { mode: "random", train: ["anger/S010_004_00000018.png", "happy/S011_002_00000020.png", "fear/S099_001_00000001.png"], test };
+    run.split = {
+      mode: "random",
+      train: ["anger/S010_004_00000018.png", "happy/S011_002_00000020.png", "fear/S099_001_00000001.png"],
+      test,
+    };
     run.test.predictions = test.map((file) => ({ file, label: 0, probs: [1, 0, 0, 0, 0, 0, 0] }));
     expect(leakGroups(run)).to.deep.equal(["sequence", "subject", "none"]);
     run.split = { ...run.split, mode: "subject-cv" };
@@ -103,12 +151,29 @@ describe("study: running and resuming (quick setting on a made-up CK+48)", funct
     const config = { ...PAPER, folds: 2, maxEpochs: 1 };
     const jobs = studyJobs({ seeds: [0, 1], splits: ["random", "subject-cv"] });
     const lines: string[] = [];
-    const first = await runStudy({ dataDir: dir, out, jobs: jobs.slice(0, 3), configs: { paper: config }, quick: true, workers: 0, verify: false, log: (l) => lines.push(l) });
+    const first = await runStudy({
+      dataDir: dir,
+      out,
+      jobs: jobs.slice(0, 3),
+      configs: { paper: config },
+      quick: true,
+      workers: 0,
+      verify: false,
+      log: (l) => lines.push(l),
+    });
     expect(first).to.deep.include({ ran: 3, skipped: 0 });
     expect(lines.some((l) => /run 2\/3: .*~.* left/.test(l))).to.equal(true);
     expect(jobs.map((j) => isFinished(out, j))).to.deep.equal([true, true, true, false]);
     const before = fs.statSync(runFile(out, jobs[0])).mtimeMs;
-    const second = await runStudy({ dataDir: dir, out, jobs, configs: { paper: config }, quick: true, workers: 0, verify: false });
+    const second = await runStudy({
+      dataDir: dir,
+      out,
+      jobs,
+      configs: { paper: config },
+      quick: true,
+      workers: 0,
+      verify: false,
+    });
     expect(second).to.deep.include({ ran: 1, skipped: 3 });
     expect(fs.statSync(runFile(out, jobs[0])).mtimeMs).to.equal(before);
     const runs = loadStudyRuns(out);
@@ -123,7 +188,12 @@ describe("study: running and resuming (quick setting on a made-up CK+48)", funct
 
 /** Run the study command as `npm run study` does (tsx), in a child process. */
 function study(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "lib", "cli", "study.ts"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, timeout: 300_000 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "lib", "cli", "study.ts"), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 300_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -139,7 +209,20 @@ describe("study: the command (quick setting on a made-up CK+48)", function () {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(tmp, { recursive: true, force: true });
   });
-  const common = (out: string, seeds = "0-1") => ["--data", dir, "--out", out, "--seeds", seeds, "--splits", "random,subject", "--quick", "--no-verify", "--workers", "0"];
+  const common = (out: string, seeds = "0-1") => [
+    "--data",
+    dir,
+    "--out",
+    out,
+    "--seeds",
+    seeds,
+    "--splits",
+    "random,subject",
+    "--quick",
+    "--no-verify",
+    "--workers",
+    "0",
+  ];
 
   it("two shards run as two processes, then a merge, give exactly the summary of one unsharded study", async () => {
     const whole = path.join(tmp, "whole");
@@ -149,7 +232,11 @@ describe("study: the command (quick setting on a made-up CK+48)", function () {
     const sharded = path.join(tmp, "sharded");
     const runShard = (k: number) =>
       new Promise<number | null>((resolve) => {
-        const p = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "lib", "cli", "study.ts"), ...common(sharded), "--shard", `${k}/2`], { cwd: ROOT, stdio: "ignore" });
+        const p = spawn(
+          process.execPath,
+          ["--import", "tsx", path.join(ROOT, "lib", "cli", "study.ts"), ...common(sharded), "--shard", `${k}/2`],
+          { cwd: ROOT, stdio: "ignore" },
+        );
         p.on("exit", resolve);
       });
     expect(await Promise.all([runShard(1), runShard(2)])).to.deep.equal([0, 0]);
@@ -179,12 +266,18 @@ describe("study: the command (quick setting on a made-up CK+48)", function () {
     expect(resumed.out).to.match(/2 of 4 run\(s\) to do/);
     expect(resumed.out).to.match(/2 run\(s\) made, 2 already there/);
     const summary = JSON.parse(fs.readFileSync(path.join(out, "summary.json"), "utf8"));
-    expect(summary.splits.map((s: { split: string; seeds: number[] }) => `${s.split}:${s.seeds.join(",")}`)).to.deep.equal(["random:0,1", "subject:0,1"]);
+    expect(
+      summary.splits.map((s: { split: string; seeds: number[] }) => `${s.split}:${s.seeds.join(",")}`),
+    ).to.deep.equal(["random:0,1", "subject:0,1"]);
     expect(summary.gaps[0].seeds).to.deep.equal([0, 1]);
   });
 
   it("bad flags are one-line errors", () => {
-    for (const [args, pattern] of [[["--seeds", "5-1"], /runs backwards/], [["--splits", "random,loo"], /"loo" is not one of/], [["--shard", "3/2"], /1 ≤ K ≤ N/]] as const) {
+    for (const [args, pattern] of [
+      [["--seeds", "5-1"], /runs backwards/],
+      [["--splits", "random,loo"], /"loo" is not one of/],
+      [["--shard", "3/2"], /1 ≤ K ≤ N/],
+    ] as const) {
       const r = study([...args]);
       expect(r.code).to.equal(2);
       expect(r.err).to.match(pattern);
@@ -198,11 +291,19 @@ describe("study: the summary", () => {
     const mk = (split: "random" | "subject", seed: number, skill: number) => {
       const record = makeRun({ seed, skill });
       // CK+ file names: subject i // 3 (three frames each), so the cluster bootstrap has people to resample
-      record.test.predictions.forEach((p, i) => (p.file = `${p.file.split("/")[0]}/S${100 + Math.floor(i / 3)}_001_0000000${i % 3}.png`));
+      record.test.predictions.forEach(
+        (p, i) => (p.file = `${p.file.split("/")[0]}/S${100 + Math.floor(i / 3)}_001_0000000${i % 3}.png`),
+      );
       record.split = { mode: split, train: [] as string[], test: record.test.predictions.map((p) => p.file) };
       return { job: { variant: "paper", split, seed, dir: "" }, record };
     };
-    const runs = [mk("random", 0, 0.9), mk("random", 1, 0.92), mk("subject", 0, 0.7), mk("subject", 1, 0.75), mk("subject", 2, 0.8)];
+    const runs = [
+      mk("random", 0, 0.9),
+      mk("random", 1, 0.92),
+      mk("subject", 0, 0.7),
+      mk("subject", 1, 0.75),
+      mk("subject", 2, 0.8),
+    ];
     const s = summarizeStudy(runs);
     expect(s.splits.map((x) => x.split)).to.deep.equal(["random", "subject"]);
     const gap = s.gaps[0];

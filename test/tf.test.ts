@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import * as tfjs from "@tensorflow/tfjs";
+import type * as tfjs from "@tensorflow/tfjs";
 import { selectBackend, backendName, type TfjsNodeLoader } from "../lib/tf";
 import { requestedBackend } from "../lib/backend";
 import { UserError } from "../lib/errors";
@@ -42,7 +42,13 @@ describe("lib/tf.ts: backend selection", () => {
     const missing: TfjsNodeLoader = () => {
       throw new Error("Cannot find module '@tensorflow/tfjs-node'\nRequire stack: …");
     };
-    expect(() => selectBackend({ FER_BACKEND: "tensorflow" }, missing)).to.throw(UserError, /^backend tensorflow needs @tensorflow\/tfjs-node, which is not installed or does not load \(Cannot find module '@tensorflow\/tfjs-node'\): install it/);
-    expect(() => requestedBackend({ FER_BACKEND: "gpu" })).to.throw(UserError, 'FER_BACKEND must be one of tensorflow, cpu-fast, cpu (got "gpu")');
+    expect(() => selectBackend({ FER_BACKEND: "tensorflow" }, missing)).to.throw(
+      UserError,
+      /^backend tensorflow needs @tensorflow\/tfjs-node, which is not installed or does not load \(Cannot find module '@tensorflow\/tfjs-node'\): install it/,
+    );
+    expect(() => requestedBackend({ FER_BACKEND: "gpu" })).to.throw(
+      UserError,
+      'FER_BACKEND must be one of tensorflow, cpu-fast, cpu (got "gpu")',
+    );
   });
 });

@@ -22,7 +22,15 @@ describe("training one fold (Section 3)", function () {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("early stopping with patience 1 stops a fold as soon as validation loss fails to improve, keeping the best epoch", async () => {
-    const { record, model } = await runProtocol({ dataDir: dir, seed: 4, split: "random", config: { ...QUICK, maxEpochs: 30, patience: 1, folds: 2 }, quick: true, workers: 0, verify: false });
+    const { record, model } = await runProtocol({
+      dataDir: dir,
+      seed: 4,
+      split: "random",
+      config: { ...QUICK, maxEpochs: 30, patience: 1, folds: 2 },
+      quick: true,
+      workers: 0,
+      verify: false,
+    });
     model.dispose();
     expect(record.folds.some((f) => f.history.length < 30)).to.equal(true);
     for (const f of record.folds) {
@@ -44,8 +52,19 @@ describe("training one fold: checkpoints and resume", function () {
   const data = () => {
     const n = 24;
     const rng = new Rng(5);
-    const x = tf.tensor4d(Float32Array.from({ length: n * 48 * 48 * 3 }, () => rng.next()), [n, 48, 48, 3]);
-    const y = tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => i % 7), "int32"), 7).toFloat() as Tensor2D;
+    const x = tf.tensor4d(
+      Float32Array.from({ length: n * 48 * 48 * 3 }, () => rng.next()),
+      [n, 48, 48, 3],
+    );
+    const y = tf
+      .oneHot(
+        tf.tensor1d(
+          Array.from({ length: n }, (_, i) => i % 7),
+          "int32",
+        ),
+        7,
+      )
+      .toFloat() as Tensor2D;
     return { xTrain: x, yTrain: y, xVal: x, yVal: y };
   };
   const bits = (m: LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
@@ -80,7 +99,12 @@ describe("training one fold: checkpoints and resume", function () {
   it("a checkpoint from the epoch that ended training resumes to the same final model without training more", async () => {
     const d = data();
     const cs: TrainCheckpoint[] = [];
-    const whole = await trainFold({ ...d, seed: 3, config: { ...config, maxEpochs: 2 }, onCheckpoint: (c) => void cs.push(c) });
+    const whole = await trainFold({
+      ...d,
+      seed: 3,
+      config: { ...config, maxEpochs: 2 },
+      onCheckpoint: (c) => void cs.push(c),
+    });
     const again = await trainFold({ ...d, seed: 3, config: { ...config, maxEpochs: 2 }, resume: cs[cs.length - 1] });
     expect(again.history).to.deep.equal(whole.history);
     expect(bits(again.model)).to.deep.equal(bits(whole.model));
@@ -92,7 +116,9 @@ describe("training one fold: checkpoints and resume", function () {
   it("a non-finite loss stops the fold with one line naming it and the epoch", async () => {
     const d = data();
     let err: Error | undefined;
-    await trainFold({ ...d, seed: 1, config: { ...config, learningRate: 1e30 }, label: "fold 2" }).catch((e) => (err = e));
+    await trainFold({ ...d, seed: 1, config: { ...config, learningRate: 1e30 }, label: "fold 2" }).catch(
+      (e) => (err = e),
+    );
     expect(err?.name).to.equal("UserError");
     expect(err?.message).to.match(/^fold 2: epoch \d+: the (training|validation) loss is (NaN|Infinity|-Infinity)/);
     tf.dispose(Object.values(d));

@@ -84,7 +84,9 @@ type HasValue<F> = F extends { type: "boolean" } ? true : F extends { default: u
 
 /** The parsed command line of a command declared as `S`: each flag's value (undefined when absent without default). */
 export type Args<S extends CommandSpec> = {
-  [K in keyof S["flags"]]: HasValue<S["flags"][K]> extends true ? ValueOf<S["flags"][K]> : ValueOf<S["flags"][K]> | undefined;
+  [K in keyof S["flags"]]: HasValue<S["flags"][K]> extends true
+    ? ValueOf<S["flags"][K]>
+    : ValueOf<S["flags"][K]> | undefined;
 } & { _: string[]; help: boolean };
 
 /** The shared `--backend` flag of the commands that compute (lib/backend.ts). */
@@ -99,7 +101,8 @@ function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
   }
   return d[a.length][b.length];
 }
@@ -120,11 +123,13 @@ export function flagValue(name: string, flag: Flag, raw: string): string | numbe
     case "int": {
       if (!/^[+-]?\d+$/.test(raw.trim())) throw new UserError(`--${name} must be a whole number (got "${raw}")`);
       const n = Number(raw);
-      if (n < flag.min || n > flag.max) throw new UserError(`--${name} must be between ${flag.min} and ${flag.max} (got ${n})`);
+      if (n < flag.min || n > flag.max)
+        throw new UserError(`--${name} must be between ${flag.min} and ${flag.max} (got ${n})`);
       return n;
     }
     case "choice":
-      if (!flag.choices.includes(raw)) throw new UserError(`--${name} must be one of ${flag.choices.join(", ")} (got "${raw}")`);
+      if (!flag.choices.includes(raw))
+        throw new UserError(`--${name} must be one of ${flag.choices.join(", ")} (got "${raw}")`);
       return raw;
   }
 }
@@ -145,7 +150,8 @@ export function parseCommand<S extends CommandSpec>(spec: S, argv: string[]): Ar
       continue;
     }
     if (!tok.startsWith("--")) {
-      if (tok.startsWith("-") && tok.length > 1 && !/^-\d/.test(tok)) throw new UserError(`Unknown option '${tok}' (${seeHelp(spec)})`);
+      if (tok.startsWith("-") && tok.length > 1 && !/^-\d/.test(tok))
+        throw new UserError(`Unknown option '${tok}' (${seeHelp(spec)})`);
       positionals.push(tok);
       continue;
     }
@@ -154,8 +160,12 @@ export function parseCommand<S extends CommandSpec>(spec: S, argv: string[]): Ar
     const flag = spec.flags[name];
     if (!flag) {
       const distance = (k: string) => (name.startsWith(k) || k.startsWith(name) ? 0 : editDistance(k, name));
-      const near = Object.keys(spec.flags).filter((k) => distance(k) <= 2).sort((a, b) => distance(a) - distance(b));
-      throw new UserError(`Unknown option '--${name}'${near.length ? `: did you mean --${near[0]}?` : ""} (${seeHelp(spec)})`);
+      const near = Object.keys(spec.flags)
+        .filter((k) => distance(k) <= 2)
+        .sort((a, b) => distance(a) - distance(b));
+      throw new UserError(
+        `Unknown option '--${name}'${near.length ? `: did you mean --${near[0]}?` : ""} (${seeHelp(spec)})`,
+      );
     }
     if (name in values) throw new UserError(`--${name} is given twice`);
     if (flag.type === "boolean") {
@@ -168,7 +178,10 @@ export function parseCommand<S extends CommandSpec>(spec: S, argv: string[]): Ar
     else {
       raw = argv[i + 1];
       // A value may start with "-" (`--seed -3` is checked against --seed's rule), but not be another flag.
-      const isFlag = raw !== undefined && raw.startsWith("--") && (raw === "--" || raw.slice(2).split("=")[0] in spec.flags || raw === "--help");
+      const isFlag =
+        raw !== undefined &&
+        raw.startsWith("--") &&
+        (raw === "--" || raw.slice(2).split("=")[0] in spec.flags || raw === "--help");
       if (raw === undefined || isFlag) throw new UserError(`--${name} needs a value (${usageOf(name, flag)})`);
       i++;
     }
@@ -177,7 +190,8 @@ export function parseCommand<S extends CommandSpec>(spec: S, argv: string[]): Ar
   if (!help) {
     const p = spec.positionals;
     if (!p && positionals.length) throw new UserError(`unexpected argument "${positionals[0]}" (${seeHelp(spec)})`);
-    if (p && positionals.length < (p.min ?? 0)) throw new UserError(`no ${p.name.toLowerCase()} given (usage: ${usage(spec)})`);
+    if (p && positionals.length < (p.min ?? 0))
+      throw new UserError(`no ${p.name.toLowerCase()} given (usage: ${usage(spec)})`);
   }
   for (const [name, flag] of Object.entries(spec.flags)) {
     if (name in values) continue;
@@ -245,11 +259,16 @@ const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/</g, "&lt;").replac
 /** README.md's command tables (between `<!-- commands:start -->` and `<!-- commands:end -->`), from the declarations. */
 export function readmeTable(specs: CommandSpec[]): string {
   const lines = ["| command | what it does |", "| --- | --- |"];
-  for (const s of specs) lines.push(`| \`${cell(usage(s))}\` | ${cell(s.summary)}${s.details ? " " + cell(s.details) : ""} |`);
+  for (const s of specs)
+    lines.push(`| \`${cell(usage(s))}\` | ${cell(s.summary)}${s.details ? " " + cell(s.details) : ""} |`);
   lines.push("", "| command | flag | meaning | rule, default |", "| --- | --- | --- | --- |");
   for (const s of specs) {
-    for (const [n, f] of Object.entries(s.flags)) lines.push(`| ${s.name} | \`${cell(usageOf(n, f))}\` | ${cell(f.help)} | ${cell(ruleOf(f))} |`);
-    if (s.positionals) lines.push(`| ${s.name} | \`${s.positionals.name}...\` | ${cell(s.positionals.help)} | ${s.positionals.min ? `at least ${s.positionals.min}` : ""} |`);
+    for (const [n, f] of Object.entries(s.flags))
+      lines.push(`| ${s.name} | \`${cell(usageOf(n, f))}\` | ${cell(f.help)} | ${cell(ruleOf(f))} |`);
+    if (s.positionals)
+      lines.push(
+        `| ${s.name} | \`${s.positionals.name}...\` | ${cell(s.positionals.help)} | ${s.positionals.min ? `at least ${s.positionals.min}` : ""} |`,
+      );
   }
   return lines.join("\n");
 }

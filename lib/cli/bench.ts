@@ -16,32 +16,52 @@ import { PAPER, NUM_CLASSES } from "../config";
 import { compileModel, trainingBatch } from "../train";
 import { loadDataset, imagesTensor, labelsTensor } from "../data";
 import { trainTestSplit } from "../split";
-import { resolveDataDir, DEFAULT_CK48, shown } from "../paths";
+import { resolveDataDir, DEFAULT_CK48, shown, ROOT } from "../paths";
 import { Rng } from "../random";
 import { linearFit } from "../stats";
 import { UserError } from "../errors";
 import { defineCommand, runCli, type Args } from "./args";
 import { execFileSync, spawnSync } from "child_process";
 import * as path from "path";
-import { ROOT } from "../paths";
 
 /** The flags of `npm run bench` (the one declaration: parser, --help, usage line and README table). */
 export const BENCH = defineCommand({
   name: "bench",
   summary: "Seconds per training epoch with the project's fast kernels (`cpu-fast`) vs a sample of stock tfjs (`cpu`).",
-  details: "It times the 784 augmented training images of CK+48 when the data folder is there, else seeded random images.",
+  details:
+    "It times the 784 augmented training images of CK+48 when the data folder is there, else seeded random images.",
   flags: {
-    data: { type: "string", arg: "DIR", help: "the CK+48 folder to time on", defaultText: "$CK48_DIR, else data/CK+48 if present, else random images" },
+    data: {
+      type: "string",
+      arg: "DIR",
+      help: "the CK+48 folder to time on",
+      defaultText: "$CK48_DIR, else data/CK+48 if present, else random images",
+    },
     random: { type: "boolean", help: "time on seeded random images, without augmentation" },
     images: { type: "int", min: 1, max: 100000, help: "random images per epoch (with --random)", defaultText: "784" },
     epochs: { type: "int", min: 1, max: 1000, default: 2, help: "timed epochs on cpu-fast (the time is their mean)" },
-    "stock-steps": { type: "int", min: 0, max: 1000, default: 3, help: "steps timed on the stock cpu backend (0 skips it)" },
+    "stock-steps": {
+      type: "int",
+      min: 0,
+      max: 1000,
+      default: 3,
+      help: "steps timed on the stock cpu backend (0 skips it)",
+    },
     profile: { type: "boolean", help: "add a per-kernel time table of a few steps on both backends" },
-    "fixed-cost": { type: "boolean", help: "also fit step time = fixed + per image × batch over batches 1–16 (random images): the per-step cost that no faster arithmetic removes" },
-    "compare-torch": { type: "boolean", help: "also time PyTorch on the same model, step and random images, 1 and 2 threads, in the same run (needs a python3 with torch)" },
+    "fixed-cost": {
+      type: "boolean",
+      help: "also fit step time = fixed + per image × batch over batches 1–16 (random images): the per-step cost that no faster arithmetic removes",
+    },
+    "compare-torch": {
+      type: "boolean",
+      help: "also time PyTorch on the same model, step and random images, 1 and 2 threads, in the same run (needs a python3 with torch)",
+    },
     json: { type: "boolean", help: "end with one JSON line" },
   },
-  env: { CK48_DIR: "the CK+48 folder when --data is not given", FER_PYTHON: "the python with PyTorch for --compare-torch" },
+  env: {
+    CK48_DIR: "the CK+48 folder when --data is not given",
+    FER_PYTHON: "the python with PyTorch for --compare-torch",
+  },
 });
 
 /** One mini-batch: images [b,48,48,3] and one-hot labels [b,7]. The caller disposes them after the step. */
@@ -81,7 +101,13 @@ export interface BenchResult {
   /** Every timed epoch on the fast backend (seconds). */
   epochTimes: number[];
   /** With --compare-torch: PyTorch's fastest epoch (over its 1- and 2-thread settings), and ours ÷ it. */
-  torch?: { version: string; epochSeconds: number; threads: number; byThreads: Record<string, number[]>; ratio: number };
+  torch?: {
+    version: string;
+    epochSeconds: number;
+    threads: number;
+    byThreads: Record<string, number[]>;
+    ratio: number;
+  };
   /** The speed bound: an epoch's arithmetic at this machine's WebAssembly SIMD peak ({@link speedBound}). */
   bound: SpeedBound;
   /** With --fixed-cost: {@link fixedStepCost}. */
@@ -110,8 +136,17 @@ export async function fixedStepCost(model: tfjs.LayersModel): Promise<FixedStepC
   const rng = new Rng(1);
   for (const b of FIXED_COST_BATCHES) {
     const n = b * PAPER.imageSize * PAPER.imageSize * PAPER.channels;
-    const xs = tf.tensor4d(Float32Array.from({ length: n }, () => rng.next()), [b, PAPER.imageSize, PAPER.imageSize, PAPER.channels]);
-    const ys = tf.oneHot(tf.tensor1d(Array.from({ length: b }, (_, i) => i % NUM_CLASSES), "int32"), NUM_CLASSES);
+    const xs = tf.tensor4d(
+      Float32Array.from({ length: n }, () => rng.next()),
+      [b, PAPER.imageSize, PAPER.imageSize, PAPER.channels],
+    );
+    const ys = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: b }, (_, i) => i % NUM_CLASSES),
+        "int32",
+      ),
+      NUM_CLASSES,
+    );
     for (let i = 0; i < 20; i++) await model.trainOnBatch(xs, ys); // warm-up at this shape
     let best = Infinity;
     for (let r = 0; r < 5; r++) {
@@ -122,7 +157,10 @@ export async function fixedStepCost(model: tfjs.LayersModel): Promise<FixedStepC
     tf.dispose([xs, ys]);
     msByBatch[b] = round(best, 4);
   }
-  const fit = linearFit(FIXED_COST_BATCHES, FIXED_COST_BATCHES.map((b) => msByBatch[b]));
+  const fit = linearFit(
+    FIXED_COST_BATCHES,
+    FIXED_COST_BATCHES.map((b) => msByBatch[b]),
+  );
   return { msByBatch, fixedMs: round(fit.intercept, 3), perImageMs: round(fit.slope, 4) };
 }
 
@@ -140,14 +178,22 @@ export interface SpeedBound {
 }
 
 /** The speed bound of `fastestEpoch` seconds for `images` images of `model`'s training step. */
-export function speedBound(model: tfjs.LayersModel, images: number, fastestEpoch: number, peakGflopsPerCore = wasmPeakGflops()): SpeedBound {
+export function speedBound(
+  model: tfjs.LayersModel,
+  images: number,
+  fastestEpoch: number,
+  peakGflopsPerCore = wasmPeakGflops(),
+): SpeedBound {
   const perImage = trainingMultiplyAdds(model).reduce((a, r) => a + r.forward + r.weightGradient + r.inputGradient, 0);
   const flop = 2 * perImage * images;
   const achieved = flop / fastestEpoch / 1e9;
   return {
     epochGflop: round(flop / 1e9, 3),
     peakGflopsPerCore: round(peakGflopsPerCore, 1),
-    floorSeconds: { oneCore: round(secondsAtPeak(flop, peakGflopsPerCore, 1), 4), twoCores: round(secondsAtPeak(flop, peakGflopsPerCore, 2), 4) },
+    floorSeconds: {
+      oneCore: round(secondsAtPeak(flop, peakGflopsPerCore, 1), 4),
+      twoCores: round(secondsAtPeak(flop, peakGflopsPerCore, 2), 4),
+    },
     achievedGflops: round(achieved, 1),
     shareOfOneCore: round(achieved / peakGflopsPerCore, 3),
   };
@@ -206,7 +252,12 @@ export async function ck48BatchSource(dir: string, seed = 0): Promise<{ source: 
 }
 
 /** Run `steps` training steps (all of the source's batches when undefined); returns wall seconds and the steps run (the source may have fewer batches than asked). */
-async function trainSteps(model: tfjs.LayersModel, source: BatchSource, epoch: number, steps?: number): Promise<{ seconds: number; steps: number }> {
+async function trainSteps(
+  model: tfjs.LayersModel,
+  source: BatchSource,
+  epoch: number,
+  steps?: number,
+): Promise<{ seconds: number; steps: number }> {
   const t0 = performance.now();
   let i = 0;
   for (const { xs, ys } of source(epoch)) {
@@ -224,7 +275,11 @@ async function trainSteps(model: tfjs.LayersModel, source: BatchSource, epoch: n
 }
 
 /** Per-kernel milliseconds of `steps` training steps on the current backend (sorted, largest first). */
-async function profileSteps(model: tfjs.LayersModel, source: BatchSource, maxSteps: number): Promise<[string, number, number][]> {
+async function profileSteps(
+  model: tfjs.LayersModel,
+  source: BatchSource,
+  maxSteps: number,
+): Promise<[string, number, number][]> {
   let steps = 1;
   const info = await tf.profile(async () => {
     steps = Math.max(1, (await trainSteps(model, source, 0, maxSteps)).steps);
@@ -236,14 +291,18 @@ async function profileSteps(model: tfjs.LayersModel, source: BatchSource, maxSte
     e[1] += 1;
     byName.set(k.name, e);
   }
-  return [...byName.entries()].map(([n, [ms, c]]) => [n, ms / steps, c / steps] as [string, number, number]).sort((a, b) => b[1] - a[1]);
+  return [...byName.entries()]
+    .map(([n, [ms, c]]) => [n, ms / steps, c / steps] as [string, number, number])
+    .sort((a, b) => b[1] - a[1]);
 }
 
 function printProfile(title: string, rows: [string, number, number][]): void {
   const total = rows.reduce((s, r) => s + r[1], 0);
   console.log(`\n${title}: kernel ms per step (total ${total.toFixed(2)} ms)`);
   for (const [n, ms, c] of rows.slice(0, 20)) {
-    console.log(`  ${n.padEnd(24)} ${ms.toFixed(3).padStart(10)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)}%  calls ${c}`);
+    console.log(
+      `  ${n.padEnd(24)} ${ms.toFixed(3).padStart(10)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)}%  calls ${c}`,
+    );
   }
 }
 
@@ -255,7 +314,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   useBackend("cpu-fast");
   const fast = createModel(0);
   compileModel(fast);
-  console.log(`model: lib/model.ts, ${fast.countParams()} params; ${opts.images} images, batch ${PAPER.batchSize}, ${stepsPerEpoch} steps/epoch`);
+  console.log(
+    `model: lib/model.ts, ${fast.countParams()} params; ${opts.images} images, batch ${PAPER.batchSize}, ${stepsPerEpoch} steps/epoch`,
+  );
   // Warm-up: JIT compilation of tfjs' JavaScript and tier-up of the wasm kernels (not part of an epoch's cost in a
   // 100-epoch run). The first timed epoch is still printed separately so a cold start is visible.
   await trainSteps(fast, source, 0, WARMUP_STEPS);
@@ -265,7 +326,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     const { seconds: s } = await trainSteps(fast, source, e);
     const c = process.cpuUsage(c0);
     times.push(s);
-    console.log(`cpu-fast epoch ${e + 1}: ${s.toFixed(3)} s wall, ${((c.user + c.system) / 1e6).toFixed(3)} s cpu, ${tf.memory().numTensors} tensors`);
+    console.log(
+      `cpu-fast epoch ${e + 1}: ${s.toFixed(3)} s wall, ${((c.user + c.system) / 1e6).toFixed(3)} s cpu, ${tf.memory().numTensors} tensors`,
+    );
   }
   const epochSeconds = times.reduce((a, b) => a + b, 0) / times.length;
   if (opts.profile) printProfile("cpu-fast (warm)", await profileSteps(fast, source, 20));
@@ -297,17 +360,29 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     ...(fixedCost ? { fixedCost } : {}),
   };
   console.log("\nbackend     s/epoch   images/s");
-  console.log(`cpu-fast  ${epochSeconds.toFixed(3).padStart(9)}  ${result.imagesPerSecond.toFixed(0).padStart(9)}   (mean of ${opts.epochs} epoch${opts.epochs > 1 ? "s" : ""} after ${WARMUP_STEPS} warm-up steps)`);
+  console.log(
+    `cpu-fast  ${epochSeconds.toFixed(3).padStart(9)}  ${result.imagesPerSecond.toFixed(0).padStart(9)}   (mean of ${opts.epochs} epoch${opts.epochs > 1 ? "s" : ""} after ${WARMUP_STEPS} warm-up steps)`,
+  );
   if (stockEpochSeconds !== null) {
-    console.log(`cpu       ${stockEpochSeconds.toFixed(3).padStart(9)}  ${(opts.images / stockEpochSeconds).toFixed(0).padStart(9)}   (${opts.stockSteps} step${opts.stockSteps === 1 ? "" : "s"}, extrapolated)`);
+    console.log(
+      `cpu       ${stockEpochSeconds.toFixed(3).padStart(9)}  ${(opts.images / stockEpochSeconds).toFixed(0).padStart(9)}   (${opts.stockSteps} step${opts.stockSteps === 1 ? "" : "s"}, extrapolated)`,
+    );
     console.log(`speed-up  ${result.speedup!.toFixed(1)}×`);
   }
-  console.log(`\nbound: an epoch is ${bound.epochGflop.toFixed(2)} GFLOP of multiply-adds (lib/model.ts trainingMultiplyAdds); at this core's WebAssembly SIMD peak of ${bound.peakGflopsPerCore.toFixed(1)} GFLOP/s (measured, asm/peak.ts)`);
-  console.log(`       it takes at least ${bound.floorSeconds.oneCore.toFixed(3)} s on one core, ${bound.floorSeconds.twoCores.toFixed(3)} s on two; cpu-fast's fastest epoch does ${bound.achievedGflops.toFixed(1)} GFLOP/s, ${(100 * bound.shareOfOneCore).toFixed(0)}% of one core's peak`);
+  console.log(
+    `\nbound: an epoch is ${bound.epochGflop.toFixed(2)} GFLOP of multiply-adds (lib/model.ts trainingMultiplyAdds); at this core's WebAssembly SIMD peak of ${bound.peakGflopsPerCore.toFixed(1)} GFLOP/s (measured, asm/peak.ts)`,
+  );
+  console.log(
+    `       it takes at least ${bound.floorSeconds.oneCore.toFixed(3)} s on one core, ${bound.floorSeconds.twoCores.toFixed(3)} s on two; cpu-fast's fastest epoch does ${bound.achievedGflops.toFixed(1)} GFLOP/s, ${(100 * bound.shareOfOneCore).toFixed(0)}% of one core's peak`,
+  );
   if (fixedCost) {
     const byBatch = FIXED_COST_BATCHES.map((b) => `${b}: ${fixedCost.msByBatch[b].toFixed(2)}`).join(", ");
-    console.log(`fixed cost: ms per step by batch size (${byBatch}) ≈ ${fixedCost.fixedMs.toFixed(2)} ms + ${fixedCost.perImageMs.toFixed(3)} ms per image (least squares);`);
-    console.log(`       ${fixedCost.fixedMs.toFixed(2)} ms × ${Math.ceil(opts.images / PAPER.batchSize)} steps = ${((fixedCost.fixedMs * Math.ceil(opts.images / PAPER.batchSize)) / 1000).toFixed(3)} s of every epoch is per-step cost, whatever the arithmetic`);
+    console.log(
+      `fixed cost: ms per step by batch size (${byBatch}) ≈ ${fixedCost.fixedMs.toFixed(2)} ms + ${fixedCost.perImageMs.toFixed(3)} ms per image (least squares);`,
+    );
+    console.log(
+      `       ${fixedCost.fixedMs.toFixed(2)} ms × ${Math.ceil(opts.images / PAPER.batchSize)} steps = ${((fixedCost.fixedMs * Math.ceil(opts.images / PAPER.batchSize)) / 1000).toFixed(3)} s of every epoch is per-step cost, whatever the arithmetic`,
+    );
   }
   return result;
 }
@@ -329,8 +404,16 @@ export function findTorchPython(): string | null {
  * PyTorch's seconds per epoch of the same model and step on `images` random images (scripts/torch-bench.py), for
  * each thread count; the comparison the speed goal is stated in. Several epochs per setting: the caller takes the min.
  */
-export function torchEpochs(python: string, images: number, epochs: number): { version: string; byThreads: Record<string, number[]> } {
-  const out = execFileSync(python, [path.join(ROOT, "scripts", "torch-bench.py"), String(images), String(epochs), "1,2"], { encoding: "utf8" });
+export function torchEpochs(
+  python: string,
+  images: number,
+  epochs: number,
+): { version: string; byThreads: Record<string, number[]> } {
+  const out = execFileSync(
+    python,
+    [path.join(ROOT, "scripts", "torch-bench.py"), String(images), String(epochs), "1,2"],
+    { encoding: "utf8" },
+  );
   const r = JSON.parse(out.trim().split("\n").pop()!) as { torch: string; threads: Record<string, number[]> };
   return { version: r.torch, byThreads: r.threads };
 }
@@ -342,18 +425,30 @@ function round(x: number, digits: number): number {
 
 async function bench(a: Args<typeof BENCH>): Promise<void> {
   if (a.random && a.data !== undefined) throw new UserError("--data and --random exclude each other: give one");
-  const opts: BenchOptions = { epochs: a.epochs, images: a.images ?? 784, stockSteps: a["stock-steps"], profile: a.profile, json: a.json, fixedCost: a["fixed-cost"] };
+  const opts: BenchOptions = {
+    epochs: a.epochs,
+    images: a.images ?? 784,
+    stockSteps: a["stock-steps"],
+    profile: a.profile,
+    json: a.json,
+    fixedCost: a["fixed-cost"],
+  };
   let python: string | null = null;
   if (a["compare-torch"]) {
-    if (!a.random) throw new UserError("--compare-torch times random images without augmentation on both sides: add --random");
+    if (!a.random)
+      throw new UserError("--compare-torch times random images without augmentation on both sides: add --random");
     python = findTorchPython();
-    if (!python) throw new UserError(`--compare-torch: no python with PyTorch (tried ${process.env.FER_PYTHON ?? "python3, /usr/bin/python3"}); install it (Debian: apt-get install python3-torch) or set FER_PYTHON`);
+    if (!python)
+      throw new UserError(
+        `--compare-torch: no python with PyTorch (tried ${process.env.FER_PYTHON ?? "python3, /usr/bin/python3"}); install it (Debian: apt-get install python3-torch) or set FER_PYTHON`,
+      );
   }
   const dir = resolveDataDir(a.data);
   // A folder asked for (--data or CK48_DIR) must be a CK+48 folder; only the default one may be absent.
   const useData = !a.random && (a.data !== undefined || !!process.env.CK48_DIR || fs.existsSync(DEFAULT_CK48));
   if (useData) {
-    if (a.images !== undefined) throw new UserError("--images applies to --random only (CK+48 has its own training images)");
+    if (a.images !== undefined)
+      throw new UserError("--images applies to --random only (CK+48 has its own training images)");
     const real = await ck48BatchSource(dir);
     opts.source = real.source;
     opts.images = real.images;
@@ -366,16 +461,33 @@ async function bench(a: Args<typeof BENCH>): Promise<void> {
     // Same run, right after ours: the machine's load is as alike as it can be; min over epochs on both sides.
     const t = torchEpochs(python, opts.images, Math.max(3, opts.epochs));
     let best = { threads: 1, s: Infinity };
-    for (const [k, v] of Object.entries(t.byThreads)) for (const s of v) if (s < best.s) best = { threads: Number(k), s };
+    for (const [k, v] of Object.entries(t.byThreads))
+      for (const s of v) if (s < best.s) best = { threads: Number(k), s };
     const ours = Math.min(...r.epochTimes);
-    r.torch = { version: t.version, epochSeconds: best.s, threads: best.threads, byThreads: t.byThreads, ratio: round(ours / best.s, 3) };
-    console.log(`pytorch   ${best.s.toFixed(3).padStart(9)}  ${(opts.images / best.s).toFixed(0).padStart(9)}   (torch ${t.version}, best of ${Object.entries(t.byThreads).map(([k, v]) => `${k} thread${k === "1" ? "" : "s"}: ${v.map((x) => x.toFixed(3)).join(" ")}`).join("; ")})`);
+    r.torch = {
+      version: t.version,
+      epochSeconds: best.s,
+      threads: best.threads,
+      byThreads: t.byThreads,
+      ratio: round(ours / best.s, 3),
+    };
+    console.log(
+      `pytorch   ${best.s.toFixed(3).padStart(9)}  ${(opts.images / best.s).toFixed(0).padStart(9)}   (torch ${t.version}, best of ${Object.entries(
+        t.byThreads,
+      )
+        .map(([k, v]) => `${k} thread${k === "1" ? "" : "s"}: ${v.map((x) => x.toFixed(3)).join(" ")}`)
+        .join("; ")})`,
+    );
     console.log(`ours ÷ pytorch: ${r.torch.ratio.toFixed(2)} (fastest epoch each; the goal is ≤ 0.5)`);
     const goal = 0.5 * best.s;
-    console.log(`the goal, ${goal.toFixed(3)} s per epoch, needs ${(100 * r.bound.floorSeconds.twoCores / goal).toFixed(0)}% of both cores' WebAssembly peak spent on the layers' multiply-adds alone`);
+    console.log(
+      `the goal, ${goal.toFixed(3)} s per epoch, needs ${((100 * r.bound.floorSeconds.twoCores) / goal).toFixed(0)}% of both cores' WebAssembly peak spent on the layers' multiply-adds alone`,
+    );
     if (r.fixedCost) {
       const steps = Math.ceil(opts.images / PAPER.batchSize);
-      console.log(`       and allows ${((1000 * goal) / steps).toFixed(2)} ms per step, against a fixed cost of ${r.fixedCost.fixedMs.toFixed(2)} ms per tfjs-layers step before any arithmetic`);
+      console.log(
+        `       and allows ${((1000 * goal) / steps).toFixed(2)} ms per step, against a fixed cost of ${r.fixedCost.fixedMs.toFixed(2)} ms per tfjs-layers step before any arithmetic`,
+      );
     }
   }
   if (a.json) console.log(JSON.stringify(r));

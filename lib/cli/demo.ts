@@ -22,12 +22,23 @@ import type { DemoFacts } from "../demo";
 /** The flags of `npm run demo` (the one declaration: parser, --help, usage line and README table). */
 export const DEMO = defineCommand({
   name: "demo",
-  summary: "Serves the live demo on this machine and prints its address: the paper's CNN in the browser on a face from the webcam, an image file or a drawn face, with the 7 probabilities and the Grad-CAM map of the predicted class.",
+  summary:
+    "Serves the live demo on this machine and prints its address: the paper's CNN in the browser on a face from the webcam, an image file or a drawn face, with the 7 probabilities and the Grad-CAM map of the predicted class.",
   details: "TensorFlow.js webgl in the browser when it has it, else cpu. Ctrl-C stops it.",
   flags: {
-    model: { type: "string", arg: "DIR", help: "the model folder the page loads (tfjs layers format)", defaultText: "data/runs/paper/model" },
+    model: {
+      type: "string",
+      arg: "DIR",
+      help: "the model folder the page loads (tfjs layers format)",
+      defaultText: "data/runs/paper/model",
+    },
     port: { type: "int", min: 0, max: 65535, default: 8048, help: "the port to listen on (0: any free port)" },
-    host: { type: "string", arg: "H", default: "127.0.0.1", help: "the address to listen on (browsers give the camera only to localhost or https pages)" },
+    host: {
+      type: "string",
+      arg: "H",
+      default: "127.0.0.1",
+      help: "the address to listen on (browsers give the camera only to localhost or https pages)",
+    },
   },
 });
 
@@ -56,14 +67,26 @@ export function browserPlugin(root: string = ROOT): esbuildTypes.Plugin {
     setup(build) {
       build.onResolve({ filter: /^\.\.?\// }, async (a) => {
         if (a.pluginData?.inner || !a.importer.startsWith(lib + path.sep)) return undefined;
-        const r = await build.resolve(a.path, { kind: a.kind, resolveDir: a.resolveDir, importer: a.importer, pluginData: { inner: true } });
+        const r = await build.resolve(a.path, {
+          kind: a.kind,
+          resolveDir: a.resolveDir,
+          importer: a.importer,
+          pluginData: { inner: true },
+        });
         if (r.errors.length || !r.path.startsWith(lib + path.sep)) return undefined;
         if (r.path === path.join(lib, "tf.ts")) return { path: "tf", namespace: "fer-browser-tf" };
         return { path: r.path, sideEffects: false };
       });
-      build.onLoad({ filter: /.*/, namespace: "fer-browser-tf" }, () => ({ contents: 'import * as tf from "@tensorflow/tfjs";\nexport { tf };\n', resolveDir: root, loader: "js" }));
+      build.onLoad({ filter: /.*/, namespace: "fer-browser-tf" }, () => ({
+        contents: 'import * as tf from "@tensorflow/tfjs";\nexport { tf };\n',
+        resolveDir: root,
+        loader: "js",
+      }));
       build.onResolve({ filter: NODE_ONLY }, (a) => ({ path: a.path, namespace: "fer-node-only", sideEffects: false }));
-      build.onLoad({ filter: /.*/, namespace: "fer-node-only" }, () => ({ contents: "module.exports = {};\n", loader: "js" }));
+      build.onLoad({ filter: /.*/, namespace: "fer-node-only" }, () => ({
+        contents: "module.exports = {};\n",
+        loader: "js",
+      }));
     },
   };
 }
@@ -152,7 +175,10 @@ export async function startDemo(opts: { modelDir: string; port: number; host: st
   const files = new Map<string, Asset>();
   files.set("/model/model.json", asset(fs.readFileSync(json), "application/json"));
   for (const p of manifest.weightsManifest.flatMap((g) => g.paths)) {
-    files.set(`/model/${p.split("/").map(encodeURIComponent).join("/")}`, asset(fs.readFileSync(path.join(opts.modelDir, p)), "application/octet-stream"));
+    files.set(
+      `/model/${p.split("/").map(encodeURIComponent).join("/")}`,
+      asset(fs.readFileSync(path.join(opts.modelDir, p)), "application/octet-stream"),
+    );
   }
   const bundle = await bundleDemo();
   const page = pageHtml(demoFacts(shown(opts.modelDir)));
@@ -185,9 +211,24 @@ export async function startDemo(opts: { modelDir: string; port: number; host: st
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "EADDRINUSE") reject(new UserError(`--port ${opts.port}: the port is in use (another demo?): stop that program, or give another --port (0 picks a free one)`));
-      else if (e.code === "EACCES") reject(new UserError(`--port ${opts.port}: not allowed to listen there (ports below 1024 need root): give a port from 1024 up, e.g. the default 8048`));
-      else if (e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND" || e.code === "EAI_AGAIN") reject(new UserError(`--host ${opts.host}: not an address of this machine (${e.code}): give 127.0.0.1 (the default) or localhost`));
+      if (e.code === "EADDRINUSE")
+        reject(
+          new UserError(
+            `--port ${opts.port}: the port is in use (another demo?): stop that program, or give another --port (0 picks a free one)`,
+          ),
+        );
+      else if (e.code === "EACCES")
+        reject(
+          new UserError(
+            `--port ${opts.port}: not allowed to listen there (ports below 1024 need root): give a port from 1024 up, e.g. the default 8048`,
+          ),
+        );
+      else if (e.code === "EADDRNOTAVAIL" || e.code === "ENOTFOUND" || e.code === "EAI_AGAIN")
+        reject(
+          new UserError(
+            `--host ${opts.host}: not an address of this machine (${e.code}): give 127.0.0.1 (the default) or localhost`,
+          ),
+        );
       else reject(e);
     });
     server.listen(opts.port, opts.host, () => resolve());
@@ -213,7 +254,9 @@ async function demo(a: Args<typeof DEMO>): Promise<void> {
   const modelDir = path.resolve(a.model ?? path.join(PAPER_RUN, "model"));
   const d = await startDemo({ modelDir, port: a.port, host: a.host });
   const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
-  console.log(`demo: model ${shown(modelDir)}; page script ${mb(d.bundleBytes)} (${mb(d.bundleGzipBytes)} gzipped), bundled in ${(d.bundleMs / 1000).toFixed(1)} s`);
+  console.log(
+    `demo: model ${shown(modelDir)}; page script ${mb(d.bundleBytes)} (${mb(d.bundleGzipBytes)} gzipped), bundled in ${(d.bundleMs / 1000).toFixed(1)} s`,
+  );
   console.log(`demo: open ${d.url} in a browser (Ctrl-C stops)`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

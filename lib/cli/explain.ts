@@ -16,16 +16,41 @@ export const METHODS = ["saliency", "smoothgrad", "gradcam", "occlusion"] as con
 /** The flags of `npm run explain` (the one declaration: parser, --help, usage line and README table). */
 export const EXPLAIN = defineCommand({
   name: "explain",
-  summary: "Writes an overlay PNG per image (the 48×48 face the model sees, the map of --method over it, the 7 probabilities) and prints where it went.",
+  summary:
+    "Writes an overlay PNG per image (the 48×48 face the model sees, the map of --method over it, the 7 probabilities) and prints where it went.",
   details:
     "Any image predict accepts. With `--regions DIR` instead: occludes each facial region in the test images of every run with a model in DIR (`npm run study -- --keep-models`) and writes the class × region table over seeds.",
   flags: {
-    model: { type: "string", arg: "DIR", help: "the model folder (tfjs layers format)", defaultText: "data/runs/paper/model" },
-    method: { type: "choice", choices: METHODS, default: "gradcam", help: "saliency (|∂p/∂x|), smoothgrad (its average over noisy copies), gradcam (conv3), occlusion (8×8 patches, mean-grey fill)" },
+    model: {
+      type: "string",
+      arg: "DIR",
+      help: "the model folder (tfjs layers format)",
+      defaultText: "data/runs/paper/model",
+    },
+    method: {
+      type: "choice",
+      choices: METHODS,
+      default: "gradcam",
+      help: "saliency (|∂p/∂x|), smoothgrad (its average over noisy copies), gradcam (conv3), occlusion (8×8 patches, mean-grey fill)",
+    },
     class: { type: "choice", choices: CLASSES, help: "the class to explain", defaultText: "the predicted class" },
-    out: { type: "string", arg: "DIR", help: "where the PNGs go (with --regions: the JSON file)", defaultText: "out/explain (--regions: data/runs/explain/regions.json)" },
-    regions: { type: "string", arg: "DIR", help: "a study folder whose runs have models: the region analysis instead of images" },
-    data: { type: "string", arg: "DIR", help: "the CK+48 folder (for --regions)", defaultText: "$CK48_DIR, else data/CK+48" },
+    out: {
+      type: "string",
+      arg: "DIR",
+      help: "where the PNGs go (with --regions: the JSON file)",
+      defaultText: "out/explain (--regions: data/runs/explain/regions.json)",
+    },
+    regions: {
+      type: "string",
+      arg: "DIR",
+      help: "a study folder whose runs have models: the region analysis instead of images",
+    },
+    data: {
+      type: "string",
+      arg: "DIR",
+      help: "the CK+48 folder (for --regions)",
+      defaultText: "$CK48_DIR, else data/CK+48",
+    },
     backend: BACKEND_FLAG,
   },
   positionals: { name: "IMAGE", help: "image files", min: 0 },
@@ -34,14 +59,20 @@ export const EXPLAIN = defineCommand({
 
 async function regions(a: Args<typeof EXPLAIN>): Promise<void> {
   const dir = path.resolve(a.regions!);
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`--regions ${shown(dir)}: not a folder (give a study folder made with npm run study -- --keep-models)`);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    throw new UserError(
+      `--regions ${shown(dir)}: not a folder (give a study folder made with npm run study -- --keep-models)`,
+    );
   const out = path.resolve(a.out ?? path.join(DATA, "runs", "explain", "regions.json"));
   checkOutputDir(path.dirname(out), "--out");
   const { loadStudyRuns } = require("../study") as typeof import("../study");
   const runs = loadStudyRuns(dir)
     .filter((r) => r.job.split !== "subject-cv" && fs.existsSync(path.join(dir, r.job.dir, "model", "model.json")))
     .map((r) => ({ seed: r.job.seed, dir: path.join(dir, r.job.dir) }));
-  if (!runs.length) throw new UserError(`--regions ${shown(dir)}: no run with a model (make them with npm run study -- --keep-models --out ${shown(dir)})`);
+  if (!runs.length)
+    throw new UserError(
+      `--regions ${shown(dir)}: no run with a model (make them with npm run study -- --keep-models --out ${shown(dir)})`,
+    );
   const { regionStudy } = require("../explain") as typeof import("../explain");
   const summary = await regionStudy(runs, resolveDataDir(a.data), (l) => console.log(l));
   const { writeAtomic } = require("../save") as typeof import("../save");
@@ -51,7 +82,8 @@ async function regions(a: Args<typeof EXPLAIN>): Promise<void> {
 }
 
 async function images(a: Args<typeof EXPLAIN>): Promise<void> {
-  if (!a._.length) throw new UserError("no image given (npm run explain -- [--method gradcam] IMAGE...; --help lists the flags)");
+  if (!a._.length)
+    throw new UserError("no image given (npm run explain -- [--method gradcam] IMAGE...; --help lists the flags)");
   const modelDir = path.resolve(a.model ?? path.join(PAPER_RUN, "model"));
   const out = path.resolve(a.out ?? path.join(ROOT, "out", "explain"));
   checkOutputDir(out, "--out");
@@ -68,23 +100,37 @@ async function images(a: Args<typeof EXPLAIN>): Promise<void> {
   const probs = ex.probabilities(model, x);
   const classes = probs.map((p) => (a.class ? CLASSES.indexOf(a.class) : p.indexOf(Math.max(...p))));
   const maps =
-    a.method === "saliency" ? ex.saliency(model, x, classes)
-    : a.method === "smoothgrad" ? ex.smoothGrad(model, x, classes, { seed: 0 })
-    : a.method === "occlusion" ? ex.occlusion(model, x, classes, { fill: 0.5 })
-    : ex.gradCam(model, x, classes);
+    a.method === "saliency"
+      ? ex.saliency(model, x, classes)
+      : a.method === "smoothgrad"
+        ? ex.smoothGrad(model, x, classes, { seed: 0 })
+        : a.method === "occlusion"
+          ? ex.occlusion(model, x, classes, { fill: 0.5 })
+          : ex.gradCam(model, x, classes);
   console.log(`explain: backend ${backendName()}, model ${shown(modelDir)}, method ${a.method}`);
   makeDirs(out);
   const { writeAtomic } = require("../save") as typeof import("../save");
   for (let i = 0; i < decoded.length; i++) {
-    const top = probs[i].map((p, k) => [p, k] as const).sort((u, v) => v[0] - u[0]).slice(0, 3);
+    const top = probs[i]
+      .map((p, k) => [p, k] as const)
+      .sort((u, v) => v[0] - u[0])
+      .slice(0, 3);
     const cells = [
       { picture: rgbPicture(decoded[i], size), caption: ["as the model sees it", `${size}×${size}, RGB in [0, 1]`] },
-      { picture: ex.overlay(decoded[i], maps[i], size), caption: [`${a.method}: ${CLASSES[classes[i]]}`, top.map(([p, k]) => `${CLASSES[k]} ${p.toFixed(2)}`).join(", ")] },
+      {
+        picture: ex.overlay(decoded[i], maps[i], size),
+        caption: [
+          `${a.method}: ${CLASSES[classes[i]]}`,
+          top.map(([p, k]) => `${CLASSES[k]} ${p.toFixed(2)}`).join(", "),
+        ],
+      },
     ];
     const png = await imageGrid(cells, { scale: 4, minCellWidth: 220, title: path.basename(a._[i]) });
     const file = path.join(out, `${path.basename(a._[i]).replace(/\.[^.]+$/, "")}-${a.method}.png`);
     writeAtomic(file, png);
-    console.log(`${shown(file)}  predicted ${CLASSES[probs[i].indexOf(Math.max(...probs[i]))]} (${Math.max(...probs[i]).toFixed(2)})`);
+    console.log(
+      `${shown(file)}  predicted ${CLASSES[probs[i].indexOf(Math.max(...probs[i]))]} (${Math.max(...probs[i]).toFixed(2)})`,
+    );
   }
   x.dispose();
   model.dispose();
@@ -92,7 +138,8 @@ async function images(a: Args<typeof EXPLAIN>): Promise<void> {
 
 async function explain(a: Args<typeof EXPLAIN>): Promise<void> {
   if (a.regions !== undefined) {
-    if (a._.length) throw new UserError("--regions takes no images: it explains the test images of every run in its folder");
+    if (a._.length)
+      throw new UserError("--regions takes no images: it explains the test images of every run in its folder");
     return regions(a);
   }
   return images(a);

@@ -19,10 +19,23 @@ export const FIGURES_COMMAND = defineCommand({
   summary: "Regenerates every figure and Table 1 from a run record, in seconds, without training.",
   details: "The diagrams (Fig 1–4) need no run record; Fig 5–8, Table 1 and the figures' README are made from it.",
   flags: {
-    run: { type: "string", arg: "FILE", help: "the run record (run.json) to draw", defaultText: "data/runs/paper/run.json" },
+    run: {
+      type: "string",
+      arg: "FILE",
+      help: "the run record (run.json) to draw",
+      defaultText: "data/runs/paper/run.json",
+    },
     out: { type: "string", arg: "DIR", help: "where the figures go", defaultText: "figures/" },
-    faces: { type: "boolean", help: "also draw the figures that show faces (class-average maps, a gallery) into <out>/faces/, git-ignored: CK+48's licence forbids committing them" },
-    data: { type: "string", arg: "DIR", help: "the CK+48 folder (for --faces)", defaultText: "$CK48_DIR, else data/CK+48" },
+    faces: {
+      type: "boolean",
+      help: "also draw the figures that show faces (class-average maps, a gallery) into <out>/faces/, git-ignored: CK+48's licence forbids committing them",
+    },
+    data: {
+      type: "string",
+      arg: "DIR",
+      help: "the CK+48 folder (for --faces)",
+      defaultText: "$CK48_DIR, else data/CK+48",
+    },
   },
 });
 
@@ -39,10 +52,18 @@ async function figures(a: Args<typeof FIGURES_COMMAND>, log: (s: string) => void
   const out = path.resolve(a.out ?? FIGURES);
   checkOutputDir(out, "--out");
   const runExists = fs.existsSync(runFile);
-  if (runExists) checkInputFile(runFile, "--run", fs.existsSync(path.join(runFile, "run.json")) ? `pass ${shown(path.join(runFile, "run.json"))}` : "give a run.json made by npm run reproduce");
+  if (runExists)
+    checkInputFile(
+      runFile,
+      "--run",
+      fs.existsSync(path.join(runFile, "run.json"))
+        ? `pass ${shown(path.join(runFile, "run.json"))}`
+        : "give a run.json made by npm run reproduce",
+    );
   const t0 = performance.now();
   // Loaded only now: the renderers and TensorFlow.js (for Fig 3's model) take a moment.
-  const { buildDiagrams, buildRunFigures, figuresReadme, loadRun, modelLayers, FiguresError } = require("../figures") as typeof import("../figures");
+  const { buildDiagrams, buildRunFigures, figuresReadme, loadRun, modelLayers, FiguresError } =
+    require("../figures") as typeof import("../figures");
   const { backendName } = require("../tf") as typeof import("../tf");
   // Validate the run before writing anything, so a bad file leaves the output folder untouched.
   const run = runExists ? loadRun(runFile) : undefined;
@@ -50,32 +71,55 @@ async function figures(a: Args<typeof FIGURES_COMMAND>, log: (s: string) => void
   log(`figures → ${shown(out)} (backend ${backendName()}, for Fig 3's model)`);
   write(out, await buildDiagrams(arch), log);
   if (!run) {
-    const how = runFile === path.join(PAPER_RUN, "run.json") ? "make one with `npm run reproduce -- --out data/runs/paper`" : "make one with `npm run reproduce -- --out DIR` and pass --run DIR/run.json";
-    throw new FiguresError(`no run record at ${path.relative(ROOT, runFile).startsWith("..") ? runFile : path.relative(ROOT, runFile)}; ${how} (diagrams fig1–4 were written)`);
+    const how =
+      runFile === path.join(PAPER_RUN, "run.json")
+        ? "make one with `npm run reproduce -- --out data/runs/paper`"
+        : "make one with `npm run reproduce -- --out DIR` and pass --run DIR/run.json";
+    throw new FiguresError(
+      `no run record at ${path.relative(ROOT, runFile).startsWith("..") ? runFile : path.relative(ROOT, runFile)}; ${how} (diagrams fig1–4 were written)`,
+    );
   }
   write(out, await buildRunFigures(run), log);
   // The study (notebook 06) and the comparisons (notebook 07), when they are committed.
   const { buildStudyFigures, buildAblationFigures } = require("../figures") as typeof import("../figures");
   const { ledgerFacts } = require("../claims") as typeof import("../claims");
   const summaryFile = path.join(STUDY, "summary.json");
-  if (fs.existsSync(summaryFile)) write(out, await buildStudyFigures(JSON.parse(fs.readFileSync(summaryFile, "utf8")) as StudySummary, run, ledgerFacts()), log);
+  if (fs.existsSync(summaryFile))
+    write(
+      out,
+      await buildStudyFigures(JSON.parse(fs.readFileSync(summaryFile, "utf8")) as StudySummary, run, ledgerFacts()),
+      log,
+    );
   else log(`  (no ${shown(summaryFile)}: the study's figures and claims.md are skipped; make them with npm run study)`);
   const ablationsFile = path.join(ABLATIONS, "summary.json");
-  if (fs.existsSync(ablationsFile)) write(out, await buildAblationFigures(JSON.parse(fs.readFileSync(ablationsFile, "utf8")) as StudySummary), log);
-  else log(`  (no ${shown(ablationsFile)}: the comparisons' figures are skipped; make them with npm run study -- --variants …)`);
+  if (fs.existsSync(ablationsFile))
+    write(out, await buildAblationFigures(JSON.parse(fs.readFileSync(ablationsFile, "utf8")) as StudySummary), log);
+  else
+    log(
+      `  (no ${shown(ablationsFile)}: the comparisons' figures are skipped; make them with npm run study -- --variants …)`,
+    );
   const { buildRegionFigures } = require("../figures") as typeof import("../figures");
   const regionsFile = path.join(RUNS, "explain", "regions.json");
-  if (fs.existsSync(regionsFile)) write(out, await buildRegionFigures(JSON.parse(fs.readFileSync(regionsFile, "utf8"))), log);
-  else log(`  (no ${shown(regionsFile)}: the regions' figures are skipped; make them with npm run explain -- --regions DIR)`);
+  if (fs.existsSync(regionsFile))
+    write(out, await buildRegionFigures(JSON.parse(fs.readFileSync(regionsFile, "utf8"))), log);
+  else
+    log(
+      `  (no ${shown(regionsFile)}: the regions' figures are skipped; make them with npm run explain -- --regions DIR)`,
+    );
   // figures/README.md last, listing the figures beyond the paper that were made.
   const { writeAtomic } = require("../save") as typeof import("../save");
   const { extraFigures } = require("../figures") as typeof import("../figures");
-  const made = { study: fs.existsSync(summaryFile), ablations: fs.existsSync(ablationsFile), regions: fs.existsSync(regionsFile) };
+  const made = {
+    study: fs.existsSync(summaryFile),
+    ablations: fs.existsSync(ablationsFile),
+    regions: fs.existsSync(regionsFile),
+  };
   writeAtomic(path.join(out, "README.md"), figuresReadme(run, arch.layers, extraFigures(made)));
   log(`  ${shown(path.join(out, "README.md"))}`);
   if (a.faces) {
     const modelDir = path.join(path.dirname(runFile), "model");
-    if (!fs.existsSync(path.join(modelDir, "model.json"))) throw new FiguresError(`--faces needs the run's model at ${shown(modelDir)}`);
+    if (!fs.existsSync(path.join(modelDir, "model.json")))
+      throw new FiguresError(`--faces needs the run's model at ${shown(modelDir)}`);
     const { buildFaceFigures } = require("../figures") as typeof import("../figures");
     const { makeDirs, resolveDataDir } = require("../paths") as typeof import("../paths");
     makeDirs(path.join(out, "faces"));
@@ -88,7 +132,10 @@ async function figures(a: Args<typeof FIGURES_COMMAND>, log: (s: string) => void
  * The `figures` command, callable in-process (tests): returns the exit code, 0, or 2 after one line on stderr for a
  * user error (bad flag, unwritable --out, missing or invalid run record). `log` receives progress lines.
  */
-export async function figuresMain(argv: string[], log: (s: string) => void = (s) => process.stdout.write(s + "\n")): Promise<number> {
+export async function figuresMain(
+  argv: string[],
+  log: (s: string) => void = (s) => process.stdout.write(s + "\n"),
+): Promise<number> {
   return commandMain(FIGURES_COMMAND, argv, (a) => figures(a, log), log);
 }
 

@@ -9,7 +9,8 @@ import { defineCommand, runCli, type Args } from "./args";
 /** The flags of `npm run manifest` (the one declaration: parser, --help, usage line and README table). */
 export const MANIFEST_COMMAND = defineCommand({
   name: "manifest",
-  summary: "Rewrites `data/manifest.csv` (path, class, subject, sha256 of every image) from a CK+48 folder; for maintainers.",
+  summary:
+    "Rewrites `data/manifest.csv` (path, class, subject, sha256 of every image) from a CK+48 folder; for maintainers.",
   flags: {
     data: { type: "string", arg: "DIR", help: "the CK+48 folder", defaultText: "$CK48_DIR, else data/CK+48" },
   },

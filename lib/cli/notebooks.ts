@@ -24,7 +24,12 @@ export const NOTEBOOKS_COMMAND = defineCommand({
   flags: {
     out: { type: "string", arg: "DIR", help: "where the executed copies go", defaultText: "out/notebooks" },
     timeout: { type: "int", arg: "SECONDS", min: 1, max: 86400, default: 900, help: "time limit per cell" },
-    python: { type: "string", arg: "PYTHON", help: "the Python with nbclient to use", defaultText: "$FER_PYTHON, else /usr/bin/python3, else python3" },
+    python: {
+      type: "string",
+      arg: "PYTHON",
+      help: "the Python with nbclient to use",
+      defaultText: "$FER_PYTHON, else /usr/bin/python3, else python3",
+    },
   },
   positionals: { name: "NOTEBOOK", help: "notebooks to run, by name (01-data) or path; default all" },
   env: { FER_QUICK: "1 makes the training cells quick", FER_PYTHON: "the Python when --python is not given" },
@@ -54,7 +59,10 @@ export function findPython(candidates: string[] = pythonCandidates()): string | 
 /** Notebook files from the command line (names, with or without .ipynb, or paths), default every notebooks/*.ipynb. */
 export function notebookFiles(args: string[], dir: string = NOTEBOOKS): string[] {
   if (!args.length) {
-    const all = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort();
+    const all = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".ipynb"))
+      .sort();
     if (!all.length) throw new UserError(`no notebooks in ${dir}`);
     return all.map((f) => path.join(dir, f));
   }
@@ -71,7 +79,16 @@ export type DriverEvent =
   | { event: "start"; notebook: string }
   | { event: "cell"; notebook: string; index: number; seconds: number }
   | { event: "done"; notebook: string; seconds: number; cells: number; executed: string }
-  | { event: "error"; notebook: string; index: number; code_cell: number; source: string; output: string; seconds: number; executed: string };
+  | {
+      event: "error";
+      notebook: string;
+      index: number;
+      code_cell: number;
+      source: string;
+      output: string;
+      seconds: number;
+      executed: string;
+    };
 
 /** What happened to one notebook. */
 export interface NotebookResult {
@@ -97,7 +114,11 @@ export interface RunOptions {
 
 /** One line per failure: which notebook, which cell, and the first lines of what went wrong. */
 export function describeFailure(r: NotebookResult): string {
-  const src = (r.source ?? "").split("\n").filter((l) => l.trim()).slice(0, 3).join(" ⏎ ");
+  const src = (r.source ?? "")
+    .split("\n")
+    .filter((l) => l.trim())
+    .slice(0, 3)
+    .join(" ⏎ ");
   const out = (r.output ?? "").trim().split("\n").slice(0, 12).join("\n    ");
   return `${path.basename(r.notebook)}: cell ${r.cell} failed: ${src}\n    ${out}`;
 }
@@ -107,7 +128,11 @@ export async function runNotebooks(opts: RunOptions): Promise<NotebookResult[]> 
   const log = opts.log ?? ((l: string) => process.stdout.write(l + "\n"));
   const python = opts.python ?? findPython();
   if (!python) {
-    throw new UserError("no Python with nbclient found (tried " + pythonCandidates().join(", ") + "): apt-get install python3-nbclient python3-ipykernel python3-jupyter-client, or set FER_PYTHON");
+    throw new UserError(
+      "no Python with nbclient found (tried " +
+        pythonCandidates().join(", ") +
+        "): apt-get install python3-nbclient python3-ipykernel python3-jupyter-client, or set FER_PYTHON",
+    );
   }
   const tslab = opts.tslab ?? TSLAB;
   if (!fs.existsSync(tslab)) throw new UserError(`tslab not found at ${tslab} (run npm ci)`);
@@ -132,7 +157,15 @@ export async function runNotebooks(opts: RunOptions): Promise<NotebookResult[]> 
       results.push({ notebook: e.notebook, ok: true, seconds: e.seconds, executed: e.executed });
       log(`notebooks: ${name} ok: ${e.cells} cells in ${e.seconds.toFixed(1)} s`);
     } else if (e.event === "error") {
-      const r: NotebookResult = { notebook: e.notebook, ok: false, seconds: e.seconds, cell: e.index, source: e.source, output: e.output, executed: e.executed };
+      const r: NotebookResult = {
+        notebook: e.notebook,
+        ok: false,
+        seconds: e.seconds,
+        cell: e.index,
+        source: e.source,
+        output: e.output,
+        executed: e.executed,
+      };
       results.push(r);
       log(`notebooks: FAILED ${describeFailure(r)}`);
     }
@@ -142,7 +175,9 @@ export async function runNotebooks(opts: RunOptions): Promise<NotebookResult[]> 
     child.on("close", (c) => resolve(c ?? 1));
   });
   if (code !== 0 && !results.some((r) => !r.ok)) {
-    throw new Error(`the notebook driver exited with ${code}: ${stderr.join("").trim().split("\n").slice(-15).join("\n")}`);
+    throw new Error(
+      `the notebook driver exited with ${code}: ${stderr.join("").trim().split("\n").slice(-15).join("\n")}`,
+    );
   }
   return results;
 }
@@ -152,7 +187,9 @@ async function notebooks(a: Args<typeof NOTEBOOKS_COMMAND>): Promise<number> {
   const out = path.resolve(a.out ?? EXECUTED);
   checkOutputDir(out, "--out");
   if (a.python !== undefined && !findPython([a.python])) {
-    throw new UserError(`--python ${a.python} does not run or cannot import nbclient, nbformat and jupyter_client: give a Python that can (apt-get install python3-nbclient python3-ipykernel python3-jupyter-client)`);
+    throw new UserError(
+      `--python ${a.python} does not run or cannot import nbclient, nbformat and jupyter_client: give a Python that can (apt-get install python3-nbclient python3-ipykernel python3-jupyter-client)`,
+    );
   }
   const t0 = performance.now();
   const results = await runNotebooks({ notebooks, out, python: a.python, timeout: a.timeout });
@@ -163,7 +200,9 @@ async function notebooks(a: Args<typeof NOTEBOOKS_COMMAND>): Promise<number> {
     console.log(`notebooks: ${failed.length} of ${notebooks.length} failed (${secs} s)`);
     return 1;
   }
-  console.log(`notebooks: all ${notebooks.length} ran (${secs} s${process.env.FER_QUICK ? ", FER_QUICK=1" : ""}); executed copies in ${shown(out)}`);
+  console.log(
+    `notebooks: all ${notebooks.length} ran (${secs} s${process.env.FER_QUICK ? ", FER_QUICK=1" : ""}); executed copies in ${shown(out)}`,
+  );
   return 0;
 }
 

@@ -14,7 +14,12 @@ export const PREDICT = defineCommand({
   summary: "Prints each image's 7 class probabilities and the predicted class.",
   details: "Any size or colour type sharp decodes is accepted (converted to RGB 48×48 in [0,1], as in training).",
   flags: {
-    model: { type: "string", arg: "DIR", help: "a saved model folder (model.json + weights.bin)", defaultText: "data/runs/paper/model" },
+    model: {
+      type: "string",
+      arg: "DIR",
+      help: "a saved model folder (model.json + weights.bin)",
+      defaultText: "data/runs/paper/model",
+    },
     json: { type: "boolean", help: "print one JSON object instead of a table" },
     backend: BACKEND_FLAG,
   },
@@ -62,7 +67,13 @@ async function predict(a: Args<typeof PREDICT>): Promise<void> {
   const head = ["image".padEnd(24), ...CLASSES.map((c) => c.slice(0, 8).padStart(9)), "  predicted"].join("");
   console.log(head);
   for (const r of results) {
-    console.log([path.basename(r.image).slice(0, 23).padEnd(24), ...CLASSES.map((c) => r.probabilities[c].toFixed(4).padStart(9)), `  ${r.predicted}`].join(""));
+    console.log(
+      [
+        path.basename(r.image).slice(0, 23).padEnd(24),
+        ...CLASSES.map((c) => r.probabilities[c].toFixed(4).padStart(9)),
+        `  ${r.predicted}`,
+      ].join(""),
+    );
   }
 }
 

@@ -21,7 +21,17 @@ import { EXPLAIN } from "./explain";
 import { DEMO } from "./demo";
 
 /** Every command, in the README's order. */
-export const COMMANDS: CommandSpec[] = [REPRODUCE, STUDY_COMMAND, PREDICT, EXPLAIN, DEMO, FIGURES_COMMAND, BENCH, NOTEBOOKS_COMMAND, MANIFEST_COMMAND];
+export const COMMANDS: CommandSpec[] = [
+  REPRODUCE,
+  STUDY_COMMAND,
+  PREDICT,
+  EXPLAIN,
+  DEMO,
+  FIGURES_COMMAND,
+  BENCH,
+  NOTEBOOKS_COMMAND,
+  MANIFEST_COMMAND,
+];
 
 /** The README whose command tables are generated. */
 export const README = path.join(ROOT, "README.md");
@@ -49,7 +59,12 @@ export function withFindings(readme: string, summaryFile = path.join(STUDY, "sum
 
 /** README text with its sentence on the comparisons (notebook 07) computed from the committed ablation study. */
 export function withComparison(readme: string, summaryFile = path.join(ABLATIONS, "summary.json")): string {
-  return replaceBlock(readme, "comparisons", "data/runs/ablations/summary.json", readmeComparison(readSummary(summaryFile)));
+  return replaceBlock(
+    readme,
+    "comparisons",
+    "data/runs/ablations/summary.json",
+    readmeComparison(readSummary(summaryFile)),
+  );
 }
 
 /** README text with the generated tables in place of what stands between the markers. */
@@ -68,7 +83,10 @@ if (require.main === module) {
     const text = fs.readFileSync(README, "utf8");
     const made = withComparison(withFindings(withCommandTables(text)));
     if (a.check) {
-      if (made !== text) throw new UserError("README.md's command tables differ from the flag declarations: run npx tsx lib/cli/readme.ts");
+      if (made !== text)
+        throw new UserError(
+          "README.md's command tables differ from the flag declarations: run npx tsx lib/cli/readme.ts",
+        );
       console.log("readme: README.md's command tables match the declarations");
       return;
     }

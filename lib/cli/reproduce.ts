@@ -19,21 +19,73 @@ import { acquireLock } from "./lock";
 /** The flags of `npm run reproduce` (the one declaration: parser, --help, usage line and README table). */
 export const REPRODUCE = defineCommand({
   name: "reproduce",
-  summary: "Runs the paper's protocol and writes `run.json` (the run record) and `model/` (tfjs layers format) into `--out`.",
+  summary:
+    "Runs the paper's protocol and writes `run.json` (the run record) and `model/` (tfjs layers format) into `--out`.",
   details:
     "Folds run in parallel worker threads, one per core. Progress is kept in `--out/checkpoint/` after every epoch: Ctrl-C stops after the current batch and `--resume` continues to exactly the numbers of an uninterrupted run. `run.json` is written last: a folder holding one has a finished run, which is never replaced without `--force`; a lock file keeps two runs out of one folder.",
   flags: {
-    data: { type: "string", arg: "DIR", help: "the CK+48 folder (seven class folders)", defaultText: "$CK48_DIR, else data/CK+48" },
-    out: { type: "string", arg: "DIR", help: "where run.json and model/ go", defaultText: "out/<split>-seed<N>, -quick appended with --quick" },
-    seed: { type: "int", min: 0, max: 2 ** 31 - 1, default: 0, help: "seed of the split, shuffles, augmentation and dropout" },
-    split: { type: "choice", choices: ["random", "subject"], default: "random", help: "random: the paper's 80/20 split; subject: every subject on one side of every split" },
-    folds: { type: "int", min: 2, max: 20, help: "cross-validation folds", defaultText: `${PAPER.folds}, 2 with --quick` },
-    "max-epochs": { type: "int", min: 1, max: 10000, help: "epochs per fold at most", defaultText: `${PAPER.maxEpochs}, 2 with --quick` },
-    patience: { type: "int", min: 1, max: 10000, default: PAPER.patience, help: "early stopping: epochs without a lower validation loss" },
-    workers: { type: "int", min: 0, max: 64, help: "worker threads for the folds, 0 to train in this thread", defaultText: "one per core, 0 with tensorflow" },
+    data: {
+      type: "string",
+      arg: "DIR",
+      help: "the CK+48 folder (seven class folders)",
+      defaultText: "$CK48_DIR, else data/CK+48",
+    },
+    out: {
+      type: "string",
+      arg: "DIR",
+      help: "where run.json and model/ go",
+      defaultText: "out/<split>-seed<N>, -quick appended with --quick",
+    },
+    seed: {
+      type: "int",
+      min: 0,
+      max: 2 ** 31 - 1,
+      default: 0,
+      help: "seed of the split, shuffles, augmentation and dropout",
+    },
+    split: {
+      type: "choice",
+      choices: ["random", "subject"],
+      default: "random",
+      help: "random: the paper's 80/20 split; subject: every subject on one side of every split",
+    },
+    folds: {
+      type: "int",
+      min: 2,
+      max: 20,
+      help: "cross-validation folds",
+      defaultText: `${PAPER.folds}, 2 with --quick`,
+    },
+    "max-epochs": {
+      type: "int",
+      min: 1,
+      max: 10000,
+      help: "epochs per fold at most",
+      defaultText: `${PAPER.maxEpochs}, 2 with --quick`,
+    },
+    patience: {
+      type: "int",
+      min: 1,
+      max: 10000,
+      default: PAPER.patience,
+      help: "early stopping: epochs without a lower validation loss",
+    },
+    workers: {
+      type: "int",
+      min: 0,
+      max: 64,
+      help: "worker threads for the folds, 0 to train in this thread",
+      defaultText: "one per core, 0 with tensorflow",
+    },
     quick: { type: "boolean", help: "smoke setting: 10 images per class, 2 folds, 2 epochs" },
-    "no-verify": { type: "boolean", help: "skip the check of the data folder against data/manifest.csv (for folders that are not CK+48 itself)" },
-    resume: { type: "boolean", help: "continue the unfinished run in --out from its last finished epoch (same flags as the stopped run)" },
+    "no-verify": {
+      type: "boolean",
+      help: "skip the check of the data folder against data/manifest.csv (for folders that are not CK+48 itself)",
+    },
+    resume: {
+      type: "boolean",
+      help: "continue the unfinished run in --out from its last finished epoch (same flags as the stopped run)",
+    },
     force: { type: "boolean", help: "replace a finished run in --out, or start an unfinished one over" },
     backend: BACKEND_FLAG,
   },
@@ -57,10 +109,14 @@ export function checkpointOf(out: string): string {
 function refuseFinished(out: string, a: Args<typeof REPRODUCE>): void {
   if (a.force) return;
   if (fs.existsSync(path.join(out, "run.json"))) {
-    throw new UserError(`${shown(out)} holds a finished run (run.json): pass --force to replace it, or choose another --out`);
+    throw new UserError(
+      `${shown(out)} holds a finished run (run.json): pass --force to replace it, or choose another --out`,
+    );
   }
   if (fs.existsSync(checkpointOf(out)) && !a.resume) {
-    throw new UserError(`${shown(out)} holds an unfinished run (checkpoint/): --resume continues it, --force starts it over`);
+    throw new UserError(
+      `${shown(out)} holds an unfinished run (checkpoint/): --resume continues it, --force starts it over`,
+    );
   }
 }
 
@@ -74,8 +130,12 @@ async function reproduce(a: Args<typeof REPRODUCE>): Promise<number | void> {
   const dataDir = resolveDataDir(a.data);
   const out = outDir(a);
   checkOutputDir(out, "--out");
-  if (a.resume && a.force) throw new UserError("--resume and --force contradict each other: --resume continues the run in --out, --force starts it over");
-  if (a.resume && !fs.existsSync(checkpointOf(out))) throw new UserError(`--resume: ${shown(out)} holds no unfinished run (no checkpoint/ folder) to continue`);
+  if (a.resume && a.force)
+    throw new UserError(
+      "--resume and --force contradict each other: --resume continues the run in --out, --force starts it over",
+    );
+  if (a.resume && !fs.existsSync(checkpointOf(out)))
+    throw new UserError(`--resume: ${shown(out)} holds no unfinished run (no checkpoint/ folder) to continue`);
   refuseFinished(out, a);
   // Loaded only now: TensorFlow.js starts with the backend of --backend / FER_BACKEND (lib/tf.ts).
   const { listImages } = require("../data") as typeof import("../data");
@@ -89,11 +149,16 @@ async function reproduce(a: Args<typeof REPRODUCE>): Promise<number | void> {
   const lock = acquireLock(out, `npm run reproduce -- ${process.argv.slice(2).join(" ")}`.trim());
   let done = false;
   try {
-    if (lock.tookOver) console.log(`reproduce: took over the lock of process ${lock.tookOver.pid} (started ${lock.tookOver.started}), which is gone`);
+    if (lock.tookOver)
+      console.log(
+        `reproduce: took over the lock of process ${lock.tookOver.pid} (started ${lock.tookOver.started}), which is gone`,
+      );
     refuseFinished(out, a); // a run that finished between the first check and taking the lock
     const ck = checkpointOf(out);
     if (a.force) fs.rmSync(ck, { recursive: true, force: true });
-    console.log(`reproduce: backend ${backendName()}, seed ${a.seed}, split ${a.split}${a.quick ? ", quick" : ""}, output ${shown(out)}${a.resume ? ", resuming" : ""}`);
+    console.log(
+      `reproduce: backend ${backendName()}, seed ${a.seed}, split ${a.split}${a.quick ? ", quick" : ""}, output ${shown(out)}${a.resume ? ", resuming" : ""}`,
+    );
     let stop = false;
     const onSignal = (sig: string) => {
       if (stop) process.exit(130); // a second Ctrl-C: stop at once (the last epoch's checkpoint stands)
@@ -105,12 +170,25 @@ async function reproduce(a: Args<typeof REPRODUCE>): Promise<number | void> {
     const { Interrupted } = require("../train") as typeof import("../train");
     let result;
     try {
-      result = await runProtocol({ dataDir, seed: a.seed, split: a.split, config, quick: a.quick, workers: a.workers, verify: !a["no-verify"], log: (l) => console.log(l), checkpointDir: ck, shouldStop: () => stop });
+      result = await runProtocol({
+        dataDir,
+        seed: a.seed,
+        split: a.split,
+        config,
+        quick: a.quick,
+        workers: a.workers,
+        verify: !a["no-verify"],
+        log: (l) => console.log(l),
+        checkpointDir: ck,
+        shouldStop: () => stop,
+      });
     } catch (e) {
       if (e instanceof Interrupted) {
         done = true; // keep the folder: its checkpoint is the point of stopping cleanly
         const args = process.argv.slice(2).filter((x) => x !== "--resume" && x !== "--force");
-        console.error(`reproduce: stopped; the finished folds and each fold's last epoch are in ${shown(ck)}. Continue with: npm run reproduce -- ${[...args, "--resume"].join(" ")}`);
+        console.error(
+          `reproduce: stopped; the finished folds and each fold's last epoch are in ${shown(ck)}. Continue with: npm run reproduce -- ${[...args, "--resume"].join(" ")}`,
+        );
         return 130;
       }
       throw e;

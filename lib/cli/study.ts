@@ -14,41 +14,77 @@ import type { RecordSplit } from "../record";
 /** The flags of `npm run study` (the one declaration: parser, --help, usage line and README table). */
 export const STUDY_COMMAND = defineCommand({
   name: "study",
-  summary: "Runs the protocol for every (variant, split, seed) into `--out/<variant>/<split>/seed-<s>/run.json`, then writes `summary.json` (means and 95% intervals over seeds, per class, the identity leak, the random − subject gap, each variant against `paper`).",
+  summary:
+    "Runs the protocol for every (variant, split, seed) into `--out/<variant>/<split>/seed-<s>/run.json`, then writes `summary.json` (means and 95% intervals over seeds, per class, the identity leak, the random − subject gap, each variant against `paper`).",
   details:
     "Finished runs are skipped with --resume, and a stopped run continues from its last epoch; --shard K/N runs every N-th job (N machines share a study), --merge writes the summary from the runs on disk.",
   flags: {
     seeds: { type: "string", arg: "LIST", help: "seeds, e.g. 0-9 or 0,2,5", defaultText: "0-9" },
-    splits: { type: "string", arg: "LIST", help: "of random (the paper's), subject (hold-out by person), subject-cv (10-fold by person)", defaultText: "random,subject,subject-cv" },
+    splits: {
+      type: "string",
+      arg: "LIST",
+      help: "of random (the paper's), subject (hold-out by person), subject-cv (10-fold by person)",
+      defaultText: "random,subject,subject-cv",
+    },
     variants: { type: "string", arg: "LIST", help: "named configurations of lib/ablations.ts", defaultText: "paper" },
     out: { type: "string", arg: "DIR", help: "the study folder", defaultText: "data/runs/study" },
-    data: { type: "string", arg: "DIR", help: "the CK+48 folder (seven class folders)", defaultText: "$CK48_DIR, else data/CK+48" },
+    data: {
+      type: "string",
+      arg: "DIR",
+      help: "the CK+48 folder (seven class folders)",
+      defaultText: "$CK48_DIR, else data/CK+48",
+    },
     resume: { type: "boolean", help: "continue a study whose folder already holds runs (finished ones are skipped)" },
     shard: { type: "string", arg: "K/N", help: "run only every N-th job from the K-th; no summary is written" },
     merge: { type: "boolean", help: "only (re)write summary.json from the runs on disk" },
-    workers: { type: "int", min: 0, max: 64, help: "worker threads for the folds, 0 to train in this thread", defaultText: "one per core" },
+    workers: {
+      type: "int",
+      min: 0,
+      max: 64,
+      help: "worker threads for the folds, 0 to train in this thread",
+      defaultText: "one per core",
+    },
     quick: { type: "boolean", help: "smoke setting: 10 images per class, 2 folds, 2 epochs" },
     "no-verify": { type: "boolean", help: "skip the check of the data folder against data/manifest.csv" },
-    "keep-models": { type: "boolean", help: "also save each run's best model (model/ beside run.json; not for subject-cv), e.g. for npm run explain -- --regions" },
+    "keep-models": {
+      type: "boolean",
+      help: "also save each run's best model (model/ beside run.json; not for subject-cv), e.g. for npm run explain -- --regions",
+    },
     backend: BACKEND_FLAG,
   },
-  env: { CK48_DIR: "the CK+48 folder when --data is not given", FER_BACKEND: "the backend when --backend is not given" },
+  env: {
+    CK48_DIR: "the CK+48 folder when --data is not given",
+    FER_BACKEND: "the backend when --backend is not given",
+  },
 });
 
 async function study(a: Args<typeof STUDY_COMMAND>): Promise<number | void> {
   const out = path.resolve(a.out ?? STUDY);
   checkOutputDir(out, "--out");
   // Loaded only now: TensorFlow.js starts with the backend of --backend / FER_BACKEND (lib/tf.ts).
-  const { STUDY_SPLITS, loadStudyRuns, mergeStudy, parseSeeds, parseShard, runStudy, shardJobs, studyJobs, isFinished } = require("../study") as typeof import("../study");
+  const {
+    STUDY_SPLITS,
+    loadStudyRuns,
+    mergeStudy,
+    parseSeeds,
+    parseShard,
+    runStudy,
+    shardJobs,
+    studyJobs,
+    isFinished,
+  } = require("../study") as typeof import("../study");
   const { variantConfigs } = require("../ablations") as typeof import("../ablations");
   if (a.merge) {
     const s = mergeStudy(out);
-    console.log(`study: wrote ${shown(path.join(out, "summary.json"))} from ${s.splits.reduce((n, x) => n + x.runs.length, 0)} run(s)`);
+    console.log(
+      `study: wrote ${shown(path.join(out, "summary.json"))} from ${s.splits.reduce((n, x) => n + x.runs.length, 0)} run(s)`,
+    );
     return;
   }
   const seeds = parseSeeds(a.seeds ?? "0-9");
   const splits = (a.splits ?? STUDY_SPLITS.join(",")).split(",").map((s) => s.trim()) as RecordSplit[];
-  for (const s of splits) if (!STUDY_SPLITS.includes(s)) throw new UserError(`--splits: "${s}" is not one of ${STUDY_SPLITS.join(", ")}`);
+  for (const s of splits)
+    if (!STUDY_SPLITS.includes(s)) throw new UserError(`--splits: "${s}" is not one of ${STUDY_SPLITS.join(", ")}`);
   const variants = (a.variants ?? "paper").split(",").map((v) => v.trim());
   const configs = variantConfigs(variants);
   let jobs = studyJobs({ seeds, splits, variants });
@@ -56,7 +92,9 @@ async function study(a: Args<typeof STUDY_COMMAND>): Promise<number | void> {
   if (shard) jobs = shardJobs(jobs, shard.k, shard.n);
   const finished = fs.existsSync(out) ? loadStudyRuns(out).length : 0;
   if (finished > 0 && !a.resume && !shard) {
-    throw new UserError(`${shown(out)} already holds ${finished} finished run(s) of a study: add --resume to continue it (finished runs are skipped), or choose another --out`);
+    throw new UserError(
+      `${shown(out)} already holds ${finished} finished run(s) of a study: add --resume to continue it (finished runs are skipped), or choose another --out`,
+    );
   }
   if (a.quick) for (const v of variants) configs[v] = { ...configs[v], folds: 2, maxEpochs: 2 };
   const dataDir = resolveDataDir(a.data);
@@ -65,17 +103,32 @@ async function study(a: Args<typeof STUDY_COMMAND>): Promise<number | void> {
   const { backendName } = require("../tf") as typeof import("../tf");
   const { Interrupted } = require("../train") as typeof import("../train");
   const todo = jobs.filter((j) => !isFinished(out, j)).length;
-  console.log(`study: backend ${backendName()}, seeds ${seeds.join(",")}, splits ${splits.join(",")}, variants ${variants.join(",")}${shard ? `, shard ${shard.k}/${shard.n}` : ""}${a.quick ? ", quick" : ""}; ${todo} of ${jobs.length} run(s) to do`);
+  console.log(
+    `study: backend ${backendName()}, seeds ${seeds.join(",")}, splits ${splits.join(",")}, variants ${variants.join(",")}${shard ? `, shard ${shard.k}/${shard.n}` : ""}${a.quick ? ", quick" : ""}; ${todo} of ${jobs.length} run(s) to do`,
+  );
   let stop = false;
   const onSignal = (sig: string) => {
     if (stop) process.exit(130); // a second Ctrl-C: stop at once
     stop = true;
-    console.error(`study: ${sig}: stopping after the current batch; the finished runs and the current run's last epoch are kept`);
+    console.error(
+      `study: ${sig}: stopping after the current batch; the finished runs and the current run's last epoch are kept`,
+    );
   };
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   try {
-    const r = await runStudy({ dataDir, out, jobs, configs, quick: a.quick, workers: a.workers, verify: !a["no-verify"], log: (l) => console.log(l), shouldStop: () => stop, keepModels: a["keep-models"] });
+    const r = await runStudy({
+      dataDir,
+      out,
+      jobs,
+      configs,
+      quick: a.quick,
+      workers: a.workers,
+      verify: !a["no-verify"],
+      log: (l) => console.log(l),
+      shouldStop: () => stop,
+      keepModels: a["keep-models"],
+    });
     console.log(`study: ${r.ran} run(s) made, ${r.skipped} already there`);
   } catch (e) {
     if (e instanceof Interrupted) {
@@ -89,7 +142,9 @@ async function study(a: Args<typeof STUDY_COMMAND>): Promise<number | void> {
     mergeStudy(out);
     console.log(`study: wrote ${shown(path.join(out, "summary.json"))}`);
   } else {
-    console.log(`study: shard ${shard.k}/${shard.n} done; when every shard is, run: npm run study -- --merge --out ${shown(out)}`);
+    console.log(
+      `study: shard ${shard.k}/${shard.n} done; when every shard is, run: npm run study -- --merge --out ${shown(out)}`,
+    );
   }
 }
 

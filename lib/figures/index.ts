@@ -65,7 +65,7 @@ export class FiguresError extends UserError {}
 export async function modelLayers(): Promise<{ layers: LayerSummary[]; input: number[] }> {
   // Loaded lazily (TensorFlow.js takes a moment) with require: this is CommonJS, and a dynamic import() of a .ts
   // file fails under plain `tsx/cjs` (mocha) while working under the tsx CLI.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+   
   const { createModel, summarize } = require("../model") as typeof import("../model");
   const m = createModel(0);
   try {

@@ -74,12 +74,35 @@ function geometry(info: ConvInfo) {
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: N } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW } = info;
   const { top, bottom, left, right } = info.padInfo;
-  return { B, H, W, C, OH, OW, N, KH, KW, SH, SW, top, left, Hp: H + top + bottom, Wp: W + left + right, NP: roundUp(N, 8), M: B * OH * OW };
+  return {
+    B,
+    H,
+    W,
+    C,
+    OH,
+    OW,
+    N,
+    KH,
+    KW,
+    SH,
+    SW,
+    top,
+    left,
+    Hp: H + top + bottom,
+    Wp: W + left + right,
+    NP: roundUp(N, 8),
+    M: B * OH * OW,
+  };
 }
 
 /** Forward convolution (+ optional bias and relu) of NHWC `x` with `filter` [KH,KW,C,N]. */
 function convForward(
-  backend: MathBackendCPU, x: TensorInfo, filter: TensorInfo, info: ConvInfo, bias: Float32Array | null, relu: boolean,
+  backend: MathBackendCPU,
+  x: TensorInfo,
+  filter: TensorInfo,
+  info: ConvInfo,
+  bias: Float32Array | null,
+  relu: boolean,
 ): TensorInfo {
   const { B, H, W, C, OH, OW, N, KH, KW, SH, SW, Hp, Wp, NP, M } = geometry(info);
   const rows = KH * KW * C;
@@ -178,7 +201,16 @@ export function convKernels(tf: Tf, backendName: string): KernelConfig[] {
     const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
     const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as Attrs;
     const fmt = bu.convertConv2DDataFormat(dataFormat ?? "NHWC");
-    const info = bu.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, false, fmt);
+    const info = bu.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      false,
+      fmt,
+    );
     if (!supported(info, dataFormat, x, filter)) return fallback(stockConv, args);
     kernelStats.fast++;
     return convForward(args.backend as MathBackendCPU, x, filter, info, null, false);
@@ -189,9 +221,19 @@ export function convKernels(tf: Tf, backendName: string): KernelConfig[] {
     const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
     const { strides, pad, dataFormat, dilations, dimRoundingMode, activation } = args.attrs as Attrs;
     const act = activation ?? "linear";
-    if (!x || !filter || preluActivationWeights || (act !== "linear" && act !== "relu")) return fallback(stockFused, args);
+    if (!x || !filter || preluActivationWeights || (act !== "linear" && act !== "relu"))
+      return fallback(stockFused, args);
     const fmt = bu.convertConv2DDataFormat(dataFormat ?? "NHWC");
-    const info = bu.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, false, fmt);
+    const info = bu.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      false,
+      fmt,
+    );
     if (!supported(info, dataFormat, x, filter, bias)) return fallback(stockFused, args);
     if (bias && !(bias.shape.length === 1 && bias.shape[0] === info.outChannels)) return fallback(stockFused, args);
     kernelStats.fast++;
@@ -204,7 +246,16 @@ export function convKernels(tf: Tf, backendName: string): KernelConfig[] {
     const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
     const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as Attrs;
     const fmt = bu.convertConv2DDataFormat(dataFormat ?? "NHWC");
-    const info = bu.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, fmt);
+    const info = bu.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      fmt,
+    );
     if (!supported(info, dataFormat, x, dy)) return fallback(stockFilter, args);
     kernelStats.fast++;
     return convBackpropFilter(args.backend as MathBackendCPU, x, dy, info);
@@ -215,7 +266,16 @@ export function convKernels(tf: Tf, backendName: string): KernelConfig[] {
     const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
     const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as Attrs;
     const fmt = bu.convertConv2DDataFormat(dataFormat ?? "NHWC");
-    const info = bu.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, fmt);
+    const info = bu.computeConv2DInfo(
+      inputShape,
+      filter.shape as [number, number, number, number],
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      fmt,
+    );
     if (!supported(info, dataFormat, dy, filter)) return fallback(stockInput, args);
     kernelStats.fast++;
     return convBackpropInput(args.backend as MathBackendCPU, dy, filter, info);

@@ -25,17 +25,29 @@ type TensorInfo = tfjs.TensorInfo;
 type KernelConfig = tfjs.KernelConfig;
 type KernelArgs = Parameters<KernelConfig["kernelFunc"]>[0];
 
-const enum Op { Add, Sub, Mul, Div }
+const enum Op {
+  Add,
+  Sub,
+  Mul,
+  Div,
+}
 
 /** Index of an operand's element for output (o, j) = o*so + j*sj, over an output viewed as [O, I]. */
-interface Strided { so: number; sj: number }
+interface Strided {
+  so: number;
+  sj: number;
+}
 
 /**
  * Plan a broadcast of shapes a and b as an [O, I] loop where each operand is full, a scalar, a row (depends on
  * the inner index only: a trailing-dims operand such as a bias) or a column (depends on the outer index only,
  * e.g. [8,1] against [8,7]). Returns undefined for any other broadcast.
  */
-function planBroadcast(out: number[], a: number[], b: number[]): { O: number; I: number; sa: Strided; sb: Strided } | undefined {
+function planBroadcast(
+  out: number[],
+  a: number[],
+  b: number[],
+): { O: number; I: number; sa: Strided; sb: Strided } | undefined {
   const size = out.reduce((x, y) => x * y, 1);
   const r = out.length;
   type Kind = { k: "full" } | { k: "scalar" } | { k: "row"; n: number } | { k: "col"; n: number };
@@ -45,10 +57,12 @@ function planBroadcast(out: number[], a: number[], b: number[]): { O: number; I:
     if (p.every((d) => d === 1)) return { k: "scalar" };
     let lead = 0;
     while (lead < r && p[lead] === 1) lead++;
-    if (p.slice(lead).every((d, i) => d === out[lead + i])) return { k: "row", n: out.slice(lead).reduce((x, y) => x * y, 1) };
+    if (p.slice(lead).every((d, i) => d === out[lead + i]))
+      return { k: "row", n: out.slice(lead).reduce((x, y) => x * y, 1) };
     let trail = r;
     while (trail > 0 && p[trail - 1] === 1) trail--;
-    if (p.slice(0, trail).every((d, i) => d === out[i])) return { k: "col", n: out.slice(0, trail).reduce((x, y) => x * y, 1) };
+    if (p.slice(0, trail).every((d, i) => d === out[i]))
+      return { k: "col", n: out.slice(0, trail).reduce((x, y) => x * y, 1) };
     return undefined;
   };
   const ka = kind(a);
@@ -75,10 +89,14 @@ function planBroadcast(out: number[], a: number[], b: number[]): { O: number; I:
   }
   const stride = (k: Kind): Strided => {
     switch (k.k) {
-      case "full": return { so: I, sj: 1 };
-      case "scalar": return { so: 0, sj: 0 };
-      case "row": return { so: 0, sj: 1 };
-      case "col": return { so: 1, sj: 0 };
+      case "full":
+        return { so: I, sj: 1 };
+      case "scalar":
+        return { so: 0, sj: 0 };
+      case "row":
+        return { so: 0, sj: 1 };
+      case "col":
+        return { so: 1, sj: 0 };
     }
   };
   return { O, I, sa: stride(ka), sb: stride(kb) };
@@ -86,29 +104,85 @@ function planBroadcast(out: number[], a: number[], b: number[]): { O: number; I:
 
 // One function per operation keeps each loop monomorphic. Strides are locals (hoisted out of the loop); the
 // common no-broadcast and scalar cases get their own flat loops.
-function addLoop(a: Float32Array, b: Float32Array, out: Float32Array, O: number, I: number, aso: number, asj: number, bso: number, bsj: number): void {
+function addLoop(
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  O: number,
+  I: number,
+  aso: number,
+  asj: number,
+  bso: number,
+  bsj: number,
+): void {
   const n = out.length;
   if (O === 1 && asj === 1 && bsj === 1) for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
-  else if (O === 1 && asj === 1 && bsj === 0) { const s = b[0]; for (let i = 0; i < n; i++) out[i] = a[i] + s; }
-  else for (let o = 0, k = 0; o < O; o++) for (let j = 0, ia = o * aso, ib = o * bso; j < I; j++, ia += asj, ib += bsj) out[k++] = a[ia] + b[ib];
+  else if (O === 1 && asj === 1 && bsj === 0) {
+    const s = b[0];
+    for (let i = 0; i < n; i++) out[i] = a[i] + s;
+  } else
+    for (let o = 0, k = 0; o < O; o++)
+      for (let j = 0, ia = o * aso, ib = o * bso; j < I; j++, ia += asj, ib += bsj) out[k++] = a[ia] + b[ib];
 }
-function subLoop(a: Float32Array, b: Float32Array, out: Float32Array, O: number, I: number, aso: number, asj: number, bso: number, bsj: number): void {
+function subLoop(
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  O: number,
+  I: number,
+  aso: number,
+  asj: number,
+  bso: number,
+  bsj: number,
+): void {
   const n = out.length;
   if (O === 1 && asj === 1 && bsj === 1) for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
-  else if (O === 1 && asj === 1 && bsj === 0) { const s = b[0]; for (let i = 0; i < n; i++) out[i] = a[i] - s; }
-  else for (let o = 0, k = 0; o < O; o++) for (let j = 0, ia = o * aso, ib = o * bso; j < I; j++, ia += asj, ib += bsj) out[k++] = a[ia] - b[ib];
+  else if (O === 1 && asj === 1 && bsj === 0) {
+    const s = b[0];
+    for (let i = 0; i < n; i++) out[i] = a[i] - s;
+  } else
+    for (let o = 0, k = 0; o < O; o++)
+      for (let j = 0, ia = o * aso, ib = o * bso; j < I; j++, ia += asj, ib += bsj) out[k++] = a[ia] - b[ib];
 }
-function mulLoop(a: Float32Array, b: Float32Array, out: Float32Array, O: number, I: number, aso: number, asj: number, bso: number, bsj: number): void {
+function mulLoop(
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  O: number,
+  I: number,
+  aso: number,
+  asj: number,
+  bso: number,
+  bsj: number,
+): void {
   const n = out.length;
   if (O === 1 && asj === 1 && bsj === 1) for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
-  else if (O === 1 && asj === 1 && bsj === 0) { const s = b[0]; for (let i = 0; i < n; i++) out[i] = a[i] * s; }
-  else for (let o = 0, k = 0; o < O; o++) for (let j = 0, ia = o * aso, ib = o * bso; j < I; j++, ia += asj, ib += bsj) out[k++] = a[ia] * b[ib];
+  else if (O === 1 && asj === 1 && bsj === 0) {
+    const s = b[0];
+    for (let i = 0; i < n; i++) out[i] = a[i] * s;
+  } else
+    for (let o = 0, k = 0; o < O; o++)
+      for (let j = 0, ia = o * aso, ib = o * bso; j < I; j++, ia += asj, ib += bsj) out[k++] = a[ia] * b[ib];
 }
-function divLoop(a: Float32Array, b: Float32Array, out: Float32Array, O: number, I: number, aso: number, asj: number, bso: number, bsj: number): void {
+function divLoop(
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  O: number,
+  I: number,
+  aso: number,
+  asj: number,
+  bso: number,
+  bsj: number,
+): void {
   const n = out.length;
   if (O === 1 && asj === 1 && bsj === 1) for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
-  else if (O === 1 && asj === 1 && bsj === 0) { const s = b[0]; for (let i = 0; i < n; i++) out[i] = a[i] / s; }
-  else for (let o = 0, k = 0; o < O; o++) for (let j = 0, ia = o * aso, ib = o * bso; j < I; j++, ia += asj, ib += bsj) out[k++] = a[ia] / b[ib];
+  else if (O === 1 && asj === 1 && bsj === 0) {
+    const s = b[0];
+    for (let i = 0; i < n; i++) out[i] = a[i] / s;
+  } else
+    for (let o = 0, k = 0; o < O; o++)
+      for (let j = 0, ia = o * aso, ib = o * bso; j < I; j++, ia += asj, ib += bsj) out[k++] = a[ia] / b[ib];
 }
 const LOOPS = { [Op.Add]: addLoop, [Op.Sub]: subLoop, [Op.Mul]: mulLoop, [Op.Div]: divLoop };
 
@@ -129,10 +203,15 @@ function binaryKernel(tf: Tf, backendName: string, kernelName: string, op: Op): 
     const n = O * I;
     // wasm modes: 0 same shape, 1 b scalar, 2 a scalar, 3 b a row (bias) of a full a
     const mode =
-      sa.sj === 1 && sb.sj === 1 && sa.so === I && sb.so === I ? 0
-      : sa.so === I && sa.sj === 1 && sb.so === 0 && sb.sj === 0 ? 1
-      : sb.so === I && sb.sj === 1 && sa.so === 0 && sa.sj === 0 ? 2
-      : sa.so === I && sa.sj === 1 && sb.so === 0 && sb.sj === 1 ? 3 : -1;
+      sa.sj === 1 && sb.sj === 1 && sa.so === I && sb.so === I
+        ? 0
+        : sa.so === I && sa.sj === 1 && sb.so === 0 && sb.sj === 0
+          ? 1
+          : sb.so === I && sb.sj === 1 && sa.so === 0 && sa.sj === 0
+            ? 2
+            : sa.so === I && sa.sj === 1 && sb.so === 0 && sb.sj === 1
+              ? 3
+              : -1;
     if (n >= WASM_MIN && mode >= 0) {
       const w = wasmArena();
       const pa = w.alloc(av.length);
@@ -151,7 +230,10 @@ function binaryKernel(tf: Tf, backendName: string, kernelName: string, op: Op): 
 }
 
 function unaryKernel(
-  tf: Tf, backendName: string, kernelName: string, wasmOp: number,
+  tf: Tf,
+  backendName: string,
+  kernelName: string,
+  wasmOp: number,
   loop: (x: Float32Array, out: Float32Array, attrs: Record<string, unknown>) => void,
 ): KernelConfig {
   const stock = tf.getKernel(kernelName, "cpu").kernelFunc;
@@ -166,7 +248,13 @@ function unaryKernel(
       const px = w.alloc(xv.length);
       const po = w.alloc(xv.length);
       w.view(px, xv.length).set(xv);
-      w.fn.unary(wasmOp, px, po, xv.length, ((args.attrs as Record<string, unknown> | undefined)?.alpha as number | undefined) ?? 0);
+      w.fn.unary(
+        wasmOp,
+        px,
+        po,
+        xv.length,
+        ((args.attrs as Record<string, unknown> | undefined)?.alpha as number | undefined) ?? 0,
+      );
       return backend.makeTensorInfo(x.shape, "float32", w.copyOut(po, xv.length));
     }
     const out = new Float32Array(xv.length);
@@ -184,7 +272,10 @@ function sumKernel(tf: Tf, backendName: string): KernelConfig {
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
     if (x.dtype !== "float32") return fallback(stock, args);
     const r = x.shape.length;
-    const axes = tf.util.parseAxisParam(axis, x.shape).slice().sort((p, q) => p - q);
+    const axes = tf.util
+      .parseAxisParam(axis, x.shape)
+      .slice()
+      .sort((p, q) => p - q);
     if (axes.length === 0 || axes.some((v, i) => i > 0 && v === axes[i - 1])) return fallback(stock, args);
     const prefix = axes.every((v, i) => v === i);
     const suffix = axes.every((v, i) => v === r - axes.length + i);
@@ -228,13 +319,25 @@ export function elementwiseKernels(tf: Tf, backendName: string): KernelConfig[] 
     binaryKernel(tf, backendName, "Sub", Op.Sub),
     binaryKernel(tf, backendName, "Multiply", Op.Mul),
     binaryKernel(tf, backendName, "RealDiv", Op.Div),
-    unaryKernel(tf, backendName, "Relu", 0, (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.max(0, x[i]); }),
+    unaryKernel(tf, backendName, "Relu", 0, (x, o) => {
+      for (let i = 0; i < x.length; i++) o[i] = Math.max(0, x[i]);
+    }),
     unaryKernel(tf, backendName, "Step", 1, (x, o, attrs) => {
       const alpha = attrs.alpha as number;
-      for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v !== v ? NaN : v > 0 ? 1 : alpha; }
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i];
+        o[i] = v !== v ? NaN : v > 0 ? 1 : alpha;
+      }
     }),
-    unaryKernel(tf, backendName, "Sqrt", 2, (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.sqrt(x[i]); }),
-    unaryKernel(tf, backendName, "Square", 3, (x, o) => { for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v * v; } }),
+    unaryKernel(tf, backendName, "Sqrt", 2, (x, o) => {
+      for (let i = 0; i < x.length; i++) o[i] = Math.sqrt(x[i]);
+    }),
+    unaryKernel(tf, backendName, "Square", 3, (x, o) => {
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i];
+        o[i] = v * v;
+      }
+    }),
     sumKernel(tf, backendName),
   ];
 }

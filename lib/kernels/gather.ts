@@ -30,9 +30,17 @@ export function gatherKernels(tf: Tf, backendName: string): KernelConfig[] {
     const axisDim = x.shape[parsedAxis];
     for (let i = 0; i < idx.length; i++) {
       const index = idx[i];
-      tf.util.assert(index <= axisDim - 1 && index >= 0, () => `GatherV2: the index value ${index} is not in [0, ${axisDim - 1}]`);
+      tf.util.assert(
+        index <= axisDim - 1 && index >= 0,
+        () => `GatherV2: the index value ${index} is not in [0, ${axisDim - 1}]`,
+      );
     }
-    const info = tf.backend_util.segment_util.collectGatherOpShapeInfo(x as tfjs.Tensor, indices as tfjs.Tensor, parsedAxis, batchDims ?? 0);
+    const info = tf.backend_util.segment_util.collectGatherOpShapeInfo(
+      x as tfjs.Tensor,
+      indices as tfjs.Tensor,
+      parsedAxis,
+      batchDims ?? 0,
+    );
     const { batchSize, outerSize, dimSize, sliceSize } = info;
     const perBatch = tf.util.sizeFromShape(indices.shape) / batchSize;
     const src = backend.data.get(x.dataId).values as Values;

@@ -26,8 +26,25 @@ export const FAST_BACKEND = "cpu-fast";
 
 /** Names of the kernels `cpu-fast` replaces (the rest are the stock cpu kernels). */
 export const REPLACED_KERNELS: readonly string[] = [
-  "Conv2D", "FusedConv2D", "Conv2DBackpropFilter", "Conv2DBackpropInput", "MaxPool", "MaxPoolGrad",
-  "BatchMatMul", "_FusedMatMul", "Add", "Sub", "Multiply", "RealDiv", "Relu", "Step", "Sqrt", "Square", "Sum", "Transform", "GatherV2",
+  "Conv2D",
+  "FusedConv2D",
+  "Conv2DBackpropFilter",
+  "Conv2DBackpropInput",
+  "MaxPool",
+  "MaxPoolGrad",
+  "BatchMatMul",
+  "_FusedMatMul",
+  "Add",
+  "Sub",
+  "Multiply",
+  "RealDiv",
+  "Relu",
+  "Step",
+  "Sqrt",
+  "Square",
+  "Sum",
+  "Transform",
+  "GatherV2",
 ];
 
 let registered = false;

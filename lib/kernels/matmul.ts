@@ -19,8 +19,13 @@ type KernelConfig = tfjs.KernelConfig;
 type KernelArgs = Parameters<KernelConfig["kernelFunc"]>[0];
 
 interface Plan {
-  batch: number; batchA: number; batchB: number;
-  M: number; K: number; N: number; outShape: number[];
+  batch: number;
+  batchA: number;
+  batchB: number;
+  M: number;
+  K: number;
+  N: number;
+  outShape: number[];
 }
 
 function plan(tf: Tf, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): Plan | undefined {
@@ -47,8 +52,14 @@ function plan(tf: Tf, a: TensorInfo, b: TensorInfo, transposeA: boolean, transpo
 
 /** out[b] = act(op(A[b]) · op(B[b]) + bias) through asm/conv.ts's convForward. */
 function matmul(
-  backend: MathBackendCPU, a: TensorInfo, b: TensorInfo, p: Plan, transposeA: boolean, transposeB: boolean,
-  bias: Float32Array | null, relu: boolean,
+  backend: MathBackendCPU,
+  a: TensorInfo,
+  b: TensorInfo,
+  p: Plan,
+  transposeA: boolean,
+  transposeB: boolean,
+  bias: Float32Array | null,
+  relu: boolean,
 ): TensorInfo {
   const { M, K, N } = p;
   const NP = Math.ceil(N / 8) * 8;
@@ -116,11 +127,16 @@ export function matmulKernels(tf: Tf, backendName: string): KernelConfig[] {
 
   const fusedMatMul = (args: KernelArgs) => {
     const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
-    const { transposeA, transposeB, activation } = args.attrs as { transposeA: boolean; transposeB: boolean; activation?: string };
+    const { transposeA, transposeB, activation } = args.attrs as {
+      transposeA: boolean;
+      transposeB: boolean;
+      activation?: string;
+    };
     const act = activation ?? "linear";
     if (!a || !b || preluActivationWeights || (act !== "linear" && act !== "relu")) return fallback(stockFused, args);
     const p = plan(tf, a, b, !!transposeA, !!transposeB);
-    if (!p || (bias && (bias.dtype !== "float32" || bias.shape.length !== 1 || bias.shape[0] !== p.N))) return fallback(stockFused, args);
+    if (!p || (bias && (bias.dtype !== "float32" || bias.shape.length !== 1 || bias.shape[0] !== p.N)))
+      return fallback(stockFused, args);
     kernelStats.fast++;
     const backend = args.backend as MathBackendCPU;
     return matmul(backend, a, b, p, !!transposeA, !!transposeB, bias ? valuesOf(backend, bias) : null, act === "relu");

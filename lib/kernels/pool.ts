@@ -89,10 +89,22 @@ function maxPoolGradLoop(x: Float32Array, dy: Float32Array, dx: Float32Array | F
 const WASM_MIN = 1024;
 
 /** The geometry arguments of asm/conv.ts's maxPool / maxPoolGrad. */
-function geometry(info: PoolInfo): [number, number, number, number, number, number, number, number, number, number, number, number] {
+function geometry(
+  info: PoolInfo,
+): [number, number, number, number, number, number, number, number, number, number, number, number] {
   return [
-    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
-    info.effectiveFilterHeight, info.effectiveFilterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.effectiveFilterHeight,
+    info.effectiveFilterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
   ];
 }
 
@@ -103,10 +115,19 @@ function empty(info: PoolInfo): boolean {
 
 function poolInfo(tf: Tf, shape: number[], attrs: Record<string, unknown>): PoolInfo {
   const { filterSize, strides, pad, dimRoundingMode } = attrs as {
-    filterSize: number | [number, number]; strides: number | [number, number];
-    pad: "valid" | "same" | number; dimRoundingMode?: "floor" | "round" | "ceil";
+    filterSize: number | [number, number];
+    strides: number | [number, number];
+    pad: "valid" | "same" | number;
+    dimRoundingMode?: "floor" | "round" | "ceil";
   };
-  return tf.backend_util.computePool2DInfo(shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  return tf.backend_util.computePool2DInfo(
+    shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
 }
 
 /** MaxPool and MaxPoolGrad kernel configs for `backendName`, falling back to the stock cpu kernels. */
@@ -117,7 +138,8 @@ export function poolKernels(tf: Tf, backendName: string): KernelConfig[] {
   const maxPool = (args: KernelArgs) => {
     const { x } = args.inputs as { x: TensorInfo };
     const info = poolInfo(tf, x.shape, args.attrs as Record<string, unknown>);
-    if (x.dtype !== "float32" || info.dilationHeight !== 1 || info.dilationWidth !== 1 || empty(info)) return fallback(stockPool, args);
+    if (x.dtype !== "float32" || info.dilationHeight !== 1 || info.dilationWidth !== 1 || empty(info))
+      return fallback(stockPool, args);
     kernelStats.fast++;
     const backend = args.backend as MathBackendCPU;
     const n = info.batchSize * info.outHeight * info.outWidth * info.inChannels;
@@ -138,7 +160,14 @@ export function poolKernels(tf: Tf, backendName: string): KernelConfig[] {
   const maxPoolGrad = (args: KernelArgs) => {
     const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
     const info = poolInfo(tf, input.shape, args.attrs as Record<string, unknown>);
-    if (input.dtype !== "float32" || dy.dtype !== "float32" || info.dilationHeight !== 1 || info.dilationWidth !== 1 || empty(info)) return fallback(stockGrad, args);
+    if (
+      input.dtype !== "float32" ||
+      dy.dtype !== "float32" ||
+      info.dilationHeight !== 1 ||
+      info.dilationWidth !== 1 ||
+      empty(info)
+    )
+      return fallback(stockGrad, args);
     kernelStats.fast++;
     const backend = args.backend as MathBackendCPU;
     const size = input.shape.reduce((a, b) => a * b, 1);

@@ -35,7 +35,9 @@ export function fusedRmspropClass(tf: typeof tfjs) {
     override applyGradients(variableGradients: tfjs.NamedTensorMap | { name: string; tensor: tfjs.Tensor }[]): void {
       const self = this as unknown as StockFields;
       if (self.centered) return super.applyGradients(variableGradients);
-      const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
+      const names = Array.isArray(variableGradients)
+        ? variableGradients.map((v) => v.name)
+        : Object.keys(variableGradients);
       const registered = tf.engine().registeredVariables;
       // The stock code's scalars, as float32 tensors hold them.
       const decay = Math.fround(self.decay);
@@ -46,10 +48,16 @@ export function fusedRmspropClass(tf: typeof tfjs) {
       names.forEach((name, i) => {
         const value = registered[name];
         if (self.accumulatedMeanSquares[i] == null) {
-          self.accumulatedMeanSquares[i] = { originalName: `${name}/rms`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+          self.accumulatedMeanSquares[i] = {
+            originalName: `${name}/rms`,
+            variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+          };
         }
         if (self.accumulatedMoments[i] == null) {
-          self.accumulatedMoments[i] = { originalName: `${name}/momentum`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+          self.accumulatedMoments[i] = {
+            originalName: `${name}/momentum`,
+            variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+          };
         }
         const gradient = Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name];
         if (gradient == null) return;
@@ -58,7 +66,10 @@ export function fusedRmspropClass(tf: typeof tfjs) {
         const n = value.size;
         // Copy the four inputs into wasm memory, update in place there (asm/elementwise.ts rmsprop), copy out.
         const wasm = wasmArena();
-        const pg = wasm.alloc(n), pv = wasm.alloc(n), pa = wasm.alloc(n), pm = wasm.alloc(n);
+        const pg = wasm.alloc(n),
+          pv = wasm.alloc(n),
+          pa = wasm.alloc(n),
+          pm = wasm.alloc(n);
         wasm.view(pg, n).set(gradient.dataSync() as Float32Array);
         wasm.view(pv, n).set(value.dataSync() as Float32Array);
         wasm.view(pa, n).set(ms.dataSync() as Float32Array);

@@ -67,20 +67,36 @@ export function mapCoord(c: number, len: number, mode: FillMode): number {
 
 /** Batched affine/projective warp of NHWC `img` into `out` [B, OH, OW, C] (see the file comment). */
 export function transformLoop(
-  img: Float32Array, transforms: ArrayLike<number>, perImage: boolean, out: Float32Array,
-  B: number, H: number, W: number, C: number, OH: number, OW: number,
-  interpolation: "nearest" | "bilinear", fillMode: FillMode, fillValue: number,
+  img: Float32Array,
+  transforms: ArrayLike<number>,
+  perImage: boolean,
+  out: Float32Array,
+  B: number,
+  H: number,
+  W: number,
+  C: number,
+  OH: number,
+  OW: number,
+  interpolation: "nearest" | "bilinear",
+  fillMode: FillMode,
+  fillValue: number,
 ): void {
   // Offset of pixel (y, x) of the image starting at `base`, or -1 outside the image (read as fillValue).
-  const at = (base: number, y: number, x: number) => (0 <= y && y < H && 0 <= x && x < W ? (base + (y * W + x) * C) | 0 : -1);
+  const at = (base: number, y: number, x: number) =>
+    0 <= y && y < H && 0 <= x && x < W ? (base + (y * W + x) * C) | 0 : -1;
   const nearest = interpolation === "nearest";
   const clampEdges = fillMode === "nearest"; // the augmentation's mode: mapCoord reduces to a clamp
 
   for (let b = 0; b < B; b++) {
     const t = perImage ? b * 8 : 0;
-    const a0 = transforms[t], a1 = transforms[t + 1], a2 = transforms[t + 2];
-    const b0 = transforms[t + 3], b1 = transforms[t + 4], b2 = transforms[t + 5];
-    const c0 = transforms[t + 6], c1 = transforms[t + 7];
+    const a0 = transforms[t],
+      a1 = transforms[t + 1],
+      a2 = transforms[t + 2];
+    const b0 = transforms[t + 3],
+      b1 = transforms[t + 4],
+      b2 = transforms[t + 5];
+    const c0 = transforms[t + 6],
+      c1 = transforms[t + 7];
     const base = b * H * W * C;
     let o = b * OH * OW * C;
     for (let oy = 0; oy < OH; oy++) {
@@ -90,19 +106,30 @@ export function transformLoop(
           for (let c = 0; c < C; c++) out[o + c] = fillValue;
           continue;
         }
-        const x = clampEdges ? clamp(0, (a0 * ox + a1 * oy + a2) / projection, W - 1) : mapCoord((a0 * ox + a1 * oy + a2) / projection, W, fillMode);
-        const y = clampEdges ? clamp(0, (b0 * ox + b1 * oy + b2) / projection, H - 1) : mapCoord((b0 * ox + b1 * oy + b2) / projection, H, fillMode);
+        const x = clampEdges
+          ? clamp(0, (a0 * ox + a1 * oy + a2) / projection, W - 1)
+          : mapCoord((a0 * ox + a1 * oy + a2) / projection, W, fillMode);
+        const y = clampEdges
+          ? clamp(0, (b0 * ox + b1 * oy + b2) / projection, H - 1)
+          : mapCoord((b0 * ox + b1 * oy + b2) / projection, H, fillMode);
         if (nearest) {
           const i = at(base, Math.round(y), Math.round(x));
           for (let c = 0; c < C; c++) out[o + c] = i < 0 ? fillValue : img[i + c];
           continue;
         }
         // Bilinear, in the stock kernel's order of operations (so the float results are identical).
-        const yFloor = Math.floor(y), xFloor = Math.floor(x);
-        const yCeil = yFloor + 1, xCeil = xFloor + 1;
-        const i00 = at(base, yFloor, xFloor), i01 = at(base, yFloor, xCeil);
-        const i10 = at(base, yCeil, xFloor), i11 = at(base, yCeil, xCeil);
-        const wx0 = xCeil - x, wx1 = x - xFloor, wy0 = yCeil - y, wy1 = y - yFloor;
+        const yFloor = Math.floor(y),
+          xFloor = Math.floor(x);
+        const yCeil = yFloor + 1,
+          xCeil = xFloor + 1;
+        const i00 = at(base, yFloor, xFloor),
+          i01 = at(base, yFloor, xCeil);
+        const i10 = at(base, yCeil, xFloor),
+          i11 = at(base, yCeil, xCeil);
+        const wx0 = xCeil - x,
+          wx1 = x - xFloor,
+          wy0 = yCeil - y,
+          wy1 = y - yFloor;
         for (let c = 0; c < C; c++) {
           const valueYFloor = wx0 * (i00 < 0 ? fillValue : img[i00 + c]) + wx1 * (i01 < 0 ? fillValue : img[i01 + c]);
           const valueYCeil = wx0 * (i10 < 0 ? fillValue : img[i10 + c]) + wx1 * (i11 < 0 ? fillValue : img[i11 + c]);
@@ -117,7 +144,12 @@ export function transformLoop(
 export function transformKernels(_tf: Tf, backendName: string): KernelConfig[] {
   const kernelFunc = (args: KernelArgs) => {
     const { image, transforms } = args.inputs as { image: TensorInfo; transforms: TensorInfo };
-    const attrs = args.attrs as { interpolation: "nearest" | "bilinear"; fillMode: FillMode; fillValue: number; outputShape?: [number, number] };
+    const attrs = args.attrs as {
+      interpolation: "nearest" | "bilinear";
+      fillMode: FillMode;
+      fillValue: number;
+      outputShape?: [number, number];
+    };
     const backend = args.backend as MathBackendCPU;
     const [B, H, W, C] = image.shape;
     const [OH, OW] = attrs.outputShape ?? [H, W];
@@ -136,7 +168,21 @@ export function transformKernels(_tf: Tf, backendName: string): KernelConfig[] {
       return backend.makeTensorInfo([B, OH, OW, C], "float32", ar.copyOut(po, B * OH * OW * C));
     }
     const out = new Float32Array(B * OH * OW * C);
-    transformLoop(valuesOf(backend, image), valuesOf(backend, transforms), transforms.shape[0] !== 1, out, B, H, W, C, OH, OW, attrs.interpolation, attrs.fillMode, attrs.fillValue);
+    transformLoop(
+      valuesOf(backend, image),
+      valuesOf(backend, transforms),
+      transforms.shape[0] !== 1,
+      out,
+      B,
+      H,
+      W,
+      C,
+      OH,
+      OW,
+      attrs.interpolation,
+      attrs.fillMode,
+      attrs.fillValue,
+    );
     return backend.makeTensorInfo([B, OH, OW, C], "float32", out);
   };
   return [{ kernelName: "Transform", backendName, kernelFunc: kernelFunc as unknown as KernelConfig["kernelFunc"] }];

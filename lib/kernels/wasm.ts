@@ -12,31 +12,70 @@ interface WasmMemory {
 }
 
 /** The WebAssembly global, typed for what this file uses. */
-const WA = (globalThis as unknown as {
-  WebAssembly: {
-    Module: new (bytes: Uint8Array) => object;
-    Instance: new (module: object, imports: object) => { exports: unknown };
-  };
-}).WebAssembly;
+const WA = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (module: object, imports: object) => { exports: unknown };
+    };
+  }
+).WebAssembly;
 
 /** The functions exported by asm/index.ts (pointers are byte offsets into `memory`). */
 export interface ConvExports {
   memory: WasmMemory;
   heapBase(): number;
   convForward(
-    x: number, w: number, bias: number, y: number,
-    B: number, Hp: number, Wp: number, C: number, OH: number, OW: number, NP: number,
-    KH: number, KW: number, SH: number, SW: number, relu: number,
+    x: number,
+    w: number,
+    bias: number,
+    y: number,
+    B: number,
+    Hp: number,
+    Wp: number,
+    C: number,
+    OH: number,
+    OW: number,
+    NP: number,
+    KH: number,
+    KW: number,
+    SH: number,
+    SW: number,
+    relu: number,
   ): void;
   convBackpropFilter(
-    x: number, dy: number, dw: number,
-    B: number, Hp: number, Wp: number, C: number, OH: number, OW: number, N: number, NP: number,
-    KH: number, KW: number, SH: number, SW: number,
+    x: number,
+    dy: number,
+    dw: number,
+    B: number,
+    Hp: number,
+    Wp: number,
+    C: number,
+    OH: number,
+    OW: number,
+    N: number,
+    NP: number,
+    KH: number,
+    KW: number,
+    SH: number,
+    SW: number,
   ): void;
   convBackpropInput(
-    dy: number, wt: number, dx: number, spare: number,
-    B: number, Hp: number, Wp: number, C: number, OH: number, OW: number, N: number,
-    KH: number, KW: number, SH: number, SW: number,
+    dy: number,
+    wt: number,
+    dx: number,
+    spare: number,
+    B: number,
+    Hp: number,
+    Wp: number,
+    C: number,
+    OH: number,
+    OW: number,
+    N: number,
+    KH: number,
+    KW: number,
+    SH: number,
+    SW: number,
   ): void;
   compactRows(p: number, M: number, N: number, NP: number): void;
   binary(op: number, a: number, b: number, out: number, n: number, mode: number, I: number): void;
@@ -44,18 +83,63 @@ export interface ConvExports {
   peakMulAdd(iters: number, x: number): number;
   transpose(src: number, dst: number, rows: number, cols: number, dstStride: number): void;
   warpBilinearClamp(
-    img: number, transforms: number, out: number,
-    B: number, H: number, W: number, C: number, OH: number, OW: number, perImage: number, fillValue: number,
+    img: number,
+    transforms: number,
+    out: number,
+    B: number,
+    H: number,
+    W: number,
+    C: number,
+    OH: number,
+    OW: number,
+    perImage: number,
+    fillValue: number,
   ): void;
-  rmsprop(g: number, v: number, a: number, m: number, n: number, decay: number, oneMinusDecay: number, lr: number, eps: number, momentum: number): void;
+  rmsprop(
+    g: number,
+    v: number,
+    a: number,
+    m: number,
+    n: number,
+    decay: number,
+    oneMinusDecay: number,
+    lr: number,
+    eps: number,
+    momentum: number,
+  ): void;
   sumRows(x: number, out: number, acc: number, rows: number, I: number): void;
   maxPool(
-    x: number, out: number, B: number, H: number, W: number, C: number, OH: number, OW: number,
-    FH: number, FW: number, SH: number, SW: number, top: number, left: number,
+    x: number,
+    out: number,
+    B: number,
+    H: number,
+    W: number,
+    C: number,
+    OH: number,
+    OW: number,
+    FH: number,
+    FW: number,
+    SH: number,
+    SW: number,
+    top: number,
+    left: number,
   ): void;
   maxPoolGrad(
-    x: number, dy: number, dx: number, B: number, H: number, W: number, C: number, OH: number, OW: number,
-    FH: number, FW: number, SH: number, SW: number, top: number, left: number,
+    x: number,
+    dy: number,
+    dx: number,
+    B: number,
+    H: number,
+    W: number,
+    C: number,
+    OH: number,
+    OW: number,
+    FH: number,
+    FW: number,
+    SH: number,
+    SW: number,
+    top: number,
+    left: number,
   ): void;
 }
 
@@ -110,7 +194,13 @@ export function wasmArena(): Arena {
   if (!arena) {
     const bytes = Buffer.from(WASM_BASE64, "base64");
     const mod = new WA.Module(bytes);
-    const inst = new WA.Instance(mod, { env: { abort: () => { throw new Error("wasm abort"); } } });
+    const inst = new WA.Instance(mod, {
+      env: {
+        abort: () => {
+          throw new Error("wasm abort");
+        },
+      },
+    });
     arena = new Arena(inst.exports as unknown as ConvExports);
   }
   arena.reset();

@@ -21,7 +21,9 @@ export function countsMarkdown(counts: number[]): string {
 
 /** The file-name structure (notebook 01) as Markdown. */
 export function fileNameMarkdown(s: FileNameStructure): string {
-  const perSeq = Object.entries(s.imagesPerSequence).map(([n, k]) => `${k} sequences × ${n} image${n === "1" ? "" : "s"}`).join(", ");
+  const perSeq = Object.entries(s.imagesPerSequence)
+    .map(([n, k]) => `${k} sequences × ${n} image${n === "1" ? "" : "s"}`)
+    .join(", ");
   return [
     `\`${path.basename(s.example.file)}\` → subject **${s.example.subject}**, sequence **${s.example.sequence}**, frame **${s.example.frame}** (lib/data \`subjectOf\`, \`sequenceOf\`).`,
     "",
@@ -44,22 +46,34 @@ export function fileNameMarkdown(s: FileNameStructure): string {
 export function leakageMarkdown(rows: Leakage[]): string {
   return markdownTable(
     ["split", "test images", "with a frame of the same sequence in training", "whose person is in training"],
-    rows.map((r) => [r.mode, r.test, `${r.testWithSequenceInTrain} (${pct(r.testWithSequenceInTrain / r.test)})`, `${r.testWithSubjectInTrain} (${pct(r.testWithSubjectInTrain / r.test)})`]),
+    rows.map((r) => [
+      r.mode,
+      r.test,
+      `${r.testWithSequenceInTrain} (${pct(r.testWithSequenceInTrain / r.test)})`,
+      `${r.testWithSubjectInTrain} (${pct(r.testWithSubjectInTrain / r.test)})`,
+    ]),
     ["l", "r", "r", "r"],
   );
 }
 
 /** The decoding report (notebook 01) as Markdown: stored form, network input, a 4×4 corner in bytes and in [0,1]. */
 export function decodingMarkdown(r: DecodingReport): string {
-  const grid = (m: number[][], d: number) => m.map((row) => row.map((v) => (d ? v.toFixed(d) : String(v))).join(" ")).join(" / ");
+  const grid = (m: number[][], d: number) =>
+    m.map((row) => row.map((v) => (d ? v.toFixed(d) : String(v))).join(" ")).join(" / ");
   return [
     `\`${path.basename(path.dirname(r.file))}/${path.basename(r.file)}\`:`,
     "",
     markdownTable(
       ["", "value"],
       [
-        ["stored", `${r.stored.format}, ${r.stored.width}×${r.stored.height}, ${r.stored.channels} channel(s), ${r.stored.bitDepth}`],
-        ["network input (lib/data decodeImage)", `${r.decodedShape.join("×")} floats in [${r.min.toFixed(3)}, ${r.max.toFixed(3)}]`],
+        [
+          "stored",
+          `${r.stored.format}, ${r.stored.width}×${r.stored.height}, ${r.stored.channels} channel(s), ${r.stored.bitDepth}`,
+        ],
+        [
+          "network input (lib/data decodeImage)",
+          `${r.decodedShape.join("×")} floats in [${r.min.toFixed(3)}, ${r.max.toFixed(3)}]`,
+        ],
         ["R = G = B everywhere", r.channelsEqual ? "yes: the grey value is copied to 3 channels" : "no"],
         ["top-left 4×4, stored bytes", grid(r.bytes, 0)],
         ["the same ÷ 255", grid(r.scaled, 3)],
@@ -70,11 +84,21 @@ export function decodingMarkdown(r: DecodingReport): string {
 
 /** One-hot labels of the 7 classes, made by lib/data labelsTensor (the function training uses). */
 export function oneHotMarkdown(): string {
-  const ds = { files: [], labels: CLASSES.map((_, i) => i), subjects: [], x: new Float32Array(0), size: PAPER.imageSize };
+  const ds = {
+    files: [],
+    labels: CLASSES.map((_, i) => i),
+    subjects: [],
+    x: new Float32Array(0),
+    size: PAPER.imageSize,
+  };
   const t = labelsTensor(ds, ds.labels);
   const rows = t.arraySync() as number[][];
   t.dispose();
-  return markdownTable(["class", "index", "one-hot y"], CLASSES.map((c, i) => [c, i, `[${rows[i].join(", ")}]`]), ["l", "r", "l"]);
+  return markdownTable(
+    ["class", "index", "one-hot y"],
+    CLASSES.map((c, i) => [c, i, `[${rows[i].join(", ")}]`]),
+    ["l", "r", "l"],
+  );
 }
 
 /** The face notebooks 01 and 02 use: the first "happy" image of the data set, or the synthetic pattern without data. */
@@ -86,8 +110,13 @@ export async function galleryFace(data: DataStatus): Promise<{ image: Float32Arr
 }
 
 /** Decode files of a CK+48 folder as grid cells, captioned with the class and file name. */
-export async function facesAsCells(dataDir: string, files: string[], caption: (f: string) => string[] = (f) => [f.split("/")[0], path.basename(f, ".png")]): Promise<GridCell[]> {
+export async function facesAsCells(
+  dataDir: string,
+  files: string[],
+  caption: (f: string) => string[] = (f) => [f.split("/")[0], path.basename(f, ".png")],
+): Promise<GridCell[]> {
   const out: GridCell[] = [];
-  for (const f of files) out.push({ picture: rgbPicture(await decodeImage(path.join(dataDir, f))), caption: caption(f) });
+  for (const f of files)
+    out.push({ picture: rgbPicture(await decodeImage(path.join(dataDir, f))), caption: caption(f) });
   return out;
 }

@@ -11,7 +11,10 @@ export function layersMarkdown(layers: LayerSummary[]): string {
   const total = layers.reduce((a, l) => a + l.params, 0);
   return markdownTable(
     ["layer", "kind", "detail", "output", "parameters"],
-    [...layers.map((l) => [l.name, l.kind, l.detail, l.outputShape.join("×"), l.params.toLocaleString("en-US")]), ["**total**", "", "", "", `**${total.toLocaleString("en-US")}**`]],
+    [
+      ...layers.map((l) => [l.name, l.kind, l.detail, l.outputShape.join("×"), l.params.toLocaleString("en-US")]),
+      ["**total**", "", "", "", `**${total.toLocaleString("en-US")}**`],
+    ],
     ["l", "l", "l", "l", "r"],
   );
 }
@@ -20,7 +23,14 @@ export function layersMarkdown(layers: LayerSummary[]): string {
 export function traceMarkdown(steps: ShapeStep[]): string {
   return markdownTable(
     ["layer", "kind", "input tensor", "output tensor", "output min", "output max"],
-    steps.map((s) => [s.layer, s.kind, `[${s.input.join(", ")}]`, `[${s.output.join(", ")}]`, s.min.toFixed(3), s.max.toFixed(3)]),
+    steps.map((s) => [
+      s.layer,
+      s.kind,
+      `[${s.input.join(", ")}]`,
+      `[${s.output.join(", ")}]`,
+      s.min.toFixed(3),
+      s.max.toFixed(3),
+    ]),
     ["l", "l", "l", "l", "r", "r"],
   );
 }
@@ -28,9 +38,16 @@ export function traceMarkdown(steps: ShapeStep[]): string {
 /** The parameter count by hand as Markdown, with the check against tfjs' model.countParams(). */
 export function paramsMarkdown(rows: ParamRow[], countParams: number): string {
   const total = rows.reduce((a, r) => a + r.params, 0);
-  const sum = rows.filter((r) => r.params).map((r) => r.params.toLocaleString("en-US")).join(" + ");
+  const sum = rows
+    .filter((r) => r.params)
+    .map((r) => r.params.toLocaleString("en-US"))
+    .join(" + ");
   return [
-    markdownTable(["layer", "output", "by hand", "parameters"], rows.map((r) => [r.layer, r.output, r.formula, r.params.toLocaleString("en-US")]), ["l", "l", "l", "r"]),
+    markdownTable(
+      ["layer", "output", "by hand", "parameters"],
+      rows.map((r) => [r.layer, r.output, r.formula, r.params.toLocaleString("en-US")]),
+      ["l", "l", "l", "r"],
+    ),
     "",
     `By hand: ${sum} = **${total.toLocaleString("en-US")}**. tfjs \`model.countParams()\`: **${countParams.toLocaleString("en-US")}**. ` +
       (total === countParams ? "They agree." : "**They differ.**") +

@@ -12,7 +12,13 @@ export function lossMarkdown(w: LossWorkedExample): string {
   return [
     markdownTable(
       ["sample", "true class", "p(true class)", "Eq. 1: −log p", "tfjs categoricalCrossentropy"],
-      w.rows.map((r, i) => [r.sample, r.trueClass, r.pTrue.toFixed(2), r.loss.toFixed(6), w.tfjsPerSample[i].toFixed(6)]),
+      w.rows.map((r, i) => [
+        r.sample,
+        r.trueClass,
+        r.pTrue.toFixed(2),
+        r.loss.toFixed(6),
+        w.tfjsPerSample[i].toFixed(6),
+      ]),
       ["r", "l", "r", "r", "r"],
     ),
     "",
@@ -25,7 +31,15 @@ export function rmspropMarkdown(rows: RmspropRow[], tfjsTheta: number[]): string
   const e = (v: number) => (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(3) : v.toFixed(6));
   return markdownTable(
     ["t", "g_t", "E[g²]_t (Eq. 3)", "√(E[g²]_t + ε)", "η·g_t / √(…)", "θ_t+1 (Eq. 4)", "θ_t+1 tfjs"],
-    rows.map((r, i) => [r.t, e(r.g), e(r.meanSquare), e(r.denom), e(r.step), r.theta.toFixed(8), (tfjsTheta[i] ?? NaN).toFixed(8)]),
+    rows.map((r, i) => [
+      r.t,
+      e(r.g),
+      e(r.meanSquare),
+      e(r.denom),
+      e(r.step),
+      r.theta.toFixed(8),
+      (tfjsTheta[i] ?? NaN).toFixed(8),
+    ]),
     ["r", "r", "r", "r", "r", "r", "r"],
   );
 }

@@ -22,7 +22,10 @@ export function configRows(config: PaperConfig = PAPER): [string, string][] {
     ["early-stopping patience (val_loss)", String(config.patience)],
     ["RMSprop η, β, ε", `${config.learningRate}, ${config.rho}, ${config.epsilon}`],
     ["dropout after dense-128", String(config.dropout)],
-    ["augmentation", `rotation ±${a.rotationRange}°, shift ±${a.widthShiftRange}/${a.heightShiftRange}, shear ${a.shearRange}°, zoom ${a.zoomRange.join("–")}, flip ${a.horizontalFlip}`],
+    [
+      "augmentation",
+      `rotation ±${a.rotationRange}°, shift ±${a.widthShiftRange}/${a.heightShiftRange}, shear ${a.shearRange}°, zoom ${a.zoomRange.join("–")}, flip ${a.horizontalFlip}`,
+    ],
   ];
 }
 
@@ -56,12 +59,23 @@ export function foldRows(run: RunRecord): (string | number)[][] {
     fmt(f.bestValLoss),
     fmt(f.history.find((h) => h.epoch === f.bestEpoch)?.valAcc),
     fmt(f.test.accuracy),
-    fmt(f.history.reduce((a, h) => a + h.seconds, 0), 0),
+    fmt(
+      f.history.reduce((a, h) => a + h.seconds, 0),
+      0,
+    ),
   ]);
 }
 
 /** Headers of {@link foldRows}. */
-export const FOLD_HEADERS = ["fold", "epochs run", "best epoch", "best val loss", "val acc there", "test accuracy", "seconds"];
+export const FOLD_HEADERS = [
+  "fold",
+  "epochs run",
+  "best epoch",
+  "best val loss",
+  "val acc there",
+  "test accuracy",
+  "seconds",
+];
 
 /** The per-fold table as Markdown. */
 export function foldsMarkdown(run: RunRecord): string {
@@ -72,7 +86,14 @@ export function foldsMarkdown(run: RunRecord): string {
 export function historyMarkdown(history: RunRecord["folds"][number]["history"], bestEpoch: number): string {
   return markdownTable(
     ["epoch", "loss", "acc", "val_loss", "val_acc", "seconds"],
-    history.map((h) => [`${h.epoch}${h.epoch === bestEpoch ? " (best)" : ""}`, fmt(h.loss), fmt(h.acc, 3), fmt(h.valLoss), fmt(h.valAcc, 3), fmt(h.seconds, 1)]),
+    history.map((h) => [
+      `${h.epoch}${h.epoch === bestEpoch ? " (best)" : ""}`,
+      fmt(h.loss),
+      fmt(h.acc, 3),
+      fmt(h.valLoss),
+      fmt(h.valAcc, 3),
+      fmt(h.seconds, 1),
+    ]),
     ["l", "r", "r", "r", "r", "r"],
   );
 }

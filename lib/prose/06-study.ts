@@ -17,17 +17,21 @@ export interface FoundStudy {
 }
 
 /** Read a study summary (the committed one, data/runs/study/summary.json, by default), or undefined. */
-export function findStudy(dirs: { dir: string; kind: FoundStudy["kind"] }[] = [{ dir: STUDY, kind: "committed" }]): FoundStudy | undefined {
+export function findStudy(
+  dirs: { dir: string; kind: FoundStudy["kind"] }[] = [{ dir: STUDY, kind: "committed" }],
+): FoundStudy | undefined {
   for (const d of dirs) {
     const file = path.join(d.dir, "summary.json");
-    if (fs.existsSync(file)) return { summary: JSON.parse(fs.readFileSync(file, "utf8")) as StudySummary, dir: d.dir, kind: d.kind };
+    if (fs.existsSync(file))
+      return { summary: JSON.parse(fs.readFileSync(file, "utf8")) as StudySummary, dir: d.dir, kind: d.kind };
   }
   return undefined;
 }
 
 /** One line saying which study the notebook shows. */
 export function studyStatus(found: FoundStudy | undefined): string {
-  if (!found) return "**No study yet.** Make one with `npm run study` (about two minutes per run on two cores), or run this notebook with `FER_QUICK=1` and CK+48 present for a two-seed quick study.";
+  if (!found)
+    return "**No study yet.** Make one with `npm run study` (about two minutes per run on two cores), or run this notebook with `FER_QUICK=1` and CK+48 present for a two-seed quick study.";
   const runs = found.summary.splits.reduce((a, s) => a + s.runs.length, 0);
   const rel = path.relative(ROOT, found.dir) || found.dir;
   const named = new Set(found.summary.splits.map((x) => x.variant)).size > 1; // name the variant when there are several
@@ -42,7 +46,17 @@ const sp = (s: Spread) => `${pct(s.mean)} ± ${Number.isFinite(s.sd) ? pct(s.sd)
 /** Per split: the headline numbers over seeds with both intervals. */
 export function splitTableMarkdown(s: StudySummary): string {
   return markdownTable(
-    ["split", "seeds", "test accuracy (mean ± sd)", "95% t interval", "95% bootstrap", "balanced accuracy", "macro-F1", "range of runs", "minutes per run"],
+    [
+      "split",
+      "seeds",
+      "test accuracy (mean ± sd)",
+      "95% t interval",
+      "95% bootstrap",
+      "balanced accuracy",
+      "macro-F1",
+      "range of runs",
+      "minutes per run",
+    ],
     s.splits.map((x) => [
       x.split,
       x.seeds.length,
@@ -61,7 +75,14 @@ export function splitTableMarkdown(s: StudySummary): string {
 /** One run's accuracy with the two intervals for one test set: images as if independent, and people resampled. */
 export function runIntervalsMarkdown(x: SplitSummary): string {
   return markdownTable(
-    ["seed", "correct", "accuracy", "Wilson 95% (images independent)", "cluster bootstrap 95% (people resampled)", "width ratio"],
+    [
+      "seed",
+      "correct",
+      "accuracy",
+      "Wilson 95% (images independent)",
+      "cluster bootstrap 95% (people resampled)",
+      "width ratio",
+    ],
     x.runs.map((r) => [
       r.seed,
       `${r.correct}/${r.images}`,
@@ -76,13 +97,22 @@ export function runIntervalsMarkdown(x: SplitSummary): string {
 
 /** The identity-leak table: accuracy per group per split, and the paired random − subject gap. */
 export function leakMarkdown(s: StudySummary): string {
-  const names: Record<string, string> = { sequence: "another frame of its sequence is in training", subject: "only its person is in training", none: "its person is not in training" };
+  const names: Record<string, string> = {
+    sequence: "another frame of its sequence is in training",
+    subject: "only its person is in training",
+    none: "its person is not in training",
+  };
   const table = markdownTable(
     ["split", "test image whose…", "images per run", "test accuracy", "95% t interval"],
-    s.splits.flatMap((x) => x.leak.map((l) => [x.split, names[l.group], l.images.mean.toFixed(1), pct(l.accuracy.mean), iv(l.accuracy.t)])),
+    s.splits.flatMap((x) =>
+      x.leak.map((l) => [x.split, names[l.group], l.images.mean.toFixed(1), pct(l.accuracy.mean), iv(l.accuracy.t)]),
+    ),
     ["l", "l", "r", "r", "r"],
   );
-  const gaps = s.gaps.map((g) => `**${g.a} − ${g.b}**, paired by seed over ${g.seeds.length} seeds: ${pct(g.difference.mean)} points, 95% t interval ${iv(g.difference.t)}, bootstrap ${iv(g.difference.bootstrap)}.`);
+  const gaps = s.gaps.map(
+    (g) =>
+      `**${g.a} − ${g.b}**, paired by seed over ${g.seeds.length} seeds: ${pct(g.difference.mean)} points, 95% t interval ${iv(g.difference.t)}, bootstrap ${iv(g.difference.bootstrap)}.`,
+  );
   return [table, "", ...gaps].join("\n");
 }
 
@@ -91,7 +121,11 @@ export function perClassStudyMarkdown(s: StudySummary): string {
   const classes = s.splits[0]?.perClass.map((c) => c.class) ?? [];
   return markdownTable(
     ["class", ...s.splits.map((x) => `${x.split}: accuracy [95%]`), ...s.splits.map((x) => `${x.split}: AUC`)],
-    classes.map((c, k) => [c, ...s.splits.map((x) => `${pct(x.perClass[k].accuracy.mean)} ${iv(x.perClass[k].accuracy.t)}`), ...s.splits.map((x) => fmt(x.perClass[k].auc.mean, 3))]),
+    classes.map((c, k) => [
+      c,
+      ...s.splits.map((x) => `${pct(x.perClass[k].accuracy.mean)} ${iv(x.perClass[k].accuracy.t)}`),
+      ...s.splits.map((x) => fmt(x.perClass[k].auc.mean, 3)),
+    ]),
     ["l", ...s.splits.map(() => "r" as const), ...s.splits.map(() => "r" as const)],
   );
 }

@@ -28,7 +28,8 @@ export function variantsMarkdown(): string {
 export function findingsMarkdown(s: StudySummary, split = "subject"): string {
   const cs = s.comparisons.filter((c) => c.split === split && c.accuracy.t);
   if (!cs.length) return `No comparison on the ${split} split yet (it needs at least two paired seeds per variant).`;
-  const line = (c: (typeof cs)[number]) => `${c.variant} ${signedPoints(c.accuracy.mean)} points ${signedInterval(c.accuracy.t)}`;
+  const line = (c: (typeof cs)[number]) =>
+    `${c.variant} ${signedPoints(c.accuracy.mean)} points ${signedInterval(c.accuracy.t)}`;
   const better = cs.filter((c) => c.accuracy.t!.lo > 0);
   const worse = cs.filter((c) => c.accuracy.t!.hi < 0);
   const unclear = cs.filter((c) => c.accuracy.t!.lo <= 0 && c.accuracy.t!.hi >= 0);
