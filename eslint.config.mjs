@@ -36,10 +36,21 @@ export default tseslint.config(
     },
   },
   {
+    // chai's property assertions (`expect(x).to.be.NaN`) are expressions by design.
+    files: ["test/**/*.ts"],
+    rules: { "@typescript-eslint/no-unused-expressions": "off" },
+  },
+  {
     files: ["scripts/*.js"],
     languageOptions: {
       sourceType: "commonjs",
-      globals: { require: "readonly", process: "readonly", __dirname: "readonly", module: "writable" },
+      globals: {
+        require: "readonly",
+        process: "readonly",
+        console: "readonly",
+        __dirname: "readonly",
+        module: "writable",
+      },
     },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

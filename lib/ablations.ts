@@ -4,14 +4,14 @@
  * `config.overrides`). The study runner treats variants as more jobs, so `--resume` and `--shard` work unchanged, and
  * seed s gives every variant the same split, folds and batch order: differences are measured per seed.
  */
-import { PAPER, type ArchConfig, type AugmentConfig, type PaperConfig } from "./config";
+import { PAPER, type ArchConfig, type AugmentConfig, type ProtocolConfig } from "./config";
 import { UserError } from "./errors";
 import { holm, tTestP } from "./stats";
 import { parametersByHand } from "./model";
-import type { StudySummary } from "./study";
+import type { StudySummary } from "./summary";
 
 /** What a variant may change: any field of PAPER, the architecture and augmentation settings field by field. */
-export type Overrides = Partial<Omit<PaperConfig, "arch" | "augment">> & {
+export type Overrides = Partial<Omit<ProtocolConfig, "arch" | "augment">> & {
   arch?: Partial<ArchConfig>;
   augment?: Partial<AugmentConfig>;
 };
@@ -102,13 +102,13 @@ export const VARIANTS: readonly Variant[] = [
  *
  * @see notebooks/07-ablations.ipynb
  */
-export function applyOverrides(base: PaperConfig, o: Overrides): PaperConfig {
+export function applyOverrides(base: ProtocolConfig, o: Overrides): ProtocolConfig {
   return {
     ...base,
     ...o,
     arch: { ...base.arch, ...(o.arch ?? {}) },
     augment: { ...base.augment, ...(o.augment ?? {}) },
-  } as PaperConfig;
+  } as ProtocolConfig;
 }
 
 /** A variant by name, or a UserError that lists the names. */
@@ -119,7 +119,7 @@ export function variant(name: string): Variant {
 }
 
 /** The configurations of the named variants, for the study runner. */
-export function variantConfigs(names: readonly string[], base: PaperConfig = PAPER): Record<string, PaperConfig> {
+export function variantConfigs(names: readonly string[], base: ProtocolConfig = PAPER): Record<string, ProtocolConfig> {
   return Object.fromEntries(names.map((n) => [n, applyOverrides(base, variant(n).overrides)]));
 }
 

@@ -9,11 +9,10 @@
  * only the random parameters and the matrix are computed here. The flip is folded into the matrix (it maps
  * pixel centres onto pixel centres, so this is exact).
  */
-import { tf } from "./tf";
+import { tf, type Tensor4D } from "./tf";
 import { PAPER, type AugmentConfig } from "./config";
 import { Rng } from "./random";
-import type { GridCell } from "./display";
-import type { Tensor4D } from "./tf";
+import type { GridCell } from "./display/pictures";
 
 /** The random parameters of one image's transform, in Keras' units. */
 export interface TransformParams {
@@ -122,10 +121,7 @@ export function toTfTransform(m: M3): number[] {
 }
 
 /** Apply given per-image parameters to a batch [n, h, w, c] (one `tf.image.transform` call). */
-export function applyTransforms(
-  x: import("@tensorflow/tfjs").Tensor4D,
-  params: TransformParams[],
-): import("@tensorflow/tfjs").Tensor4D {
+export function applyTransforms(x: Tensor4D, params: TransformParams[]): Tensor4D {
   const [n, h, w] = x.shape;
   if (params.length !== n) throw new Error(`need ${n} transforms, got ${params.length}`);
   return tf.tidy(() => {
@@ -136,20 +132,16 @@ export function applyTransforms(
     // On the stock cpu backend, one tf.image.transform per image: tfjs 4.22's cpu Transform kernel returns from
     // inside its batch loop, so for a batch of n > 1 only the first image is transformed and the others come back as
     // the fill value 0 (tfjs-backend-cpu/dist/kernels/Transform.js; the test "identity parameters …" catches it).
-    const images = tf.split(x, n, 0) as import("@tensorflow/tfjs").Tensor4D[];
+    const images = tf.split(x, n, 0) as Tensor4D[];
     const out = images.map((img, i) =>
       tf.image.transform(img, tf.tensor2d([matrices[i]], [1, 8]), "bilinear", "nearest"),
     );
-    return (n === 1 ? out[0] : tf.concat(out, 0)) as import("@tensorflow/tfjs").Tensor4D;
+    return (n === 1 ? out[0] : tf.concat(out, 0)) as Tensor4D;
   });
 }
 
 /** Augment a batch with freshly drawn random parameters (Section 2.1); `rng` makes it reproducible. */
-export function augmentBatch(
-  x: import("@tensorflow/tfjs").Tensor4D,
-  rng: Rng,
-  cfg: AugmentConfig = PAPER.augment,
-): import("@tensorflow/tfjs").Tensor4D {
+export function augmentBatch(x: Tensor4D, rng: Rng, cfg: AugmentConfig = PAPER.augment): Tensor4D {
   const [n, h, w] = x.shape;
   return applyTransforms(
     x,

@@ -14,9 +14,9 @@ import { CLASSES, PAPER_RESULTS } from "./config";
 import { correctFromConfusion, falsePositiveRate } from "./evaluate";
 import type { RunRecord } from "./record";
 import type { Spread } from "./stats";
-import type { SplitSummary, StudySummary } from "./study";
-import { markdownTable, pct } from "./display";
-import { readManifest, STORED_CHANNELS } from "./data";
+import type { ConditionSummary, StudySummary } from "./summary";
+import { markdownTable, pct } from "./display/text";
+import { readManifest, STORED_CHANNELS } from "./data/manifest";
 import { parametersByHand } from "./model";
 
 export type Verdict = "reproduced" | "consistent" | "not reproduced" | "not testable";
@@ -37,7 +37,7 @@ export interface Claim {
   why: string;
 }
 
-/** Facts of the data and model the ledger checks (from lib/data and lib/model, passed in to keep this module pure). */
+/** Facts of the data and model the ledger checks (from lib/data/ and lib/model.ts, passed in to keep this module pure). */
 export interface LedgerFacts {
   images: number;
   /** Colour channels of the stored PNGs (1 = grey). */
@@ -46,7 +46,7 @@ export interface LedgerFacts {
 }
 
 const fmtPct = (x: number) => pct(x);
-/** The facts the ledger checks, from the committed manifest, lib/data and lib/model. */
+/** The facts the ledger checks, from the committed manifest, lib/data/ and lib/model.ts. */
 export function ledgerFacts(): LedgerFacts {
   return {
     images: readManifest().length,
@@ -56,7 +56,10 @@ export function ledgerFacts(): LedgerFacts {
 }
 
 /** The study's summary for one split of the paper's configuration, if the study has it. */
-export function splitOf(summary: StudySummary | undefined, split: SplitSummary["split"]): SplitSummary | undefined {
+export function splitOf(
+  summary: StudySummary | undefined,
+  split: ConditionSummary["split"],
+): ConditionSummary | undefined {
   return summary?.splits.find((s) => s.variant === "paper" && s.split === split);
 }
 
@@ -88,7 +91,7 @@ function numeric(s: Spread | undefined, v: number, what: string, asPercent = tru
 const classIndex = (c: string) => (CLASSES as readonly string[]).indexOf(c);
 
 /** Mean per-class accuracy of a split summary, by class name. */
-function perClassMean(s: SplitSummary, what: "accuracy" | "auc" | "tprAtFpr10" = "accuracy"): Map<string, number> {
+function perClassMean(s: ConditionSummary, what: "accuracy" | "auc" | "tprAtFpr10" = "accuracy"): Map<string, number> {
   return new Map(s.perClass.map((c) => [c.class, c[what].mean]));
 }
 
@@ -105,7 +108,7 @@ export function claimsLedger(
   const subject = splitOf(summary, "subject");
   const P = PAPER_RESULTS;
   const rec = (f: (r: RunRecord) => string) => (record ? f(record) : "—");
-  const cls = (s: SplitSummary | undefined, c: string) => s?.perClass.find((p) => p.class === c);
+  const cls = (s: ConditionSummary | undefined, c: string) => s?.perClass.find((p) => p.class === c);
   const rows: Claim[] = [];
 
   rows.push({

@@ -23,7 +23,11 @@ export interface ArchConfig {
 /** The optimisers a variant can train with: the paper's RMSprop, Adam, SGD with momentum. */
 export type OptimizerName = "rmsprop" | "adam" | "sgd-momentum";
 
-export interface PaperConfig {
+/**
+ * Everything a run of the protocol is made with: the data, the network, the training. {@link PAPER} holds the paper's
+ * values; each variant of lib/ablations.ts is PAPER with a few fields changed; a run record stores the one it used.
+ */
+export interface ProtocolConfig {
   /** The network's layers (Section 2.2). */
   arch: ArchConfig;
   /** Side of the square input image in pixels. */
@@ -77,7 +81,7 @@ export interface AugmentConfig {
   interpolation: "bilinear";
 }
 
-export const PAPER: PaperConfig = {
+export const PAPER: ProtocolConfig = {
   arch: {
     // Section 2.2 / Fig 3: 6 filters of 5×5, then 16 of 5×5, then 64 of 3×3; 86,911 parameters in all with the dense part.
     convs: [
@@ -140,6 +144,27 @@ export const PAPER: PaperConfig = {
     interpolation: "bilinear",
   },
 };
+
+/**
+ * The smoke setting (`--quick` of reproduce and study, `FER_QUICK=1` in the notebooks and CI): the whole pipeline in
+ * seconds, its numbers meaningless. The one place it is defined.
+ */
+export const QUICK = {
+  /** Images per class, a seeded sample (lib/data/dataset sampleFiles): 70 images still have every class in a split. */
+  perClass: 10,
+  /** Cross-validation folds: the fewest that still choose a best fold. */
+  folds: 2,
+  /** Epochs per fold: two, so early stopping and the best weights have an epoch to compare. */
+  maxEpochs: 2,
+} as const;
+
+/** The quick setting in words, for `--help` and the notebooks. */
+export const QUICK_TEXT = `${QUICK.perClass} images per class, ${QUICK.folds} folds, ${QUICK.maxEpochs} epochs`;
+
+/** A configuration with the quick setting's folds and epochs (its images are chosen by the protocol: `quick`). */
+export function quickConfig(config: ProtocolConfig): ProtocolConfig {
+  return { ...config, folds: QUICK.folds, maxEpochs: QUICK.maxEpochs };
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // What the paper reports, beside what it did: every figure and table puts the paper's claim beside ours.

@@ -20,15 +20,8 @@ import { tf } from "./tf";
 import { CLASSES } from "./config";
 import type { RunRecord, ClassMetrics, Prediction, RocCurve, TestRecord } from "./record";
 import { crossEntropy, oneHot } from "./optim";
+import { argmax } from "./arrays";
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
-
-/** Index of the largest value; ties go to the lowest index (Section 4: the predicted class of a softmax row). */
-export function argmax(values: readonly number[]): number {
-  if (values.length === 0) throw new Error("argmax of an empty row");
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
-}
 
 /**
  * Fig 7: the k×k confusion matrix; `confusion[i][j]` counts test images of true class i predicted as class j, so each

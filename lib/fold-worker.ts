@@ -1,9 +1,11 @@
 /**
- * A worker thread that trains folds (lib/protocol.ts runFoldJobs): receives FoldJob messages, posts an "epoch"
- * message per epoch and one "done" (or "error") per job. Started through a tiny bootstrap that loads tsx first.
+ * A worker thread that trains folds (lib/folds.ts runFoldJobs): receives FoldJob messages, starts the backend each job
+ * names (lib/tf.ts initBackend: a worker starts with no backend chosen), posts an "epoch" message per epoch and one
+ * "done" (or "error") per job. Started through a tiny bootstrap that loads tsx first when running from source.
  */
 import { parentPort } from "worker_threads";
-import { runFoldJob, type FoldJob, type WorkerMessage } from "./protocol";
+import { initBackend } from "./tf";
+import { runFoldJob, type FoldJob, type WorkerMessage } from "./folds";
 
 if (!parentPort) throw new Error("fold-worker.ts runs only as a worker thread");
 const port = parentPort;
@@ -14,21 +16,28 @@ port.on("message", (m: FoldJob | { type: "stop" }) => {
     return;
   }
   const job = m;
-  runFoldJob(
-    job,
-    (rec, info) => port.postMessage({ type: "epoch", fold: job.index, rec, info } satisfies WorkerMessage),
-    () => stop,
-  ).then(
-    (outcome) => port.postMessage({ type: "done", outcome } satisfies WorkerMessage),
-    (e: unknown) => {
-      const err = e instanceof Error ? e : new Error(String(e));
-      const user = err.name === "UserError";
-      port.postMessage({
-        type: "error",
-        message: user ? err.message : (err.stack ?? err.message),
-        interrupted: err.name === "Interrupted",
-        user,
-      } satisfies WorkerMessage);
-    },
-  );
+  new Promise<void>((resolve) => {
+    initBackend(job.backend);
+    resolve();
+  })
+    .then(() =>
+      runFoldJob(
+        job,
+        (rec, info) => port.postMessage({ type: "epoch", fold: job.index, rec, info } satisfies WorkerMessage),
+        () => stop,
+      ),
+    )
+    .then(
+      (outcome) => port.postMessage({ type: "done", outcome } satisfies WorkerMessage),
+      (e: unknown) => {
+        const err = e instanceof Error ? e : new Error(String(e));
+        const user = err.name === "UserError";
+        port.postMessage({
+          type: "error",
+          message: user ? err.message : (err.stack ?? err.message),
+          interrupted: err.name === "Interrupted",
+          user,
+        } satisfies WorkerMessage);
+      },
+    );
 });

@@ -7,7 +7,8 @@
  * ({@link traceShapes}), the parameter count by hand ({@link parametersByHand}) and feature maps ({@link featureMaps}).
  */
 import { tf, type Tensor, type Tensor4D, type LayersModel } from "./tf";
-import { PAPER, NUM_CLASSES, type PaperConfig } from "./config";
+import { PAPER, NUM_CLASSES, type ProtocolConfig } from "./config";
+import type { Sequential, SymbolicTensor } from "@tensorflow/tfjs";
 
 /** One row of the layer table (Fig 3, notebook 2): what a layer is and what it produces. */
 export interface LayerSummary {
@@ -31,8 +32,8 @@ export interface LayerSummary {
  */
 export function createModel(
   seed = 0,
-  config: Pick<PaperConfig, "arch" | "imageSize" | "channels" | "dropout"> = PAPER,
-): import("@tensorflow/tfjs").Sequential {
+  config: Pick<ProtocolConfig, "arch" | "imageSize" | "channels" | "dropout"> = PAPER,
+): Sequential {
   let s = seed * 1000;
   const init = () => tf.initializers.glorotUniform({ seed: s++ });
   const { convs, pool, dense, batchNorm } = config.arch;
@@ -65,7 +66,7 @@ export function createModel(
 }
 
 /** The layer table of a model: kinds, sizes, output shapes and parameter counts (drawn in Fig 3). */
-export function summarize(model: import("@tensorflow/tfjs").LayersModel): LayerSummary[] {
+export function summarize(model: LayersModel): LayerSummary[] {
   return model.layers.map((l) => {
     const cfg = l.getConfig() as Record<string, unknown>;
     const kind = l.getClassName();
@@ -139,7 +140,7 @@ export interface ParamRow {
  *
  * @see notebooks/02-model.ipynb
  */
-export function parametersByHand(config: Pick<PaperConfig, "arch" | "imageSize" | "channels"> = PAPER): ParamRow[] {
+export function parametersByHand(config: Pick<ProtocolConfig, "arch" | "imageSize" | "channels"> = PAPER): ParamRow[] {
   const rows: ParamRow[] = [];
   const { convs, pool: p, dense, batchNorm } = config.arch;
   let s = config.imageSize;
@@ -204,7 +205,7 @@ export function featureMaps(
 ): FeatureMap[] {
   const probe = tf.model({
     inputs: model.inputs,
-    outputs: layers.map((n) => model.getLayer(n).output as import("@tensorflow/tfjs").SymbolicTensor),
+    outputs: layers.map((n) => model.getLayer(n).output as SymbolicTensor),
   });
   const outs = tf.tidy(() => {
     const y = probe.predict(x);

@@ -1,10 +1,10 @@
 /**
- * Section 2.3 of the paper, written plainly: the loss (Eq. 1–2, categorical cross-entropy) and the optimiser
+ * Sections 2.2.2 and 2.2.3 of the paper, written plainly: the loss (Eq. 1–2, categorical cross-entropy) and the optimiser
  * (Eq. 3–4, RMSprop), as small functions over ordinary number arrays, so that a reader can check every line
  * against the paper and the tests can check every line against TensorFlow.js.
  *
- * Training itself does not use these loops: it uses tfjs' own loss and `tf.train.rmsprop`, built by
- * {@link createOptimizer}. The tests (test/optim.test.ts) prove that the plain versions here and the tfjs ones
+ * Training itself does not use these loops: it uses tfjs' own loss and RMSprop, built by {@link createOptimizer}
+ * (`tf.train.rmsprop`, or on cpu-fast the same arithmetic fused into one pass, lib/kernels/rmsprop.ts). The tests (test/optim.test.ts) prove that the plain versions here and the tfjs ones
  * compute the same numbers, which is what makes the plain versions a faithful description of what training does.
  *
  * Two details the paper's equations leave open, and which this file pins down:
@@ -29,7 +29,7 @@
 import * as path from "path";
 import { tf } from "./tf";
 import { fusedRmspropClass } from "./kernels/rmsprop";
-import { CLASSES, PAPER, type PaperConfig } from "./config";
+import { PAPER, type ProtocolConfig } from "./config";
 import type { Optimizer } from "@tensorflow/tfjs";
 
 /**
@@ -37,15 +37,17 @@ import type { Optimizer } from "@tensorflow/tfjs";
  * backend, which keeps tfjs' optimizer so that it stays all stock: the bench's baseline).
  */
 const FUSED_BACKENDS = ["cpu-fast"];
+
 let fused: ReturnType<typeof fusedRmspropClass> | undefined;
+
 /** The fused RMSprop class for the loaded tfjs (made once). */
 function fusedRmsprop(): ReturnType<typeof fusedRmspropClass> {
   return (fused ??= fusedRmspropClass(tf));
 }
 
-/** Keras' `backend.epsilon()` and tfjs' float32 backend epsilon: the probability clip of the loss (Eq. 1–2). */
 /**
- * The installed tfjs RMSprop source (the code training really runs), shown beside {@link rmspropStep} in notebook 03.
+ * The installed tfjs RMSprop source, shown beside {@link rmspropStep} in notebook 03: the code training runs on the
+ * stock backends, and the arithmetic lib/kernels/rmsprop.ts fuses, bit for bit, on cpu-fast.
  */
 export const TFJS_RMSPROP_FILE = path.join(
   path.dirname(require.resolve("@tensorflow/tfjs-core/package.json")),
@@ -54,6 +56,7 @@ export const TFJS_RMSPROP_FILE = path.join(
   "rmsprop_optimizer.js",
 );
 
+/** Keras' `backend.epsilon()` and tfjs' float32 backend epsilon: the probability clip of the loss (Eq. 1–2). */
 export const KERAS_EPSILON = 1e-7;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -201,8 +204,8 @@ export function sgdStep(theta: ArrayLike<number>, g: ArrayLike<number>, lr: numb
  * @see notebooks/07-ablations.ipynb
  */
 export function createOptimizer(
-  config: Pick<PaperConfig, "learningRate" | "rho" | "epsilon"> &
-    Partial<Pick<PaperConfig, "optimizer" | "momentum">> = PAPER,
+  config: Pick<ProtocolConfig, "learningRate" | "rho" | "epsilon"> &
+    Partial<Pick<ProtocolConfig, "optimizer" | "momentum">> = PAPER,
 ): Optimizer {
   switch (config.optimizer ?? "rmsprop") {
     case "rmsprop":
@@ -219,226 +222,4 @@ export function createOptimizer(
     default:
       throw new Error(`unknown optimizer "${String(config.optimizer)}"`);
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// RMSprop vs SGD on a 2-D test surface (for the notebook chart of Section 2.3)
-// ---------------------------------------------------------------------------------------------------------------
-
-/** A differentiable function of two variables, to watch optimisers walk on. */
-export interface Surface {
-  name: string;
-  f(x: number, y: number): number;
-  grad(x: number, y: number): [number, number];
-  /** The minimiser, for the chart. */
-  minimum: [number, number];
-}
-
-/**
- * f(x, y) = ½ (x² + κ y²): a valley κ times steeper across (y) than along (x). Plain gradient descent must keep η
- * below 2/κ to not diverge across the valley and then crawls along it; RMSprop rescales each coordinate by its own
- * gradient size and walks both at about the same speed (the point of Eq. 4).
- */
-export function elongatedQuadratic(kappa = 25): Surface {
-  return {
-    name: `elongated quadratic ½(x² + ${kappa}y²)`,
-    f: (x, y) => 0.5 * (x * x + kappa * y * y),
-    grad: (x, y) => [x, kappa * y],
-    minimum: [0, 0],
-  };
-}
-
-/** Rosenbrock's banana valley f(x, y) = (a − x)² + b (y − x²)², minimum at (a, a²). */
-export function rosenbrock(a = 1, b = 100): Surface {
-  return {
-    name: `Rosenbrock (a=${a}, b=${b})`,
-    f: (x, y) => (a - x) ** 2 + b * (y - x * x) ** 2,
-    grad: (x, y) => [-2 * (a - x) - 4 * b * x * (y - x * x), 2 * b * (y - x * x)],
-    minimum: [a, a * a],
-  };
-}
-
-/** One point of an optimiser's path: the position after `step` steps and the surface value there. */
-export interface PathPoint {
-  step: number;
-  x: number;
-  y: number;
-  f: number;
-}
-
-export interface OptimizerRace {
-  surface: string;
-  minimum: [number, number];
-  sgd: { lr: number; path: PathPoint[] };
-  rmsprop: { lr: number; rho: number; epsilon: number; path: PathPoint[] };
-}
-
-/**
- * Run plain gradient descent ({@link sgdStep}) and RMSprop ({@link rmspropStep}, Eq. 3–4) from the same start for
- * the same number of full-gradient steps on a 2-D surface, returning both paths (steps 0…`steps`) for a chart.
- * Deterministic: no randomness is involved, so the same arguments always give the same paths.
- */
-export function raceOptimizers(
-  opts: {
-    surface?: Surface;
-    start?: [number, number];
-    steps?: number;
-    sgdLr?: number;
-    rmspropLr?: number;
-    rho?: number;
-    epsilon?: number;
-  } = {},
-): OptimizerRace {
-  const surface = opts.surface ?? elongatedQuadratic();
-  const start = opts.start ?? [-4, 1.5];
-  const steps = opts.steps ?? 60;
-  const sgdLr = opts.sgdLr ?? 0.07;
-  const rmspropLr = opts.rmspropLr ?? 0.1;
-  const rho = opts.rho ?? PAPER.rho;
-  const epsilon = opts.epsilon ?? PAPER.epsilon;
-  const point = (step: number, t: ArrayLike<number>): PathPoint => ({
-    step,
-    x: t[0],
-    y: t[1],
-    f: surface.f(t[0], t[1]),
-  });
-
-  let s: Float64Array = Float64Array.from(start);
-  const sgdPath = [point(0, s)];
-  for (let k = 1; k <= steps; k++) {
-    s = sgdStep(s, surface.grad(s[0], s[1]), sgdLr);
-    sgdPath.push(point(k, s));
-  }
-
-  let r: Float64Array = Float64Array.from(start);
-  let state = rmspropInit(2);
-  const rmsPath = [point(0, r)];
-  for (let k = 1; k <= steps; k++) {
-    ({ theta: r, state } = rmspropStep(r, surface.grad(r[0], r[1]), state, { lr: rmspropLr, rho, epsilon }));
-    rmsPath.push(point(k, r));
-  }
-
-  return {
-    surface: surface.name,
-    minimum: surface.minimum,
-    sgd: { lr: sgdLr, path: sgdPath },
-    rmsprop: { lr: rmspropLr, rho, epsilon, path: rmsPath },
-  };
-}
-
-/** The surface sampled on an n×n grid over [x0,x1]×[y0,y1] (row-major, y outer), for a contour/heat-map backdrop. */
-export function sampleSurface(
-  surface: Surface,
-  xRange: [number, number],
-  yRange: [number, number],
-  n = 41,
-): { x: number; y: number; f: number }[] {
-  const out: { x: number; y: number; f: number }[] = [];
-  for (let j = 0; j < n; j++) {
-    const y = yRange[0] + ((yRange[1] - yRange[0]) * j) / (n - 1);
-    for (let i = 0; i < n; i++) {
-      const x = xRange[0] + ((xRange[1] - xRange[0]) * i) / (n - 1);
-      out.push({ x, y, f: surface.f(x, y) });
-    }
-  }
-  return out;
-}
-
-/** One sample of the Eq. 1 worked example. */
-export interface LossRow {
-  sample: number;
-  trueClass: string;
-  pTrue: number;
-  /** −log p_true: Eq. 1 for a one-hot y. */
-  loss: number;
-}
-
-/** Eq. 1 per sample, Eq. 2, and tfjs' numbers for the same batch ({@link lossWorkedExample}). */
-export interface LossWorkedExample {
-  rows: LossRow[];
-  /** Eq. 2: the mean of the per-sample losses. */
-  mean: number;
-  /** tfjs `tf.metrics.categoricalCrossentropy` per sample. */
-  tfjsPerSample: number[];
-  tfjsMean: number;
-}
-
-/** Eq. 1 per sample and Eq. 2 (their mean) for labelled softmax rows, with tfjs' own numbers for the same batch. */
-export function lossWorkedExample(labels: number[], probs: number[][]): LossWorkedExample {
-  const y = labels.map((l) => oneHot(l, probs[0].length));
-  const rows = labels.map((l, n) => ({
-    sample: n + 1,
-    trueClass: CLASSES[l] ?? String(l),
-    pTrue: probs[n][l],
-    loss: sampleCrossEntropy(y[n], probs[n]),
-  }));
-  const tfjsPerSample = tf.tidy(
-    () => tf.metrics.categoricalCrossentropy(tf.tensor2d(y), tf.tensor2d(probs)).arraySync() as number[],
-  );
-  return {
-    rows,
-    mean: crossEntropy(y, probs),
-    tfjsPerSample,
-    tfjsMean: tfjsPerSample.reduce((a, b) => a + b, 0) / tfjsPerSample.length,
-  };
-}
-
-/** The example batch of notebook 03: three faces' softmax outputs (confident right, unsure, confidently wrong). */
-export const EXAMPLE_BATCH = {
-  labels: [4, 5, 5],
-  probs: [
-    [0.01, 0.01, 0.02, 0.01, 0.92, 0.02, 0.01],
-    [0.3, 0.05, 0.05, 0.05, 0.05, 0.45, 0.05],
-    [0.7, 0.02, 0.05, 0.03, 0.02, 0.1, 0.08],
-  ],
-};
-
-/** One step of Eq. 3–4 for one parameter, every intermediate written out. */
-export interface RmspropRow {
-  t: number;
-  g: number;
-  /** E[g²]_t (Eq. 3). */
-  meanSquare: number;
-  /** sqrt(E[g²]_t + ε). */
-  denom: number;
-  /** η g / denom. */
-  step: number;
-  /** θ_{t+1} (Eq. 4). */
-  theta: number;
-}
-
-/** Eq. 3–4 on one parameter for a given gradient sequence (lib/optim rmspropStep), every quantity of every step. */
-export function rmspropByHand(theta0: number, grads: number[], settings: RmspropSettings): RmspropRow[] {
-  let theta: Float64Array = Float64Array.of(theta0);
-  let state = rmspropInit(1);
-  const rows: RmspropRow[] = [];
-  grads.forEach((g, i) => {
-    const r = rmspropStep(theta, [g], state, settings);
-    const ms = r.state.meanSquare[0];
-    const denom =
-      settings.epsilonPlacement === "outside" ? Math.sqrt(ms) + settings.epsilon : Math.sqrt(ms + settings.epsilon);
-    rows.push({ t: i + 1, g, meanSquare: ms, denom, step: (settings.lr * g) / denom, theta: r.theta[0] });
-    theta = r.theta;
-    state = r.state;
-  });
-  return rows;
-}
-
-/** The same gradient sequence through tfjs' `tf.train.rmsprop` (what training uses): θ after each step. */
-export function rmspropTfjs(theta0: number, grads: number[], settings: RmspropSettings): number[] {
-  const opt = tf.train.rmsprop(settings.lr, settings.rho, 0, settings.epsilon);
-  const init = tf.tensor1d([theta0]);
-  const v = tf.variable(init, true, `notebook_rmsprop_${Date.now()}_${Math.floor(Math.random() * 1e9)}`);
-  init.dispose();
-  const out: number[] = [];
-  try {
-    for (const g of grads) {
-      tf.tidy(() => opt.applyGradients({ [v.name]: tf.tensor1d([g]) }));
-      out.push(v.dataSync()[0]);
-    }
-  } finally {
-    v.dispose();
-    opt.dispose();
-  }
-  return out;
 }

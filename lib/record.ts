@@ -3,7 +3,8 @@
  * that reads results: figures, notebooks, the README table and checks.
  */
 import * as fs from "fs";
-import type { PaperConfig } from "./config";
+import type { ProtocolConfig } from "./config";
+import type { SplitName } from "./split";
 import { UserError } from "./errors";
 
 /** One epoch of one fold's training history (Fig 5, Fig 6). */
@@ -78,21 +79,21 @@ export interface TestRecord {
   predictions: Prediction[];
 }
 
-/**
- * How a run's test set was made: `random` and `subject` hold out a test part (lib/split trainTestSplit); `subject-cv`
- * tests every image once, pooled over subject-independent folds (lib/protocol runSubjectCv).
- */
-export type RecordSplit = "random" | "subject" | "subject-cv";
-
 export interface RunRecord {
   classes: string[];
+  /** The backend every fold trained on (lib/folds.ts foldsBackend; lib/backend.ts names them). */
   backend: string;
   seed: number;
-  config: PaperConfig & { quick: boolean; split: RecordSplit; [k: string]: unknown };
+  config: ProtocolConfig & { quick: boolean; split: SplitName; [k: string]: unknown };
   /** Wall seconds of the whole run; for a resumed run, summed over its parts (each up to its last finished epoch). */
   seconds: number;
   versions: Record<string, string>;
-  split: { mode: RecordSplit; train: string[]; test: string[] };
+  /**
+   * The run's split: how it was made, and its train and test images. `random` and `subject` hold out a test part
+   * (lib/split.ts trainTestSplit; `train` includes the folds' validation images); `subject-cv` tests every image
+   * once, pooled over subject-independent folds (`train` is empty).
+   */
+  split: { mode: SplitName; train: string[]; test: string[] };
   folds: FoldRecord[];
   /** Index of the fold with the lowest best validation loss: "the best model". */
   bestFold: number;

@@ -18,6 +18,7 @@ import * as vl from "vega-lite";
 import * as vega from "vega";
 import sharp from "sharp";
 import type { TopLevelSpec } from "vega-lite";
+import { instance, type Viz } from "@viz-js/viz";
 import { DEJAVU_WIDTHS } from "./font-widths";
 
 /** The one font of every figure (vega config and Graphviz `fontname`). */
@@ -155,16 +156,14 @@ export async function renderSvg(spec: TopLevelSpec, opts: RenderOptions = {}): P
   }
 }
 
-let vizInstance: Promise<import("@viz-js/viz").Viz> | undefined;
+let vizInstance: Promise<Viz> | undefined;
 
 /**
  * Lay out a Graphviz DOT graph (Fig 1–4) with Graphviz compiled to WebAssembly and return the SVG. The layout is
  * Graphviz's, never positioned by hand; Graphviz's version comment is removed so the bytes depend on the graph only.
  */
 export async function diagramSvg(dot: string): Promise<string> {
-  // require, not import(): the package's CommonJS build (dist/viz.cjs) loads the same way under tsx, mocha and notebooks.
-
-  vizInstance ??= (require("@viz-js/viz") as typeof import("@viz-js/viz")).instance();
+  vizInstance ??= instance();
   const viz = await vizInstance;
   const r = viz.render(dot, { format: "svg" });
   if (r.status !== "success") {
@@ -189,6 +188,3 @@ export async function renderPng(svg: string, scale = 2): Promise<Buffer> {
     .png({ compressionLevel: 9, adaptiveFiltering: false })
     .toBuffer();
 }
-
-/** Atomic file writes (temp file, then rename), shared with the run records. */
-export { writeAtomic } from "./save";

@@ -5,9 +5,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { PAPER, type PaperConfig } from "./config";
+import { PAPER, QUICK_TEXT, quickConfig, type ProtocolConfig } from "./config";
 import { ROOT, PAPER_RUN, resolveDataDir } from "./paths";
-import { listImages } from "./data";
+import { listImages } from "./data/files";
 import { loadRun, type RunRecord } from "./record";
 import { runProtocol } from "./protocol";
 import { saveRun } from "./save";
@@ -19,7 +19,7 @@ export const QUICK_RUN_DIR = path.join(NOTEBOOK_OUT, "quick-run");
 /** A full run made by notebook 04 with RETRAIN = true. */
 export const LIVE_RUN_DIR = path.join(NOTEBOOK_OUT, "live-run");
 
-/** FER_QUICK=1 (or true/yes): every training cell uses the quick setting (10 images per class, 2 folds, 2 epochs). */
+/** FER_QUICK=1 (or true/yes): every training cell uses the quick setting (lib/config.ts QUICK). */
 export function quickMode(env: NodeJS.ProcessEnv = process.env): boolean {
   return /^(1|true|yes)$/i.test(env.FER_QUICK ?? "");
 }
@@ -77,7 +77,7 @@ export function describeRun(record: RunRecord, file: string, kind: FoundRun["kin
       ? "the committed **run of record**"
       : kind === "live"
         ? "a run made in notebook 04 (`RETRAIN = true`), not the committed run of record"
-        : "a **quick run** (smoke setting: 10 images per class, 2 folds, 2 epochs). It exercises the code, but its numbers say nothing about the paper";
+        : `a **quick run** (smoke setting: ${QUICK_TEXT}). It exercises the code, but its numbers say nothing about the paper`;
   const mins = (record.seconds / 60).toFixed(1);
   return (
     `Results from \`${rel}\`: ${what}. Backend ${record.backend}, seed ${record.seed}, ${record.config.split} split, ` +
@@ -173,8 +173,8 @@ export function trainingPlan(opts: {
 }
 
 /**
- * Carry out a plan: load, or run the protocol (lib/protocol runProtocol; quick = 10 images per class, 2 folds,
- * 2 epochs, in this thread) with progress lines to `log`, then save `run.json` and `model/` into the plan's folder.
+ * Carry out a plan: load, or run the protocol (lib/protocol.ts runProtocol; quick: lib/config.ts QUICK, in this
+ * thread) with progress lines to `log`, then save `run.json` and `model/` into the plan's folder.
  */
 export async function carryOut(
   plan: TrainingPlan,
@@ -183,7 +183,7 @@ export async function carryOut(
 ): Promise<FoundRun | undefined> {
   if (plan.action === "load") return plan.run;
   if (plan.action === "none") return undefined;
-  const config: PaperConfig = plan.quick ? { ...PAPER, folds: 2, maxEpochs: 2 } : PAPER;
+  const config: ProtocolConfig = plan.quick ? quickConfig(PAPER) : PAPER;
   const { record, model } = await runProtocol({
     dataDir: plan.dataDir,
     seed: 0,

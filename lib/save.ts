@@ -9,8 +9,9 @@ import { tf } from "./tf";
 import { UserError } from "./errors";
 import { makeDirs, shown } from "./paths";
 import { NUM_CLASSES, PAPER } from "./config";
-import type { LayersModel } from "@tensorflow/tfjs";
+import type { LayersModel, io } from "@tensorflow/tfjs";
 import { runRecordJson, type RunRecord } from "./record";
+import { writeAtomic } from "./files";
 
 /** Write `model` to `dir/model.json` + `dir/weights.bin`, replacing `dir` atomically. */
 export async function saveModel(model: LayersModel, dir: string): Promise<void> {
@@ -45,7 +46,7 @@ export async function saveModel(model: LayersModel, dir: string): Promise<void> 
 }
 
 /** Bytes per stored weight value of a weights-manifest entry (its quantized dtype if any, else its dtype). */
-function bytesPerValue(w: import("@tensorflow/tfjs").io.WeightsManifestEntry): number {
+function bytesPerValue(w: io.WeightsManifestEntry): number {
   const q = w.quantization?.dtype;
   if (q) return q === "uint8" ? 1 : 2;
   return w.dtype === "bool" ? 1 : 4;
@@ -69,7 +70,7 @@ export async function loadModel(dirOrJson: string): Promise<LayersModel> {
   }
   let json: {
     modelTopology: object;
-    weightsManifest: { paths: string[]; weights: import("@tensorflow/tfjs").io.WeightsManifestEntry[] }[];
+    weightsManifest: { paths: string[]; weights: io.WeightsManifestEntry[] }[];
   };
   try {
     json = JSON.parse(fs.readFileSync(jsonPath, "utf8"));
@@ -117,14 +118,6 @@ export async function loadModel(dirOrJson: string): Promise<LayersModel> {
     );
   }
   return model;
-}
-
-/** Write a file atomically: a temp file in the same folder, then rename (nothing half-written is ever seen). */
-export function writeAtomic(file: string, data: string | Buffer): void {
-  makeDirs(path.dirname(file));
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
 }
 
 /** Save a run: `dir/model/` (saveModel) and then `dir/run.json`, each written atomically. Returns run.json's path. */

@@ -1,20 +1,27 @@
 /**
- * Section 3 of the paper: the 80/20 train/test split and 5-fold cross-validation of the training part.
+ * Section 2.3 of the paper: the 80/20 train/test split and 5-fold cross-validation of the training part.
  *
- * Deterministic on any machine: files are sorted first, then shuffled with the project's seeded generator.
- * Two modes:
+ * Deterministic on any machine: files are sorted first, then shuffled with the project's seeded generator. A split
+ * is a partition of the images into train and test (a {@link Split}); {@link SplitName} says how it is made:
  * - `random` (the paper's): images are split at random. CK+48 holds the last 3 frames of each sequence, so
  *   near-identical frames of one face land on both sides; this flatters test accuracy.
  * - `subject`: subject-independent. All images of a subject (S010, …) stay on one side of every split.
+ * - `subject-cv`: no single test part: subject-independent 10-fold cross-validation tests every image once
+ *   (lib/protocol.ts runSubjectCv), the protocol the CK+ literature reports.
  */
 import { Rng } from "./random";
-import { subjectOf, sequenceOf } from "./data";
-import { PAPER, type PaperConfig } from "./config";
+import { subjectOf, sequenceOf } from "./data/files";
+import { PAPER, type ProtocolConfig } from "./config";
 
-export type SplitMode = "random" | "subject";
+/** How a run's test images are chosen, in the order the study and its summary list them. */
+export const SPLIT_NAMES = ["random", "subject", "subject-cv"] as const;
+export type SplitName = (typeof SPLIT_NAMES)[number];
+/** The splits that hold out one test part (trainTestSplit, kFold): all but `subject-cv`. */
+export type HoldoutSplit = Exclude<SplitName, "subject-cv">;
 
+/** A partition of the images into train and test ("class/file" paths). */
 export interface Split {
-  mode: SplitMode;
+  mode: HoldoutSplit;
   train: string[];
   test: string[];
 }
@@ -50,7 +57,7 @@ function bySubject(files: string[]): Map<string, string[]> {
  *
  * @see notebooks/04-train.ipynb
  */
-export function trainTestSplit(files: string[], seed: number, fraction: number, mode: SplitMode = "random"): Split {
+export function trainTestSplit(files: string[], seed: number, fraction: number, mode: HoldoutSplit = "random"): Split {
   const rng = new Rng(seed);
   const target = testSize(files.length, fraction);
   if (mode === "random") {
@@ -73,7 +80,7 @@ export function trainTestSplit(files: string[], seed: number, fraction: number, 
  *
  * @see notebooks/04-train.ipynb
  */
-export function kFold(files: string[], k: number, seed: number, mode: SplitMode = "random"): Fold[] {
+export function kFold(files: string[], k: number, seed: number, mode: HoldoutSplit = "random"): Fold[] {
   if (!Number.isInteger(k) || k < 2) throw new Error(`folds must be an integer ≥ 2 (got ${k})`);
   if (files.length < k) throw new Error(`cannot make ${k} folds of ${files.length} images`);
   const rng = new Rng(seed);
@@ -109,7 +116,7 @@ export function kFold(files: string[], k: number, seed: number, mode: SplitMode 
 
 /** How much a split lets near-identical frames of one sequence (or one person) sit on both sides. */
 export interface Leakage {
-  mode: SplitMode;
+  mode: HoldoutSplit;
   test: number;
   /** Test images with another frame of the same sequence in the training part. */
   testWithSequenceInTrain: number;
@@ -121,7 +128,7 @@ export interface Leakage {
 export function splitLeakage(
   files: string[],
   seed = 0,
-  mode: SplitMode = "random",
+  mode: HoldoutSplit = "random",
   fraction = PAPER.testFraction,
 ): Leakage {
   const split = trainTestSplit(files, seed, fraction, mode);
@@ -146,8 +153,8 @@ export interface SplitSizes {
 export function splitSizes(
   files: string[],
   seed = 0,
-  config: PaperConfig = PAPER,
-  mode: SplitMode = "random",
+  config: ProtocolConfig = PAPER,
+  mode: HoldoutSplit = "random",
 ): SplitSizes {
   const split = trainTestSplit(files, seed, config.testFraction, mode);
   const folds = kFold(split.train, config.folds, seed + 1, mode);

@@ -1,83 +1,95 @@
 /**
- * The one place that picks the TensorFlow.js backend (names and the default in lib/backend.ts):
+ * TensorFlow.js for the whole project (`import { tf } from "./tf"`), and the one start-up step that picks its backend.
+ *
+ * Importing this module chooses nothing. {@link initBackend} is called once, explicitly, by whoever starts the work:
+ * the command runner before a command's main (lib/cli/args.ts `runCli`, from `--backend` or `FER_BACKEND`), each fold
+ * worker with the backend its job names (lib/fold-worker.ts), the first cell of every notebook, and the test suite's
+ * setup (test/setup.ts). The backends (names and the default in lib/backend.ts):
  *
  * - `cpu-fast`, the default on every machine, even where `@tensorflow/tfjs-node` is installed: pure
  *   `@tensorflow/tfjs` on the cpu backend with this project's kernels (lib/kernels). Reproducible: `npm run reproduce`
  *   gives data/runs/paper bit for bit.
  * - `cpu`: pure `@tensorflow/tfjs`, stock cpu kernels (slow; the reference the fast kernels are tested against).
- * - `tensorflow`: `@tensorflow/tfjs-node` (native libtensorflow), only when asked for with `FER_BACKEND=tensorflow` or
- *   a command's `--backend tensorflow`; a UserError when it is not installed or does not load.
+ * - `tensorflow`: `@tensorflow/tfjs-node` (native libtensorflow), only when asked for; a UserError when it is not
+ *   installed or does not load. It registers its backend on the same TensorFlow.js engine, so `tf` stays the one
+ *   namespace.
  *
- * The choice is made once, when this module loads. Every command prints `backendName()` and every run record stores it.
+ * Every command prints {@link activeBackend} and every run record stores the backend its folds trained on.
  */
 import * as tfjs from "@tensorflow/tfjs";
 import { registerFastBackend, FAST_BACKEND } from "./kernels";
 import { UserError } from "./errors";
-import { requestedBackend, type BackendName } from "./backend";
+import { BACKENDS, requestedBackend, type BackendName } from "./backend";
 
 export { BACKENDS, type BackendName } from "./backend";
 
-/** Loads `@tensorflow/tfjs-node` (throws when it is missing or its native binding does not load). Tests inject a stand-in. */
-export type TfjsNodeLoader = () => typeof tfjs;
+/** The TensorFlow.js namespace every module of the project uses. */
+export const tf: typeof tfjs = tfjs;
 
-// A plain require: the package is optional, and a static import would fail where it is not installed.
+/** Loads `@tensorflow/tfjs-node` for its side effect, registering the `tensorflow` backend (tests inject a stand-in). */
+export type TfjsNodeLoader = () => void;
 
-const loadTfjsNode: TfjsNodeLoader = () => require("@tensorflow/tfjs-node") as typeof tfjs;
+const loadTfjsNode: TfjsNodeLoader = () => {
+  // A plain require: the package is optional, and a static import would fail where it is not installed.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require("@tensorflow/tfjs-node");
+};
 
 /**
- * Pick and activate the backend asked for in `env` (FER_BACKEND; default cpu-fast). `loadNode` is only called when
- * `tensorflow` is asked for, so an installed tfjs-node never changes the default numbers.
+ * Activate a backend for this thread: `name`, else the one `FER_BACKEND` asks for, else cpu-fast. `loadNode` is only
+ * called for `tensorflow`, so an installed tfjs-node never changes the default numbers. Returns the active backend.
+ * Calling it again switches (tests do); a command calls it once, before its main.
  */
-export function selectBackend(
-  env: NodeJS.ProcessEnv = process.env,
+export function initBackend(
+  name: BackendName = requestedBackend(),
   loadNode: TfjsNodeLoader = loadTfjsNode,
-): { tf: typeof tfjs; name: BackendName } {
-  const name = requestedBackend(env);
+): BackendName {
+  if (!(BACKENDS as readonly string[]).includes(name)) {
+    throw new UserError(`backend must be one of ${BACKENDS.join(", ")} (got "${name}")`);
+  }
   if (name === "tensorflow") {
-    let node: typeof tfjs;
     try {
-      node = loadNode();
+      loadNode();
     } catch (e) {
       const why = ((e as Error).message ?? String(e)).split("\n")[0];
       throw new UserError(
         `backend tensorflow needs @tensorflow/tfjs-node, which is not installed or does not load (${why}): install it with npm install @tensorflow/tfjs-node, or use the default backend cpu-fast`,
       );
     }
-    node.setBackend("tensorflow");
-    return { tf: node, name };
+    if (!tf.findBackendFactory("tensorflow")) {
+      throw new UserError(
+        "backend tensorflow: @tensorflow/tfjs-node loaded but registered no backend with this project's @tensorflow/tfjs (two copies of tfjs installed?): run npm ci",
+      );
+    }
+    tf.setBackend("tensorflow");
+  } else if (name === "cpu") {
+    tf.setBackend("cpu");
+    quietCpu();
+  } else {
+    registerFastBackend(tf);
+    tf.setBackend(FAST_BACKEND);
   }
-  if (name === "cpu") {
-    tfjs.setBackend("cpu");
-    quietCpu(tfjs);
-    return { tf: tfjs, name };
-  }
-  registerFastBackend(tfjs);
-  tfjs.setBackend(FAST_BACKEND);
-  return { tf: tfjs, name: "cpu-fast" };
+  return activeBackend() as BackendName;
 }
 
 /** tfjs' cpu backend prints a "install tfjs-node" banner on first use; we print our own backend line instead. */
-function quietCpu(t: typeof tfjs): void {
-  const b = t.backend() as unknown as { firstUse?: boolean };
+function quietCpu(): void {
+  const b = tf.backend() as unknown as { firstUse?: boolean };
   if (b && "firstUse" in b) b.firstUse = false;
 }
 
-const chosen = selectBackend();
-
-/** The TensorFlow.js namespace every module of the project uses (`import { tf } from "./tf"`). */
-export const tf: typeof tfjs = chosen.tf;
-
-/** The name of the backend in use, as printed by commands and stored in run records. */
-export function backendName(): BackendName {
-  return chosen.name;
+/**
+ * The backend active in this thread, as `tf.getBackend()` names it (`cpu-fast`, `cpu`, `tensorflow`; `webgl` in the
+ * demo's page): what commands print and fold outcomes report.
+ */
+export function activeBackend(): string {
+  return tf.getBackend();
 }
 
-/** Switch backend within this process (tests compare kernels across backends). Returns the previous one. */
+/** Switch between the two pure-JS backends within this process (tests and the bench compare kernels). Returns the previous one. */
 export function useBackend(name: "cpu" | "cpu-fast"): string {
   const prev = tf.getBackend();
-  if (name === "cpu-fast") registerFastBackend(tf);
-  tf.setBackend(name === "cpu-fast" ? FAST_BACKEND : "cpu");
-  quietCpu(tf);
+  initBackend(name);
   return prev;
 }
 

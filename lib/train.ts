@@ -7,16 +7,18 @@
  * `restoreBestWeights`, so `BestWeights` below keeps them (Keras' ModelCheckpoint(save_best_only) + restore).
  */
 import { tf, type Tensor2D, type Tensor4D, type LayersModel } from "./tf";
-import { PAPER, type AugmentConfig, type PaperConfig } from "./config";
+import { PAPER, type AugmentConfig, type ProtocolConfig } from "./config";
 import { createModel } from "./model";
 import { createOptimizer } from "./optim";
 import { augmentBatch } from "./augment";
 import { Rng } from "./random";
 import type { EpochRecord } from "./record";
 import { UserError } from "./errors";
+import { Interrupted, loadTensor, saveTensor, type TrainCheckpoint } from "./checkpoint";
+import type { Logs, Scalar, Tensor } from "@tensorflow/tfjs";
 
 /** What one fold's training produced. */
-export interface FoldResult {
+export interface TrainedFold {
   model: LayersModel;
   history: EpochRecord[];
   /** 1-based epoch whose weights the model now holds. */
@@ -37,7 +39,7 @@ export interface TrainFoldOptions {
   yVal: Tensor2D;
   /** Seeds the model's initial weights, the batch order, the augmentation and the dropout masks. */
   seed: number;
-  config?: PaperConfig;
+  config?: ProtocolConfig;
   /** Augment training batches (default: `config.augmentation`, true as in the paper). */
   augment?: boolean;
   onEpoch?: EpochListener;
@@ -51,56 +53,6 @@ export interface TrainFoldOptions {
   label?: string;
 }
 
-/** A tensor as a checkpoint stores it: shape, and float32 data in base64 (exact bits). */
-export interface SavedTensor {
-  name?: string;
-  shape: number[];
-  data: string;
-}
-
-/**
- * Everything a fold's training needs to continue exactly where it was after a finished epoch (issue: never lose a
- * run): the model's and the optimiser's weights, the three random generators' states (batch order, augmentation,
- * dropout masks), early stopping's state, the best weights so far and the history. Resuming from it gives the same
- * bits as never stopping (test/train.test.ts).
- */
-export interface TrainCheckpoint {
-  /** Epochs finished. */
-  epoch: number;
-  weights: SavedTensor[];
-  optimizer: SavedTensor[];
-  rng: { batch: number; augment: number; dropout: number };
-  early: { best: number; wait: number };
-  best: { value: number; epoch: number; weights: SavedTensor[] | null };
-  history: EpochRecord[];
-}
-
-/** Training stopped on request (Ctrl-C, SIGTERM) after a batch; the last checkpoint holds the last finished epoch. */
-export class Interrupted extends Error {
-  constructor(message = "interrupted") {
-    super(message);
-    this.name = "Interrupted";
-  }
-}
-
-/** A tensor's exact float32 bits as a {@link SavedTensor}. */
-export function saveTensor(t: import("@tensorflow/tfjs").Tensor, name?: string): SavedTensor {
-  const d = t.dataSync() as Float32Array;
-  return {
-    ...(name === undefined ? {} : { name }),
-    shape: t.shape.slice(),
-    data: Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString("base64"),
-  };
-}
-
-/** A {@link SavedTensor} back as a tensor (the same bits). */
-export function loadTensor(s: SavedTensor): import("@tensorflow/tfjs").Tensor {
-  const b = Buffer.from(s.data, "base64");
-  const f = new Float32Array(b.byteLength / 4);
-  new Uint8Array(f.buffer).set(b);
-  return tf.tensor(f, s.shape, "float32");
-}
-
 /**
  * Keeps a copy of the weights of the epoch with the lowest validation loss and puts them back when training ends
  * (tfjs' EarlyStopping has no restoreBestWeights). "Lowest" is strict, as Keras' ModelCheckpoint: ties keep the earlier.
@@ -110,8 +62,8 @@ export function loadTensor(s: SavedTensor): import("@tensorflow/tfjs").Tensor {
 export class BestWeights extends tf.Callback {
   best = Infinity;
   bestEpoch = 0;
-  weights: import("@tensorflow/tfjs").Tensor[] | null = null;
-  override async onEpochEnd(epoch: number, logs?: import("@tensorflow/tfjs").Logs): Promise<void> {
+  weights: Tensor[] | null = null;
+  override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
     const v = (await resolveLogs(logs)).val_loss;
     if (typeof v === "number" && v < this.best) {
       this.best = v;
@@ -145,11 +97,11 @@ class DropoutSeeds extends tf.Callback {
 }
 
 /** Logs reach plain tf.Callback subclasses as scalar tensors: read them (in place, as tfjs' own callbacks do). */
-async function resolveLogs(logs?: import("@tensorflow/tfjs").Logs): Promise<Record<string, number>> {
+async function resolveLogs(logs?: Logs): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   if (!logs) return out;
   for (const [k, v] of Object.entries(logs) as [string, unknown][]) {
-    const n = typeof v === "number" ? v : (await (v as import("@tensorflow/tfjs").Tensor).data())[0];
+    const n = typeof v === "number" ? v : (await (v as Tensor).data())[0];
     (logs as Record<string, unknown>)[k] = n;
     out[k] = n;
   }
@@ -164,7 +116,7 @@ class EpochLog extends tf.Callback {
   private bestEpoch = 0;
   private wait = 0;
   constructor(
-    private readonly config: PaperConfig,
+    private readonly config: ProtocolConfig,
     private readonly listener?: EpochListener,
     private readonly label = "training",
   ) {
@@ -186,7 +138,7 @@ class EpochLog extends tf.Callback {
   override async onEpochBegin(): Promise<void> {
     this.t0 = performance.now();
   }
-  override async onEpochEnd(epoch: number, logs?: import("@tensorflow/tfjs").Logs): Promise<void> {
+  override async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
     const l = await resolveLogs(logs);
     const rec: EpochRecord = {
       epoch: epoch + 1,
@@ -212,7 +164,7 @@ class EpochLog extends tf.Callback {
 }
 
 /** Compile a model the paper's way: RMSprop (Eq. 3–4), categorical cross-entropy (Eq. 1–2), accuracy. */
-export function compileModel(model: LayersModel, config: PaperConfig = PAPER): void {
+export function compileModel(model: LayersModel, config: ProtocolConfig = PAPER): void {
   model.compile({ optimizer: createOptimizer(config), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
 }
 
@@ -239,7 +191,7 @@ export function trainingBatch(
  *
  * @see notebooks/04-train.ipynb
  */
-export async function trainFold(opts: TrainFoldOptions): Promise<FoldResult> {
+export async function trainFold(opts: TrainFoldOptions): Promise<TrainedFold> {
   const config = opts.config ?? PAPER;
   const rng = new Rng(opts.seed);
   const model = createModel(rng.seed(), config);
@@ -343,7 +295,7 @@ export function evaluateModel(
   y: Tensor2D,
   batchSize = 64,
 ): { loss: number; accuracy: number } {
-  const out = model.evaluate(x, y, { batchSize }) as import("@tensorflow/tfjs").Scalar[];
+  const out = model.evaluate(x, y, { batchSize }) as Scalar[];
   const [loss, accuracy] = out.map((s) => s.dataSync()[0]);
   tf.dispose(out);
   return { loss, accuracy };

@@ -11,11 +11,12 @@ import { PAPER } from "../lib/config";
 import { createModel, parametersByHand } from "../lib/model";
 import { createOptimizer } from "../lib/optim";
 import { applyOverrides, comparisonTests, variant, variantConfigs, VARIANTS } from "../lib/ablations";
-import { loadStudyRuns, runStudy, studyJobs, summarizeStudy } from "../lib/study";
+import { loadStudyRuns, runStudy, studyJobs } from "../lib/study";
+import { summarizeStudy } from "../lib/summary";
 import { holm, mean, sd, tTestP } from "../lib/stats";
-import { comparedSplits, holmSentence, readmeComparison } from "../lib/prose/07-ablations";
+import { comparedSplits, holmSentence, readmeComparison } from "../lib/notebooks/07-ablations";
 import { makeStudyRuns } from "./fixtures/study";
-import { signedPoints } from "../lib/display";
+import { signedPoints } from "../lib/display/text";
 import { makeFakeCk48 } from "./fixtures/ck48";
 
 describe("variants", () => {

@@ -13,7 +13,7 @@ import {
 import { PAPER } from "../lib/config";
 import { Rng } from "../lib/random";
 import type { Tensor4D } from "@tensorflow/tfjs";
-import { demoPattern } from "../lib/display";
+import { demoPattern } from "../lib/display/pictures";
 
 const maxAbs = (a: Tensor4D, b: Tensor4D) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 

@@ -3,7 +3,7 @@
  */
 import { expect } from "chai";
 import { claimsLedger, claimsLedgerMarkdown, spreadText } from "../lib/claims";
-import { summarizeStudy } from "../lib/study";
+import { summarizeStudy } from "../lib/summary";
 import { PAPER_RESULTS } from "../lib/config";
 import { makeStudyRuns } from "./fixtures/study";
 import { makeRun } from "./fixtures/run";

@@ -2,34 +2,32 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import sharp from "sharp";
+import { decodeImage } from "../lib/data/decode";
 import {
-  decodeImage,
   describeVerification,
-  imagesTensor,
-  labelsTensor,
-  listImages,
-  loadDataset,
   makeManifest,
   readManifest,
-  subjectOf,
-  sequenceOf,
   verifyFolder,
-  classCounts,
   STORED_CHANNELS,
-  toModelInput,
-  describeDecoding,
-  fileNameStructure,
-  indicesOf,
   manifestCounts,
   manifestFiles,
-  sampleFiles,
-} from "../lib/data";
+} from "../lib/data/manifest";
+import { imagesTensor, labelsTensor, loadDataset, indicesOf, sampleFiles } from "../lib/data/dataset";
+import { listImages, subjectOf, sequenceOf } from "../lib/data/files";
+import { classCounts } from "../lib/data/labels";
+import { toModelInput } from "../lib/data/pixels";
+import {
+  describeDecoding,
+  fileNameStructure,
+  countsMarkdown,
+  decodingMarkdown,
+  fileNameMarkdown,
+} from "../lib/notebooks/01-data";
 import { CLASSES } from "../lib/config";
 import { UserError } from "../lib/errors";
 import { trainTestSplit, kFold } from "../lib/split";
 import { tf } from "../lib/tf";
 import { makeFakeCk48, realCk48 } from "./fixtures/ck48";
-import { countsMarkdown, decodingMarkdown, fileNameMarkdown } from "../lib/prose/01-data";
 
 async function rejects(p: Promise<unknown>): Promise<Error> {
   try {

@@ -8,22 +8,18 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { TFJS_RMSPROP_FILE } from "../lib/optim";
-import { rmspropListingsHtml } from "../lib/prose/03-optim";
+import { rmspropListingsHtml } from "../lib/notebooks/03-optim";
+import { sourceOf, showSource } from "../lib/display/listing";
 import {
-  sourceOf,
-  showSource,
   type GridCell,
   type Picture,
   demoPattern,
-  escapeHtml,
-  fmt,
   gridSize,
   imageGrid,
-  markdownTable,
-  pct,
   pictureToPng,
   rgbPicture,
-} from "../lib/display";
+} from "../lib/display/pictures";
+import { escapeHtml, fmt, markdownTable, pct } from "../lib/display/text";
 
 async function rawPixels(png: Buffer): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
@@ -58,7 +54,7 @@ describe("display: tables and listings", () => {
       /^\/\*\*[\s\S]*export class BestWeights extends tf\.Callback \{[\s\S]*onTrainEnd[\s\S]*\}$/,
     );
     const konst = sourceOf(path.join(__dirname, "..", "lib", "config.ts"), "PAPER");
-    expect(konst.code).to.include("export const PAPER: PaperConfig = {");
+    expect(konst.code).to.include("export const PAPER: ProtocolConfig = {");
     const t = sourceOf(TFJS_RMSPROP_FILE, "RMSPropOptimizer.applyGradients");
     expect(t.lang).to.equal("js");
     expect(t.code.startsWith("applyGradients(variableGradients) {")).to.equal(true);

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { tf } from "../lib/tf";
 import { CLASSES } from "../lib/config";
+import { argmax } from "../lib/arrays";
 import {
-  argmax,
   confusionMatrix,
   accuracyFromConfusion,
   perClassMetrics,

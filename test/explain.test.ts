@@ -1,5 +1,5 @@
 /**
- * lib/explain.ts on models whose answer is known: a model that reads only one region gives saliency, SmoothGrad,
+ * lib/explain/ on models whose answer is known: a model that reads only one region gives saliency, SmoothGrad,
  * occlusion and Grad-CAM maps that peak there; Grad-CAM of a model with a linear head equals its closed form worked
  * here; maps have the input's size, are finite and reproducible; the regions derived from the real mean face are in
  * anatomical order; the run of record's maps differ from a randomly initialised model's (Adebayo's sanity check).
@@ -10,20 +10,18 @@ import * as path from "path";
 import { tf, type Tensor4D, type LayersModel } from "../lib/tf";
 import {
   classAverageMaps,
-  colormap,
-  deriveRegions,
   gradCam,
   mapCorrelation,
   meanImage,
   occlusion,
-  overlay,
-  regionOcclusion,
   saliency,
   smoothGrad,
-} from "../lib/explain";
+} from "../lib/explain/attribution";
+import { colormap, overlay } from "../lib/explain/overlay";
+import { deriveRegions, regionOcclusion } from "../lib/explain/regions";
 import { createModel } from "../lib/model";
 import { loadModel } from "../lib/save";
-import { loadDataset, indicesOf, imagesTensor } from "../lib/data";
+import { loadDataset, indicesOf, imagesTensor } from "../lib/data/dataset";
 import { loadRun } from "../lib/record";
 import { PAPER_RUN } from "../lib/paths";
 import { realCk48 } from "./fixtures/ck48";

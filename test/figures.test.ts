@@ -30,20 +30,20 @@ import {
 } from "../lib/figures";
 import { figuresMain } from "../lib/cli/figures";
 import { ABLATIONS, FIGURES, PAPER_RUN, RUNS, STUDY } from "../lib/paths";
-import { summarizeStudy } from "../lib/study";
+import { summarizeStudy } from "../lib/summary";
 import { specStudyAccuracy, specStudyLeak, specStudyPerClass } from "../lib/figures/study";
 import { makeStudyRuns } from "./fixtures/study";
 import { facsSentences, regionsMarkdown, specRegions } from "../lib/figures/explain";
-import { deriveRegions, type RegionSummary } from "../lib/explain";
+import { deriveRegions } from "../lib/explain/regions";
+import { type RegionSummary } from "../lib/explain/region-study";
 import { spread } from "../lib/stats";
 import { ablationsMarkdown, specForest } from "../lib/figures/ablations";
 import type { LayerSummary } from "../lib/model";
 import { makeRun } from "./fixtures/run";
-import { raceOptimizers, elongatedQuadratic } from "../lib/optim";
-import { readManifest, manifestCounts } from "../lib/data";
+import { raceOptimizers, elongatedQuadratic, raceMarkdown } from "../lib/notebooks/03-optim";
+import { readManifest, manifestCounts } from "../lib/data/manifest";
 import { specClassCounts } from "../lib/figures/data";
 import { specOptimizerRace, specRaceLoss } from "../lib/figures/optim";
-import { raceMarkdown } from "../lib/prose/03-optim";
 
 /** All `<path>`s vega drew for the line marks of a named layer. */
 function linePaths(svg: string, layer: string): string[] {

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { spawnSync } from "child_process";
 import { acquireLock, lockFile, processAlive } from "../lib/cli/lock";
 import { UserError } from "../lib/errors";
 
@@ -47,7 +48,6 @@ describe("lib/cli/lock.ts: one process per output folder", () => {
 
   it("processAlive: this process is, a finished child is not", () => {
     expect(processAlive(process.pid)).to.equal(true);
-    const { spawnSync } = require("child_process") as typeof import("child_process");
     const pid = Number(
       spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout,
     );

@@ -2,8 +2,15 @@ import { expect } from "chai";
 import { tf } from "../lib/tf";
 import { createModel, summarize, featureMaps, parametersByHand, traceShapes, trainingMultiplyAdds } from "../lib/model";
 import sharp from "sharp";
-import { demoPattern } from "../lib/display";
-import { featureMapCells, featureMapGrid, layersMarkdown, paramsMarkdown, traceMarkdown } from "../lib/prose/02-model";
+import { demoPattern } from "../lib/display/pictures";
+import {
+  featureMapCells,
+  featureMapGrid,
+  layersMarkdown,
+  paramsMarkdown,
+  traceMarkdown,
+} from "../lib/notebooks/02-model";
+import type { Tensor } from "@tensorflow/tfjs";
 
 describe("model (Section 2.2, Fig 3)", () => {
   it("has the paper's 86,911 parameters", () => {
@@ -57,9 +64,7 @@ describe("model (Section 2.2, Fig 3)", () => {
 
   it("outputs a probability distribution over 7 classes", () => {
     const m = createModel(0);
-    const y = tf.tidy(
-      () => m.predict(tf.randomUniform([2, 48, 48, 3], 0, 1, "float32", 1)) as import("@tensorflow/tfjs").Tensor,
-    );
+    const y = tf.tidy(() => m.predict(tf.randomUniform([2, 48, 48, 3], 0, 1, "float32", 1)) as Tensor);
     expect(y.shape).to.deep.equal([2, 7]);
     const rows = y.arraySync() as number[][];
     rows.forEach((r) => expect(r.reduce((a, b) => a + b, 0)).to.be.closeTo(1, 1e-5));

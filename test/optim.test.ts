@@ -2,12 +2,19 @@ import { expect } from "chai";
 import { tf, useBackend } from "../lib/tf";
 import { PAPER } from "../lib/config";
 import { Rng } from "../lib/random";
-import { lossMarkdown, rmspropMarkdown } from "../lib/prose/03-optim";
 import {
+  lossMarkdown,
+  rmspropMarkdown,
   EXAMPLE_BATCH,
   lossWorkedExample,
   rmspropByHand,
   rmspropTfjs,
+  elongatedQuadratic,
+  rosenbrock,
+  raceOptimizers,
+  sampleSurface,
+} from "../lib/notebooks/03-optim";
+import {
   KERAS_EPSILON,
   sampleCrossEntropy,
   crossEntropyPerSample,
@@ -17,10 +24,6 @@ import {
   rmspropStep,
   sgdStep,
   createOptimizer,
-  elongatedQuadratic,
-  rosenbrock,
-  raceOptimizers,
-  sampleSurface,
   type RmspropSettings,
 } from "../lib/optim";
 

@@ -1,17 +1,14 @@
 import { expect } from "chai";
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { runProtocol, runSubjectCv, fmtSeconds, QUICK_PER_CLASS } from "../lib/protocol";
-import { subjectOf, sampleFiles } from "../lib/data";
-import { PAPER } from "../lib/config";
+import { runProtocol, runSubjectCv } from "../lib/protocol";
+import { fmtSeconds } from "../lib/display/text";
+import { subjectOf } from "../lib/data/files";
+import { sampleFiles } from "../lib/data/dataset";
+import { PAPER, QUICK, quickConfig } from "../lib/config";
 import { validateRunRecord, type RunRecord } from "../lib/record";
-import { saveModel, loadModel } from "../lib/save";
-import { createModel } from "../lib/model";
-import { tf } from "../lib/tf";
 import { makeFakeCk48 } from "./fixtures/ck48";
 
-const QUICK = { ...PAPER, folds: 2, maxEpochs: 2 };
+const QUICK_CONFIG = quickConfig(PAPER);
 const strip = (r: RunRecord) =>
   r.folds.map((f) => ({ ...f, history: f.history.map(({ seconds: _s, ...rest }) => rest) }));
 
@@ -24,7 +21,7 @@ describe("protocol (Sections 3–4, quick setting on a made-up CK+48)", function
       dataDir: dir,
       seed: 3,
       split: "random",
-      config: QUICK,
+      config: QUICK_CONFIG,
       quick: true,
       workers: 0,
       verify: false,
@@ -56,7 +53,7 @@ describe("protocol (Sections 3–4, quick setting on a made-up CK+48)", function
       dataDir: dir,
       seed: 3,
       split: "random",
-      config: QUICK,
+      config: QUICK_CONFIG,
       quick: true,
       workers: 2,
       verify: false,
@@ -71,10 +68,10 @@ describe("protocol (Sections 3–4, quick setting on a made-up CK+48)", function
     const files = ["anger", "happy"].flatMap((c) =>
       Array.from({ length: 15 }, (_, i) => `${c}/S01${i % 10}_001_0000000${i % 10}.png`),
     );
-    const q = sampleFiles(files, QUICK_PER_CLASS, 1);
+    const q = sampleFiles(files, QUICK.perClass, 1);
     expect(q.length).to.equal(20);
-    expect(sampleFiles(files, QUICK_PER_CLASS, 1)).to.deep.equal(q);
-    expect(sampleFiles(files, QUICK_PER_CLASS, 2)).to.not.deep.equal(q);
+    expect(sampleFiles(files, QUICK.perClass, 1)).to.deep.equal(q);
+    expect(sampleFiles(files, QUICK.perClass, 2)).to.not.deep.equal(q);
   });
 });
 
@@ -90,7 +87,7 @@ describe("subject-independent cross-validation (subject-cv, quick setting on a m
     const { record } = await runSubjectCv({
       dataDir: dir,
       seed: 5,
-      config: QUICK,
+      config: QUICK_CONFIG,
       quick: true,
       workers: 0,
       verify: false,
@@ -111,97 +108,15 @@ describe("subject-independent cross-validation (subject-cv, quick setting on a m
     for (const f of record.folds) for (const v of f.val) expect(f.testFiles).to.not.include(v);
     const correct = record.test.predictions.filter((p) => p.probs.indexOf(Math.max(...p.probs)) === p.label).length;
     expect(record.test.accuracy).to.be.closeTo(correct / files.length, 1e-12);
-    const again = await runSubjectCv({ dataDir: dir, seed: 5, config: QUICK, quick: true, workers: 0, verify: false });
-    expect(again.record.test.predictions).to.deep.equal(record.test.predictions);
-  });
-});
-
-describe("protocol: interrupted and resumed (quick setting on a made-up CK+48)", function () {
-  this.timeout(600_000);
-  let dir: string;
-  let tmp: string;
-  before(async () => {
-    dir = await makeFakeCk48(6);
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fer-resume-"));
-  });
-  after(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
-  const config = { ...PAPER, folds: 3, maxEpochs: 5, patience: 3 };
-  const noTimes = (r: RunRecord) => ({ ...r, seconds: 0, config: { ...r.config, workers: 0 }, folds: strip(r) });
-
-  for (const workers of [0, 2]) {
-    it(`stopped mid-run and resumed from its checkpoint folder, it gives the uninterrupted run (${workers} workers)`, async () => {
-      const whole = await runProtocol({
-        dataDir: dir,
-        seed: 7,
-        split: "random",
-        config,
-        quick: true,
-        workers,
-        verify: false,
-      });
-      const wholeWeights = whole.model.getWeights().map((w) => Array.from(w.dataSync()));
-      whole.model.dispose();
-      const ck = path.join(tmp, `ck-${workers}`);
-      let epochs = 0;
-      let err: Error | undefined;
-      await runProtocol({
-        dataDir: dir,
-        seed: 7,
-        split: "random",
-        config,
-        quick: true,
-        workers,
-        verify: false,
-        checkpointDir: ck,
-        log: (l) => void (/ epoch /.test(l) && epochs++),
-        shouldStop: () => epochs >= 4,
-      }).catch((e) => (err = e));
-      expect(err?.name).to.equal("Interrupted");
-      const left = fs.readdirSync(ck).sort();
-      expect(left).to.include("run-spec.json");
-      expect(left.some((f) => /^fold-\d\.json$/.test(f) || /^fold-\d\.done\.json$/.test(f))).to.equal(true);
-      const firstPart = JSON.parse(fs.readFileSync(path.join(ck, "elapsed.json"), "utf8")).seconds as number;
-      expect(firstPart).to.be.above(0);
-      const t = performance.now();
-      const resumed = await runProtocol({
-        dataDir: dir,
-        seed: 7,
-        split: "random",
-        config,
-        quick: true,
-        workers,
-        verify: false,
-        checkpointDir: ck,
-      });
-      const secondPart = (performance.now() - t) / 1000;
-      // the record's wall time counts both parts (the first up to its last finished epoch), not just the resumed one
-      expect(resumed.record.seconds).to.be.above(secondPart);
-      expect(resumed.record.seconds).to.be.at.most(firstPart + secondPart);
-      expect(noTimes(resumed.record)).to.deep.equal(noTimes(whole.record));
-      expect(resumed.model.getWeights().map((w) => Array.from(w.dataSync()))).to.deep.equal(wholeWeights);
-      resumed.model.dispose();
-      expect(fs.readdirSync(ck).filter((f) => f.endsWith(".done.json"))).to.have.length(3);
-    });
-  }
-
-  it("refuses a checkpoint folder made by another run", async () => {
-    const ck = path.join(tmp, "ck-0");
-    let err: Error | undefined;
-    await runProtocol({
+    const again = await runSubjectCv({
       dataDir: dir,
-      seed: 8,
-      split: "random",
-      config,
+      seed: 5,
+      config: QUICK_CONFIG,
       quick: true,
       workers: 0,
       verify: false,
-      checkpointDir: ck,
-    }).catch((e) => (err = e));
-    expect(err?.name).to.equal("UserError");
-    expect(err?.message).to.match(/made by a run with other settings/);
+    });
+    expect(again.record.test.predictions).to.deep.equal(record.test.predictions);
   });
 });
 

@@ -2,15 +2,14 @@
  * lib/runs.ts: which run the notebooks show and what notebook 04 does (load, train quick or full, nothing), on
  * synthetic run records and a made-up CK+48.
  */
-import type { RunRecord } from "../lib/record";
-import { makeFakeCk48 } from "./fixtures/ck48";
-import { loadRun, runRecordJson } from "../lib/record";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { runRecordJson, type RunRecord } from "../lib/record";
+import { makeFakeCk48 } from "./fixtures/ck48";
 import { makeRun } from "./fixtures/run";
-import { planMarkdown } from "../lib/prose/04-train";
+import { planMarkdown } from "../lib/notebooks/04-train";
 import {
   type DataStatus,
   type FoundRun,

@@ -8,6 +8,7 @@ import * as path from "path";
 import { saveModel, loadModel } from "../lib/save";
 import { createModel } from "../lib/model";
 import { tf } from "../lib/tf";
+import type { Tensor } from "@tensorflow/tfjs";
 
 describe("saving the best model (tfjs layers format)", () => {
   it("reloaded model gives the same predictions; nothing temporary is left", async () => {
@@ -23,8 +24,8 @@ describe("saving the best model (tfjs layers format)", () => {
     expect(fs.statSync(path.join(dir, "weights.bin")).size).to.equal(86911 * 4);
     const loaded = await loadModel(dir);
     const x = tf.randomUniform([3, 48, 48, 3], 0, 1, "float32", 2);
-    const a = m.predict(x) as import("@tensorflow/tfjs").Tensor,
-      b = loaded.predict(x) as import("@tensorflow/tfjs").Tensor;
+    const a = m.predict(x) as Tensor,
+      b = loaded.predict(x) as Tensor;
     expect(Array.from(b.dataSync())).to.deep.equal(Array.from(a.dataSync()));
     tf.dispose([x, a, b]);
     m.dispose();

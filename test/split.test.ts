@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import { trainTestSplit, kFold, testSize, splitLeakage, splitSizes } from "../lib/split";
-import { subjectOf, readManifest, manifestFiles } from "../lib/data";
+import { subjectOf } from "../lib/data/files";
+import { readManifest, manifestFiles } from "../lib/data/manifest";
 import { Rng } from "../lib/random";
-import { notebookMapMarkdown } from "../lib/prose/00-overview";
-import { leakageMarkdown } from "../lib/prose/01-data";
-import { configMarkdown } from "../lib/prose/04-train";
+import { notebookMapMarkdown } from "../lib/notebooks/00-overview";
+import { leakageMarkdown } from "../lib/notebooks/01-data";
+import { configMarkdown } from "../lib/notebooks/04-train";
 
 /** 981 synthetic CK+-style names: 118 subjects, each with some sequences of 3 frames (same shape as CK+48). */
 function fakeFiles(): string[] {

@@ -8,8 +8,8 @@
  * ("--seed must be between 0 and …") instead. It is short: `--flag value`, `--flag=value`, boolean `--flag`, `-h`,
  * `--`, positionals.
  */
-import { UserError, runCommand } from "../errors";
-import { BACKENDS, requestedBackend } from "../backend";
+import { UserError } from "../errors";
+import { requestedBackend, type BackendName } from "../backend";
 
 /** A flag taking free text (a path, a name). `arg` names its value in the usage line (DIR, FILE, …). */
 export interface TextFlag {
@@ -88,14 +88,6 @@ export type Args<S extends CommandSpec> = {
     ? ValueOf<S["flags"][K]>
     : ValueOf<S["flags"][K]> | undefined;
 } & { _: string[]; help: boolean };
-
-/** The shared `--backend` flag of the commands that compute (lib/backend.ts). */
-export const BACKEND_FLAG = {
-  type: "choice",
-  choices: BACKENDS,
-  help: "TensorFlow.js backend: cpu-fast (reproducible, this project's kernels), cpu (stock tfjs kernels, slow) or tensorflow (@tensorflow/tfjs-node, if installed; numbers differ within noise)",
-  defaultText: "$FER_BACKEND, else cpu-fast",
-} as const satisfies ChoiceFlag;
 
 function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
@@ -273,37 +265,104 @@ export function readmeTable(specs: CommandSpec[]): string {
   return lines.join("\n");
 }
 
+/** Where a command's lines go: `out` for results, `err` for the one line of a user error. */
+export interface CommandIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+/** The process's own stdout and stderr. */
+export const PROCESS_IO: CommandIo = {
+  out: (l) => process.stdout.write(l + "\n"),
+  err: (l) => process.stderr.write(l + "\n"),
+};
+
+/** The start-up work a command needs before its main, named by the command (lib/tf.ts initBackend for TensorFlow.js). */
+export interface Startup {
+  /** Activate a TensorFlow.js backend: `--backend` when the command declares it, else `FER_BACKEND`, else the default. */
+  initBackend?: (name: BackendName) => unknown;
+}
+
 /**
- * Parse, answer `--help`, then run `main` with the parsed flags; returns the exit code. A UserError anywhere becomes
- * one line `<command>: <message>` on stderr and exit code 2. A command that declares `--backend` gets it as
- * `FER_BACKEND` before `main` runs, so lib/tf.ts (loaded lazily by the commands) picks it up, in worker threads too.
+ * Parse, answer `--help`, do the command's start-up ({@link Startup}), then run `main` with the parsed flags; returns
+ * the exit code. A UserError anywhere becomes one line `<command>: <message>` on `io.err` and exit code 2; anything
+ * else is thrown (an internal error).
  */
 export async function commandMain<S extends CommandSpec>(
   spec: S,
   argv: string[],
   main: (args: Args<S>) => Promise<number | void>,
-  out: (line: string) => void = (l) => process.stdout.write(l + "\n"),
+  io: Partial<CommandIo> = {},
+  startup: Startup = {},
 ): Promise<number> {
+  const { out, err } = { ...PROCESS_IO, ...io };
   try {
-    requestedBackend(); // a bad FER_BACKEND is reported by every command, even with --help
+    const requested = requestedBackend(); // a bad FER_BACKEND is reported by every command, even with --help
     const args = parseCommand(spec, argv);
     if (args.help) {
       out(helpText(spec));
       return 0;
     }
-    const backend = (args as Record<string, unknown>).backend;
-    if (typeof backend === "string") process.env.FER_BACKEND = backend;
+    const flag = (args as Record<string, unknown>).backend;
+    startup.initBackend?.(typeof flag === "string" ? (flag as BackendName) : requested);
     return (await main(args)) ?? 0;
   } catch (e) {
     if (e instanceof UserError) {
-      process.stderr.write(`${spec.name}: ${e.message}\n`);
+      err(`${spec.name}: ${e.message}`);
       return 2;
     }
     throw e;
   }
 }
 
-/** Run a command from `process.argv` through the one runCommand (lib/errors.ts): exit code 0, 2 (user error) or 1. */
-export function runCli<S extends CommandSpec>(spec: S, main: (args: Args<S>) => Promise<number | void>): void {
-  runCommand(spec.name, () => commandMain(spec, process.argv.slice(2), main));
+/** `<command>: internal error: <stack>` and exit code 1: a bug, with its stack. */
+function internalError(command: string, e: unknown): void {
+  process.stderr.write(`${command}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+}
+
+/** A command: its declaration, its main and the start-up it needs (lib/cli/commands.ts lists every one). */
+export interface Command<S extends CommandSpec = CommandSpec> {
+  spec: S;
+  main(args: Args<S>): Promise<number | void>;
+  startup: Startup;
+}
+
+/** Put a command together (each lib/cli/ module exports one, and runs it when it is the program). */
+export function defineCli<S extends CommandSpec>(
+  spec: S,
+  main: (args: Args<S>) => Promise<number | void>,
+  startup: Startup = {},
+): Command<S> {
+  return { spec, main, startup };
+}
+
+/** {@link commandMain} of a command: what `npm run <name> -- argv` does, in this process (tests use it). */
+export function runCommand(command: Command, argv: string[], io: Partial<CommandIo> = {}): Promise<number> {
+  return commandMain(command.spec, argv, (a) => command.main(a), io, command.startup);
+}
+
+/**
+ * Run a command as the program: {@link commandMain} on `process.argv`, and the exit code 0, 2 (user error) or 1
+ * (internal error, with its stack). A UserError or an internal error that escapes `main` later (in a callback, an
+ * unhandled rejection) is reported the same way.
+ */
+export function runCli(command: Command): void {
+  const { spec } = command;
+  const escaped = (e: unknown) => {
+    if (e instanceof Error && e.name === "UserError") {
+      process.stderr.write(`${spec.name}: ${e.message}\n`);
+      process.exit(2);
+    }
+    internalError(spec.name, e);
+    process.exit(1);
+  };
+  process.on("uncaughtException", escaped);
+  process.on("unhandledRejection", escaped);
+  runCommand(command, process.argv.slice(2), PROCESS_IO).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => internalError(spec.name, e),
+  );
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: the live demo. Serves, on this machine only, a page (lib/demo-page.html) whose script (lib/demo.ts)
+ * `npm run demo`: the live demo. Serves, on this machine only, a page (lib/demo/page.html) whose script (lib/demo/page.ts)
  * runs the paper's CNN in the browser on a face from the webcam, an image file or a drawn face, and shows its 7
  * probabilities and the Grad-CAM map of the predicted class. Flags: the declaration {@link DEMO} below.
  *
@@ -8,16 +8,20 @@
  * commit; it is a well-kept bundler that the project already installs (tsx runs on it). Vite would bring a dev server
  * and many more dependencies for the same bundle.
  */
-import "./guard";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
 import * as zlib from "zlib";
-import type * as esbuildTypes from "esbuild";
+import * as esbuild from "esbuild";
 import { PAPER_RUN, ROOT, STUDY, MANIFEST, shown } from "../paths";
 import { UserError } from "../errors";
-import { defineCommand, runCli, type Args } from "./args";
-import type { DemoFacts } from "../demo";
+import { initBackend } from "../tf";
+import { readManifest } from "../data/manifest";
+import { loadModel } from "../save";
+import { splitOf } from "../claims";
+import { loadSummary } from "../summary";
+import type { DemoFacts } from "../demo/widgets";
+import { defineCommand, defineCli, runCli, type Args } from "./args";
 
 /** The flags of `npm run demo` (the one declaration: parser, --help, usage line and README table). */
 export const DEMO = defineCommand({
@@ -43,24 +47,27 @@ export const DEMO = defineCommand({
 });
 
 /** The page's script, the entry esbuild bundles. */
-export const DEMO_ENTRY = path.join(ROOT, "lib", "demo.ts");
+export const DEMO_ENTRY = path.join(ROOT, "lib", "demo", "page.ts");
 /** The page's HTML. */
-export const DEMO_PAGE = path.join(ROOT, "lib", "demo-page.html");
+export const DEMO_PAGE = path.join(ROOT, "lib", "demo", "page.html");
 /** The notebook with the subject-independent numbers the page's caveat links to. */
 const STUDY_NOTEBOOK = "notebooks/06-study.ipynb";
 
-const NODE_ONLY = /^(fs|path|crypto|os|child_process|worker_threads|url|zlib|sharp|@tensorflow\/tfjs-node)$/;
+/** Node's own modules and the packages that exist only in node: the page's script must never reach them. */
+const NODE_ONLY =
+  /^(node:.*|fs|path|crypto|os|child_process|worker_threads|url|zlib|http|sharp|@tensorflow\/tfjs-node)$/;
 
 /**
  * How lib/ becomes a browser bundle without a second copy of any function:
- * - lib/tf.ts picks a node backend (the cpu-fast kernels, or tfjs-node): in the page, `./tf` is plain
+ * - lib/tf.ts starts a node backend (the cpu-fast kernels, or tfjs-node): in the page, `../tf` is plain
  *   `@tensorflow/tfjs`, whose webgl and cpu backends the page chooses between;
- * - node's modules and sharp, imported at the top of lib/data.ts and lib/explain.ts for what only node does (reading
- *   folders, decoding with sharp, the region study), become empty modules: the page never calls that code;
- * - lib/ modules are declared free of side effects, so a module none of whose exports the page uses (lib/paths.ts,
- *   lib/save.ts, …) is left out whole instead of running its top-level code (e.g. paths from `__dirname`).
+ * - lib/demo/ imports only browser-safe modules (lib/data/pixels.ts, lib/explain/attribution.ts, …): a node module
+ *   imported by a lib/ module of the page is a build error naming it, so a new import cannot slip node code into the
+ *   page; the node modules that packages mention on paths the browser never takes become empty modules;
+ * - lib/ modules are declared free of side effects, so a module none of whose exports the page uses is left out
+ *   whole instead of running its top-level code.
  */
-export function browserPlugin(root: string = ROOT): esbuildTypes.Plugin {
+export function browserPlugin(root: string = ROOT): esbuild.Plugin {
   const lib = path.join(root, "lib");
   return {
     name: "fer-ck48-browser",
@@ -82,7 +89,18 @@ export function browserPlugin(root: string = ROOT): esbuildTypes.Plugin {
         resolveDir: root,
         loader: "js",
       }));
-      build.onResolve({ filter: NODE_ONLY }, (a) => ({ path: a.path, namespace: "fer-node-only", sideEffects: false }));
+      build.onResolve({ filter: NODE_ONLY }, (a) =>
+        a.importer.startsWith(lib + path.sep)
+          ? {
+              errors: [
+                {
+                  text: `the page's script reaches the node-only module "${a.path}" (from ${path.relative(root, a.importer)}): keep lib/demo/'s imports browser-safe`,
+                },
+              ],
+            }
+          : // tfjs and seedrandom mention fs and crypto on code paths the browser never takes
+            { path: a.path, namespace: "fer-node-only", sideEffects: false },
+      );
       build.onLoad({ filter: /.*/, namespace: "fer-node-only" }, () => ({
         contents: "module.exports = {};\n",
         loader: "js",
@@ -91,9 +109,8 @@ export function browserPlugin(root: string = ROOT): esbuildTypes.Plugin {
   };
 }
 
-/** The page's script: lib/demo.ts and what it imports, bundled and minified for the browser. */
+/** The page's script: lib/demo/page.ts and what it imports, bundled and minified for the browser. */
 export async function bundleDemo(entry: string = DEMO_ENTRY): Promise<{ js: string; ms: number }> {
-  const esbuild = require("esbuild") as typeof esbuildTypes;
   const t0 = performance.now();
   const r = await esbuild.build({
     entryPoints: [entry],
@@ -113,12 +130,10 @@ export async function bundleDemo(entry: string = DEMO_ENTRY): Promise<{ js: stri
 
 /** The numbers of the page's caveat: CK+48's images and people (data/manifest.csv) and the study's accuracies. */
 export function demoFacts(model: string, summaryFile = path.join(STUDY, "summary.json")): DemoFacts {
-  const { readManifest } = require("../data") as typeof import("../data");
   const rows = readManifest(MANIFEST);
   const facts: DemoFacts = { model, images: rows.length, subjects: new Set(rows.map((r) => r.subject)).size };
   if (fs.existsSync(summaryFile)) {
-    const { splitOf } = require("../claims") as typeof import("../claims");
-    const summary = JSON.parse(fs.readFileSync(summaryFile, "utf8"));
+    const summary = loadSummary(summaryFile);
     for (const split of ["random", "subject"] as const) {
       const a = splitOf(summary, split)?.accuracy;
       if (a?.t) facts[split] = { mean: a.mean, lo: a.t.lo, hi: a.t.hi, seeds: a.n };
@@ -167,7 +182,6 @@ function asset(body: Buffer | string, type: string, compress = false): Asset {
  * it lists, and the study notebook the caveat links to. Nothing else, and only GET or HEAD.
  */
 export async function startDemo(opts: { modelDir: string; port: number; host: string }): Promise<DemoServer> {
-  const { loadModel } = require("../save") as typeof import("../save");
   const model = await loadModel(opts.modelDir);
   model.dispose();
   const json = path.join(opts.modelDir, "model.json");
@@ -268,4 +282,6 @@ async function demo(a: Args<typeof DEMO>): Promise<void> {
   });
 }
 
-if (require.main === module) runCli(DEMO, demo);
+export const demoCommand = defineCli(DEMO, demo, { initBackend });
+
+if (require.main === module) runCli(demoCommand);

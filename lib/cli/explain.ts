@@ -1,15 +1,25 @@
 /**
- * `npm run explain`: what the network looks at (lib/explain.ts). For images: an overlay PNG per image (the face as the
+ * `npm run explain`: what the network looks at (lib/explain/). For images: an overlay PNG per image (the face as the
  * model sees it, the map over it, the predicted probabilities). With `--regions DIR`: the contribution of each facial
  * region over the runs (with models) of a study folder, written as JSON. Flags: the declaration {@link EXPLAIN} below.
  */
-import "./guard";
 import * as fs from "fs";
 import * as path from "path";
 import { CLASSES } from "../config";
 import { checkOutputDir, DATA, PAPER_RUN, ROOT, makeDirs, resolveDataDir, shown } from "../paths";
 import { UserError } from "../errors";
-import { BACKEND_FLAG, defineCommand, runCli, type Args } from "./args";
+import { tf, activeBackend, initBackend } from "../tf";
+import { decodeImage } from "../data/decode";
+import { loadModel } from "../save";
+import { writeAtomic } from "../files";
+import { loadStudyRuns } from "../study";
+import { argmax } from "../arrays";
+import { gradCam, occlusion, probabilities, saliency, smoothGrad } from "../explain/attribution";
+import { overlay } from "../explain/overlay";
+import { regionStudy } from "../explain/region-study";
+import { imageGrid, rgbPicture } from "../display/pictures";
+import { defineCommand, defineCli, runCli, type Args } from "./args";
+import { BACKEND_FLAG, DATA_FLAG, ENV } from "./flags";
 
 export const METHODS = ["saliency", "smoothgrad", "gradcam", "occlusion"] as const;
 
@@ -45,16 +55,11 @@ export const EXPLAIN = defineCommand({
       arg: "DIR",
       help: "a study folder whose runs have models: the region analysis instead of images",
     },
-    data: {
-      type: "string",
-      arg: "DIR",
-      help: "the CK+48 folder (for --regions)",
-      defaultText: "$CK48_DIR, else data/CK+48",
-    },
+    data: { ...DATA_FLAG, help: "the CK+48 folder (for --regions)" },
     backend: BACKEND_FLAG,
   },
   positionals: { name: "IMAGE", help: "image files", min: 0 },
-  env: { FER_BACKEND: "the backend when --backend is not given" },
+  env: ENV,
 });
 
 async function regions(a: Args<typeof EXPLAIN>): Promise<void> {
@@ -65,7 +70,6 @@ async function regions(a: Args<typeof EXPLAIN>): Promise<void> {
     );
   const out = path.resolve(a.out ?? path.join(DATA, "runs", "explain", "regions.json"));
   checkOutputDir(path.dirname(out), "--out");
-  const { loadStudyRuns } = require("../study") as typeof import("../study");
   const runs = loadStudyRuns(dir)
     .filter((r) => r.job.split !== "subject-cv" && fs.existsSync(path.join(dir, r.job.dir, "model", "model.json")))
     .map((r) => ({ seed: r.job.seed, dir: path.join(dir, r.job.dir) }));
@@ -73,9 +77,7 @@ async function regions(a: Args<typeof EXPLAIN>): Promise<void> {
     throw new UserError(
       `--regions ${shown(dir)}: no run with a model (make them with npm run study -- --keep-models --out ${shown(dir)})`,
     );
-  const { regionStudy } = require("../explain") as typeof import("../explain");
   const summary = await regionStudy(runs, resolveDataDir(a.data), (l) => console.log(l));
-  const { writeAtomic } = require("../save") as typeof import("../save");
   makeDirs(path.dirname(out));
   writeAtomic(out, JSON.stringify(summary, null, 1) + "\n");
   console.log(`explain: wrote ${shown(out)} (${runs.length} runs, ${summary.regions.length} regions)`);
@@ -87,29 +89,23 @@ async function images(a: Args<typeof EXPLAIN>): Promise<void> {
   const modelDir = path.resolve(a.model ?? path.join(PAPER_RUN, "model"));
   const out = path.resolve(a.out ?? path.join(ROOT, "out", "explain"));
   checkOutputDir(out, "--out");
-  const { decodeImage } = require("../data") as typeof import("../data");
   const decoded: Float32Array[] = [];
   for (const f of a._) decoded.push(await decodeImage(path.resolve(f))); // every image is checked before any work
-  const { tf, backendName } = require("../tf") as typeof import("../tf");
-  const { loadModel } = require("../save") as typeof import("../save");
-  const ex = require("../explain") as typeof import("../explain");
-  const { imageGrid, rgbPicture } = require("../display") as typeof import("../display");
   const model = await loadModel(modelDir);
   const size = Math.round(Math.sqrt(decoded[0].length / 3));
   const x = tf.tensor4d(Float32Array.from(decoded.flatMap((d) => Array.from(d))), [decoded.length, size, size, 3]);
-  const probs = ex.probabilities(model, x);
-  const classes = probs.map((p) => (a.class ? CLASSES.indexOf(a.class) : p.indexOf(Math.max(...p))));
+  const probs = probabilities(model, x);
+  const classes = probs.map((p) => (a.class ? CLASSES.indexOf(a.class) : argmax(p)));
   const maps =
     a.method === "saliency"
-      ? ex.saliency(model, x, classes)
+      ? saliency(model, x, classes)
       : a.method === "smoothgrad"
-        ? ex.smoothGrad(model, x, classes, { seed: 0 })
+        ? smoothGrad(model, x, classes, { seed: 0 })
         : a.method === "occlusion"
-          ? ex.occlusion(model, x, classes, { fill: 0.5 })
-          : ex.gradCam(model, x, classes);
-  console.log(`explain: backend ${backendName()}, model ${shown(modelDir)}, method ${a.method}`);
+          ? occlusion(model, x, classes, { fill: 0.5 })
+          : gradCam(model, x, classes);
+  console.log(`explain: backend ${activeBackend()}, model ${shown(modelDir)}, method ${a.method}`);
   makeDirs(out);
-  const { writeAtomic } = require("../save") as typeof import("../save");
   for (let i = 0; i < decoded.length; i++) {
     const top = probs[i]
       .map((p, k) => [p, k] as const)
@@ -118,7 +114,7 @@ async function images(a: Args<typeof EXPLAIN>): Promise<void> {
     const cells = [
       { picture: rgbPicture(decoded[i], size), caption: ["as the model sees it", `${size}×${size}, RGB in [0, 1]`] },
       {
-        picture: ex.overlay(decoded[i], maps[i], size),
+        picture: overlay(decoded[i], maps[i], size),
         caption: [
           `${a.method}: ${CLASSES[classes[i]]}`,
           top.map(([p, k]) => `${CLASSES[k]} ${p.toFixed(2)}`).join(", "),
@@ -128,9 +124,7 @@ async function images(a: Args<typeof EXPLAIN>): Promise<void> {
     const png = await imageGrid(cells, { scale: 4, minCellWidth: 220, title: path.basename(a._[i]) });
     const file = path.join(out, `${path.basename(a._[i]).replace(/\.[^.]+$/, "")}-${a.method}.png`);
     writeAtomic(file, png);
-    console.log(
-      `${shown(file)}  predicted ${CLASSES[probs[i].indexOf(Math.max(...probs[i]))]} (${Math.max(...probs[i]).toFixed(2)})`,
-    );
+    console.log(`${shown(file)}  predicted ${CLASSES[argmax(probs[i])]} (${Math.max(...probs[i]).toFixed(2)})`);
   }
   x.dispose();
   model.dispose();
@@ -145,4 +139,6 @@ async function explain(a: Args<typeof EXPLAIN>): Promise<void> {
   return images(a);
 }
 
-if (require.main === module) runCli(EXPLAIN, explain);
+export const explainCommand = defineCli(EXPLAIN, explain, { initBackend });
+
+if (require.main === module) runCli(explainCommand);

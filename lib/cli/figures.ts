@@ -5,13 +5,42 @@
  * Without a run record the diagrams (Fig 1–4) are still written, then the command says how to make a run and exits 2.
  * User errors print one line `figures: <message>` and exit 2, like every command (lib/cli/args.ts runCli).
  */
-import "./guard";
 import * as fs from "fs";
 import * as path from "path";
-import { ABLATIONS, FIGURES, PAPER_RUN, ROOT, RUNS, STUDY, checkInputFile, checkOutputDir, shown } from "../paths";
-import { commandMain, defineCommand, runCli, type Args } from "./args";
-import type { OutputFile } from "../figures";
-import type { StudySummary } from "../study";
+import {
+  ABLATIONS,
+  FIGURES,
+  PAPER_RUN,
+  ROOT,
+  RUNS,
+  STUDY,
+  checkInputFile,
+  checkOutputDir,
+  makeDirs,
+  resolveDataDir,
+  shown,
+} from "../paths";
+import { activeBackend, initBackend } from "../tf";
+import { writeAtomic } from "../files";
+import { loadRun } from "../record";
+import { loadSummary } from "../summary";
+import { loadRegions } from "../explain/region-study";
+import { ledgerFacts } from "../claims";
+import {
+  buildAblationFigures,
+  buildDiagrams,
+  buildFaceFigures,
+  buildRegionFigures,
+  buildRunFigures,
+  buildStudyFigures,
+  extraFigures,
+  figuresReadme,
+  modelLayers,
+  FiguresError,
+  type OutputFile,
+} from "../figures";
+import { commandMain, defineCommand, defineCli, runCli, type Args } from "./args";
+import { DATA_FLAG } from "./flags";
 
 /** The flags of `npm run figures` (the one declaration: parser, --help, usage line and README table). */
 export const FIGURES_COMMAND = defineCommand({
@@ -30,17 +59,11 @@ export const FIGURES_COMMAND = defineCommand({
       type: "boolean",
       help: "also draw the figures that show faces (class-average maps, a gallery) into <out>/faces/, git-ignored: CK+48's licence forbids committing them",
     },
-    data: {
-      type: "string",
-      arg: "DIR",
-      help: "the CK+48 folder (for --faces)",
-      defaultText: "$CK48_DIR, else data/CK+48",
-    },
+    data: { ...DATA_FLAG, help: "the CK+48 folder (for --faces)" },
   },
 });
 
 function write(out: string, files: OutputFile[], log: (s: string) => void): void {
-  const { writeAtomic } = require("../save") as typeof import("../save");
   for (const f of files) {
     writeAtomic(path.join(out, f.name), f.data);
     log(`  ${shown(path.join(out, f.name))}${f.name.endsWith(".png") ? "" : `  (${Math.round(f.ms)} ms)`}`);
@@ -61,14 +84,10 @@ async function figures(a: Args<typeof FIGURES_COMMAND>, log: (s: string) => void
         : "give a run.json made by npm run reproduce",
     );
   const t0 = performance.now();
-  // Loaded only now: the renderers and TensorFlow.js (for Fig 3's model) take a moment.
-  const { buildDiagrams, buildRunFigures, figuresReadme, loadRun, modelLayers, FiguresError } =
-    require("../figures") as typeof import("../figures");
-  const { backendName } = require("../tf") as typeof import("../tf");
   // Validate the run before writing anything, so a bad file leaves the output folder untouched.
   const run = runExists ? loadRun(runFile) : undefined;
   const arch = await modelLayers();
-  log(`figures → ${shown(out)} (backend ${backendName()}, for Fig 3's model)`);
+  log(`figures → ${shown(out)} (backend ${activeBackend()}, for Fig 3's model)`);
   write(out, await buildDiagrams(arch), log);
   if (!run) {
     const how =
@@ -81,34 +100,23 @@ async function figures(a: Args<typeof FIGURES_COMMAND>, log: (s: string) => void
   }
   write(out, await buildRunFigures(run), log);
   // The study (notebook 06) and the comparisons (notebook 07), when they are committed.
-  const { buildStudyFigures, buildAblationFigures } = require("../figures") as typeof import("../figures");
-  const { ledgerFacts } = require("../claims") as typeof import("../claims");
   const summaryFile = path.join(STUDY, "summary.json");
   if (fs.existsSync(summaryFile))
-    write(
-      out,
-      await buildStudyFigures(JSON.parse(fs.readFileSync(summaryFile, "utf8")) as StudySummary, run, ledgerFacts()),
-      log,
-    );
+    write(out, await buildStudyFigures(loadSummary(summaryFile), run, ledgerFacts()), log);
   else log(`  (no ${shown(summaryFile)}: the study's figures and claims.md are skipped; make them with npm run study)`);
   const ablationsFile = path.join(ABLATIONS, "summary.json");
-  if (fs.existsSync(ablationsFile))
-    write(out, await buildAblationFigures(JSON.parse(fs.readFileSync(ablationsFile, "utf8")) as StudySummary), log);
+  if (fs.existsSync(ablationsFile)) write(out, await buildAblationFigures(loadSummary(ablationsFile)), log);
   else
     log(
       `  (no ${shown(ablationsFile)}: the comparisons' figures are skipped; make them with npm run study -- --variants …)`,
     );
-  const { buildRegionFigures } = require("../figures") as typeof import("../figures");
   const regionsFile = path.join(RUNS, "explain", "regions.json");
-  if (fs.existsSync(regionsFile))
-    write(out, await buildRegionFigures(JSON.parse(fs.readFileSync(regionsFile, "utf8"))), log);
+  if (fs.existsSync(regionsFile)) write(out, await buildRegionFigures(loadRegions(regionsFile)), log);
   else
     log(
       `  (no ${shown(regionsFile)}: the regions' figures are skipped; make them with npm run explain -- --regions DIR)`,
     );
   // figures/README.md last, listing the figures beyond the paper that were made.
-  const { writeAtomic } = require("../save") as typeof import("../save");
-  const { extraFigures } = require("../figures") as typeof import("../figures");
   const made = {
     study: fs.existsSync(summaryFile),
     ablations: fs.existsSync(ablationsFile),
@@ -120,8 +128,6 @@ async function figures(a: Args<typeof FIGURES_COMMAND>, log: (s: string) => void
     const modelDir = path.join(path.dirname(runFile), "model");
     if (!fs.existsSync(path.join(modelDir, "model.json")))
       throw new FiguresError(`--faces needs the run's model at ${shown(modelDir)}`);
-    const { buildFaceFigures } = require("../figures") as typeof import("../figures");
-    const { makeDirs, resolveDataDir } = require("../paths") as typeof import("../paths");
     makeDirs(path.join(out, "faces"));
     write(out, await buildFaceFigures(run, modelDir, resolveDataDir(a.data)), log);
   }
@@ -136,7 +142,11 @@ export async function figuresMain(
   argv: string[],
   log: (s: string) => void = (s) => process.stdout.write(s + "\n"),
 ): Promise<number> {
-  return commandMain(FIGURES_COMMAND, argv, (a) => figures(a, log), log);
+  return commandMain(FIGURES_COMMAND, argv, (a) => figures(a, log), { out: log }, { initBackend });
 }
 
-if (require.main === module) runCli(FIGURES_COMMAND, (a) => figures(a, (s) => process.stdout.write(s + "\n")));
+export const figuresCommand = defineCli(FIGURES_COMMAND, (a) => figures(a, (s) => process.stdout.write(s + "\n")), {
+  initBackend,
+});
+
+if (require.main === module) runCli(figuresCommand);

@@ -7,14 +7,14 @@
  * Exit 0 when every notebook ran; 1 naming the notebook and cell that failed (a TypeScript error or a thrown error);
  * 2 for user errors (no Python with nbclient, unknown notebook, bad flag). `FER_QUICK=1` makes training cells quick.
  */
-import "./guard";
 import * as fs from "fs";
 import * as path from "path";
 import * as readline from "readline";
 import { spawn, spawnSync } from "child_process";
 import { NOTEBOOKS, ROOT, checkOutputDir, shown } from "../paths";
 import { UserError } from "../errors";
-import { defineCommand, runCli, type Args } from "./args";
+import { writeAtomic } from "../files";
+import { defineCommand, defineCli, runCli, type Args } from "./args";
 
 /** The flags of `npm run notebooks` (the one declaration: parser, --help, usage line and README table). */
 export const NOTEBOOKS_COMMAND = defineCommand({
@@ -29,6 +29,11 @@ export const NOTEBOOKS_COMMAND = defineCommand({
       arg: "PYTHON",
       help: "the Python with nbclient to use",
       defaultText: "$FER_PYTHON, else /usr/bin/python3, else python3",
+    },
+    counts: {
+      type: "string",
+      arg: "FILE",
+      help: "also write the counts as JSON ({passes, failures, pending}: one per notebook), for CI",
     },
   },
   positionals: { name: "NOTEBOOK", help: "notebooks to run, by name (01-data) or path; default all" },
@@ -195,6 +200,18 @@ async function notebooks(a: Args<typeof NOTEBOOKS_COMMAND>): Promise<number> {
   const results = await runNotebooks({ notebooks, out, python: a.python, timeout: a.timeout });
   const failed = results.filter((r) => !r.ok);
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
+  if (a.counts) {
+    const counts = {
+      passes: results.length - failed.length,
+      failures: notebooks.length - (results.length - failed.length),
+      pending: 0,
+    };
+    writeAtomic(
+      path.resolve(a.counts),
+      JSON.stringify({ ...counts, failed: failed.map((r) => ({ title: r.notebook, message: describeFailure(r) })) }) +
+        "\n",
+    );
+  }
   if (failed.length) {
     process.stderr.write(failed.map((r) => `notebooks: ${describeFailure(r)}\n`).join(""));
     console.log(`notebooks: ${failed.length} of ${notebooks.length} failed (${secs} s)`);
@@ -206,4 +223,6 @@ async function notebooks(a: Args<typeof NOTEBOOKS_COMMAND>): Promise<number> {
   return 0;
 }
 
-if (require.main === module) runCli(NOTEBOOKS_COMMAND, notebooks);
+export const notebooksCommand = defineCli(NOTEBOOKS_COMMAND, notebooks);
+
+if (require.main === module) runCli(notebooksCommand);

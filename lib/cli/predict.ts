@@ -2,11 +2,15 @@
  * `npm run predict`: the 7 class probabilities and the predicted class of each image (any size or colour type sharp
  * decodes; it is converted to RGB 48×48 in [0,1] as in training). Flags: the declaration {@link PREDICT} below.
  */
-import "./guard";
 import * as path from "path";
 import { CLASSES } from "../config";
 import { PAPER_RUN, shown } from "../paths";
-import { BACKEND_FLAG, defineCommand, runCli, type Args } from "./args";
+import { tf, activeBackend, initBackend, type Tensor } from "../tf";
+import { decodeImage } from "../data/decode";
+import { loadModel } from "../save";
+import { argmax } from "../arrays";
+import { defineCommand, defineCli, runCli, type Args } from "./args";
+import { BACKEND_FLAG, ENV } from "./flags";
 
 /** The flags of `npm run predict` (the one declaration: parser, --help, usage line and README table). */
 export const PREDICT = defineCommand({
@@ -24,7 +28,7 @@ export const PREDICT = defineCommand({
     backend: BACKEND_FLAG,
   },
   positionals: { name: "IMAGE", help: "image files", min: 1 },
-  env: { FER_BACKEND: "the backend when --backend is not given" },
+  env: { FER_BACKEND: ENV.FER_BACKEND },
 });
 
 /** One image's prediction. */
@@ -36,15 +40,11 @@ export interface ImagePrediction {
 
 /** Predict the class probabilities of image files with a saved model (images are checked before the model loads). */
 export async function predictFiles(modelDir: string, images: string[]): Promise<ImagePrediction[]> {
-  const { tf } = require("../tf") as typeof import("../tf");
-  const { decodeImage } = require("../data") as typeof import("../data");
-  const { loadModel } = require("../save") as typeof import("../save");
-  const { argmax } = require("../evaluate") as typeof import("../evaluate");
   const decoded = await Promise.all(images.map((f) => decodeImage(f)));
   const model = await loadModel(modelDir);
   const size = Math.round(Math.sqrt(decoded[0].length / 3));
   const x = tf.tensor4d(Float32Array.from(decoded.flatMap((d) => Array.from(d))), [decoded.length, size, size, 3]);
-  const y = model.predict(x) as import("@tensorflow/tfjs").Tensor;
+  const y = model.predict(x) as Tensor;
   const probs = y.arraySync() as number[][];
   tf.dispose([x, y]);
   model.dispose();
@@ -58,12 +58,11 @@ export async function predictFiles(modelDir: string, images: string[]): Promise<
 async function predict(a: Args<typeof PREDICT>): Promise<void> {
   const modelDir = path.resolve(a.model ?? path.join(PAPER_RUN, "model"));
   const results = await predictFiles(modelDir, a._);
-  const { backendName } = require("../tf") as typeof import("../tf");
   if (a.json) {
-    console.log(JSON.stringify({ backend: backendName(), model: modelDir, predictions: results }));
+    console.log(JSON.stringify({ backend: activeBackend(), model: modelDir, predictions: results }));
     return;
   }
-  console.log(`predict: backend ${backendName()}, model ${shown(modelDir)}`);
+  console.log(`predict: backend ${activeBackend()}, model ${shown(modelDir)}`);
   const head = ["image".padEnd(24), ...CLASSES.map((c) => c.slice(0, 8).padStart(9)), "  predicted"].join("");
   console.log(head);
   for (const r of results) {
@@ -77,4 +76,6 @@ async function predict(a: Args<typeof PREDICT>): Promise<void> {
   }
 }
 
-if (require.main === module) runCli(PREDICT, predict);
+export const predictCommand = defineCli(PREDICT, predict, { initBackend });
+
+if (require.main === module) runCli(predictCommand);

@@ -2,36 +2,15 @@
  * `npx tsx lib/cli/readme.ts [--check]`: writes README.md's command tables (between `<!-- commands:start -->` and
  * `<!-- commands:end -->`) from the commands' flag declarations; `--check` only says whether they differ (exit 2).
  */
-import "./guard";
 import * as fs from "fs";
 import * as path from "path";
 import { ABLATIONS, ROOT, STUDY } from "../paths";
 import { readmeFindings } from "../claims";
-import { readmeComparison } from "../prose/07-ablations";
+import { loadSummary } from "../summary";
+import { readmeComparison } from "../notebooks/07-ablations";
 import { UserError } from "../errors";
-import { defineCommand, readmeTable, runCli, type CommandSpec } from "./args";
-import { REPRODUCE } from "./reproduce";
-import { PREDICT } from "./predict";
-import { FIGURES_COMMAND } from "./figures";
-import { BENCH } from "./bench";
-import { NOTEBOOKS_COMMAND } from "./notebooks";
-import { MANIFEST_COMMAND } from "./manifest";
-import { STUDY_COMMAND } from "./study";
-import { EXPLAIN } from "./explain";
-import { DEMO } from "./demo";
-
-/** Every command, in the README's order. */
-export const COMMANDS: CommandSpec[] = [
-  REPRODUCE,
-  STUDY_COMMAND,
-  PREDICT,
-  EXPLAIN,
-  DEMO,
-  FIGURES_COMMAND,
-  BENCH,
-  NOTEBOOKS_COMMAND,
-  MANIFEST_COMMAND,
-];
+import { defineCli, defineCommand, readmeTable, runCli, type CommandSpec } from "./args";
+import { COMMANDS } from "./commands";
 
 /** The README whose command tables are generated. */
 export const README = path.join(ROOT, "README.md");
@@ -49,7 +28,7 @@ function replaceBlock(readme: string, name: string, from: string, body: string):
 
 /** A committed summary, or undefined when it has not been made. */
 function readSummary(file: string) {
-  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : undefined;
+  return fs.existsSync(file) ? loadSummary(file) : undefined;
 }
 
 /** README text with "What we found" computed from the committed study in place of what stands between its markers. */
@@ -68,7 +47,7 @@ export function withComparison(readme: string, summaryFile = path.join(ABLATIONS
 }
 
 /** README text with the generated tables in place of what stands between the markers. */
-export function withCommandTables(readme: string, specs: CommandSpec[] = COMMANDS): string {
+export function withCommandTables(readme: string, specs: CommandSpec[] = COMMANDS.map((c) => c.spec)): string {
   return replaceBlock(readme, "commands", "the flag declarations in lib/cli/", readmeTable(specs));
 }
 
@@ -78,19 +57,19 @@ const README_COMMAND = defineCommand({
   flags: { check: { type: "boolean", help: "only check that README.md is up to date (exit 2 when not)" } },
 });
 
-if (require.main === module) {
-  runCli(README_COMMAND, async (a) => {
-    const text = fs.readFileSync(README, "utf8");
-    const made = withComparison(withFindings(withCommandTables(text)));
-    if (a.check) {
-      if (made !== text)
-        throw new UserError(
-          "README.md's command tables differ from the flag declarations: run npx tsx lib/cli/readme.ts",
-        );
-      console.log("readme: README.md's command tables match the declarations");
-      return;
-    }
-    if (made !== text) fs.writeFileSync(README, made);
-    console.log(`readme: ${made === text ? "README.md already up to date" : "wrote README.md's command tables"}`);
-  });
-}
+export const readmeCommand = defineCli(README_COMMAND, async (a) => {
+  const text = fs.readFileSync(README, "utf8");
+  const made = withComparison(withFindings(withCommandTables(text)));
+  if (a.check) {
+    if (made !== text)
+      throw new UserError(
+        "README.md's command tables differ from the flag declarations: run npx tsx lib/cli/readme.ts",
+      );
+    console.log("readme: README.md's command tables match the declarations");
+    return;
+  }
+  if (made !== text) fs.writeFileSync(README, made);
+  console.log(`readme: ${made === text ? "README.md already up to date" : "wrote README.md's command tables"}`);
+});
+
+if (require.main === module) runCli(readmeCommand);

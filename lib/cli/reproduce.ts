@@ -1,5 +1,5 @@
 /**
- * `npm run reproduce`: the paper's protocol (Sections 3–4), writing `run.json` and `model/` into --out. Flags: the
+ * `npm run reproduce`: the paper's protocol (Section 2.3), writing `run.json` and `model/` into --out. Flags: the
  * declaration {@link REPRODUCE} below (also `--help` and README.md's command table).
  *
  * Overwrite safety: a folder with `run.json` holds a finished run and is refused without --force; a lock file
@@ -7,14 +7,20 @@
  * end, so `run.json` appears only when the run is complete (with --force, the old one stays until the new run is
  * ready). On a user error nothing is left behind: a folder this run created is removed again.
  */
-import "./guard";
 import * as fs from "fs";
 import * as path from "path";
-import { PAPER } from "../config";
+import { PAPER, QUICK, quickConfig } from "../config";
 import { checkOutputDir, makeDirs, resolveDataDir, ROOT, shown } from "../paths";
 import { UserError } from "../errors";
-import { BACKEND_FLAG, defineCommand, runCli, type Args } from "./args";
+import { activeBackend, initBackend } from "../tf";
+import { listImages } from "../data/files";
+import { runProtocol } from "../protocol";
+import { saveRun } from "../save";
+import { Interrupted } from "../checkpoint";
+import { defineCommand, defineCli, runCli, type Args } from "./args";
+import { BACKEND_FLAG, DATA_FLAG, ENV, NO_VERIFY_FLAG, QUICK_FLAG, WORKERS_FLAG } from "./flags";
 import { acquireLock } from "./lock";
+import { stopSignals } from "./signals";
 
 /** The flags of `npm run reproduce` (the one declaration: parser, --help, usage line and README table). */
 export const REPRODUCE = defineCommand({
@@ -24,12 +30,7 @@ export const REPRODUCE = defineCommand({
   details:
     "Folds run in parallel worker threads, one per core. Progress is kept in `--out/checkpoint/` after every epoch: Ctrl-C stops after the current batch and `--resume` continues to exactly the numbers of an uninterrupted run. `run.json` is written last: a folder holding one has a finished run, which is never replaced without `--force`; a lock file keeps two runs out of one folder.",
   flags: {
-    data: {
-      type: "string",
-      arg: "DIR",
-      help: "the CK+48 folder (seven class folders)",
-      defaultText: "$CK48_DIR, else data/CK+48",
-    },
+    data: DATA_FLAG,
     out: {
       type: "string",
       arg: "DIR",
@@ -54,14 +55,14 @@ export const REPRODUCE = defineCommand({
       min: 2,
       max: 20,
       help: "cross-validation folds",
-      defaultText: `${PAPER.folds}, 2 with --quick`,
+      defaultText: `${PAPER.folds}, ${QUICK.folds} with --quick`,
     },
     "max-epochs": {
       type: "int",
       min: 1,
       max: 10000,
       help: "epochs per fold at most",
-      defaultText: `${PAPER.maxEpochs}, 2 with --quick`,
+      defaultText: `${PAPER.maxEpochs}, ${QUICK.maxEpochs} with --quick`,
     },
     patience: {
       type: "int",
@@ -70,18 +71,9 @@ export const REPRODUCE = defineCommand({
       default: PAPER.patience,
       help: "early stopping: epochs without a lower validation loss",
     },
-    workers: {
-      type: "int",
-      min: 0,
-      max: 64,
-      help: "worker threads for the folds, 0 to train in this thread",
-      defaultText: "one per core, 0 with tensorflow",
-    },
-    quick: { type: "boolean", help: "smoke setting: 10 images per class, 2 folds, 2 epochs" },
-    "no-verify": {
-      type: "boolean",
-      help: "skip the check of the data folder against data/manifest.csv (for folders that are not CK+48 itself)",
-    },
+    workers: WORKERS_FLAG,
+    quick: QUICK_FLAG,
+    "no-verify": NO_VERIFY_FLAG,
     resume: {
       type: "boolean",
       help: "continue the unfinished run in --out from its last finished epoch (same flags as the stopped run)",
@@ -89,10 +81,7 @@ export const REPRODUCE = defineCommand({
     force: { type: "boolean", help: "replace a finished run in --out, or start an unfinished one over" },
     backend: BACKEND_FLAG,
   },
-  env: {
-    CK48_DIR: "the CK+48 folder when --data is not given",
-    FER_BACKEND: "the backend when --backend is not given",
-  },
+  env: ENV,
 });
 
 /** The output folder of a reproduce command line. */
@@ -105,15 +94,18 @@ export function checkpointOf(out: string): string {
   return path.join(out, "checkpoint");
 }
 
-/** Refuse what --force or --resume would have to allow: a finished run, or an unfinished one without --resume. */
-function refuseFinished(out: string, a: Args<typeof REPRODUCE>): void {
+/**
+ * Refuse what --force or --resume would have to allow: a finished run, or (`unfinished`, once the lock is ours: a run
+ * in progress is the lock's to report) an unfinished one without --resume.
+ */
+function refuseFinished(out: string, a: Args<typeof REPRODUCE>, unfinished: boolean): void {
   if (a.force) return;
   if (fs.existsSync(path.join(out, "run.json"))) {
     throw new UserError(
       `${shown(out)} holds a finished run (run.json): pass --force to replace it, or choose another --out`,
     );
   }
-  if (fs.existsSync(checkpointOf(out)) && !a.resume) {
+  if (unfinished && fs.existsSync(checkpointOf(out)) && !a.resume) {
     throw new UserError(
       `${shown(out)} holds an unfinished run (checkpoint/): --resume continues it, --force starts it over`,
     );
@@ -121,10 +113,11 @@ function refuseFinished(out: string, a: Args<typeof REPRODUCE>): void {
 }
 
 async function reproduce(a: Args<typeof REPRODUCE>): Promise<number | void> {
+  const base = a.quick ? quickConfig(PAPER) : PAPER;
   const config = {
-    ...PAPER,
-    folds: a.folds ?? (a.quick ? 2 : PAPER.folds),
-    maxEpochs: a["max-epochs"] ?? (a.quick ? 2 : PAPER.maxEpochs),
+    ...base,
+    folds: a.folds ?? base.folds,
+    maxEpochs: a["max-epochs"] ?? base.maxEpochs,
     patience: a.patience,
   };
   const dataDir = resolveDataDir(a.data);
@@ -136,13 +129,8 @@ async function reproduce(a: Args<typeof REPRODUCE>): Promise<number | void> {
     );
   if (a.resume && !fs.existsSync(checkpointOf(out)))
     throw new UserError(`--resume: ${shown(out)} holds no unfinished run (no checkpoint/ folder) to continue`);
-  refuseFinished(out, a);
-  // Loaded only now: TensorFlow.js starts with the backend of --backend / FER_BACKEND (lib/tf.ts).
-  const { listImages } = require("../data") as typeof import("../data");
+  refuseFinished(out, a, false);
   listImages(dataDir); // the folder's layout, before anything is written
-  const { backendName } = require("../tf") as typeof import("../tf");
-  const { runProtocol } = require("../protocol") as typeof import("../protocol");
-  const { saveRun } = require("../save") as typeof import("../save");
 
   const created = !fs.existsSync(out);
   makeDirs(out);
@@ -153,21 +141,13 @@ async function reproduce(a: Args<typeof REPRODUCE>): Promise<number | void> {
       console.log(
         `reproduce: took over the lock of process ${lock.tookOver.pid} (started ${lock.tookOver.started}), which is gone`,
       );
-    refuseFinished(out, a); // a run that finished between the first check and taking the lock
+    refuseFinished(out, a, true); // and a run that finished between the first check and taking the lock
     const ck = checkpointOf(out);
     if (a.force) fs.rmSync(ck, { recursive: true, force: true });
     console.log(
-      `reproduce: backend ${backendName()}, seed ${a.seed}, split ${a.split}${a.quick ? ", quick" : ""}, output ${shown(out)}${a.resume ? ", resuming" : ""}`,
+      `reproduce: backend ${activeBackend()}, seed ${a.seed}, split ${a.split}${a.quick ? ", quick" : ""}, output ${shown(out)}${a.resume ? ", resuming" : ""}`,
     );
-    let stop = false;
-    const onSignal = (sig: string) => {
-      if (stop) process.exit(130); // a second Ctrl-C: stop at once (the last epoch's checkpoint stands)
-      stop = true;
-      console.error(`reproduce: ${sig}: stopping after the current batch`);
-    };
-    process.on("SIGINT", () => onSignal("SIGINT"));
-    process.on("SIGTERM", () => onSignal("SIGTERM"));
-    const { Interrupted } = require("../train") as typeof import("../train");
+    const stop = stopSignals((sig) => console.error(`reproduce: ${sig}: stopping after the current batch`));
     let result;
     try {
       result = await runProtocol({
@@ -180,7 +160,7 @@ async function reproduce(a: Args<typeof REPRODUCE>): Promise<number | void> {
         verify: !a["no-verify"],
         log: (l) => console.log(l),
         checkpointDir: ck,
-        shouldStop: () => stop,
+        shouldStop: stop.requested,
       });
     } catch (e) {
       if (e instanceof Interrupted) {
@@ -192,6 +172,8 @@ async function reproduce(a: Args<typeof REPRODUCE>): Promise<number | void> {
         return 130;
       }
       throw e;
+    } finally {
+      stop.remove();
     }
     const { record, model } = result;
     // With --force the old run.json goes only now, so the folder never shows a finished run that is not this one.
@@ -207,4 +189,6 @@ async function reproduce(a: Args<typeof REPRODUCE>): Promise<number | void> {
   }
 }
 
-if (require.main === module) runCli(REPRODUCE, reproduce);
+export const reproduceCommand = defineCli(REPRODUCE, reproduce, { initBackend });
+
+if (require.main === module) runCli(reproduceCommand);

@@ -3,13 +3,29 @@
  * shardable, then `summary.json`. Flags: the declaration {@link STUDY_COMMAND} below (also `--help` and README.md's
  * command table).
  */
-import "./guard";
 import * as fs from "fs";
 import * as path from "path";
+import { quickConfig } from "../config";
 import { checkOutputDir, resolveDataDir, STUDY, shown } from "../paths";
 import { UserError } from "../errors";
-import { BACKEND_FLAG, defineCommand, runCli, type Args } from "./args";
-import type { RecordSplit } from "../record";
+import { activeBackend, initBackend } from "../tf";
+import { SPLIT_NAMES, type SplitName } from "../split";
+import { listImages } from "../data/files";
+import {
+  loadStudyRuns,
+  mergeStudy,
+  parseSeeds,
+  parseShard,
+  runStudy,
+  shardJobs,
+  studyJobs,
+  isFinished,
+} from "../study";
+import { variantConfigs } from "../ablations";
+import { Interrupted } from "../checkpoint";
+import { defineCommand, defineCli, runCli, type Args } from "./args";
+import { BACKEND_FLAG, DATA_FLAG, ENV, NO_VERIFY_FLAG, QUICK_FLAG, WORKERS_FLAG } from "./flags";
+import { stopSignals } from "./signals";
 
 /** The flags of `npm run study` (the one declaration: parser, --help, usage line and README table). */
 export const STUDY_COMMAND = defineCommand({
@@ -28,52 +44,25 @@ export const STUDY_COMMAND = defineCommand({
     },
     variants: { type: "string", arg: "LIST", help: "named configurations of lib/ablations.ts", defaultText: "paper" },
     out: { type: "string", arg: "DIR", help: "the study folder", defaultText: "data/runs/study" },
-    data: {
-      type: "string",
-      arg: "DIR",
-      help: "the CK+48 folder (seven class folders)",
-      defaultText: "$CK48_DIR, else data/CK+48",
-    },
+    data: DATA_FLAG,
     resume: { type: "boolean", help: "continue a study whose folder already holds runs (finished ones are skipped)" },
     shard: { type: "string", arg: "K/N", help: "run only every N-th job from the K-th; no summary is written" },
     merge: { type: "boolean", help: "only (re)write summary.json from the runs on disk" },
-    workers: {
-      type: "int",
-      min: 0,
-      max: 64,
-      help: "worker threads for the folds, 0 to train in this thread",
-      defaultText: "one per core",
-    },
-    quick: { type: "boolean", help: "smoke setting: 10 images per class, 2 folds, 2 epochs" },
-    "no-verify": { type: "boolean", help: "skip the check of the data folder against data/manifest.csv" },
+    workers: WORKERS_FLAG,
+    quick: QUICK_FLAG,
+    "no-verify": NO_VERIFY_FLAG,
     "keep-models": {
       type: "boolean",
       help: "also save each run's best model (model/ beside run.json; not for subject-cv), e.g. for npm run explain -- --regions",
     },
     backend: BACKEND_FLAG,
   },
-  env: {
-    CK48_DIR: "the CK+48 folder when --data is not given",
-    FER_BACKEND: "the backend when --backend is not given",
-  },
+  env: ENV,
 });
 
 async function study(a: Args<typeof STUDY_COMMAND>): Promise<number | void> {
   const out = path.resolve(a.out ?? STUDY);
   checkOutputDir(out, "--out");
-  // Loaded only now: TensorFlow.js starts with the backend of --backend / FER_BACKEND (lib/tf.ts).
-  const {
-    STUDY_SPLITS,
-    loadStudyRuns,
-    mergeStudy,
-    parseSeeds,
-    parseShard,
-    runStudy,
-    shardJobs,
-    studyJobs,
-    isFinished,
-  } = require("../study") as typeof import("../study");
-  const { variantConfigs } = require("../ablations") as typeof import("../ablations");
   if (a.merge) {
     const s = mergeStudy(out);
     console.log(
@@ -82,9 +71,9 @@ async function study(a: Args<typeof STUDY_COMMAND>): Promise<number | void> {
     return;
   }
   const seeds = parseSeeds(a.seeds ?? "0-9");
-  const splits = (a.splits ?? STUDY_SPLITS.join(",")).split(",").map((s) => s.trim()) as RecordSplit[];
+  const splits = (a.splits ?? SPLIT_NAMES.join(",")).split(",").map((s) => s.trim()) as SplitName[];
   for (const s of splits)
-    if (!STUDY_SPLITS.includes(s)) throw new UserError(`--splits: "${s}" is not one of ${STUDY_SPLITS.join(", ")}`);
+    if (!SPLIT_NAMES.includes(s)) throw new UserError(`--splits: "${s}" is not one of ${SPLIT_NAMES.join(", ")}`);
   const variants = (a.variants ?? "paper").split(",").map((v) => v.trim());
   const configs = variantConfigs(variants);
   let jobs = studyJobs({ seeds, splits, variants });
@@ -96,26 +85,18 @@ async function study(a: Args<typeof STUDY_COMMAND>): Promise<number | void> {
       `${shown(out)} already holds ${finished} finished run(s) of a study: add --resume to continue it (finished runs are skipped), or choose another --out`,
     );
   }
-  if (a.quick) for (const v of variants) configs[v] = { ...configs[v], folds: 2, maxEpochs: 2 };
+  if (a.quick) for (const v of variants) configs[v] = quickConfig(configs[v]);
   const dataDir = resolveDataDir(a.data);
-  const { listImages } = require("../data") as typeof import("../data");
   listImages(dataDir); // the folder's layout, before anything is written
-  const { backendName } = require("../tf") as typeof import("../tf");
-  const { Interrupted } = require("../train") as typeof import("../train");
   const todo = jobs.filter((j) => !isFinished(out, j)).length;
   console.log(
-    `study: backend ${backendName()}, seeds ${seeds.join(",")}, splits ${splits.join(",")}, variants ${variants.join(",")}${shard ? `, shard ${shard.k}/${shard.n}` : ""}${a.quick ? ", quick" : ""}; ${todo} of ${jobs.length} run(s) to do`,
+    `study: backend ${activeBackend()}, seeds ${seeds.join(",")}, splits ${splits.join(",")}, variants ${variants.join(",")}${shard ? `, shard ${shard.k}/${shard.n}` : ""}${a.quick ? ", quick" : ""}; ${todo} of ${jobs.length} run(s) to do`,
   );
-  let stop = false;
-  const onSignal = (sig: string) => {
-    if (stop) process.exit(130); // a second Ctrl-C: stop at once
-    stop = true;
+  const stop = stopSignals((sig) =>
     console.error(
       `study: ${sig}: stopping after the current batch; the finished runs and the current run's last epoch are kept`,
-    );
-  };
-  process.on("SIGINT", () => onSignal("SIGINT"));
-  process.on("SIGTERM", () => onSignal("SIGTERM"));
+    ),
+  );
   try {
     const r = await runStudy({
       dataDir,
@@ -126,7 +107,7 @@ async function study(a: Args<typeof STUDY_COMMAND>): Promise<number | void> {
       workers: a.workers,
       verify: !a["no-verify"],
       log: (l) => console.log(l),
-      shouldStop: () => stop,
+      shouldStop: stop.requested,
       keepModels: a["keep-models"],
     });
     console.log(`study: ${r.ran} run(s) made, ${r.skipped} already there`);
@@ -137,6 +118,8 @@ async function study(a: Args<typeof STUDY_COMMAND>): Promise<number | void> {
       return 130;
     }
     throw e;
+  } finally {
+    stop.remove();
   }
   if (!shard) {
     mergeStudy(out);
@@ -148,4 +131,6 @@ async function study(a: Args<typeof STUDY_COMMAND>): Promise<number | void> {
   }
 }
 
-if (require.main === module) runCli(STUDY_COMMAND, study);
+export const studyCommand = defineCli(STUDY_COMMAND, study, { initBackend });
+
+if (require.main === module) runCli(studyCommand);

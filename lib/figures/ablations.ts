@@ -3,9 +3,9 @@
  * with its 95 % interval and a zero line, and the table of figures/ablations.md. Pure: summary → spec / Markdown.
  */
 import type { TopLevelSpec } from "vega-lite";
-import type { StudySummary } from "../study";
+import type { StudySummary } from "../summary";
 import { VARIANTS, comparisonTests, variantParameters } from "../ablations";
-import { markdownTable, pct, signedInterval, signedPoints } from "../display";
+import { markdownTable, pct, signedInterval, signedPoints } from "../display/text";
 
 /** Each variant's paired difference in test accuracy to `paper` (variant − paper, same seeds), mean and 95 % t interval, in percentage points. */
 export function specForest(s: StudySummary, split = "subject"): TopLevelSpec {

@@ -3,7 +3,7 @@
  * class; each cell shows the row-normalised percentage (its colour) and the count. Pure: run record → vega-lite spec.
  */
 import { correctFromConfusion } from "../evaluate";
-import { pct } from "../display";
+import { pct } from "../display/text";
 import type { TopLevelSpec } from "vega-lite";
 import type { RunRecord } from "../record";
 

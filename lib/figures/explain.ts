@@ -5,8 +5,8 @@
  * notebook, or `npm run figures` into the git-ignored figures/faces/), never committed (the data set's licence).
  */
 import type { TopLevelSpec } from "vega-lite";
-import { facsComparison, type RegionSummary } from "../explain";
-import { markdownTable, signedInterval, signedPoints } from "../display";
+import { facsComparison, type RegionSummary } from "../explain/region-study";
+import { markdownTable, signedInterval, signedPoints } from "../display/text";
 import { clipInterval } from "../stats";
 
 /** Whole signed percentage points. */
@@ -67,13 +67,13 @@ export function regionsMarkdown(s: RegionSummary): string {
     "",
     markdownTable(["class", ...s.regions.map((r) => r.name)], s.classes.map((c) => [c, ...s.regions.map((r) => iv(s.effects.find((e) => e.class === c && e.region === r.name)!))]), ["l", ...s.regions.map(() => "r" as const)]),
     "",
-    `Regions, derived from the mean face (lib/explain.ts deriveRegions): eyes at row ${ev.eyeRow}, nostrils at row ${ev.noseRow}, mouth at row ${ev.mouthRow} (darkest rows of the central band), face from column ${ev.faceLeft} to ${ev.faceRight}, midline at column ${ev.midline}.`,
+    `Regions, derived from the mean face (lib/explain/regions.ts deriveRegions): eyes at row ${ev.eyeRow}, nostrils at row ${ev.noseRow}, mouth at row ${ev.mouthRow} (darkest rows of the central band), face from column ${ev.faceLeft} to ${ev.faceRight}, midline at column ${ev.midline}.`,
     "",
     markdownTable(["region", "rows", "columns", "pixels"], s.regions.map((r) => [r.name, `${r.box.top}–${r.box.bottom}`, `${r.box.left}–${r.box.right}`, r.pixels]), ["l", "r", "r", "r"]),
     "",
     "## Against FACS",
     "",
-    "Per class, the region whose occlusion costs the most accuracy (mean over seeds, 95% t interval), beside the regions the emotion's action units move (lib/explain.ts FACS: Ekman & Friesen 1978, the CK+ criteria of Lucey et al. 2010). An interval that excludes 0 says the region matters for that class.",
+    "Per class, the region whose occlusion costs the most accuracy (mean over seeds, 95% t interval), beside the regions the emotion's action units move (lib/explain/regions.ts FACS: Ekman & Friesen 1978, the CK+ criteria of Lucey et al. 2010). An interval that excludes 0 says the region matters for that class.",
     "",
     facsMarkdown(s),
     "",

@@ -4,18 +4,25 @@
  * `figures` command writes them, tests compare them); `figuresReadme` writes `figures/README.md`.
  */
 import { correctFromConfusion, falsePositiveRate } from "../evaluate";
-import { tf } from "../tf";
+import { tf, type Tensor4D } from "../tf";
+import { createModel, summarize } from "../model";
+import { loadDataset, indicesOf, imagesTensor } from "../data/dataset";
+import { loadModel } from "../save";
+import { argmax } from "../arrays";
+import { classAverageMaps, gradCam, occlusion, probabilities, saliency } from "../explain/attribution";
+import { classAverageCells, classMeanFaces, galleryIndices, meanFaceOf, methodCells, rightOnes } from "../explain/faces";
+import { imageGrid } from "../display/pictures";
 import { validateRunRecord, type RunRecord } from "../record";
 import type { LayerSummary } from "../model";
 import { PAPER, PAPER_RESULTS } from "../config";
 import { UserError } from "../errors";
-import { pct } from "../display";
+import { pct } from "../display/text";
 import { claimsLedger, claimsLedgerMarkdown, type LedgerFacts } from "../claims";
-import type { StudySummary } from "../study";
+import type { StudySummary } from "../summary";
 import { specStudyAccuracy, specStudyLeak, specStudyPerClass } from "./study";
 import { ablationsMarkdown, specForest } from "./ablations";
 import { regionsMarkdown, specRegions } from "./explain";
-import type { RegionSummary } from "../explain";
+import type { RegionSummary } from "../explain/region-study";
 import { diagramSvg, renderPng, renderSvg } from "../render";
 import { toDot, type Diagram } from "./diagram";
 import { diagramFig1, diagramFig2, diagramFig4 } from "./process";
@@ -24,6 +31,7 @@ import { specFig5, specFig6, bestEpochs } from "./curves";
 import { specFig7, confusionCells } from "./confusion";
 import { specFig8, rocLabel } from "./roc";
 import { table1Csv, table1Markdown } from "./table1";
+import type { TopLevelSpec } from "vega-lite";
 
 export { loadRun } from "../record";
 export { toDot, diagramFig1, diagramFig2, diagramFig3, diagramFig4, specFig5, specFig6, specFig7, specFig8, table1Csv, table1Markdown, PAPER_RESULTS };
@@ -60,13 +68,9 @@ export class FiguresError extends UserError {}
 
 /**
  * Fig 3's layer table, from the model object itself: `summarize(createModel())` and the model's input shape.
- * Loads TensorFlow.js (a second or two), builds the model, and disposes it.
+ * Builds the model on the active backend and disposes it.
  */
 export async function modelLayers(): Promise<{ layers: LayerSummary[]; input: number[] }> {
-  // Loaded lazily (TensorFlow.js takes a moment) with require: this is CommonJS, and a dynamic import() of a .ts
-  // file fails under plain `tsx/cjs` (mocha) while working under the tsx CLI.
-   
-  const { createModel, summarize } = require("../model") as typeof import("../model");
   const m = createModel(0);
   try {
     const input = (m.inputs[0].shape as (number | null)[]).slice(1) as number[];
@@ -104,7 +108,7 @@ export async function buildDiagrams(arch?: { layers: LayerSummary[]; input: numb
 export async function buildRunFigures(run: RunRecord): Promise<OutputFile[]> {
   const out: OutputFile[] = [];
   const charts = { fig5: specFig5, fig6: specFig6, fig7: specFig7, fig8: specFig8 } as const;
-  for (const [id, spec] of Object.entries(charts) as [FigureId, (r: RunRecord) => import("vega-lite").TopLevelSpec][]) {
+  for (const [id, spec] of Object.entries(charts) as [FigureId, (r: RunRecord) => TopLevelSpec][]) {
     out.push(...(await svgAndPng(FIGURE_FILES[id], () => renderSvg(spec(run), { strict: true }))));
   }
   const t0 = performance.now();
@@ -159,31 +163,26 @@ export async function buildRegionFigures(summary: RegionSummary): Promise<Output
  * forbids redistributing its images, so no face is committed.
  */
 export async function buildFaceFigures(run: RunRecord, modelDir: string, dataDir: string): Promise<OutputFile[]> {
-  const { loadDataset, indicesOf, imagesTensor } = require("../data") as typeof import("../data");
-  const { loadModel } = require("../save") as typeof import("../save");
-  const ex = require("../explain") as typeof import("../explain");
-  const prose = require("../prose/08-explain") as typeof import("../prose/08-explain");
-  const { imageGrid } = require("../display") as typeof import("../display");
   const t0 = performance.now();
   const all = await loadDataset(dataDir, { verify: false });
   const model = await loadModel(modelDir);
   const idx = indicesOf(all, run.split.test);
   const x = imagesTensor(all, idx);
   const labels = idx.map((i) => all.labels[i]);
-  const probs = ex.probabilities(model, x);
-  const right = prose.rightOnes(probs, labels);
-  const fill = prose.meanFaceOf(all).rgb;
-  const maps = { saliency: ex.saliency(model, x, labels), "grad-cam": ex.gradCam(model, x, labels), occlusion: ex.occlusion(model, x, labels, { fill }) };
-  const faces = prose.classMeanFaces(x.dataSync() as Float32Array, labels, all.size);
-  const averages = Object.fromEntries(Object.entries(maps).map(([m, v]) => [m, ex.classAverageMaps(v, labels, right)]));
-  const avgPng = await imageGrid(prose.classAverageCells(run.classes, faces, averages, all.size), { columns: 8, scale: 2, minCellWidth: 110, title: "Class averages over correctly classified test faces (run of record)" });
-  const order = prose.galleryIndices(probs, labels);
-  const predicted = order.map((i) => probs[i].indexOf(Math.max(...probs[i])));
-  const picked = tf.gather(x, order) as import("../tf").Tensor4D;
-  const cams = ex.gradCam(model, picked, predicted);
+  const probs = probabilities(model, x);
+  const right = rightOnes(probs, labels);
+  const fill = meanFaceOf(all).rgb;
+  const maps = { saliency: saliency(model, x, labels), "grad-cam": gradCam(model, x, labels), occlusion: occlusion(model, x, labels, { fill }) };
+  const faces = classMeanFaces(x.dataSync() as Float32Array, labels, all.size);
+  const averages = Object.fromEntries(Object.entries(maps).map(([m, v]) => [m, classAverageMaps(v, labels, right)]));
+  const avgPng = await imageGrid(classAverageCells(run.classes, faces, averages, all.size), { columns: 8, scale: 2, minCellWidth: 110, title: "Class averages over correctly classified test faces (run of record)" });
+  const order = galleryIndices(probs, labels);
+  const predicted = order.map((i) => argmax(probs[i]));
+  const picked = tf.gather(x, order) as Tensor4D;
+  const cams = gradCam(model, picked, predicted);
   const pixels = picked.dataSync() as Float32Array;
   const per = all.size * all.size * 3;
-  const cells = order.flatMap((i, j) => prose.methodCells(pixels.slice(j * per, (j + 1) * per), { [`${run.classes[labels[i]]} → ${run.classes[predicted[j]]}`]: cams[j] }, all.size, run.split.test[i].split("/")[1].replace(/\.png$/, "")));
+  const cells = order.flatMap((i, j) => methodCells(pixels.slice(j * per, (j + 1) * per), { [`${run.classes[labels[i]]} → ${run.classes[predicted[j]]}`]: cams[j] }, all.size, run.split.test[i].split("/")[1].replace(/\.png$/, "")));
   const galleryPng = await imageGrid(cells, { columns: 6, scale: 2, minCellWidth: 130, title: "Grad-CAM of the predicted class: right, then the most confident mistakes" });
   tf.dispose([x, picked]);
   model.dispose();

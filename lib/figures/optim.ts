@@ -2,7 +2,7 @@
  * Charts of the optimiser race of notebook 03 (lib/optim.ts raceOptimizers): pure functions data → vega-lite spec.
  */
 import type { TopLevelSpec } from "vega-lite";
-import { sampleSurface, type OptimizerRace, type Surface } from "../optim";
+import { sampleSurface, type OptimizerRace, type Surface } from "../notebooks/03-optim";
 
 /** Chart of an optimiser race (lib/optim raceOptimizers): both paths over the surface, coloured by log10 f. */
 export function specOptimizerRace(race: OptimizerRace, surface: Surface, xRange: [number, number] = [-4.5, 1], yRange: [number, number] = [-2, 2]): TopLevelSpec {

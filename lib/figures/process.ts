@@ -3,15 +3,15 @@
  * Numbers in the labels (split, folds, patience, batch size, augmentation) come from the config, so the diagrams
  * describe what the code does.
  */
-import { PAPER, CLASSES, type PaperConfig } from "../config";
+import { PAPER, CLASSES, type ProtocolConfig } from "../config";
 import type { Diagram } from "./diagram";
-import { pct } from "../display";
+import { pct } from "../display/text";
 
 /** CK+48 has 981 images; the paper's 80/20 split holds out ⌈981·0.2⌉ = 197 (scikit-learn rounds the test part up). */
 export const CK48_IMAGES = 981;
 
 /** Fig 1, the main process: data → preprocessing → CNN → training → evaluation → prediction. */
-export function diagramFig1(config: PaperConfig = PAPER): Diagram {
+export function diagramFig1(config: ProtocolConfig = PAPER): Diagram {
   return {
     title: "Fig 1. Main process",
     direction: "LR",
@@ -34,7 +34,7 @@ export function diagramFig1(config: PaperConfig = PAPER): Diagram {
 }
 
 /** Fig 2, the training loop: forward pass → loss (Eq. 1–2) → back-propagation → RMSprop (Eq. 3–4) → repeat until early stopping. */
-export function diagramFig2(config: PaperConfig = PAPER): Diagram {
+export function diagramFig2(config: ProtocolConfig = PAPER): Diagram {
   return {
     title: "Fig 2. Training loop",
     direction: "TB",
@@ -72,7 +72,7 @@ export function diagramFig2(config: PaperConfig = PAPER): Diagram {
  * Fig 4, the detailed process: CK+48 → preprocessing (RGB, [0,1], one-hot) → augmentation → 80/20 split → 5-fold CV
  * with early stopping and checkpoint → best fold → test evaluation → confusion matrix / ROC → saved model.
  */
-export function diagramFig4(config: PaperConfig = PAPER): Diagram {
+export function diagramFig4(config: ProtocolConfig = PAPER): Diagram {
   const test = Math.ceil(CK48_IMAGES * config.testFraction);
   const a = config.augment;
   const folds = Array.from({ length: config.folds }, (_, i) => i);

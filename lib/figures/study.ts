@@ -7,7 +7,7 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import { PAPER_RESULTS } from "../config";
-import type { StudySummary } from "../study";
+import type { StudySummary } from "../summary";
 
 const SPLIT_LABEL: Record<string, string> = { random: "random 80/20", subject: "subject hold-out", "subject-cv": "subject 10-fold CV" };
 const label = (split: string) => SPLIT_LABEL[split] ?? split;

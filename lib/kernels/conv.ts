@@ -104,7 +104,7 @@ function convForward(
   bias: Float32Array | null,
   relu: boolean,
 ): TensorInfo {
-  const { B, H, W, C, OH, OW, N, KH, KW, SH, SW, Hp, Wp, NP, M } = geometry(info);
+  const { B, C, OH, OW, N, KH, KW, SH, SW, Hp, Wp, NP, M } = geometry(info);
   const rows = KH * KW * C;
   const a = wasmArena();
   const px = a.alloc(B * Hp * Wp * C);
@@ -129,7 +129,7 @@ function convForward(
 
 /** Gradient of a convolution with respect to its filter: [KH,KW,C,N] from x [B,H,W,C] and dy [B,OH,OW,N]. */
 function convBackpropFilter(backend: MathBackendCPU, x: TensorInfo, dy: TensorInfo, info: ConvInfo): TensorInfo {
-  const { B, H, W, C, OH, OW, N, KH, KW, SH, SW, Hp, Wp, NP, M } = geometry(info);
+  const { B, C, OH, OW, N, KH, KW, SH, SW, Hp, Wp, NP, M } = geometry(info);
   const KWC = KW * C;
   const KWCP = roundUp(KWC, 4);
   const a = wasmArena();

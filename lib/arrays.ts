@@ -1,0 +1,20 @@
+/** Small functions over number arrays that several layers need (training, evaluation, the page). Pure. */
+
+/**
+ * Index of the largest value; ties go to the lowest index, as `np.argmax` and `tf.argMax` do (Section 4: the predicted
+ * class of a softmax row).
+ */
+export function argmax(values: ArrayLike<number>): number {
+  if (values.length === 0) throw new Error("argmax of an empty row");
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/** The median of a list of numbers (NaN for none). */
+export function median(xs: readonly number[]): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

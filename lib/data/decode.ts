@@ -1,0 +1,55 @@
+/**
+ * Section 2.1 of the paper, decoding: each image is decoded with sharp, converted to RGB (the paper's Keras loader
+ * reads colour_mode="rgb": the grey value is copied to three channels), resized to 48×48 when it is not, and scaled
+ * to [0, 1] (lib/data/pixels.ts toModelInput).
+ */
+import * as fs from "fs";
+import sharp from "sharp";
+import { PAPER } from "../config";
+import { UserError } from "../errors";
+import { toModelInput } from "./pixels";
+
+/**
+ * Decode one image file (any format and colour type sharp reads: 8 or 16 bits, grey, palette, alpha, CMYK; PNG, JPEG,
+ * WebP, GIF, TIFF, …) into RGB floats in [0, 1], size × size × 3, resizing (ignoring aspect ratio, as Keras'
+ * `load_img(target_size=…)` does) when it is not size × size. An unreadable, empty, truncated or non-image file is a
+ * UserError naming it.
+ */
+export async function decodeImage(file: string, size: number = PAPER.imageSize): Promise<Float32Array> {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const what = code === "ENOENT" ? " (no such file)" : code === "EISDIR" ? " (a folder, not an image file)" : "";
+    throw new UserError(`cannot read ${file}: ${code ?? (e as Error).message}${what}`);
+  }
+  if (buf.length === 0)
+    throw new UserError(
+      `cannot decode image ${file}: the file is empty (0 bytes); replace it with the original image or remove it`,
+    );
+  return decodeImageBuffer(buf, file, size);
+}
+
+/** As decodeImage, from bytes already read (`name` only labels errors). */
+export async function decodeImageBuffer(
+  buf: Buffer,
+  name: string,
+  size: number = PAPER.imageSize,
+): Promise<Float32Array> {
+  let raw: { data: Buffer; info: sharp.OutputInfo };
+  try {
+    let img = sharp(buf, { failOn: "error" }).rotate().removeAlpha().toColourspace("srgb");
+    const meta = await sharp(buf).metadata();
+    if (meta.width !== size || meta.height !== size) img = img.resize(size, size, { fit: "fill" });
+    raw = await img.raw().toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    throw new UserError(
+      `cannot decode image ${name}: ${(e as Error).message.split("\n")[0]} (truncated or not an image; replace it with the original or remove it)`,
+    );
+  }
+  if (raw.info.channels !== 3 || raw.info.width !== size || raw.info.height !== size) {
+    throw new UserError(`cannot decode image ${name}: got ${raw.info.width}×${raw.info.height}×${raw.info.channels}`);
+  }
+  return toModelInput(raw.data, 3);
+}
