@@ -5,16 +5,12 @@
  */
 import { expect } from "chai";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { ROOT, STUDY, ABLATIONS } from "../lib/paths";
-import { createModel } from "../lib/model";
-import { saveModel } from "../lib/save";
 import { README, withCommandTables, withComparison, withFindings } from "../lib/cli/readme";
 import { COMMANDS } from "../lib/cli/commands";
 import { usage } from "../lib/cli/args";
-import { makeFakeCk48 } from "./fixtures/ck48";
-import { CASES, type Case, type Ctx } from "./fixtures/cli-cases";
+import { CASES, makeCtx, removeCtx, type Case, type Ctx } from "./fixtures/cli-cases";
 import { expectUserError, runInProcess, tree, type CommandRun } from "./helpers/cli";
 
 const SPECS = COMMANDS.map((c) => c.spec);
@@ -25,24 +21,10 @@ describe("command line (in-process)", function () {
   let tmp: string;
   const ctx = {} as Ctx;
   before(async () => {
-    fake = await makeFakeCk48(6);
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fer-cli-"));
-    const m = createModel(0);
-    await saveModel(m, path.join(tmp, "model"));
-    m.dispose();
-    fs.writeFileSync(path.join(tmp, "a-file.txt"), "not a folder");
-    Object.assign(ctx, {
-      tmp,
-      fake,
-      model: path.join(tmp, "model"),
-      image: path.join(fake, "happy", fs.readdirSync(path.join(fake, "happy"))[0]),
-      file: path.join(tmp, "a-file.txt"),
-    });
+    Object.assign(ctx, await makeCtx());
+    ({ fake, tmp } = ctx);
   });
-  after(() => {
-    fs.rmSync(fake, { recursive: true, force: true });
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => removeCtx(ctx));
 
   describe("bad input: one line naming the culprit and what to do, exit 2, no stack trace, nothing written", () => {
     const results = new Map<Case, CommandRun>();

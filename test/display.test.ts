@@ -60,10 +60,22 @@ describe("display: tables and listings", () => {
     expect(t.code.startsWith("applyGradients(variableGradients) {")).to.equal(true);
     expect(t.code).to.include("sqrt(add(newAccumulatedMeanSquare, this.epsilon))");
     expect(t.line).to.be.greaterThan(1);
-    expect(rmspropListingsHtml()).to.match(/<table>.*rmspropStep.*rmsprop_optimizer\.js, line \d+/s);
-    expect(showSource("lib/model.ts", "createModel")).to.match(
-      /^`createModel` in `lib\/model\.ts`, line \d+:\n\n```ts\n\/\*\*[\s\S]*\n```$/,
+    expect(rmspropListingsHtml()).to.match(/class="side-by-side".*rmspropStep.*rmsprop_optimizer\.js, line \d+/s);
+    const listing = showSource("lib/model.ts", "createModel");
+    expect(listing).to.match(
+      /^`createModel` in `lib\/model\.ts`, line \d+:\n\n<pre class="listing" style="white-space: pre;[^"]*">/,
     );
+    expect(listing).to.include('<span class="hljs-keyword">export</span> <span class="hljs-keyword">function</span>');
+    // the listing's text is the source, every line whole
+    const text = listing
+      .replace(/^[^\n]*\n\n/, "")
+      .replace(/<[^>]+>/g, "")
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&quot;/g, '"')
+      .replace(/&#x27;/g, "'")
+      .replace(/&amp;/g, "&");
+    expect(text).to.equal(sourceOf(path.join(__dirname, "..", "lib", "model.ts"), "createModel").code);
   });
 
   it("escapeHtml escapes markup", () => {

@@ -416,10 +416,11 @@ describe("figures (Fig 1–8, Table 1)", function () {
       const r = await cli(["--run", runFile, "--out", dir]);
       expect(r.code, r.stderr).to.equal(0);
       const made = fs.readdirSync(dir).sort();
-      // faces/: git-ignored (npm run figures -- --faces); demo.png: the live demo's screenshot, written by test/demo.test.ts
+      // faces/: git-ignored (npm run figures -- --faces); the screenshots of the live demo and of the book, written
+      // by test/e2e/demo.test.ts and test/e2e/book.test.ts
       const committed = fs
         .readdirSync(FIGURES)
-        .filter((f) => !f.startsWith(".") && f !== "faces" && f !== "demo.png")
+        .filter((f) => !f.startsWith(".") && f !== "faces" && f !== "demo.png" && f !== "book.png")
         .sort();
       expect(committed).to.deep.equal(made);
       for (const f of made)

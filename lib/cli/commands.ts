@@ -13,6 +13,7 @@ import { figuresCommand } from "./figures";
 import { benchCommand } from "./bench";
 import { notebooksCommand } from "./notebooks";
 import { manifestCommand } from "./manifest";
+import { bookCommand } from "./book";
 
 export const COMMANDS: readonly Command[] = [
   reproduceCommand,
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   figuresCommand,
   benchCommand,
   notebooksCommand,
+  bookCommand,
   manifestCommand,
 ];
 

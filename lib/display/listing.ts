@@ -5,8 +5,27 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
+import hljs from "highlight.js/lib/core";
+import typescript from "highlight.js/lib/languages/typescript";
+import javascript from "highlight.js/lib/languages/javascript";
+import bash from "highlight.js/lib/languages/bash";
+import json from "highlight.js/lib/languages/json";
 import { ROOT } from "../paths";
 import { escapeHtml } from "./text";
+
+// highlight.js' core with the few languages the notebooks and the book show, not its 190.
+hljs.registerLanguage("typescript", typescript);
+hljs.registerLanguage("javascript", javascript);
+hljs.registerLanguage("bash", bash);
+hljs.registerLanguage("json", json);
+hljs.registerAliases(["ts"], { languageName: "typescript" });
+hljs.registerAliases(["js"], { languageName: "javascript" });
+hljs.registerAliases(["sh"], { languageName: "bash" });
+
+/** Code highlighted as HTML with highlight.js' classes; a language it does not know is escaped as it is. */
+export function highlight(code: string, lang = "typescript"): string {
+  return hljs.getLanguage(lang) ? hljs.highlight(code, { language: lang }).value : escapeHtml(code);
+}
 
 /** Where a declaration was found and its text (TSDoc comment included). */
 export interface SourceListing {
@@ -73,17 +92,31 @@ export function sourceOf(file: string, name: string): SourceListing {
 }
 
 /**
- * A declaration's real source as Markdown for a notebook: where it lives, then the code in a fenced block
+ * Code as a listing that no front end wraps: a `<pre>` whose inline style keeps every line whole and scrolls sideways
+ * instead (JupyterLab's rendered Markdown sets `white-space: pre-wrap` on `pre` and `code`, which broke lines inside
+ * identifiers; the style is on both),
+ * highlighted with highlight.js' classes (the book colours them; a front end without its stylesheet shows plain code).
+ */
+export function listingHtml(code: string, lang: "ts" | "js"): string {
+  const language = lang === "js" ? "javascript" : "typescript";
+  return `<pre class="listing" style="white-space: pre; overflow-x: auto; overflow-wrap: normal; word-break: normal;"><code class="hljs language-${language}" style="white-space: pre; overflow-wrap: normal; word-break: normal;">${highlight(code, language)}</code></pre>`;
+}
+
+/**
+ * A declaration's real source as Markdown for a notebook: where it lives, then the code as a {@link listingHtml}
  * (see {@link sourceOf}). `file` is relative to the repository root, e.g. `lib/model.ts`.
  */
 export function showSource(file: string, name: string): string {
   const s = sourceOf(path.isAbsolute(file) ? file : path.join(ROOT, file), name);
-  return `\`${s.name}\` in \`${s.file}\`, line ${s.line}:\n\n\`\`\`${s.lang}\n${s.code}\n\`\`\``;
+  return `\`${s.name}\` in \`${s.file}\`, line ${s.line}:\n\n${listingHtml(s.code, s.lang)}`;
 }
 
-/** Two code listings side by side (HTML table of two `<pre>` blocks) with titles. */
+/**
+ * Two code listings side by side, each in its own column that scrolls sideways (a table squeezed one column to about
+ * 30 characters in JupyterLab, so nearly every line broke), with titles.
+ */
 export function sideBySideHtml(left: { title: string; code: string }, right: { title: string; code: string }): string {
   const col = (c: { title: string; code: string }) =>
-    `<td style="vertical-align:top;text-align:left"><b>${escapeHtml(c.title)}</b><pre style="font-size:11px;line-height:1.3">${escapeHtml(c.code)}</pre></td>`;
-  return `<table><tr>${col(left)}${col(right)}</tr></table>`;
+    `<div class="side" style="flex: 1 1 0; min-width: 0;"><b>${escapeHtml(c.title)}</b>${listingHtml(c.code, /\.js\b/.test(c.title) ? "js" : "ts")}</div>`;
+  return `<div class="side-by-side" style="display: flex; gap: 1rem; align-items: flex-start;">${col(left)}${col(right)}</div>`;
 }

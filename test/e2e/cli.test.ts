@@ -12,11 +12,9 @@ import { ROOT } from "../../lib/paths";
 import { findTorchPython } from "../../lib/bench";
 import { linearFit } from "../../lib/stats";
 import { validateRunRecord } from "../../lib/record";
-import { createModel } from "../../lib/model";
-import { saveModel } from "../../lib/save";
 import { CLASSES } from "../../lib/config";
-import { makeFakeCk48, realCk48, writeUnusualImages } from "../fixtures/ck48";
-import { CASES, type Ctx } from "../fixtures/cli-cases";
+import { realCk48, writeUnusualImages } from "../fixtures/ck48";
+import { CASES, makeCtx, removeCtx, type Ctx } from "../fixtures/cli-cases";
 import { cliPath, copyDir, expectUserError, run, runAsync } from "../helpers/cli";
 
 /** The bad inputs run as real processes: one per kind of failure (a flag rule, a folder, a file, the environment). */
@@ -28,24 +26,10 @@ describe("command line (processes)", function () {
   let tmp: string;
   const ctx = {} as Ctx;
   before(async () => {
-    fake = await makeFakeCk48(6);
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fer-cli-"));
-    const m = createModel(0);
-    await saveModel(m, path.join(tmp, "model"));
-    m.dispose();
-    fs.writeFileSync(path.join(tmp, "a-file.txt"), "not a folder");
-    Object.assign(ctx, {
-      tmp,
-      fake,
-      model: path.join(tmp, "model"),
-      image: path.join(fake, "happy", fs.readdirSync(path.join(fake, "happy"))[0]),
-      file: path.join(tmp, "a-file.txt"),
-    });
+    Object.assign(ctx, await makeCtx());
+    ({ fake, tmp } = ctx);
   });
-  after(() => {
-    fs.rmSync(fake, { recursive: true, force: true });
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  after(() => removeCtx(ctx));
 
   it("a few bad inputs as real processes: exit code 2, one line on stderr, no stack trace", async () => {
     const cases = CASES.filter((c) => SPAWNED.includes(c.name));

@@ -1,5 +1,5 @@
 /**
- * The live demo (lib/demo.ts, lib/cli/demo.ts): its pure helpers in node, then the real page in Debian's chromium
+ * The live demo (lib/demo/, lib/cli/demo.ts): its pure helpers in node, then the real page in Debian's chromium
  * driven by Playwright. An image file gives the probabilities `npm run predict`'s code gives (within 1e-4) and a drawn
  * Grad-CAM overlay; a fake webcam playing a clip the test writes gives predictions that update; a non-image file, a
  * uniform image and a denied camera each give a message on the page. The test writes figures/demo.png from a drawn
