@@ -113,6 +113,16 @@ describe("book: pages from executed notebooks", function () {
     expect(files).to.include("data/runs/study/summary.json");
     expect(files).to.include("figures/claims.md");
     expect(files).to.deep.equal(files.slice().sort());
+    // nothing hidden: JupyterLab's .ipynb_checkpoints/ beside the notebooks is not a source
+    expect(files.filter((f) => f.split("/").some((part) => part.startsWith(".")))).to.deep.equal([]);
+    fs.mkdirSync(path.join(NOTEBOOKS, ".ipynb_checkpoints"), { recursive: true });
+    const probe = path.join(NOTEBOOKS, ".ipynb_checkpoints", "probe-checkpoint.ipynb");
+    fs.writeFileSync(probe, "{}");
+    try {
+      expect(bookSources()).to.deep.equal(files);
+    } finally {
+      fs.rmSync(probe);
+    }
     expect(sourcesHash()).to.match(/^[0-9a-f]{64}$/);
   });
 });

@@ -45,21 +45,26 @@ export interface BuiltSite {
   sources: string;
 }
 
-/** The files a build depends on: every notebook, every lib/ module, the committed runs, and the figures' pages. */
+/**
+ * The files a build depends on: every notebook, every lib/ module, the committed runs, and the figures' pages. Hidden
+ * entries are left out (JupyterLab's `.ipynb_checkpoints/`, a `.DS_Store`): they are no source, and a clone has none.
+ */
 export function bookSources(root: string = ROOT): string[] {
   const out: string[] = [];
-  const walk = (d: string, keep: (f: string) => boolean) => {
+  const walk = (d: string, keep: (f: string) => boolean, deep = true) => {
     if (!fs.existsSync(d)) return;
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.name.startsWith(".")) continue;
       const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p, keep);
-      else if (keep(e.name)) out.push(path.relative(root, p));
+      if (e.isDirectory()) {
+        if (deep) walk(p, keep);
+      } else if (keep(e.name)) out.push(path.relative(root, p));
     }
   };
-  walk(path.join(root, "notebooks"), (f) => f.endsWith(".ipynb"));
+  walk(path.join(root, "notebooks"), (f) => f.endsWith(".ipynb"), false);
   walk(path.join(root, "lib"), (f) => /\.(ts|html)$/.test(f));
   walk(path.join(root, "data", "runs"), (f) => f.endsWith(".json"));
-  walk(path.join(root, "figures"), (f) => /\.(md|svg)$/.test(f));
+  walk(path.join(root, "figures"), (f) => /\.(md|svg)$/.test(f), false);
   return out.sort();
 }
 
