@@ -1,7 +1,7 @@
 /** Small functions over number arrays that several layers need (training, evaluation, the page). Pure. */
 
 /**
- * Index of the largest value; ties go to the lowest index, as `np.argmax` and `tf.argMax` do (Section 4: the predicted
+ * Index of the largest value; ties go to the lowest index, as `np.argmax` and `tf.argMax` do (Section 3: the predicted
  * class of a softmax row).
  */
 export function argmax(values: ArrayLike<number>): number {

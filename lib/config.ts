@@ -44,7 +44,7 @@ export interface ProtocolConfig {
   maxEpochs: number;
   /** Early-stopping patience on validation loss, in epochs. */
   patience: number;
-  /** The optimiser (Section 2.3: RMSprop). */
+  /** The optimiser (Section 2.2.3: RMSprop). */
   optimizer: OptimizerName;
   /** Learning rate η (Eq. 4 for RMSprop). */
   learningRate: number;
@@ -104,13 +104,13 @@ export const PAPER: ProtocolConfig = {
   testFraction: 0.2,
   // "5-fold cross-validation" on the training part.
   folds: 5,
-  // Section 3: batch size 8.
+  // Section 2.3: batch size 8.
   batchSize: 8,
-  // Section 3: "up to 200 epochs"; early stopping ends every fold long before.
+  // Section 2.3: "up to 200 epochs"; early stopping ends every fold long before.
   maxEpochs: 200,
-  // Section 3: EarlyStopping(monitor="val_loss", patience=8).
+  // Section 2.3: EarlyStopping(monitor="val_loss", patience=8).
   patience: 8,
-  // Section 2.3: RMSprop, Eq. 3–4.
+  // Section 2.2.3: RMSprop, Eq. 3–4.
   optimizer: "rmsprop",
   // Eq. 4 with the Keras RMSprop default learning rate 0.001, as the paper states.
   learningRate: 0.001,
@@ -123,10 +123,10 @@ export const PAPER: ProtocolConfig = {
   epsilon: 1e-7,
   // The paper gives dropout after dense-128 but no rate: 0.5 is the usual choice and ours (a stated difference).
   dropout: 0.5,
-  // Section 3: every training batch goes through ImageDataGenerator.
+  // Section 2.3: every training batch goes through ImageDataGenerator.
   augmentation: true,
   augment: {
-    // Section 3 (augmentation): rotation_range=25.
+    // Section 2.3 (augmentation): rotation_range=25.
     rotationRange: 25,
     // width_shift_range=0.1.
     widthShiftRange: 0.1,

@@ -1,5 +1,5 @@
 /**
- * Section 4 of the paper: how the best model is judged on the test set.
+ * Sections 3.1–3.3 of the paper: how the best model is judged on the test set.
  *
  * - Table 1: accuracy per class and overall, with precision, recall and F1 ({@link perClassMetrics}).
  * - Fig 7: the confusion matrix ({@link confusionMatrix}); rows are the true class, columns the predicted one.
@@ -68,7 +68,7 @@ export function falsePositiveRate(confusion: readonly (readonly number[])[], k: 
   return negatives === 0 ? 0 : fp / negatives;
 }
 
-/** Section 4 / Table 1: overall accuracy from a confusion matrix, trace / total (0 for an empty matrix). */
+/** Section 3.1 / Table 1: overall accuracy from a confusion matrix, trace / total (0 for an empty matrix). */
 export function accuracyFromConfusion(confusion: readonly (readonly number[])[]): number {
   const total = confusion.reduce((a, row) => a + row.reduce((b, v) => b + v, 0), 0);
   return total === 0 ? 0 : correctFromConfusion(confusion) / total;
@@ -160,7 +160,7 @@ export function auc(fpr: readonly number[], tpr: readonly number[]): number {
 }
 
 /**
- * Section 4 in one call: from the test-set predictions (softmax rows + true labels) to the run record's `test`
+ * Sections 3.1–3.3 in one call: from the test-set predictions (softmax rows + true labels) to the run record's `test`
  * block: accuracy, the Fig 7 confusion matrix of argmax predictions (ties → lowest index), the Table 1 per-class
  * numbers, a Fig 8 ROC curve for every class, and the loss, which is the Keras-clipped categorical cross-entropy
  * (Eq. 2, lib/optim.ts) of the probabilities unless `loss` (e.g. the value tfjs' `evaluate` reported) is given.
@@ -210,7 +210,7 @@ export interface Predictor {
 }
 
 /**
- * Section 4 convenience: run `model` over `x` in batches of `batchSize` and return one softmax row per image.
+ * Section 3 convenience: run `model` over `x` in batches of `batchSize` and return one softmax row per image.
  * Each batch runs inside `tf.tidy` and is read back and freed, so no tensors are left behind.
  */
 export function predictProbs(model: Predictor, x: Tensor4D, batchSize = 64): number[][] {

@@ -185,7 +185,7 @@ export function rmspropStep(
 }
 
 /**
- * Plain (stochastic) gradient descent, θ_{t+1} = θ_t − η g_t: the baseline RMSprop improves on (Section 2.3).
+ * Plain (stochastic) gradient descent, θ_{t+1} = θ_t − η g_t: the baseline RMSprop improves on (Section 2.2.3).
  * Pure: returns a new array.
  */
 export function sgdStep(theta: ArrayLike<number>, g: ArrayLike<number>, lr: number): Float64Array {
@@ -197,7 +197,7 @@ export function sgdStep(theta: ArrayLike<number>, g: ArrayLike<number>, lr: numb
 }
 
 /**
- * The optimiser training uses (Section 2.3, Eq. 3–4): `tf.train.rmsprop(η, β, momentum 0, ε)` from the paper's
+ * The optimiser training uses (Section 2.2.3, Eq. 3–4): `tf.train.rmsprop(η, β, momentum 0, ε)` from the paper's
  * settings (η = 0.001, β = 0.9, ε = 1e-7, Keras' defaults; tfjs' own default ε is the backend's float epsilon, the same 1e-7 on float32 backends). ε sits inside the
  * square root, as in Eq. 4 (see the file comment).
  *

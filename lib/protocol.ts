@@ -1,6 +1,6 @@
 /**
  * Section 2.3 of the paper, end to end: split 80/20, 5-fold cross-validation on the training part (a fresh model per
- * fold), the fold with the lowest validation loss is "the best model", evaluated on the test set (Section 3), and
+ * fold), the fold with the lowest validation loss is "the best model", evaluated on the test set (Sections 3.1–3.3), and
  * every fold's model is evaluated on the test set too; and the subject-independent 10-fold cross-validation the CK+
  * literature reports. Both produce the run record (lib/record.ts) and share one {@link trainFolds}: the images, the
  * fold jobs (lib/folds.ts, in worker threads), the checkpoints and the clock.

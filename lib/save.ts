@@ -1,5 +1,5 @@
 /**
- * Saving and loading the best model (Section 3: "checkpoint of the best weights") in tfjs layers format:
+ * Saving and loading the best model (Section 2.3: "checkpoint of the best weights") in tfjs layers format:
  * `model.json` + `weights.bin`. The `file://` IO handler exists only with tfjs-node, so we write through
  * `tf.io.withSaveHandler` ourselves, atomically (a temp folder renamed into place), and read with `tf.io.fromMemory`.
  */

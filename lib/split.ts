@@ -52,7 +52,7 @@ function bySubject(files: string[]): Map<string, string[]> {
 }
 
 /**
- * The train/test split (Section 3). `random`: shuffle the sorted files, the first ⌈N·f⌉ are the test set.
+ * The train/test split (Section 2.3). `random`: shuffle the sorted files, the first ⌈N·f⌉ are the test set.
  * `subject`: shuffle the subjects and move whole subjects to the test set until it holds ≥ ⌈N·f⌉ images.
  *
  * @see notebooks/04-train.ipynb
@@ -74,7 +74,7 @@ export function trainTestSplit(files: string[], seed: number, fraction: number, 
 }
 
 /**
- * k-fold cross-validation of the training part (Section 3). `random`: shuffle, then k contiguous folds whose sizes
+ * k-fold cross-validation of the training part (Section 2.3). `random`: shuffle, then k contiguous folds whose sizes
  * differ by at most one (the first N mod k folds one larger, as scikit-learn's KFold). `subject`: subjects are
  * shuffled, then each goes (largest first) to the fold with the fewest images so far, so no subject is in two folds.
  *

@@ -1,5 +1,5 @@
 /**
- * Section 3 of the paper: training. Batch 8, RMSprop (Eq. 3–4) on categorical cross-entropy (Eq. 1–2), augmented
+ * Section 2.3 of the paper: training. Batch 8, RMSprop (Eq. 3–4) on categorical cross-entropy (Eq. 1–2), augmented
  * training batches, validation on the fold's held-out part every epoch, EarlyStopping(val_loss, patience 8) and a
  * checkpoint of the best weights, restored at the end; 5-fold cross-validation with a fresh model per fold.
  *
@@ -186,7 +186,7 @@ export function trainingBatch(
 }
 
 /**
- * Train one fresh model on one fold (Section 3): shuffled batches of 8, augmented, validation every epoch, early
+ * Train one fresh model on one fold (Section 2.3): shuffled batches of 8, augmented, validation every epoch, early
  * stopping, best weights restored. Deterministic for a given seed on a given backend.
  *
  * @see notebooks/04-train.ipynb

@@ -228,7 +228,7 @@ export function claims(run: RunRecord, layers: LayerSummary[]): Record<FigureId,
     fig1: { caption: "The main process: data, preprocessing, the CNN, training with cross-validation, evaluation, prediction.", paper: "Fig 1 (diagram).", ours: "Drawn from lib/figures/process.ts; numbers from the config." },
     fig2: {
       caption: "The training loop: forward pass, categorical cross-entropy loss (Eq. 1–2), back-propagation, RMSprop update (Eq. 3–4), repeated until early stopping.",
-      paper: "RMSprop (η = 0.001, β = 0.9), batch size 8, up to 200 epochs, early stopping on validation loss with patience 8 (Section 3).",
+      paper: "RMSprop (η = 0.001, β = 0.9), batch size 8, up to 200 epochs, early stopping on validation loss with patience 8 (Section 2.3).",
       ours: `η = ${PAPER.learningRate}, β = ${PAPER.rho}, ε = ${PAPER.epsilon}, batch size ${PAPER.batchSize}, patience ${PAPER.patience}, at most ${PAPER.maxEpochs} epochs (lib/config.ts).`,
     },
     fig3: {

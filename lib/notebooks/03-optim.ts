@@ -12,7 +12,7 @@ import { markdownTable } from "../display/text";
 import { sideBySideHtml, sourceOf } from "../display/listing";
 
 // ---------------------------------------------------------------------------------------------------------------
-// RMSprop vs SGD on a 2-D test surface (for the notebook chart of Section 2.3)
+// RMSprop vs SGD on a 2-D test surface (for the notebook chart of Section 2.2.3)
 // ---------------------------------------------------------------------------------------------------------------
 
 /** A differentiable function of two variables, to watch optimisers walk on. */

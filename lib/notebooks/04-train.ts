@@ -1,5 +1,5 @@
 /**
- * The prose of notebooks/04-train.ipynb (Section 3): the settings, the split, the plan and the folds as tables. The
+ * The prose of notebooks/04-train.ipynb (Section 2.3): the settings, the split, the plan and the folds as tables. The
  * computations are in lib/split.ts, lib/train.ts, lib/protocol.ts and lib/runs.ts; this file formats.
  */
 import * as path from "path";

@@ -1,5 +1,5 @@
 /**
- * The prose of notebooks/05-evaluate.ipynb (Section 4): the paper's claims beside ours, per-class numbers and the
+ * The prose of notebooks/05-evaluate.ipynb (Sections 3.1–3.3): the paper's claims beside ours, per-class numbers and the
  * misclassified faces. The computations are in lib/evaluate.ts; this file formats what they return.
  */
 import * as path from "path";
