@@ -5,6 +5,7 @@
  * and {@link loadSummary} reads it back checked against its schema (non-finite numbers, stored as null, come back as
  * NaN).
  */
+import * as fs from "fs";
 import { z } from "zod";
 import { loadJsonFile } from "./files";
 import { INTERVAL, NUM, SPREAD } from "./schemas";
@@ -364,6 +365,11 @@ export const STUDY_SUMMARY_SCHEMA: z.ZodType<StudySummary, unknown> = z.object({
 /** A summary as `summary.json` text: non-finite numbers become null, one space of indent, a final newline. */
 export function summaryJson(summary: StudySummary): string {
   return JSON.stringify(summary, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 1) + "\n";
+}
+
+/** A committed summary.json, checked ({@link loadSummary}), or undefined when it has not been made. */
+export function findSummary(file: string): StudySummary | undefined {
+  return fs.existsSync(file) ? loadSummary(file) : undefined;
 }
 
 /** Read a study's summary.json, checked against {@link STUDY_SUMMARY_SCHEMA}. */

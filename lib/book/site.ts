@@ -14,7 +14,7 @@ import * as path from "path";
 import { FIGURES, NOTEBOOKS, ROOT, STUDY } from "../paths";
 import { escapeHtml } from "../display/text";
 import { readmeFindings } from "../claims";
-import { loadSummary } from "../summary";
+import { findSummary } from "../summary";
 import {
   FACES_TAG,
   joined,
@@ -81,19 +81,19 @@ export function sourcesHash(root: string = ROOT): string {
 
 /** Where the images of a build go: a file per distinct content, named by its hash. */
 class Assets {
-  private readonly seen = new Map<string, string>();
+  private readonly stored = new Set<string>();
   constructor(private readonly dir: string) {}
   /** Store `bytes` as `assets/<hash>.<ext>` (once) and return its URL relative to a page. */
   add(bytes: Buffer, ext: string): string {
     const name = `${crypto.createHash("sha256").update(bytes).digest("hex").slice(0, 16)}.${ext}`;
-    if (!this.seen.has(name)) {
+    if (!this.stored.has(name)) {
       fs.writeFileSync(path.join(this.dir, name), bytes);
-      this.seen.set(name, name);
+      this.stored.add(name);
     }
     return `assets/${name}`;
   }
   get count(): number {
-    return this.seen.size;
+    return this.stored.size;
   }
 }
 
@@ -231,9 +231,7 @@ export function nbModule(nb: string): string | undefined {
 
 /** The landing page: what the project is, the headline findings (computed, as the README's), and the pages. */
 function landing(pages: Page[]): string {
-  const summary = fs.existsSync(path.join(STUDY, "summary.json"))
-    ? loadSummary(path.join(STUDY, "summary.json"))
-    : undefined;
+  const summary = findSummary(path.join(STUDY, "summary.json"));
   const list = pages
     .filter((p) => p.notebook)
     .map((p) => `<li><a href="${p.file}">${escapeHtml(p.title)}</a></li>`)
