@@ -20,6 +20,8 @@ import {
   rgbPicture,
 } from "../lib/display/pictures";
 import { escapeHtml, fmt, markdownTable, pct } from "../lib/display/text";
+import { answer } from "../lib/display/teach";
+import { renderMarkdown } from "../lib/book/render";
 
 async function rawPixels(png: Buffer): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
@@ -120,5 +122,14 @@ describe("display: images", () => {
     for (let y = 0; y < s; y++)
       for (let x = 0; x < s; x++) if (d[(y * s + x) * 3] !== d[(y * s + (s - 1 - x)) * 3]) differs++;
     expect(differs).to.be.greaterThan(100);
+  });
+});
+
+describe("display/teach: an exercise's answer", () => {
+  it("answer collapses computed Markdown in <details>, with blank lines so the Markdown inside renders", () => {
+    const html = renderMarkdown(answer("**β = 0**: the loss is 0.25\n"));
+    expect(html).to.match(/^<details><summary>Answer \(computed when this cell ran\)<\/summary>/);
+    expect(html).to.include("<strong>β = 0</strong>");
+    expect(answer("x", "Why?")).to.equal("<details><summary>Why?</summary>\n\nx\n\n</details>");
   });
 });

@@ -12,15 +12,8 @@ import { spawnSync } from "child_process";
 import * as ts from "typescript";
 import { NOTEBOOKS, ROOT } from "../lib/paths";
 import { findPython, notebookFiles, describeFailure } from "../lib/cli/notebooks";
-import { NUM_CLASSES, PAPER, PAPER_RESULTS } from "../lib/config";
-import { fileNameStructure } from "../lib/notebooks/01-data";
-import { manifestCounts, manifestFiles, readManifest } from "../lib/data/manifest";
-import { splitSizes } from "../lib/split";
-import { parametersByHand } from "../lib/model";
-import { SUBJECT_CV_FOLDS } from "../lib/protocol";
 import { sourceOf } from "../lib/display/listing";
-import { galleryParams } from "../lib/augment";
-import { EXAMPLE_BATCH, raceOptimizers, rmspropByHand } from "../lib/notebooks/03-optim";
+import { checkProseNumbers, notebookFacts, numbersIn, states } from "../lib/notebooks/facts";
 import { codeCells, type Cell, type Notebook } from "./fixtures/notebooks";
 
 const EXPECTED = [
@@ -107,17 +100,71 @@ describe("notebooks: structure", () => {
         expect(defs).to.deep.equal([]);
       });
 
-      it("ends with 'Summary' and 'Where we differ from the paper'", () => {
-        const [a, b] = nb.cells.slice(-2);
-        expect(a.cell_type).to.equal("markdown");
-        expect(b.cell_type).to.equal("markdown");
-        expect(text(a)).to.match(/^## Summary\b/);
-        expect(text(b)).to.match(/^## Where we differ from the paper\b/);
+      it("opens with what you will learn (3–4 objectives), what you need first, the time to read, and what runs without CK+48", () => {
+        const first = text(nb.cells[0]);
+        expect(nb.cells[0].cell_type).to.equal("markdown");
+        expect(first).to.match(/^# \d\d · /);
+        const learn = first.split(/\*\*What you will learn\*\*/)[1];
+        expect(learn, "**What you will learn**").to.be.a("string");
+        const bullets = learn
+          .split(/\n\n\*\*/)[0]
+          .split("\n")
+          .filter((l) => l.startsWith("- "));
+        expect(bullets.length, "objectives").to.be.within(3, 4);
+        expect(first).to.match(/\*\*What you need first\*\*[^\n]*\n?[^\n]*\]\(/);
+        expect(first).to.match(/\*\*Time\*\*/);
+        expect(first).to.match(/\*\*Without CK\+48\*\*/);
+      });
+
+      it("has a parameter cell (tagged `parameters`, as papermill reads it) right after the start-up cell, and reads the environment nowhere else", () => {
+        const code = codeCells(nb);
+        const tagged = code.filter((c) => ((c.metadata.tags as string[] | undefined) ?? []).includes("parameters"));
+        expect(tagged, "one cell tagged parameters").to.have.length(1);
+        expect(code.indexOf(tagged[0]), "the second code cell").to.equal(1);
+        const sf = ts.createSourceFile("p.ts", text(tagged[0]), ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+        expect(sf.statements.length, "declares something").to.be.greaterThan(0);
+        for (const st of sf.statements) expect(ts.isVariableStatement(st), st.getText(sf).slice(0, 60)).to.equal(true);
+        for (const c of code.filter((x) => x !== tagged[0])) expect(text(c)).not.to.match(/process\.env|quickMode\(/);
+      });
+
+      it("ends: Summary (with a cell that computes its results), where we differ, 3–5 exercises with computed answers, a questionnaire", () => {
+        const heads = nb.cells.map((c) => (c.cell_type === "markdown" ? text(c).split("\n")[0] : ""));
+        const at = (h: string) => heads.findIndex((x) => x.startsWith(h));
+        const [sum, differ, ex, quiz] = [
+          "## Summary",
+          "## Where we differ from the paper",
+          "## Exercises",
+          "## Questionnaire",
+        ].map(at);
         expect(
-          text(b)
+          [sum, differ, ex, quiz].every((i) => i > 0),
+          "all four sections",
+        ).to.equal(true);
+        expect(
+          sum < differ && differ < ex && ex < quiz && quiz === nb.cells.length - 1,
+          "in this order, the questionnaire last",
+        ).to.equal(true);
+        const summaryCode = nb.cells.slice(sum + 1, differ).filter((c) => c.cell_type === "code");
+        expect(summaryCode.length, "a code cell states the results").to.be.at.least(1);
+        expect(text(summaryCode[0])).to.match(/display\.markdown\(/);
+        expect(
+          text(nb.cells[differ])
             .split("\n")
             .filter((l) => l.startsWith("- ")).length,
         ).to.be.at.least(2);
+        const exercises = nb.cells.slice(ex + 1, quiz);
+        const prompts = exercises.filter((c) => c.cell_type === "markdown");
+        expect(prompts.length, "exercises").to.be.within(3, 5);
+        prompts.forEach((p, i) => {
+          expect(text(p), `exercise ${i + 1}`).to.match(new RegExp(`^\\*\\*${i + 1}\\.\\*\\* `));
+          const next = exercises[exercises.indexOf(p) + 1];
+          expect(next?.cell_type, `exercise ${i + 1} is followed by its answer cell`).to.equal("code");
+          expect(text(next), `exercise ${i + 1}'s answer is computed and collapsed`).to.match(/\banswer\(/);
+        });
+        const questions = text(nb.cells[quiz])
+          .split("\n")
+          .filter((l) => /^\d+\. /.test(l));
+        expect(questions.length, "questions").to.be.at.least(5);
       });
 
       it("registers tsx before importing lib, and imports lib only as fer-ck48/lib/<existing module>", () => {
@@ -227,98 +274,11 @@ describe("notebooks: runner helpers", () => {
 
 /**
  * No number in notebook prose that the code does not compute or the data does not hold: every number in a Markdown
- * cell must equal (at the precision written, also as a percentage) one of the facts below, each computed from lib/
- * (the config, the paper's reported results, the manifest, the architecture, the worked examples). References
- * (Eq. 3, Fig 7, Section 2.1, notebook 04, tfjs 4.22), code spans, formulas and the trivial 0, 1, 2 are not numbers
- * of this kind. A sentence whose number drifts from the code fails here, naming the notebook, cell and number.
+ * cell is tied, in the cell's metadata `facts`, to one named fact (lib/notebooks/facts.ts and the notebook module's
+ * `proseFacts()`), and must state that fact at the precision written. A sentence whose number drifts from the code, a
+ * new number nobody tied, or a tie whose number left the text fails here, naming the notebook, cell and number.
  */
-describe("notebooks: numbers in prose are computed facts", () => {
-  const facts: number[] = [0, 1, 2];
-  const add = (...xs: unknown[]) => {
-    for (const x of xs) {
-      if (typeof x === "number" && Number.isFinite(x)) facts.push(Math.abs(x));
-      else if (Array.isArray(x)) add(...x);
-      else if (x && typeof x === "object") add(...Object.values(x));
-    }
-  };
-  before(() => {
-    const manifest = readManifest();
-    const files = manifestFiles(manifest);
-    const counts = manifestCounts(manifest);
-    const names = fileNameStructure(manifest);
-    const total = counts.reduce((a, b) => a + b, 0);
-    add(
-      PAPER,
-      PAPER_RESULTS,
-      NUM_CLASSES,
-      counts,
-      total,
-      names.subjects,
-      names.sequences,
-      Object.keys(names.imagesPerSequence).map(Number),
-    );
-    add(Math.max(...counts) / total); // the majority-class baseline
-    add(255); // 8-bit grey maximum: lib/data/decode.ts decodeImage divides by it
-    add(0.95, SUBJECT_CV_FOLDS); // the level of every interval (lib/stats), the folds of subject-cv
-    const sizes = splitSizes(files);
-    add(sizes.train, sizes.test, sizes.folds);
-    const rows = parametersByHand();
-    const all = rows.reduce((a, r) => a + r.params, 0);
-    add(
-      rows.map((r) => [r.params, r.output.split("×").map(Number)]),
-      all,
-    );
-    for (const c of PAPER.arch.convs) add(c.kernel - 1); // pixels a valid k×k convolution trims from a side
-    add(galleryParams().map((g) => g.params));
-    // notebook 03's worked examples
-    add(
-      EXAMPLE_BATCH.probs,
-      -Math.log(PAPER.epsilon),
-      EXAMPLE_BATCH.probs.map((p, i) => -Math.log(p[EXAMPLE_BATCH.labels[i]])),
-    );
-    add(1 / Math.sqrt(1 - PAPER.rho), Math.sqrt(PAPER.epsilon));
-    const s = { lr: PAPER.learningRate, rho: PAPER.rho, epsilon: PAPER.epsilon };
-    const grads = [0.5, 0.5, -2, 0.01, 0.01];
-    const byHand = rmspropByHand(1, grads, s);
-    add(Math.abs(grads[2] / grads[3]), Math.abs(byHand[2].step / byHand[3].step));
-    const inside = rmspropByHand(1, [1e-4], s)[0].step;
-    const outside = rmspropByHand(1, [1e-4], { ...s, epsilonPlacement: "outside" })[0].step;
-    add(1e-4, outside / inside);
-    const race = raceOptimizers();
-    const end = (p: { f: number }[]) => p[p.length - 1].f;
-    add(
-      race.sgd.path.length - 1,
-      race.sgd.path[0].x,
-      race.sgd.path[0].y,
-      race.sgd.lr,
-      race.rmsprop.lr,
-      end(race.sgd.path) / end(race.rmsprop.path),
-    );
-    add(2 / 25, 25); // elongatedQuadratic's default κ = 25 and SGD's stability limit 2/κ
-  });
-
-  /** The numbers of a Markdown text, after removing references, code, formulas and version numbers. */
-  const numbersIn = (md: string): string[] =>
-    md
-      .replace(/\$\$[\s\S]*?\$\$|\$[^$\n]*\$/g, " ")
-      .replace(/`[^`]*`/g, " ")
-      .replace(/\]\([^)]*\)/g, "]")
-      .replace(/^#+ \d+ ·/gm, " ")
-      .replace(/SHA-\d+|\d+-D\b/g, " ")
-      .replace(/(?<=(?:et al\.|&\s\w+|\b[A-Z][a-z]+)\s\(?)(?:19|20)\d\d\b/g, " ") // a citation's year: "Simonyan et al. 2014", "(Friesen 1978"
-      .replace(/^\s*\d+\. /gm, " ")
-      .replace(
-        /\b(Eq\.|Eqs\.|Section|Sections|Fig|Figs|Table|notebooks?|Notebooks?|TF|Keras|tfjs|Node|fold|epoch|step|Steps?|pool|conv|dense)\s*\d+(?:\.\d+)*(?:\s*[–-]\s*\d+(?:\.\d+)*)?/g,
-        " ",
-      )
-      .match(/(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?:e-?\d+)?/g) ?? [];
-  const known = (text: string): boolean => {
-    const v = Number(text.replace(/,/g, ""));
-    const decimals = /e/.test(text) ? 0 : (text.split(".")[1] ?? "").length;
-    const tol = /e/.test(text) ? Math.abs(v) * 0.05 : 0.5 * 10 ** -decimals + 1e-9;
-    return facts.some((f) => Math.abs(f - v) <= tol || Math.abs(100 * f - v) <= tol);
-  };
-
+describe("notebooks: numbers in prose are their facts", () => {
   it("the extraction finds numbers and skips references (a check of this check)", () => {
     expect(
       numbersIn("Eq. 3–4 and Fig 7 of Section 2.1, notebook 04, tfjs 4.22: 86,911 and `x = 5` and 57 % and 1e-7"),
@@ -326,16 +286,51 @@ describe("notebooks: numbers in prose are computed facts", () => {
     expect(
       numbersIn("Simonyan et al. 2014, (Zeiler & Fergus 2014) and Adebayo et al. (2018) saw 3 faces"),
     ).to.deep.equal(["3"]);
+    expect(numbersIn("<details><summary>3 of 8</summary></details> and 1, 2 and 0")).to.deep.equal(["3", "8"]);
+  });
+
+  it("a number must state its own fact: a stale or untied number fails (a check of this check)", () => {
+    const cell = (source: string, facts: Record<string, string>) => ({
+      cell_type: "markdown",
+      source,
+      metadata: { facts },
+    });
+    const facts = { "arch.params": 86911, "paper.rho": 0.9, "paper.patience": 8 };
+    const ok = checkProseNumbers(
+      [cell("86,911 parameters, β = 0.9 (90 %)", { "86,911": "arch.params", "0.9": "paper.rho", "90": "paper.rho" })],
+      facts,
+    );
+    expect(ok.every((c) => c.ok)).to.equal(true);
+    const bad = checkProseNumbers(
+      [
+        cell("about 4 minutes and a patience of 9, with 5 folds", {
+          "4": "paper.patience",
+          "9": "paper.patience",
+          "7": "paper.rho",
+        }),
+      ],
+      facts,
+    );
+    expect(bad.map((c) => `${c.written}: ${c.problem}`)).to.deep.equal([
+      "4: the fact differs",
+      "9: the fact differs",
+      "5: not tied to a fact",
+      "7: unused tie",
+    ]);
+    expect(states("86,911", 86911)).to.equal(true);
+    expect(states("57", 0.5714)).to.equal(true);
+    expect(states("3.16", Math.sqrt(10))).to.equal(true);
+    expect(states("3.1", Math.sqrt(10))).to.equal(false);
   });
 
   for (const f of files) {
-    it(`${f}: every number in its Markdown cells is computed`, () => {
-      const unknown: string[] = [];
-      read(f).cells.forEach((c, i) => {
-        if (c.cell_type !== "markdown") return;
-        for (const n of numbersIn(text(c))) if (!known(n)) unknown.push(`cell ${i}: ${n}`);
-      });
-      expect(unknown).to.deep.equal([]);
+    it(`${f}: every number in its Markdown cells states the fact it is tied to`, function () {
+      this.timeout(20000);
+      const facts = notebookFacts(f.replace(/\.ipynb$/, ""));
+      const wrong = checkProseNumbers(read(f).cells, facts)
+        .filter((c) => !c.ok)
+        .map((c) => `cell ${c.cell}: ${c.written}: ${c.problem}${c.fact ? ` (${c.fact} = ${c.value})` : ""}`);
+      expect(wrong, "npx tsx scripts/prose-facts.ts lists them with candidate facts").to.deep.equal([]);
     });
   }
 });

@@ -70,3 +70,8 @@ export function notebookMapMarkdown(): string {
     NOTEBOOK_MAP.map((n) => [`[${n.file}](${n.file})`, n.section, n.covers, n.modules]),
   );
 }
+
+/** The facts this notebook's prose cites by name, beside lib/notebooks/facts.ts commonFacts (tied in cell metadata). */
+export function proseFacts(): Record<string, number> {
+  return {};
+}

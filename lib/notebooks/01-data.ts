@@ -226,3 +226,8 @@ export async function describeDecoding(file: string): Promise<DecodingReport> {
     scaled,
   };
 }
+
+/** The facts this notebook's prose cites by name, beside lib/notebooks/facts.ts commonFacts (tied in cell metadata). */
+export function proseFacts(): Record<string, number> {
+  return {};
+}

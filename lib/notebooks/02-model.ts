@@ -107,3 +107,8 @@ export function shapeChain(steps: ShapeStep[]): string {
   for (const s of steps) if (s.kind !== "Dropout") seen.push(s.output.slice(1).join("×"));
   return seen.join(" → ");
 }
+
+/** The facts this notebook's prose cites by name, beside lib/notebooks/facts.ts commonFacts (tied in cell metadata). */
+export function proseFacts(): Record<string, number> {
+  return {};
+}

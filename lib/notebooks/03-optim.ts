@@ -295,3 +295,8 @@ export function raceMarkdown(race: OptimizerRace): string {
     ["l", "r", "r", "r", "r", "r"],
   );
 }
+
+/** The facts this notebook's prose cites by name, beside lib/notebooks/facts.ts commonFacts (tied in cell metadata). */
+export function proseFacts(): Record<string, number> {
+  return {};
+}

@@ -97,3 +97,8 @@ export function historyMarkdown(history: RunRecord["folds"][number]["history"], 
     ["l", "r", "r", "r", "r", "r"],
   );
 }
+
+/** The facts this notebook's prose cites by name, beside lib/notebooks/facts.ts commonFacts (tied in cell metadata). */
+export function proseFacts(): Record<string, number> {
+  return {};
+}

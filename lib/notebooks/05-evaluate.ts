@@ -138,3 +138,8 @@ export function smallClassesMarkdown(run: RunRecord): string {
     `numbers by ${pts.join(" or ")} percentage points: small classes' percentages are noisy, in the paper as here.`
   );
 }
+
+/** The facts this notebook's prose cites by name, beside lib/notebooks/facts.ts commonFacts (tied in cell metadata). */
+export function proseFacts(): Record<string, number> {
+  return {};
+}

@@ -129,3 +129,8 @@ export function perClassStudyMarkdown(s: StudySummary): string {
     ["l", ...s.splits.map(() => "r" as const), ...s.splits.map(() => "r" as const)],
   );
 }
+
+/** The facts this notebook's prose cites by name, beside lib/notebooks/facts.ts commonFacts (tied in cell metadata). */
+export function proseFacts(): Record<string, number> {
+  return {};
+}

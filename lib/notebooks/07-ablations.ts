@@ -100,3 +100,8 @@ function randomSplitClause(s: StudySummary): string {
       : `${tests.length === 2 ? "neither" : "none"} can be told from the paper's configuration.`)
   );
 }
+
+/** The facts this notebook's prose cites by name, beside lib/notebooks/facts.ts commonFacts (tied in cell metadata). */
+export function proseFacts(): Record<string, number> {
+  return {};
+}

@@ -27,3 +27,8 @@ export function explainedTestFiles(record: RunRecord, quick: boolean): string[] 
 export function regionCaptions(regions: Region[]): string[] {
   return regions.filter((r) => r.name !== "rest").map((r) => `${r.name}: rows ${r.box.top}–${r.box.bottom}`);
 }
+
+/** The facts this notebook's prose cites by name, beside lib/notebooks/facts.ts commonFacts (tied in cell metadata). */
+export function proseFacts(): Record<string, number> {
+  return {};
+}
