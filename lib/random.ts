@@ -10,7 +10,9 @@ export class Rng {
   constructor(seed: number) {
     if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number (got ${seed})`);
     // Mix the seed so that nearby seeds (0, 1, 2 …) start far apart.
-    this.state = (Math.imul(Math.trunc(seed) ^ 0x9e3779b9, 0x85ebca6b) >>> 0) ^ 0x6a09e667;
+    // The final >>> 0 keeps the state unsigned, as save() promises (the xor alone can make it negative; the numbers
+    // drawn are the same either way, since next() reduces the state modulo 2^32).
+    this.state = ((Math.imul(Math.trunc(seed) ^ 0x9e3779b9, 0x85ebca6b) >>> 0) ^ 0x6a09e667) >>> 0;
   }
   /** The generator's whole state (one 32-bit number): saved in a training checkpoint, restored by {@link Rng.restore}. */
   save(): number {
