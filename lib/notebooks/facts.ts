@@ -59,7 +59,7 @@ export function commonFacts(): Facts {
     "data.majorityShare": Math.max(...counts) / images,
     "split.train": sizes.train,
     "split.test": sizes.test,
-    "split.folds": sizes.folds,
+    ...flattenFacts("split.folds", sizes.folds),
     "split.subjectFolds": SUBJECT_CV_FOLDS,
     "arch.params": rows.reduce((a, r) => a + r.params, 0),
     "pixels.max": 255, // 8-bit channel maximum: lib/data/decode.ts divides by it
@@ -75,7 +75,7 @@ export function commonFacts(): Facts {
 
 /**
  * The numbers of a Markdown text, as written, after removing what is not a number of this kind: formulas, code
- * spans, link targets, numbered-list markers, references (Eq. 3, Fig 7, Section 2.1, notebook 04, tfjs 4.22, fold 3),
+ * spans, link targets, numbered-list markers and exercise numbers, the data set's name (CK+48), notebook names, references (Eq. 3, Fig 7, Section 2.1, notebook 04, tfjs 4.22, fold 3),
  * a citation's year, and the trivial 0, 1 and 2.
  */
 export function numbersIn(md: string): string[] {
@@ -90,6 +90,9 @@ export function numbersIn(md: string): string[] {
       .replace(/SHA-\d+|\d+-D\b/g, " ")
       .replace(/(?<=(?:et al\.|&\s\w+|\b[A-Z][a-z]+)\s\(?)(?:19|20)\d\d\b/g, " ") // "Simonyan et al. 2014", "(Friesen 1978"
       .replace(/^\s*\d+\. /gm, " ")
+      .replace(/^\*\*\d+\.\*\* /gm, " ") // an exercise's number
+      .replace(/\[\d\d-[a-z-]+\]/g, " ") // a link to a notebook by its name, [01-data](01-data.ipynb)
+      .replace(/CK\+48/g, " ")
       .replace(
         /\b(Eq\.|Eqs\.|Section|Sections|Fig|Figs|Table|notebooks?|Notebooks?|TF|Keras|tfjs|Node|fold|epoch|step|Steps?|pool|conv|dense|exercise|Exercise)\s*\d+(?:\.\d+)*(?:\s*[–-]\s*\d+(?:\.\d+)*)?/g,
         " ",
