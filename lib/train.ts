@@ -14,7 +14,7 @@ import { augmentBatch } from "./augment";
 import { Rng } from "./random";
 import type { EpochRecord } from "./record";
 import { UserError } from "./errors";
-import { Interrupted, loadTensor, saveTensor, type TrainCheckpoint } from "./checkpoint";
+import { checkpointCallbacks, resumeFold, trainingEnded, type FoldState, type TrainCheckpoint } from "./checkpoint";
 import type { Logs, Scalar, Tensor } from "@tensorflow/tfjs";
 
 /** What one fold's training produced. */
@@ -47,7 +47,7 @@ export interface TrainFoldOptions {
   resume?: TrainCheckpoint;
   /** Called after every finished epoch with everything needed to continue exactly from there. */
   onCheckpoint?: (c: TrainCheckpoint) => void | Promise<void>;
-  /** Polled after every batch: true stops training with an {@link Interrupted} error (the last checkpoint stands). */
+  /** Polled after every batch: true stops training with an `Interrupted` error (lib/checkpoint.ts) (the last checkpoint stands). */
   shouldStop?: () => boolean;
   /** Names the fold in error messages (e.g. a non-finite loss). */
   label?: string;
@@ -73,11 +73,14 @@ export class BestWeights extends tf.Callback {
     }
   }
   override async onTrainEnd(): Promise<void> {
-    if (this.weights) {
-      this.model.setWeights(this.weights);
-      this.weights.forEach((w) => w.dispose());
-      this.weights = null;
-    }
+    this.putBack(this.model);
+  }
+  /** Put the kept weights into `model` and free them (nothing to do when no epoch was kept). */
+  putBack(model: LayersModel): void {
+    if (!this.weights) return;
+    model.setWeights(this.weights);
+    this.weights.forEach((w) => w.dispose());
+    this.weights = null;
   }
 }
 
@@ -108,7 +111,10 @@ async function resolveLogs(logs?: Logs): Promise<Record<string, number>> {
   return out;
 }
 
-/** Collects the epoch records (Fig 5/6 data) and reports progress. */
+/**
+ * Collects the epoch records (Fig 5/6 data) and reports progress; stops the fold with a one-line error when a loss is
+ * not finite.
+ */
 class EpochLog extends tf.Callback {
   readonly history: EpochRecord[] = [];
   private t0 = 0;
@@ -186,100 +192,56 @@ export function trainingBatch(
 }
 
 /**
- * Train one fresh model on one fold (Section 2.3): shuffled batches of 8, augmented, validation every epoch, early
- * stopping, best weights restored. Deterministic for a given seed on a given backend.
+ * Train one fresh model on one fold (Section 2.3, Fig 2): a fresh model (notebook 02) compiled with RMSprop on
+ * categorical cross-entropy (notebook 03), shuffled batches of 8 augmented images (notebook 01), validation after
+ * every epoch, early stopping on the validation loss, and the best epoch's weights restored. Deterministic for a given
+ * seed on a given backend.
+ *
+ * The six callbacks, in the order tfjs calls them: {@link DropoutSeeds} (a new seeded dropout mask every batch),
+ * {@link EpochLog} (the history of Fig 5 and Fig 6), {@link BestWeights} (keeps and restores the best weights), tfjs'
+ * `EarlyStopping`, and two of lib/checkpoint.ts ({@link checkpointCallbacks}: a resumed fold's early-stopping state,
+ * a checkpoint after every epoch and a stop on request). Resuming ({@link resumeFold}, {@link trainingEnded}) gives
+ * the same bits as never stopping (test/train.test.ts).
  *
  * @see notebooks/04-train.ipynb
  */
 export async function trainFold(opts: TrainFoldOptions): Promise<TrainedFold> {
   const config = opts.config ?? PAPER;
-  const rng = new Rng(opts.seed);
-  const model = createModel(rng.seed(), config);
-  compileModel(model, config);
-  const n = opts.xTrain.shape[0];
+  const { xTrain, yTrain } = opts;
+  const rng = new Rng(opts.seed); // one seed for the weights, the batch order, the augmentation, the dropout masks
+  const model = createModel(rng.seed(), config); // a fresh CNN (notebook 02)
+  compileModel(model, config); // RMSprop on categorical cross-entropy (notebook 03)
   const augment = opts.augment ?? config.augmentation;
   const batchRng = new Rng(rng.seed());
   const augRng = new Rng(rng.seed());
-  const dropout = new DropoutSeeds(new Rng(rng.seed()));
-  const best = new BestWeights();
-  const log = new EpochLog(config, opts.onEpoch, opts.label);
-  const early = tf.callbacks.earlyStopping({ monitor: "val_loss", patience: config.patience });
-  const r = opts.resume;
-  if (r) {
-    model.setWeights(r.weights.map(loadTensor));
-    const named = r.optimizer.map((w) => ({ name: w.name ?? "", tensor: loadTensor(w) }));
-    await model.optimizer.setWeights(named);
-    tf.dispose(named.map((w) => w.tensor));
-    batchRng.restore(r.rng.batch);
-    augRng.restore(r.rng.augment);
-    dropout.rng.restore(r.rng.dropout);
-    best.best = r.best.value;
-    best.bestEpoch = r.best.epoch;
-    best.weights = r.best.weights ? r.best.weights.map((w) => tf.keep(loadTensor(w))) : null;
-    log.restore(r.history);
-  }
-  const { xTrain, yTrain } = opts;
   const batches = tf.data.generator(function* () {
-    const order = batchRng.shuffle(Array.from({ length: n }, (_, i) => i));
-    for (let start = 0; start < n; start += config.batchSize) {
+    // One epoch: every training image once, in a new order, in batches of config.batchSize, augmented.
+    const order = batchRng.shuffle(Array.from({ length: xTrain.shape[0] }, (_, i) => i));
+    for (let start = 0; start < order.length; start += config.batchSize) {
       const idx = order.slice(start, start + config.batchSize);
       yield trainingBatch(xTrain, yTrain, idx, augment ? { rng: augRng, config: config.augment } : undefined);
     }
   });
-  // After tfjs' EarlyStopping resets itself at the start of training, put back a resumed fold's best and wait.
-  const restoreEarly = new (class extends tf.Callback {
-    override async onTrainBegin(): Promise<void> {
-      if (r)
-        Object.assign(early as unknown as { best: number; wait: number }, { best: r.early.best, wait: r.early.wait });
-    }
-  })();
-  // Last in the list: every other callback has updated its state for the epoch.
-  const checkpoint = new (class extends tf.Callback {
-    override async onEpochEnd(epoch: number): Promise<void> {
-      if (!opts.onCheckpoint) return;
-      const e = early as unknown as { best: number; wait: number };
-      const optimizer = await model.optimizer.getWeights();
-      const c: TrainCheckpoint = {
-        epoch: epoch + 1,
-        weights: model.getWeights().map((w) => saveTensor(w)),
-        optimizer: optimizer.map((w) => saveTensor(w.tensor, w.name)),
-        rng: { batch: batchRng.save(), augment: augRng.save(), dropout: dropout.rng.save() },
-        early: { best: e.best, wait: e.wait },
-        best: {
-          value: best.best,
-          epoch: best.bestEpoch,
-          weights: best.weights ? best.weights.map((w) => saveTensor(w)) : null,
-        },
-        history: log.history.slice(),
-      };
-      await opts.onCheckpoint(c);
-    }
-    override async onBatchEnd(): Promise<void> {
-      if (!opts.shouldStop) return;
-      // Give the event loop a turn (training never does: yieldEvery "never"), so a Ctrl-C handler or a worker's
-      // "stop" message can run; about 10 µs a batch.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (opts.shouldStop()) throw new Interrupted(`${opts.label ?? "training"}: interrupted after a batch`);
-    }
-  })();
-  // A checkpoint written at the epoch that ended training: nothing is left to run but restoring the best weights.
-  const finished = !!r && (r.early.wait >= config.patience || r.epoch >= config.maxEpochs);
+  const dropout = new DropoutSeeds(new Rng(rng.seed())); // a new, seeded dropout mask every batch
+  const log = new EpochLog(config, opts.onEpoch, opts.label); // the history (Fig 5, Fig 6)
+  const best = new BestWeights(); // keeps the best epoch's weights, restores them at the end
+  const early = tf.callbacks.earlyStopping({ monitor: "val_loss", patience: config.patience });
+  // Never lose a run (lib/checkpoint.ts): what a checkpoint saves, and putting it back.
+  const fold: FoldState = { model, rng: { batch: batchRng, augment: augRng, dropout: dropout.rng }, early, best, log };
+  if (opts.resume) await resumeFold(fold, opts.resume);
   try {
-    if (finished) {
-      if (best.weights) model.setWeights(best.weights);
-      best.weights?.forEach((w) => w.dispose());
-      best.weights = null;
-      return { model, history: log.history, bestEpoch: best.bestEpoch, bestValLoss: best.best };
-    }
-    await model.fitDataset(batches, {
-      epochs: config.maxEpochs,
-      initialEpoch: r ? r.epoch : 0,
-      validationData: [opts.xVal, opts.yVal],
-      validationBatchSize: 64,
-      callbacks: [dropout, log, best, early, restoreEarly, checkpoint],
-      verbose: 0,
-      yieldEvery: "never",
-    });
+    // Resumed from the epoch that ended training: nothing is left but restoring the best weights.
+    if (opts.resume && trainingEnded(opts.resume, config)) best.putBack(model);
+    else
+      await model.fitDataset(batches, {
+        epochs: config.maxEpochs,
+        initialEpoch: opts.resume?.epoch ?? 0,
+        validationData: [opts.xVal, opts.yVal], // the validation loss after every epoch
+        validationBatchSize: 64,
+        callbacks: [dropout, log, best, early, ...checkpointCallbacks(fold, opts)],
+        verbose: 0,
+        yieldEvery: "never",
+      });
   } catch (e) {
     best.weights?.forEach((w) => w.dispose());
     model.dispose();
