@@ -427,9 +427,6 @@ export function proseFacts(): Record<string, number> {
     "split.trainFraction": 1 - PAPER.testFraction,
     "quick.perClass": QUICK.perClass,
     "trainFold.callbacks": trainFoldCallbacks().length,
-    // The exercises' own numbers ("**3.**"): numbersIn reads a bold exercise number as a number of the prose.
-    "exercise.3": 3,
-    "exercise.4": 4,
     "variant.batch-32.batchSize": VARIANTS.find((v) => v.name === "batch-32")?.overrides.batchSize ?? NaN,
     ...(run
       ? {

@@ -277,8 +277,5 @@ export function proseFacts(): Record<string, number> {
   return {
     // Section 3.2's "over 90%" for five classes: the threshold the paper states (PAPER_RESULTS.overNinety names them).
     "paper.overNinety": 0.9,
-    // The exercises' own numbers ("**3.**"): numbersIn reads a bold exercise number as a number of the prose.
-    "exercise.3": 3,
-    "exercise.4": 4,
   };
 }
