@@ -120,7 +120,13 @@ export function toTfTransform(m: M3): number[] {
   return [m[0][0], m[0][1], m[0][2], m[1][0], m[1][1], m[1][2], m[2][0], m[2][1]];
 }
 
-/** Apply given per-image parameters to a batch [n, h, w, c] (one `tf.image.transform` call). */
+/**
+ * Apply given per-image parameters to a batch [n, h, w, c]: each image's output→input matrix
+ * ({@link transformMatrix}) goes to `tf.image.transform` as it is (no inverse), in one call for the batch on cpu-fast
+ * and tfjs-node, one call per image on the stock cpu backend.
+ *
+ * @see notebooks/01-data.ipynb
+ */
 export function applyTransforms(x: Tensor4D, params: TransformParams[]): Tensor4D {
   const [n, h, w] = x.shape;
   if (params.length !== n) throw new Error(`need ${n} transforms, got ${params.length}`);
@@ -214,7 +220,3 @@ export function augmentationGallery(
     caption: [e.title, ...(e.title.startsWith("random") ? paramsCaption(e.params) : [])],
   }));
 }
-
-// ---------------------------------------------------------------------------------------------------------------
-// 02-model: shapes layer by layer, parameters by hand, feature maps
-// ---------------------------------------------------------------------------------------------------------------

@@ -97,11 +97,23 @@ export function findRun(
   return undefined;
 }
 
-/** What to tell the reader when there is no run record at all. */
+/**
+ * What to tell the reader when there is no run record at all. It names no duration: with no record there is no
+ * measured one to quote (when there is, {@link trainingTime} says it from the record's `seconds`).
+ */
 export const NO_RUN_MESSAGE =
   "**No run record yet.** The run of record `data/runs/paper/run.json` is not committed yet. Make one with " +
-  "`npm run reproduce -- --out data/runs/paper` (the full protocol; about 4 minutes on 2 cores), or run notebook " +
-  "04 with `FER_QUICK=1` (or `RETRAIN = true`) to make a run in `out/notebooks/`. Cells that need a run say so and skip.";
+  `\`npm run reproduce -- --out data/runs/paper\` (the full protocol: ${PAPER.folds}-fold cross-validation with early ` +
+  "stopping), or run notebook 04 with `FER_QUICK=1` (or `RETRAIN = true`) to make a run in `out/notebooks/`. Cells " +
+  "that need a run say so and skip.";
+
+/** How long a run trained, from its record: "3.5 min on cpu-fast with 2 fold workers" (`seconds`, `config.workers`). */
+export function trainingTime(record: RunRecord): string {
+  const w = record.config.workers;
+  const workers =
+    typeof w === "number" ? (w === 0 ? " in one thread" : ` with ${w} fold worker${w === 1 ? "" : "s"}`) : "";
+  return `${(record.seconds / 60).toFixed(1)} min on ${record.backend}${workers}`;
+}
 
 /** The Markdown status line for a found run, or {@link NO_RUN_MESSAGE}. */
 export function runStatus(found: FoundRun | undefined): string {
@@ -145,11 +157,11 @@ export function trainingPlan(opts: {
           reason: why,
         }
       : { action: "none", reason: `${why}, but CK+48 is not available (${opts.data.dir}); nothing to train on.` };
+  const record = findRun(runs.filter((r) => r.kind === "record"));
   if (opts.retrain)
     return train(
-      `RETRAIN = true: training ${opts.quick ? "the quick setting (FER_QUICK=1)" : "the full protocol (about 4 minutes on 2 cores)"}`,
+      `RETRAIN = true: training ${opts.quick ? "the quick setting (FER_QUICK=1)" : `the full protocol${record ? ` (the run of record took ${trainingTime(record.record)})` : ""}`}`,
     );
-  const record = findRun(runs.filter((r) => r.kind === "record"));
   if (record)
     return {
       action: "load",

@@ -23,6 +23,7 @@ import {
   quickMode,
   runStatus,
   trainingPlan,
+  trainingTime,
 } from "../lib/runs";
 
 describe("runs: finding, planning and making the notebooks' runs", () => {
@@ -82,6 +83,27 @@ describe("runs: finding, planning and making the notebooks' runs", () => {
     const none = trainingPlan({ retrain: false, quick: true, data: absent, runs: [] });
     expect(none.action).to.equal("none");
     expect(planMarkdown(none)).to.match(/nothing to do.*CK\+48 is not available/s);
+  });
+
+  it("trainingTime says how long a run trained from its own record; the plan to retrain quotes the run of record's", () => {
+    // 123.4 s is the fixture's `seconds`: 2.06 minutes, written to one decimal.
+    expect(trainingTime({ ...run, config: { ...run.config, workers: 2 } })).to.equal(
+      "2.1 min on synthetic with 2 fold workers",
+    );
+    expect(trainingTime({ ...run, seconds: 30, config: { ...run.config, workers: 0 } })).to.equal(
+      "0.5 min on synthetic in one thread",
+    );
+    expect(trainingTime({ ...run, config: { ...run.config, workers: undefined } })).to.equal("2.1 min on synthetic");
+    write(runs[0].file);
+    const full = trainingPlan({ retrain: true, quick: false, data: present, runs });
+    expect(full.reason).to.equal(
+      "RETRAIN = true: training the full protocol (the run of record took 2.1 min on synthetic)",
+    );
+    const none = trainingPlan({ retrain: true, quick: false, data: present, runs: runs.slice(1) });
+    expect(none.reason).to.equal("RETRAIN = true: training the full protocol");
+    // With no record there is no measured time to quote: the message names none.
+    expect(NO_RUN_MESSAGE).not.to.match(/minute|\bmin\b|cores/);
+    expect(NO_RUN_MESSAGE).to.include("5-fold cross-validation");
   });
 
   it("quickMode reads FER_QUICK", () => {

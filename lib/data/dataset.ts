@@ -78,7 +78,11 @@ export function imagesTensor(ds: Dataset, indices: number[]): Tensor4D {
   return tf.tensor4d(buf, [indices.length, ds.size, ds.size, 3]);
 }
 
-/** One-hot labels (Section 2.1) of the given dataset indices as a [n, 7] tensor. */
+/**
+ * One-hot labels (Section 2.1) of the given dataset indices as a [n, 7] tensor.
+ *
+ * @see notebooks/01-data.ipynb
+ */
 export function labelsTensor(ds: Dataset, indices: number[]): Tensor2D {
   return tf.tidy(
     () =>

@@ -17,7 +17,11 @@ export function subjectOf(file: string): string {
   return m[1];
 }
 
-/** Sequence id from a CK+ file name: "S010_004_00000017.png" → "S010_004". */
+/**
+ * Sequence id from a CK+ file name: "S010_004_00000017.png" → "S010_004".
+ *
+ * @see notebooks/01-data.ipynb
+ */
 export function sequenceOf(file: string): string {
   const m = /^(S\d+_\d+)_\d+\./i.exec(path.basename(file));
   if (!m) throw new UserError(`file name "${file}" is not of the CK+ form S<subject>_<sequence>_<frame>.png`);

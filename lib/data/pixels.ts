@@ -11,6 +11,8 @@
  * first replaced on all three channels by its luma rounded to a byte (ITU-R BT.601 weights, 0.299 R + 0.587 G +
  * 0.114 B): the CK+48 faces are grey, so a colour camera picture is made grey as they are; a grey pixel (R = G = B)
  * keeps its value exactly. Pure (no node, no tfjs), so node and the page run the same code.
+ *
+ * @see notebooks/01-data.ipynb
  */
 export function toModelInput(pixels: ArrayLike<number>, channels: 3 | 4, grey = false): Float32Array {
   const n = Math.floor(pixels.length / channels);
