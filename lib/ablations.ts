@@ -123,6 +123,12 @@ export function variantConfigs(names: readonly string[], base: ProtocolConfig = 
   return Object.fromEntries(names.map((n) => [n, applyOverrides(base, variant(n).overrides)]));
 }
 
+/**
+ * The family-wise level of the comparisons: a variant is called better or worse than `paper` only when its paired t
+ * test's p, Holm-adjusted over the variants compared on the split, is below it (notebook 07, README, figures).
+ */
+export const HOLM_LEVEL = 0.05;
+
 /** A variant's test against `paper` on one split: the paired t test's p, and Holm's p over all the split's variants. */
 export interface ComparisonTest {
   variant: string;
@@ -137,13 +143,53 @@ export interface ComparisonTest {
 
 /**
  * The paired t test of every variant against `paper` on a split, with Holm's adjustment over the family: with 11
- * variants, one 95 % interval in 20 excludes zero by chance, so "differs" is claimed only where Holm's p < 0.05.
+ * variants, one 95 % interval in 20 excludes zero by chance, so "differs" is claimed only where Holm's p <
+ * {@link HOLM_LEVEL}.
+ *
+ * @see notebooks/07-ablations.ipynb
  */
 export function comparisonTests(s: StudySummary, split = "subject"): ComparisonTest[] {
   const cs = s.comparisons.filter((c) => c.split === split && c.accuracy.n >= 2);
   const ps = cs.map((c) => tTestP(c.accuracy));
   const adj = holm(ps);
   return cs.map((c, i) => ({ variant: c.variant, split, mean: c.accuracy.mean, p: ps[i], holm: adj[i] }));
+}
+
+/** What a comparison concludes: better or worse than `paper` (Holm-adjusted p below the level), or cannot be told apart. */
+export type ComparisonVerdict = "better" | "worse" | "cannot be told apart";
+
+/**
+ * The rule the notebook, the forest plot and the README apply: a variant is **better** or **worse** than `paper`
+ * when the Holm-adjusted p of its paired t test (over the variants of its split) is below `alpha`, in the direction
+ * of its mean difference; otherwise the data cannot tell it apart. (An unadjusted 95 % interval that excludes zero is
+ * not enough: with 11 variants, about one in 20 does so by chance.)
+ *
+ * @see notebooks/07-ablations.ipynb
+ */
+export function verdictOf(t: Pick<ComparisonTest, "mean" | "holm">, alpha = HOLM_LEVEL): ComparisonVerdict {
+  return t.holm < alpha ? (t.mean > 0 ? "better" : "worse") : "cannot be told apart";
+}
+
+/** One field of a configuration that differs between two: its path ("arch.dense") and both values. */
+export interface ConfigChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+/**
+ * The fields in which configuration `b` differs from `a`, by path, compared leaf by leaf (arrays element by element,
+ * as `arch.convs.1.filters`): a variant's diff against PAPER, to check that it makes the one change it names.
+ *
+ * @see notebooks/07-ablations.ipynb
+ */
+export function configDiff(a: unknown, b: unknown, prefix = ""): ConfigChange[] {
+  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null;
+  if (isObj(a) && isObj(b) && Array.isArray(a) === Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+    return keys.flatMap((k) => configDiff(a[k], b[k], prefix ? `${prefix}.${k}` : k));
+  }
+  return Object.is(a, b) ? [] : [{ field: prefix, from: a, to: b }];
 }
 
 /** Each variant's parameter count, by hand from its architecture (lib/model parametersByHand; tested equal to tfjs'). */

@@ -85,6 +85,35 @@ export interface BootstrapOptions {
   range?: readonly [number, number];
 }
 
+/** The half-width of the `level` Student-t interval of a mean of n values with standard deviation sd. */
+export function tHalfWidth(n: number, sd: number, level = 0.95): number {
+  return n < 2 ? NaN : (tQuantile(1 - (1 - level) / 2, n - 1) * sd) / Math.sqrt(n);
+}
+
+/** The smallest n ≥ 2 whose `level` t interval of a mean, with standard deviation sd, has a half-width ≤ target. */
+export function seedsForHalfWidth(sd: number, target: number, level = 0.95): number {
+  let m = 2;
+  while (tHalfWidth(m, sd, level) > target && m < 1e6) m++;
+  return m;
+}
+
+/**
+ * How many seeds make the t interval of a mean `factor` times as wide (0.5: half), if the sd over seeds stays what
+ * it is: the smallest n with t(n − 1)·sd/√n ≤ factor × the present half-width. Roughly n/factor² (the 1/√n rule), a
+ * little less because the t quantile shrinks toward the normal one as n grows; the sd cancels, so the answer is the
+ * same for every split with the same number of seeds.
+ */
+export function seedsToShrink(
+  sp: { n: number; sd: number },
+  factor = 0.5,
+  level = 0.95,
+): { n: number; half: number; target: number; needed: number; neededHalf: number } {
+  const half = tHalfWidth(sp.n, sp.sd, level);
+  const target = factor * half;
+  const needed = seedsForHalfWidth(sp.sd, target, level);
+  return { n: sp.n, half, target, needed, neededHalf: tHalfWidth(needed, sp.sd, level) };
+}
+
 /** Percentile bootstrap interval of a statistic of a sample (Efron & Tibshirani 1993, ch. 13); seeded. */
 export function bootstrapInterval(
   xs: readonly number[],
@@ -140,6 +169,28 @@ export function wilson(k: number, n: number, level = 0.95): Interval {
   const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
   return { lo: Math.max(0, centre - half), hi: Math.min(1, centre + half) };
+}
+
+/**
+ * The number of independent observations at which Wilson's interval of a proportion p is `width` wide (bisection
+ * on n; Wilson's width falls as n grows): for a cluster-bootstrap interval of one test set, its effective number of
+ * independent images. The image count divided by it is the design effect of the clustering (Kish 1965): how many
+ * correlated images are worth one independent one.
+ */
+export function wilsonEquivalentN(p: number, width: number, level = 0.95): number {
+  const w = (n: number) => {
+    const i = wilson(p * n, n, level);
+    return i.hi - i.lo;
+  };
+  let lo = 1;
+  let hi = 1e6;
+  if (!(width > 0) || w(hi) > width) return hi;
+  for (let i = 0; i < 200; i++) {
+    const mid = Math.sqrt(lo * hi);
+    if (w(mid) > width) lo = mid;
+    else hi = mid;
+  }
+  return hi;
 }
 
 /**
@@ -232,7 +283,10 @@ export function tTestP(s: { n: number; mean: number; sd: number }): number {
 /**
  * Holm's step-down adjustment of p-values for m comparisons (Holm 1979): sort ascending, multiply the i-th smallest
  * by m − i, carry the running maximum, cap at 1; returned in the input's order. It controls the chance of any false
- * "differs" among the m at the level, without assuming the comparisons independent.
+ * "differs" among the m at the level, without assuming the comparisons independent. [0.01, 0.04, 0.03] →
+ * [0.03, 0.06, 0.06].
+ *
+ * @see notebooks/07-ablations.ipynb
  */
 export function holm(ps: readonly number[]): number[] {
   const m = ps.length;

@@ -53,6 +53,38 @@ export function leakGroups(record: RunRecord): LeakGroup[] {
   );
 }
 
+/** One identity-leak group pooled over the runs of a split: images, correct, runs with any, Wilson 95% of the pooled accuracy. */
+export interface PooledLeak {
+  group: LeakGroup;
+  images: number;
+  /** Different people (CK+ subjects) among the group's images, over all the runs. */
+  people: number;
+  correct: number;
+  runs: number;
+  wilson: Interval;
+}
+
+/** The identity-leak groups pooled over run records ({@link leakGroups} per test image), for notebook 06's exercise, in the summary's group order. */
+export function pooledLeak(records: readonly RunRecord[]): PooledLeak[] {
+  return (["sequence", "subject", "none"] as LeakGroup[])
+    .map((group) => {
+      let images = 0;
+      let correct = 0;
+      let runs = 0;
+      const people = new Set<string>();
+      for (const rec of records) {
+        const g = leakGroups(rec);
+        const mine = rec.test.predictions.filter((_, i) => g[i] === group);
+        if (mine.length) runs++;
+        for (const p of mine) people.add(subjectOf(p.file));
+        images += mine.length;
+        correct += mine.filter((p) => argmax(p.probs) === p.label).length;
+      }
+      return { group, images, people: people.size, correct, runs, wilson: wilson(correct, images) };
+    })
+    .filter((g) => g.images > 0);
+}
+
 /** One run's headline numbers in a summary. */
 export interface RunSummary {
   variant: string;

@@ -456,6 +456,36 @@ describe("figures: the study's charts", () => {
     expect(spec.layer[0].data.values).to.have.length(10);
     expect(spec.layer[1].data.values).to.have.length(2);
   });
+  it("the leak chart labels each group with its images per run and in all, and draws a group too small to estimate hollow, without an interval", async () => {
+    const s = summarizeStudy(makeStudyRuns());
+    const random = s.splits.find((x) => x.split === "random")!;
+    // as in the committed study's "person unseen": 3 test images in one run of five (no interval over seeds)
+    random.leak.push({ group: "none", images: spread([3, 0, 0, 0, 0]), accuracy: spread([1]) });
+    const spec = specStudyLeak(s);
+    expect(compileSpec(spec).warnings).to.deep.equal([]);
+    type Row = { group: string; few: boolean; total: number; label: string };
+    const panels = (spec as unknown as { vconcat: { data: { values: Row[] } }[] }).vconcat;
+    expect(panels).to.have.length(2); // one panel per split, with only the groups it has
+    const [seq, tiny] = ["sibling frame seen", "person unseen"].map((g) =>
+      panels[0].data.values.find((v) => v.group === g)!,
+    );
+    expect(tiny).to.deep.include({ few: true, total: 3, label: "0.6/run, 3 in all: too few to estimate" });
+    expect(seq).to.deep.include({ few: false, total: 5 * 197, label: "197.0/run, 985 in all" });
+    expect(panels[1].data.values.map((v) => v.group)).to.deep.equal(["person unseen"]);
+    // enough images but fewer than the threshold asks for: hollow too
+    const strict = (specStudyLeak(s, 1000) as unknown as { vconcat: { data: { values: Row[] } }[] }).vconcat;
+    expect(strict[0].data.values.find((v) => v.group === "sibling frame seen")!.few).to.equal(true);
+    // drawn: the tiny group's symbol has no fill (the root's fill="none"), a grey stroke, and its rule is invisible
+    const svg = await renderSvg(spec, { strict: true });
+    const symbols = /<g class="mark-symbol role-mark concat_0_layer_1_marks"[^>]*>(.*?)<\/g>/.exec(svg)![1];
+    const point = (g: string) => new RegExp(`<path aria-label="[^"]*group: ${g}"[^>]*>`).exec(symbols)![0];
+    expect(point("person unseen")).to.not.match(/fill=/);
+    expect(point("person unseen")).to.include('stroke="#999999"');
+    expect(point("sibling frame seen")).to.include('fill="#1f3b5a"');
+    const rules = /<g class="mark-rule role-mark concat_0_layer_0_marks"[^>]*>(.*?)<\/g>/.exec(svg)![1];
+    expect(rules.match(/opacity="0"/g)).to.have.length(1);
+    expect(svg).to.include("0.6/run, 3 in all: too few to estimate");
+  });
 });
 
 describe("figures: the comparisons", () => {
