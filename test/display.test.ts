@@ -14,6 +14,7 @@ import {
   type GridCell,
   type Picture,
   demoPattern,
+  fitCaption,
   gridSize,
   imageGrid,
   pictureToPng,
@@ -22,6 +23,7 @@ import {
 import { escapeHtml, fmt, markdownTable, pct } from "../lib/display/text";
 import { answer } from "../lib/display/teach";
 import { renderMarkdown } from "../lib/book/render";
+import { textWidth } from "../lib/render";
 
 async function rawPixels(png: Buffer): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
@@ -112,6 +114,42 @@ describe("display: images", () => {
     expect(at(x0 + 2 * 24 + 1, y0 + 2 * 10 + 1)).to.be.closeTo(Math.round(0.95 * 255), 1);
     expect(at(x0 + 2 * 36 + 1, y0 + 2 * 36 + 1)).to.be.closeTo(Math.round(0.05 * 255), 1);
     expect(() => gridSize([])).to.throw(/no cells/);
+  });
+
+  it("imageGrid keeps a caption wider than its cell inside the cell: no ink left or right of it (it was cut off at the left edge)", async () => {
+    const long = "anger/S011_004_00000021.png (p = 0.92), a caption far wider than its cell";
+    const cells: GridCell[] = [{ picture: rgbPicture(demoPattern()), caption: [long, "short"] }];
+    const opts = { scale: 2, minCellWidth: 110 };
+    const g = gridSize(cells, opts);
+    const img = await rawPixels(await imageGrid(cells, opts));
+    const x0 = 8; // GRID_GAP: the cell starts here
+    const captionTop = 8 + 96 + 2;
+    const inkAt = (x: number) => {
+      for (let y = captionTop; y < img.height; y++) if (img.data[(y * img.width + x) * img.channels] < 200) return true;
+      return false;
+    };
+    const ink: number[] = [];
+    for (let x = 0; x < img.width; x++) if (inkAt(x)) ink.push(x);
+    expect(ink.length, "the caption is drawn").to.be.greaterThan(20);
+    expect(ink[0], "first inked column").to.be.at.least(x0);
+    expect(ink[ink.length - 1], "last inked column").to.be.below(x0 + g.cellWidth);
+  });
+
+  it("fitCaption keeps what fits, shrinks to 9 px what nearly fits, and cuts the rest on the right with an ellipsis", () => {
+    expect(fitCaption("saliency", 100)).to.deep.equal({ text: "saliency", fontSize: 11 });
+    const near = "S011_004_00000021 (p = 0.9)"; // wider than 140 px at 11 px, narrower at 9 px
+    expect(textWidth(near, 11)).to.be.above(140);
+    expect(textWidth(near, 9)).to.be.below(140);
+    const f = fitCaption(near, 140);
+    expect(f.text).to.equal(near);
+    expect(f.fontSize).to.be.within(9, 10.5);
+    expect(textWidth(f.text, f.fontSize)).to.be.at.most(140);
+    const cut = fitCaption("a".repeat(80), 60);
+    expect(cut.fontSize).to.equal(9);
+    expect(cut.text.endsWith("…")).to.equal(true);
+    expect(cut.text.startsWith("aaa")).to.equal(true);
+    expect(textWidth(cut.text, 9)).to.be.at.most(60);
+    expect(textWidth(cut.text.slice(0, -1) + "a…", 9)).to.be.above(60); // as long as fits: one more letter would not
   });
 
   it("rgbPicture checks the size; demoPattern is asymmetric (so flips show)", () => {

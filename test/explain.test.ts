@@ -7,9 +7,10 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { tf, type Tensor4D, type LayersModel } from "../lib/tf";
+import { tf, type Tensor, type Tensor4D, type LayersModel } from "../lib/tf";
 import {
   classAverageMaps,
+  classScores,
   gradCam,
   mapCorrelation,
   meanImage,
@@ -18,7 +19,7 @@ import {
   smoothGrad,
 } from "../lib/explain/attribution";
 import { colormap, overlay } from "../lib/explain/overlay";
-import { deriveRegions, regionOcclusion } from "../lib/explain/regions";
+import { deriveRegions, regionOcclusion, regionShares, type Region } from "../lib/explain/regions";
 import { createModel } from "../lib/model";
 import { loadModel } from "../lib/save";
 import { loadDataset, indicesOf, imagesTensor } from "../lib/data/dataset";
@@ -100,6 +101,34 @@ describe("explain: maps on a model that reads one region", () => {
     expect(maps.gradCam[d]).to.equal(0);
   });
 
+  it("saliency of the probability is p(1 − p) in the region, of the score (Simonyan et al.) exactly 1: worked by hand", () => {
+    // class 0's score is S0 = Σ_R x (9 pixels of 1), S1 = 0: p0 = 1/(1 + e^−9), ∂p0/∂x = p0(1 − p0) ∂S0/∂x
+    const p0 = 1 / (1 + Math.exp(-9));
+    const prob = saliency(model, x, [0])[0];
+    const score = saliency(model, x, [0], { target: "score" })[0];
+    for (let p = 0; p < S * S; p++) {
+      expect(prob[p]).to.be.closeTo(inR(p) ? p0 * (1 - p0) : 0, 1e-7);
+      expect(score[p]).to.be.closeTo(inR(p) ? 1 : 0, 1e-6);
+    }
+    // SmoothGrad passes the target on: every noisy copy's score gradient is the same 1 on R
+    const sg = smoothGrad(model, x, [0], { samples: 3, seed: 0, target: "score" })[0];
+    for (let p = 0; p < S * S; p++) expect(sg[p]).to.be.closeTo(inR(p) ? 1 : 0, 1e-6);
+  });
+
+  it("classScores are the logits: their softmax is the model's output (on the paper's CNN too)", () => {
+    const cnn = createModel(7);
+    const xs = tf.randomUniform([3, 48, 48, 3], 0, 1, "float32", 1) as Tensor4D;
+    const z = classScores(cnn, xs);
+    const viaSoftmax = tf.softmax(z).arraySync() as number[][];
+    const out = (cnn.predict(xs) as Tensor).arraySync() as number[][];
+    viaSoftmax.forEach((row, i) => row.forEach((v, k) => expect(v).to.be.closeTo(out[i][k], 1e-6)));
+    // and the logits are not the probabilities: they are not all in [0, 1] summing to 1
+    expect((z.arraySync() as number[][]).some((r) => Math.abs(r.reduce((a, b) => a + b, 0) - 1) > 1e-3)).to.equal(true);
+    z.dispose();
+    xs.dispose();
+    cnn.dispose();
+  });
+
   it("SmoothGrad is reproducible for a seed and changes with it", () => {
     const a = smoothGrad(model, x, [0], { samples: 4, seed: 3 })[0];
     expect(Array.from(smoothGrad(model, x, [0], { samples: 4, seed: 3 })[0])).to.deep.equal(Array.from(a));
@@ -155,6 +184,22 @@ describe("explain: regions, averages, overlays", () => {
     const cover = new Uint8Array(side * side);
     for (const r of regions) r.mask.forEach((v, p) => (cover[p] += v));
     expect(cover.every((v) => v === 1)).to.equal(true);
+  });
+
+  it("regionShares: the share of a map's positive mass per region, beside its area share, worked by hand", () => {
+    // a 2 × 2 frame: region a = the top row, b = the bottom row; map [3, 1, −5, 0]: positive mass 4, all in a
+    const region = (name: string, mask: number[]): Region => ({
+      name,
+      mask: Uint8Array.from(mask),
+      box: { top: 0, bottom: 1, left: 0, right: 1 },
+    });
+    const regions = [region("a", [1, 1, 0, 0]), region("b", [0, 0, 1, 1])];
+    expect(regionShares([3, 1, -5, 0], regions)).to.deep.equal([
+      { region: "a", share: 1, area: 0.5 },
+      { region: "b", share: 0, area: 0.5 },
+    ]);
+    expect(regionShares([1, 0, 1, 2], regions).map((r) => r.share)).to.deep.equal([0.25, 0.75]);
+    expect(regionShares([0, 0, -1, 0], regions).map((r) => r.share)).to.deep.equal([0, 0]);
   });
 
   it("class averages keep only the selected images; the colour map runs dark to bright; an overlay is an RGB picture", () => {

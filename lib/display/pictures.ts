@@ -4,7 +4,7 @@
  */
 import sharp from "sharp";
 import { PAPER } from "../config";
-import { FONT } from "../render";
+import { FONT, textWidth } from "../render";
 import { escapeHtml } from "./text";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -89,10 +89,27 @@ export function gridSize(
   };
 }
 
+/** The captions' font size in px, and the smallest {@link fitCaption} shrinks a long one to before cutting it. */
+const CAPTION_SIZE = 11;
+const CAPTION_MIN_SIZE = 9;
+
+/**
+ * A caption line fitted to `width` px (DejaVu Sans, measured by lib/render.ts textWidth): as it is at 11 px if it
+ * fits; else at the largest size down to 9 px at which it fits; else at 9 px, cut on the right with an ellipsis.
+ * (A centred line wider than its cell used to run past both edges, and the grid's left edge cut it off.)
+ */
+export function fitCaption(line: string, width: number): { text: string; fontSize: number } {
+  for (let size = CAPTION_SIZE; size >= CAPTION_MIN_SIZE; size -= 0.5)
+    if (textWidth(line, size) <= width) return { text: line, fontSize: size };
+  const chars = [...line];
+  while (chars.length > 0 && textWidth(chars.join("") + "…", CAPTION_MIN_SIZE) > width) chars.pop();
+  return { text: chars.join("").trimEnd() + "…", fontSize: CAPTION_MIN_SIZE };
+}
+
 /**
  * A grid of pictures with captions as one PNG (white background, DejaVu Sans captions): the faces of notebooks
- * 01, 02 and 05. Each picture is enlarged with nearest-neighbour, then placed into an SVG with its caption lines,
- * which sharp/librsvg rasterises.
+ * 01, 02, 05 and 08. Each picture is enlarged with nearest-neighbour, then placed into an SVG with its caption lines
+ * (each fitted to its cell by {@link fitCaption}), which sharp/librsvg rasterises.
  */
 export async function imageGrid(cells: GridCell[], opts: GridOptions = {}): Promise<Buffer> {
   const scale = opts.scale ?? 2;
@@ -116,8 +133,9 @@ export async function imageGrid(cells: GridCell[], opts: GridOptions = {}): Prom
     const xi = x0 + Math.floor((g.cellWidth - w) / 2);
     parts.push(`<image x="${xi}" y="${y0}" width="${w}" height="${h}" href="${href}" xlink:href="${href}"/>`);
     (c.caption ?? []).forEach((line, k) => {
+      const fit = fitCaption(line, g.cellWidth - 2);
       parts.push(
-        `<text x="${x0 + g.cellWidth / 2}" y="${y0 + h + 4 + (k + 1) * CAPTION_LINE - 3}" text-anchor="middle" font-family="${FONT}" font-size="11">${escapeHtml(line)}</text>`,
+        `<text x="${x0 + g.cellWidth / 2}" y="${y0 + h + 4 + (k + 1) * CAPTION_LINE - 3}" text-anchor="middle" font-family="${FONT}" font-size="${fit.fontSize}">${escapeHtml(fit.text)}</text>`,
       );
     });
   }

@@ -31,18 +31,35 @@ function oneHotRows(classes: number[], k: number): Tensor2D {
   return tf.oneHot(tf.tensor1d(classes, "int32"), k).toFloat() as Tensor2D;
 }
 
+/** What {@link saliency} differentiates: the softmax probability p_k (the default), or the class score S_k before it. */
+export type SaliencyTarget = "probability" | "score";
+
 /**
  * Input-gradient saliency (Simonyan, Vedaldi & Zisserman 2014, "Deep inside convolutional networks"): for each image,
- * |∂p(class)/∂x| at every pixel, the maximum over the colour channels. `classes[i]` is the class explained for
- * image i (its true or its predicted class).
+ * |∂t/∂x| at every pixel, the maximum over the colour channels. `classes[i]` is the class explained for image i (its
+ * true or its predicted class).
+ *
+ * What t is: Simonyan et al. differentiate the class score S_k, the output before the softmax; by default this
+ * differentiates the probability p_k = softmax(S)_k instead, and data/runs/explain/regions.json's sanity check was
+ * made that way. The two differ: ∂p_k/∂x = p_k (∂S_k/∂x − Σ_j p_j ∂S_j/∂x), so p_k's gradient shrinks as p_k nears 1
+ * and mixes in the other classes' scores. `target: "score"` gives Simonyan et al.'s (notebook 08 shows both).
+ *
+ * @see notebooks/08-explain.ipynb
  */
-export function saliency(model: LayersModel, x: Tensor4D, classes: number[], batch = 32): Float32Array[] {
+export function saliency(
+  model: LayersModel,
+  x: Tensor4D,
+  classes: number[],
+  opts: { target?: SaliencyTarget; batch?: number } = {},
+): Float32Array[] {
   const k = (model.outputs[0].shape[1] ?? 0) as number;
-  return chunked(x.shape[0], batch, (s, e) =>
+  const out = (inp: Tensor4D) =>
+    opts.target === "score" ? classScores(model, inp) : (model.apply(inp, { training: false }) as Tensor2D);
+  return chunked(x.shape[0], opts.batch ?? 32, (s, e) =>
     tf.tidy(() => {
       const xs = x.slice([s, 0, 0, 0], [e - s, -1, -1, -1]);
       const mask = oneHotRows(classes.slice(s, e), k);
-      const g = tf.grad((inp: Tensor) => tf.sum(tf.mul(model.apply(inp, { training: false }) as Tensor2D, mask)))(xs);
+      const g = tf.grad((inp: Tensor) => tf.sum(tf.mul(out(inp as Tensor4D), mask)))(xs);
       return rows3(tf.max(tf.abs(g), 3));
     }),
   );
@@ -57,12 +74,13 @@ function gaussian(rng: Rng): number {
 /**
  * SmoothGrad (Smilkov et al. 2017): the saliency averaged over `samples` noisy copies of each image, Gaussian noise
  * of standard deviation `sigma` × the image's value range (they recommend 10–20 %); seeded, so a map is reproducible.
+ * Each copy costs one saliency pass: n copies cost n times as much.
  */
 export function smoothGrad(
   model: LayersModel,
   x: Tensor4D,
   classes: number[],
-  opts: { samples?: number; sigma?: number; seed?: number } = {},
+  opts: { samples?: number; sigma?: number; seed?: number; target?: SaliencyTarget } = {},
 ): Float32Array[] {
   const samples = opts.samples ?? 20;
   const sigma = opts.sigma ?? 0.15;
@@ -84,7 +102,7 @@ export function smoothGrad(
       for (let p = 0; p < per; p++) noisy[i * per + p] = data[i * per + p] + sd * gaussian(rng);
     }
     const t = tf.tensor4d(noisy, [n, h, w, c]);
-    const maps = saliency(model, t, classes);
+    const maps = saliency(model, t, classes, { target: opts.target });
     t.dispose();
     maps.forEach((m, i) => m.forEach((v, p) => (sum[i][p] += v / samples)));
   }
@@ -106,6 +124,28 @@ export function featureLayerIndex(model: LayersModel, name?: string): number {
   return pools[pools.length - 1] - 1;
 }
 
+/** The last Dense layer's pre-activation on `h`: h·W + b, the class scores before the softmax. */
+function headScores(model: LayersModel, h: Tensor2D): Tensor2D {
+  const last = model.layers[model.layers.length - 1];
+  if (last.getClassName() !== "Dense") throw new Error("the last layer must be Dense (the class scores)");
+  const [kernel, bias] = last.getWeights();
+  const z = tf.matMul(h, kernel as Tensor2D);
+  return (bias ? tf.add(z, bias) : z) as Tensor2D;
+}
+
+/** Apply layers `from` … `to` − 1 of a model in inference mode (dropout off). */
+function applyLayers(model: LayersModel, from: number, to: number, x: Tensor): Tensor {
+  return model.layers.slice(from, to).reduce((t: Tensor, l) => l.apply(t, { training: false }) as Tensor, x);
+}
+
+/**
+ * The class scores S (the logits: the last Dense layer before its softmax) of a batch, in inference mode; softmax(S)
+ * is the model's output. What Simonyan et al. and Grad-CAM differentiate.
+ */
+export function classScores(model: LayersModel, x: Tensor4D): Tensor2D {
+  return headScores(model, applyLayers(model, 0, model.layers.length - 1, x) as Tensor2D);
+}
+
 /**
  * The model split at a layer, as tfjs-examples' visualize-convnet does: `features` runs the layers up to and
  * including it, `logits` the rest up to the last Dense layer's pre-activation (the class scores before softmax).
@@ -116,20 +156,12 @@ export function splitModel(
   featureLayer?: string,
 ): { features: (x: Tensor4D) => Tensor4D; logits: (a: Tensor4D) => Tensor2D } {
   const at = featureLayerIndex(model, featureLayer);
-  const layers = model.layers;
-  const last = layers[layers.length - 1];
-  if (last.getClassName() !== "Dense") throw new Error("the last layer must be Dense (the class scores)");
-  const [kernel, bias] = last.getWeights();
+  const n = model.layers.length;
+  if (model.layers[n - 1].getClassName() !== "Dense")
+    throw new Error("the last layer must be Dense (the class scores)");
   return {
-    features: (x) =>
-      layers.slice(0, at + 1).reduce((t: Tensor, l) => l.apply(t, { training: false }) as Tensor, x) as Tensor4D,
-    logits: (a) => {
-      const h = layers
-        .slice(at + 1, -1)
-        .reduce((t: Tensor, l) => l.apply(t, { training: false }) as Tensor, a) as Tensor2D;
-      const z = tf.matMul(h, kernel as Tensor2D);
-      return (bias ? tf.add(z, bias) : z) as Tensor2D;
-    },
+    features: (x) => applyLayers(model, 0, at + 1, x) as Tensor4D,
+    logits: (a) => headScores(model, applyLayers(model, at + 1, n - 1, a) as Tensor2D),
   };
 }
 
@@ -176,6 +208,17 @@ export function probabilities(model: LayersModel, x: Tensor4D, batch = 64): numb
 export type Fill = number | Float32Array;
 
 /**
+ * Where {@link occlusion}'s patches start along a side of `size` pixels: every `stride`, and the last one flush with
+ * the far edge. A map costs (starts along the height) × (starts along the width) forward passes per image.
+ */
+export function patchStarts(size: number, patch: number, stride: number): number[] {
+  const out: number[] = [];
+  for (let p = 0; p + patch <= size; p += stride) out.push(p);
+  if (out[out.length - 1] !== size - patch) out.push(size - patch);
+  return out;
+}
+
+/**
  * Occlusion sensitivity (Zeiler & Fergus 2014): slide a `patch` × `patch` square with `stride` over each image (the
  * last position touches the far edge), fill it (the mean face by default in notebook 08, or a grey level), and
  * record the drop of p(class); a pixel's value is the mean drop over the patches that cover it. Positive: hiding it
@@ -192,14 +235,8 @@ export function occlusion(
   const fill = opts.fill ?? 0.5;
   const [n, h, w, c] = x.shape;
   const per = h * w * c;
-  const starts = (size: number) => {
-    const out: number[] = [];
-    for (let p = 0; p + patch <= size; p += stride) out.push(p);
-    if (out[out.length - 1] !== size - patch) out.push(size - patch);
-    return out;
-  };
-  const ys = starts(h);
-  const xs = starts(w);
+  const ys = patchStarts(h, patch, stride);
+  const xs = patchStarts(w, patch, stride);
   const data = x.dataSync() as Float32Array;
   const base = probabilities(model, x);
   const maps: Float32Array[] = [];

@@ -10,15 +10,15 @@ import { meanImage } from "./attribution";
 import { overlay } from "./overlay";
 import type { Region } from "./regions";
 
-/** One face and its maps side by side: the face, then one overlay per method. */
+/** One face and its maps side by side: the face (captioned with one line or several), then one overlay per method. */
 export function methodCells(
   face: Float32Array,
   maps: Record<string, Float32Array>,
   side: number,
-  caption: string,
+  caption: string | string[],
 ): GridCell[] {
   return [
-    { picture: rgbPicture(face, side), caption: [caption] },
+    { picture: rgbPicture(face, side), caption: Array.isArray(caption) ? caption : [caption] },
     ...Object.entries(maps).map(([m, map]) => ({ picture: overlay(face, map, side), caption: [m] })),
   ];
 }

@@ -118,6 +118,35 @@ export function deriveRegions(
   };
 }
 
+/** Where a map puts its weight: one row per region, the share of the map's positive mass and of the frame's pixels. */
+export interface RegionShare {
+  region: string;
+  /** Σ over the region of max(0, map) ÷ the same over the frame (0 when the map has no positive value). */
+  share: number;
+  /** The region's pixels ÷ the frame's: the share a map spread evenly would give it. */
+  area: number;
+}
+
+/**
+ * How much of a map's positive mass falls in each region (the regions partition the frame, so the shares sum to 1).
+ * A share well above the region's area share says the map concentrates there; negative values (occlusion's "hiding
+ * this helps") count as zero.
+ */
+export function regionShares(map: ArrayLike<number>, regions: Region[]): RegionShare[] {
+  let total = 0;
+  for (let p = 0; p < map.length; p++) total += Math.max(0, map[p]);
+  return regions.map((r) => {
+    let mass = 0;
+    let pixels = 0;
+    for (let p = 0; p < r.mask.length; p++)
+      if (r.mask[p]) {
+        mass += Math.max(0, map[p]);
+        pixels++;
+      }
+    return { region: r.name, share: total > 0 ? mass / total : 0, area: pixels / r.mask.length };
+  });
+}
+
 /** One row of the region table: a class, a region, accuracy intact and occluded, and the mean drop of p(true). */
 export interface RegionEffect {
   class: number;
