@@ -295,10 +295,10 @@ export function extraFigures(made: { study: boolean; ablations: boolean; regions
       ? [
           { title: "Test accuracy over seeds", image: STUDY_FILES.accuracy, doc: `${STUDY_FILES.claims}.md`, caption: `Every run of the study a dot, each split's mean with its 95% interval, the paper's ${PAPER_RESULTS.testAccuracy} and the majority baseline (notebook 06). The claims ledger gives every claim of the paper its verdict.` },
           { title: "Per class over seeds", image: STUDY_FILES.perClass, caption: "Per-class test accuracy with 95% intervals over seeds, beside the paper's per-class statements (notebook 06)." },
-          { title: "The identity leak", image: STUDY_FILES.leak, caption: "Test accuracy of images with a sibling frame in training, only their person, or neither (notebook 06)." },
+          { title: "The identity leak", image: STUDY_FILES.leak, caption: "Test accuracy of images with a sibling frame in training, only their person, or neither, each group with its number of images; a group too small to estimate is drawn hollow (notebook 06)." },
         ]
       : []),
-    ...(made.ablations ? [{ title: "The comparisons the paper promised", image: ABLATION_FILES.forest, doc: `${ABLATION_FILES.table}.md`, caption: "Each variant's accuracy minus the paper's configuration, paired by seed on the subject split, with its 95% interval (notebook 07)." }] : []),
+    ...(made.ablations ? [{ title: "The comparisons the paper promised", image: ABLATION_FILES.forest, doc: `${ABLATION_FILES.table}.md`, caption: "Each variant's accuracy minus the paper's configuration, paired by seed on the subject split, with its 95% interval; filled when the difference survives Holm's correction, hollow when the two cannot be told apart (notebook 07)." }] : []),
     ...(made.regions ? [{ title: "What each facial region is worth", image: REGION_FILES.map, doc: `${REGION_FILES.table}.md`, caption: "Test accuracy lost per class when a region is replaced by the mean face, over seeds, and the comparison with FACS (notebook 08)." }] : []),
   ];
 }
