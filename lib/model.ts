@@ -102,7 +102,17 @@ export interface ShapeStep {
   max: number;
 }
 
-/** Push a batch through the model's layers one at a time (inference mode) and record every tensor's shape. */
+/**
+ * Push a batch through the model's layers one at a time and record every tensor's shape and value range.
+ *
+ * Two habits of tfjs code show here. `layer.apply(x, { training: false })` runs a layer in **inference mode**: dropout
+ * passes its input through unchanged (`model.predict` always runs this way; `model.fit` runs with `training: true`).
+ * And every tensor holds memory that JavaScript's garbage collector does not free (on the cpu backends an entry in
+ * the backend's data store, on WebGL a GPU texture): `tf.tidy(fn)` frees every tensor `fn` made except the one it
+ * returns, and `dispose()` frees one tensor by hand, so the trace leaves nothing allocated.
+ *
+ * @see notebooks/02-model.ipynb
+ */
 export function traceShapes(model: LayersModel, x: Tensor4D): ShapeStep[] {
   const steps: ShapeStep[] = [];
   let cur: Tensor = x.clone();
@@ -136,23 +146,29 @@ export interface ParamRow {
  * Fig 3's 86,911 parameters derived by hand from the paper's architecture (Section 2.2, `config.arch`): a valid k×k
  * convolution of c_in channels to f filters has (k·k·c_in)·f weights + f biases and shrinks the side to s − k + 1;
  * p×p max pooling divides it by p (rounding down) and has no parameters; a dense layer of n_in → n_out has
- * n_in·n_out + n_out.
+ * n_in·n_out + n_out. With `padding = "same"` (not the paper's; notebook 02's exercise) each convolution first adds a
+ * border of zeros so that its output keeps the side s: its parameter count is unchanged, but every later side, and
+ * so the dense layer, grows.
  *
  * @see notebooks/02-model.ipynb
  */
-export function parametersByHand(config: Pick<ProtocolConfig, "arch" | "imageSize" | "channels"> = PAPER): ParamRow[] {
+export function parametersByHand(
+  config: Pick<ProtocolConfig, "arch" | "imageSize" | "channels"> = PAPER,
+  padding: "valid" | "same" = "valid",
+): ParamRow[] {
   const rows: ParamRow[] = [];
   const { convs, pool: p, dense, batchNorm } = config.arch;
   let s = config.imageSize;
   let c = config.channels;
   convs.forEach(({ filters: f, kernel: k }, i) => {
+    const out = padding === "same" ? s : s - k + 1;
     rows.push({
       layer: `conv${i + 1}`,
-      output: `${s - k + 1}×${s - k + 1}×${f}`,
+      output: `${out}×${out}×${f}`,
       formula: `(${k}·${k}·${c})·${f} + ${f}`,
       params: k * k * c * f + f,
     });
-    s = s - k + 1;
+    s = out;
     c = f;
     if (batchNorm) {
       rows.push({
@@ -188,6 +204,83 @@ export function parametersByHand(config: Pick<ProtocolConfig, "arch" | "imageSiz
     params: dense * NUM_CLASSES + NUM_CLASSES,
   });
   return rows;
+}
+
+/** What a dense layer, a locally connected one and conv1 need to map the input to conv1's output (Section 2.2.1). */
+export interface WhyConvolution {
+  input: [number, number, number];
+  output: [number, number, number];
+  kernel: number;
+  /** Every output connected to every input: inputs·outputs weights + outputs biases. */
+  dense: number;
+  /** Local perception without sharing: each output position has its own k·k·c weights and a bias. */
+  local: number;
+  /** Local perception and parameter sharing: one k·k·c filter (and bias) per output channel, used everywhere. */
+  conv: number;
+}
+
+/** The parameter counts of {@link WhyConvolution} for the first convolution of `config`. */
+export function whyConvolution(
+  config: Pick<ProtocolConfig, "arch" | "imageSize" | "channels"> = PAPER,
+): WhyConvolution {
+  const { filters: f, kernel: k } = config.arch.convs[0];
+  const s = config.imageSize;
+  const c = config.channels;
+  const o = s - k + 1;
+  const inputs = s * s * c;
+  const outputs = o * o * f;
+  return {
+    input: [s, s, c],
+    output: [o, o, f],
+    kernel: k,
+    dense: inputs * outputs + outputs,
+    local: outputs * (k * k * c + 1),
+    conv: f * (k * k * c + 1),
+  };
+}
+
+/** Glorot-uniform checked on a model's weights: the bound a of every kernel and what the drawn weights look like. */
+export interface GlorotRow {
+  layer: string;
+  /** Inputs and outputs of one unit's window: k·k·c_in and k·k·f for a convolution, n_in and n_out for a dense layer. */
+  fanIn: number;
+  fanOut: number;
+  /** a = √(6 / (fan_in + fan_out)): the weights are drawn uniformly from [−a, a]. */
+  limit: number;
+  maxAbs: number;
+  /** Standard deviation of the drawn weights; a uniform on [−a, a] has a/√3. */
+  std: number;
+  biasMaxAbs: number;
+}
+
+/** {@link GlorotRow} for every convolution and dense layer of `model` (fans as tfjs-layers and Keras compute them). */
+export function glorotRows(model: LayersModel): GlorotRow[] {
+  return model.layers
+    .filter((l) => ["Conv2D", "Dense"].includes(l.getClassName()))
+    .map((l) => {
+      const [kernel, bias] = l.getWeights();
+      const shape = kernel.shape;
+      const field = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+      const fanIn = field * shape[shape.length - 2];
+      const fanOut = field * shape[shape.length - 1];
+      const w = kernel.dataSync();
+      let sq = 0;
+      let maxAbs = 0;
+      for (const v of w) {
+        sq += v * v;
+        maxAbs = Math.max(maxAbs, Math.abs(v));
+      }
+      const biasMaxAbs = Math.max(...Array.from(bias.dataSync(), Math.abs));
+      return {
+        layer: l.name,
+        fanIn,
+        fanOut,
+        limit: Math.sqrt(6 / (fanIn + fanOut)),
+        maxAbs,
+        std: Math.sqrt(sq / w.length),
+        biasMaxAbs,
+      };
+    });
 }
 
 /** The activations of one layer for one image: side × side × channels, channel last. */

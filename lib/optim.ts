@@ -111,6 +111,21 @@ export function crossEntropy(
   return per.reduce((a, b) => a + b, 0) / per.length;
 }
 
+/**
+ * The softmax of the output layer, p_c = e^{z_c} / Σ_j e^{z_j}: logits z (any real numbers) to probabilities that are
+ * positive and sum to 1. The largest logit is subtracted first (which changes nothing, since the factor e^{−max}
+ * cancels) so that no e^z overflows: the usual trick, which tfjs' softmax uses as well.
+ *
+ * @see notebooks/03-optim.ipynb
+ */
+export function softmax(z: readonly number[]): number[] {
+  if (z.length === 0) throw new Error("softmax of no logits is undefined");
+  const max = Math.max(...z);
+  const e = z.map((v) => Math.exp(v - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+}
+
 /** The one-hot vector y_n of Eq. 1 for class `label` out of `k`. */
 export function oneHot(label: number, k: number): number[] {
   if (!Number.isInteger(label) || label < 0 || label >= k)
@@ -185,6 +200,63 @@ export function rmspropStep(
 }
 
 /**
+ * The weight Eq. 3 gives the squared gradient of k steps ago in E[g²]_t, for k = 0 … `steps` − 1: unrolling
+ * E[g²]_t = β E[g²]_{t−1} + (1 − β) g_t² gives E[g²]_t = Σ_k (1 − β) β^k g²_{t−k} (+ β^t E[g²]_0, which is 0), an
+ * exponentially weighted moving average whose weights sum to 1 − β^t and whose "memory" is about 1/(1 − β) steps.
+ */
+export function movingAverageWeights(beta: number, steps: number): number[] {
+  if (!(beta >= 0 && beta < 1)) throw new Error(`β must be in [0, 1) (got ${beta})`);
+  return Array.from({ length: steps }, (_, k) => (1 - beta) * beta ** k);
+}
+
+/** One step of Eq. 3–4 for one parameter, every intermediate written out. */
+export interface RmspropRow {
+  t: number;
+  g: number;
+  /** E[g²]_t (Eq. 3); sqrt(E[g²]_t + ε); η g / that; θ_{t+1} (Eq. 4). */
+  meanSquare: number;
+  denom: number;
+  step: number;
+  theta: number;
+}
+
+/**
+ * Eq. 3–4 on one parameter for a gradient sequence ({@link rmspropStep}), every quantity of every step: notebook 03's
+ * worked example, and with {@link rmspropTfjs} the check that the plain version computes what tfjs computes.
+ */
+export function rmspropByHand(theta0: number, grads: number[], settings: RmspropSettings): RmspropRow[] {
+  let theta: Float64Array = Float64Array.of(theta0);
+  let state = rmspropInit(1);
+  const rows: RmspropRow[] = [];
+  grads.forEach((g, i) => {
+    const r = rmspropStep(theta, [g], state, settings);
+    const ms = r.state.meanSquare[0];
+    const denom =
+      settings.epsilonPlacement === "outside" ? Math.sqrt(ms) + settings.epsilon : Math.sqrt(ms + settings.epsilon);
+    rows.push({ t: i + 1, g, meanSquare: ms, denom, step: (settings.lr * g) / denom, theta: r.theta[0] });
+    theta = r.theta;
+    state = r.state;
+  });
+  return rows;
+}
+
+/** The same gradient sequence through tfjs' own `tf.train.rmsprop`: θ after each step. */
+export function rmspropTfjs(theta0: number, grads: number[], settings: RmspropSettings): number[] {
+  const opt = tf.train.rmsprop(settings.lr, settings.rho, 0, settings.epsilon);
+  const init = tf.tensor1d([theta0]);
+  const v = tf.variable(init, true, `notebook_rmsprop_${Date.now()}_${Math.floor(Math.random() * 1e9)}`);
+  init.dispose();
+  const out: number[] = [];
+  for (const g of grads) {
+    tf.tidy(() => opt.applyGradients({ [v.name]: tf.tensor1d([g]) }));
+    out.push(v.dataSync()[0]);
+  }
+  v.dispose();
+  opt.dispose();
+  return out;
+}
+
+/**
  * Plain (stochastic) gradient descent, θ_{t+1} = θ_t − η g_t: the baseline RMSprop improves on (Section 2.2.3).
  * Pure: returns a new array.
  */
@@ -194,6 +266,111 @@ export function sgdStep(theta: ArrayLike<number>, g: ArrayLike<number>, lr: numb
   const next = new Float64Array(theta.length);
   for (let i = 0; i < theta.length; i++) next[i] = theta[i] - lr * g[i];
   return next;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// RMSprop vs SGD on a 2-D test surface (notebook 03's race, drawn by lib/figures/optim.ts)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A differentiable function of two variables, to watch optimisers walk on. */
+export interface Surface {
+  name: string;
+  f(x: number, y: number): number;
+  grad(x: number, y: number): [number, number];
+  /** The minimiser, for the chart. */
+  minimum: [number, number];
+}
+
+/**
+ * f(x, y) = ½ (x² + κ y²): a valley κ times steeper across (y) than along (x). Plain gradient descent must keep η
+ * below 2/κ to not diverge across the valley and then crawls along it; RMSprop rescales each coordinate by its own
+ * gradient size and walks both at about the same speed (the point of Eq. 4).
+ */
+export function elongatedQuadratic(kappa = 25): Surface {
+  return {
+    name: `elongated quadratic ½(x² + ${kappa}y²)`,
+    f: (x, y) => 0.5 * (x * x + kappa * y * y),
+    grad: (x, y) => [x, kappa * y],
+    minimum: [0, 0],
+  };
+}
+
+/** Rosenbrock's banana valley f(x, y) = (a − x)² + b (y − x²)², minimum at (a, a²). */
+export function rosenbrock(a = 1, b = 100): Surface {
+  return {
+    name: `Rosenbrock (a=${a}, b=${b})`,
+    f: (x, y) => (a - x) ** 2 + b * (y - x * x) ** 2,
+    grad: (x, y) => [-2 * (a - x) - 4 * b * x * (y - x * x), 2 * b * (y - x * x)],
+    minimum: [a, a * a],
+  };
+}
+
+/** One point of an optimiser's path: the position after `step` steps and the surface value there. */
+export interface PathPoint {
+  step: number;
+  x: number;
+  y: number;
+  f: number;
+}
+
+export interface OptimizerRace {
+  surface: string;
+  minimum: [number, number];
+  sgd: { lr: number; path: PathPoint[] };
+  rmsprop: { lr: number; rho: number; epsilon: number; path: PathPoint[] };
+}
+
+/**
+ * Run plain gradient descent ({@link sgdStep}) and RMSprop ({@link rmspropStep}, Eq. 3–4) from the same start for
+ * the same number of full-gradient steps on a 2-D surface, returning both paths (steps 0…`steps`) for a chart.
+ * Deterministic: no randomness is involved, so the same arguments always give the same paths.
+ */
+export function raceOptimizers(
+  opts: {
+    surface?: Surface;
+    start?: [number, number];
+    steps?: number;
+    sgdLr?: number;
+    rmspropLr?: number;
+    rho?: number;
+    epsilon?: number;
+  } = {},
+): OptimizerRace {
+  const surface = opts.surface ?? elongatedQuadratic();
+  const start = opts.start ?? [-4, 1.5];
+  const steps = opts.steps ?? 60;
+  const sgdLr = opts.sgdLr ?? 0.07;
+  const rmspropLr = opts.rmspropLr ?? 0.1;
+  const rho = opts.rho ?? PAPER.rho;
+  const epsilon = opts.epsilon ?? PAPER.epsilon;
+  const point = (step: number, t: ArrayLike<number>): PathPoint => ({
+    step,
+    x: t[0],
+    y: t[1],
+    f: surface.f(t[0], t[1]),
+  });
+
+  let s: Float64Array = Float64Array.from(start);
+  const sgdPath = [point(0, s)];
+  for (let k = 1; k <= steps; k++) {
+    s = sgdStep(s, surface.grad(s[0], s[1]), sgdLr);
+    sgdPath.push(point(k, s));
+  }
+
+  let r: Float64Array = Float64Array.from(start);
+  let state = rmspropInit(2);
+  const rmsPath = [point(0, r)];
+  for (let k = 1; k <= steps; k++) {
+    ({ theta: r, state } = rmspropStep(r, surface.grad(r[0], r[1]), state, { lr: rmspropLr, rho, epsilon }));
+    rmsPath.push(point(k, r));
+  }
+
+  return {
+    surface: surface.name,
+    minimum: surface.minimum,
+    sgd: { lr: sgdLr, path: sgdPath },
+    rmsprop: { lr: rmspropLr, rho, epsilon, path: rmsPath },
+  };
 }
 
 /**

@@ -1,6 +1,15 @@
 import { expect } from "chai";
 import { tf } from "../lib/tf";
-import { createModel, summarize, featureMaps, parametersByHand, traceShapes, trainingMultiplyAdds } from "../lib/model";
+import {
+  createModel,
+  summarize,
+  featureMaps,
+  parametersByHand,
+  traceShapes,
+  trainingMultiplyAdds,
+  glorotRows,
+  whyConvolution,
+} from "../lib/model";
 import sharp from "sharp";
 import { demoPattern } from "../lib/display/pictures";
 import {
@@ -139,5 +148,59 @@ describe("model: what notebook 02 teaches", () => {
     for (const c of cells) for (const v of Array.from(c.picture.data)) expect(v).to.be.within(0, 1);
     const png = await featureMapGrid(maps[0]);
     expect((await sharp(png).metadata()).width).to.be.greaterThan(400);
+  });
+
+  it("parametersByHand with 'same' padding keeps each convolution's side: the counts of tfjs' own model", () => {
+    const rows = parametersByHand(undefined, "same");
+    const m = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [48, 48, 3], filters: 6, kernelSize: 5, padding: "same" }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.conv2d({ filters: 16, kernelSize: 5, padding: "same" }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.conv2d({ filters: 64, kernelSize: 3, padding: "same" }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 128 }),
+        tf.layers.dropout({ rate: 0.5 }),
+        tf.layers.dense({ units: 7 }),
+      ],
+    });
+    expect(rows.map((r) => r.output)).to.deep.equal(
+      m.layers.map((l) => (l.outputShape as number[]).slice(1).join("×")),
+    );
+    expect(rows.reduce((a, r) => a + r.params, 0)).to.equal(m.countParams());
+    expect(rows.find((r) => r.layer === "flatten")?.output).to.equal(String(6 * 6 * 64));
+    m.dispose();
+  });
+
+  it("why a convolution: the counts by hand, and conv1's equals tfjs' own", () => {
+    const w = whyConvolution();
+    expect(w.dense).to.equal(48 * 48 * 3 * (44 * 44 * 6) + 44 * 44 * 6);
+    expect(w.dense).to.equal(80301408);
+    expect(w.local).to.equal(44 * 44 * 6 * (5 * 5 * 3 + 1));
+    const m = createModel(0);
+    expect(w.conv).to.equal(m.getLayer("conv1").countParams());
+    m.dispose();
+  });
+
+  it("glorot-uniform: the fans and bounds by hand, every drawn weight within them and filling them", () => {
+    const m = createModel(0);
+    const rows = glorotRows(m);
+    expect(rows.map((r) => [r.layer, r.fanIn, r.fanOut])).to.deep.equal([
+      ["conv1", 75, 150],
+      ["conv2", 150, 400],
+      ["conv3", 144, 576],
+      ["dense1", 576, 128],
+      ["output", 128, 7],
+    ]);
+    expect(rows[0].limit).to.be.closeTo(Math.sqrt(6 / 225), 1e-12);
+    for (const r of rows) {
+      expect(r.maxAbs).to.be.at.most(r.limit);
+      expect(r.maxAbs).to.be.above(0.9 * r.limit); // hundreds of uniform draws: the largest is near the bound
+      expect(r.std).to.be.closeTo(r.limit / Math.sqrt(3), 0.1 * r.limit);
+      expect(r.biasMaxAbs).to.equal(0);
+    }
+    m.dispose();
   });
 });

@@ -12,8 +12,8 @@ import {
   elongatedQuadratic,
   rosenbrock,
   raceOptimizers,
-  sampleSurface,
 } from "../lib/notebooks/03-optim";
+import { sampleSurface } from "../lib/figures/optim";
 import {
   KERAS_EPSILON,
   sampleCrossEntropy,
@@ -24,6 +24,8 @@ import {
   rmspropStep,
   sgdStep,
   createOptimizer,
+  softmax as libSoftmax,
+  movingAverageWeights,
   type RmspropSettings,
 } from "../lib/optim";
 
@@ -40,7 +42,7 @@ function softmax(z: number[]): number[] {
   return e.map((v) => v / s);
 }
 
-describe("optim: categorical cross-entropy (Section 2.3, Eq. 1–2)", () => {
+describe("optim: categorical cross-entropy (Section 2.2.2, Eq. 1–2)", () => {
   const yTrue = [
     [1, 0, 0],
     [0, 1, 0],
@@ -125,7 +127,7 @@ describe("optim: categorical cross-entropy (Section 2.3, Eq. 1–2)", () => {
   });
 });
 
-describe("optim: RMSprop (Section 2.3, Eq. 3–4)", () => {
+describe("optim: RMSprop (Section 2.2.3, Eq. 3–4)", () => {
   it("first step by hand: θ − η g / sqrt((1−β) g² + ε)", () => {
     // θ = [1, −2], g = [0.5, −4], η = 0.01, β = 0.9, ε = 1e-7.
     // E[g²]_1 = 0.1·[0.25, 16] = [0.025, 1.6]
@@ -221,6 +223,32 @@ describe("optim: RMSprop (Section 2.3, Eq. 3–4)", () => {
   });
 });
 
+describe("optim: softmax and the moving average of Eq. 3", () => {
+  it("softmax equals tfjs' tf.softmax, ignores a shift of every logit and does not overflow", () => {
+    const z = [0.3, -1.2, 2.5, 0, 4, -3, 1];
+    const ours = libSoftmax(z);
+    const theirs = Array.from(tf.tidy(() => tf.softmax(tf.tensor1d(z)).dataSync()));
+    ours.forEach((p, i) => expect(p).to.be.closeTo(theirs[i], 1e-7));
+    libSoftmax(z.map((v) => v + 1000)).forEach((p, i) => expect(p).to.be.closeTo(ours[i], 1e-12));
+    expect(libSoftmax([1000, 0])[0]).to.be.closeTo(1, 1e-12);
+    expect(() => libSoftmax([])).to.throw();
+  });
+
+  it("movingAverageWeights are the weights of the unrolled Eq. 3: E[g²]_t = Σ_k (1 − β) β^k g²_{t−k}, summing to 1 − β^t", () => {
+    const r = rng(7);
+    const g = Array.from({ length: 12 }, () => r() * 2 - 1);
+    for (const beta of [0, 0.5, 0.9, 0.99]) {
+      let state = rmspropInit(1);
+      for (const gk of g) state = rmspropStep([0], [gk], state, { lr: 0.1, rho: beta, epsilon: 1e-7 }).state;
+      const w = movingAverageWeights(beta, g.length);
+      const unrolled = w.reduce((a, wk, k) => a + wk * g[g.length - 1 - k] ** 2, 0);
+      expect(state.meanSquare[0]).to.be.closeTo(unrolled, 1e-12);
+      expect(w.reduce((a, b) => a + b, 0)).to.be.closeTo(1 - beta ** g.length, 1e-12);
+    }
+    expect(() => movingAverageWeights(1, 3)).to.throw();
+  });
+});
+
 describe("optim: which RMSprop class trains", () => {
   it("the fused one on cpu-fast, tfjs' own on the stock cpu backend (the bench's all-stock baseline)", () => {
     const before = tf.getBackend();
@@ -237,7 +265,7 @@ describe("optim: which RMSprop class trains", () => {
   });
 });
 
-describe("optim: SGD and the RMSprop-vs-SGD race (Section 2.3 chart)", () => {
+describe("optim: SGD and the RMSprop-vs-SGD race (notebook 03's chart)", () => {
   it("sgdStep by hand: [1, 2] − 0.1·[3, −4] = [0.7, 2.4]", () => {
     const t = sgdStep([1, 2], [3, -4], 0.1);
     expect(t[0]).to.be.closeTo(0.7, 1e-15);

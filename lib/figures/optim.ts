@@ -1,8 +1,28 @@
 /**
- * Charts of the optimiser race of notebook 03 (lib/optim.ts raceOptimizers): pure functions data → vega-lite spec.
+ * The charts drawn for notebook 03 alone: the optimiser race (lib/optim.ts raceOptimizers), the weights of RMSprop's
+ * moving average, and the per-image losses of the run of record. Pure functions data → vega-lite spec.
  */
 import type { TopLevelSpec } from "vega-lite";
-import { sampleSurface, type OptimizerRace, type Surface } from "../notebooks/03-optim";
+import { movingAverageWeights, type OptimizerRace, type Surface } from "../optim";
+
+/** The surface sampled on an n×n grid over [x0,x1]×[y0,y1] (row-major, y outer), for a contour/heat-map backdrop. */
+export function sampleSurface(
+  surface: Surface,
+  xRange: [number, number],
+  yRange: [number, number],
+  n = 41,
+): { x: number; y: number; f: number }[] {
+  const out: { x: number; y: number; f: number }[] = [];
+  for (let j = 0; j < n; j++) {
+    const y = yRange[0] + ((yRange[1] - yRange[0]) * j) / (n - 1);
+    for (let i = 0; i < n; i++) {
+      const x = xRange[0] + ((xRange[1] - xRange[0]) * i) / (n - 1);
+      out.push({ x, y, f: surface.f(x, y) });
+    }
+  }
+  return out;
+}
+
 
 /** Chart of an optimiser race (lib/optim raceOptimizers): both paths over the surface, coloured by log10 f. */
 export function specOptimizerRace(race: OptimizerRace, surface: Surface, xRange: [number, number] = [-4.5, 1], yRange: [number, number] = [-2, 2]): TopLevelSpec {
@@ -79,6 +99,46 @@ export function specRaceLoss(race: OptimizerRace): TopLevelSpec {
   };
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// 04-train: the protocol's settings, the split, training or loading a run
-// ---------------------------------------------------------------------------------------------------------------
+/**
+ * The weights (1 − β) β^k that Eq. 3's moving average E[g²]_t gives the squared gradient of k steps ago, one line per
+ * β (lib/optim.ts movingAverageWeights), as d2l's RMSprop chapter draws them; the legend gives each β's memory,
+ * about 1/(1 − β) steps.
+ */
+export function specMovingAverage(betas: readonly number[], steps = 40): TopLevelSpec {
+  const name = (b: number) => `β = ${b} (memory ≈ ${Number((1 / (1 - b)).toFixed(1))} steps)`;
+  const values = betas.flatMap((b) => movingAverageWeights(b, steps).map((weight, k) => ({ k, weight, beta: name(b) })));
+  return {
+    title: { text: "Weight of the squared gradient of k steps ago in E[g²]_t (Eq. 3)", subtitle: "(1 − β) β^k" },
+    width: 520,
+    height: 220,
+    data: { values },
+    mark: { type: "line", point: { size: 14, filled: true }, strokeWidth: 2 },
+    encoding: {
+      x: { field: "k", type: "quantitative", title: "k (steps ago)" },
+      y: { field: "weight", type: "quantitative", title: "weight" },
+      color: { field: "beta", type: "nominal", title: null, sort: betas.map(name), legend: { orient: "top-right", labelLimit: 0 } },
+    },
+  };
+}
+
+/**
+ * Every test image's loss (Eq. 1) of a run, largest first, coloured by whether the image was classified right: how
+ * few images carry most of Eq. 2's mean.
+ */
+export function specLossShares(perImage: readonly { loss: number; right: boolean }[]): TopLevelSpec {
+  const values = [...perImage]
+    .sort((a, b) => b.loss - a.loss)
+    .map((p, rank) => ({ rank: rank + 1, loss: p.loss, image: p.right ? "classified right" : "misclassified" }));
+  return {
+    title: { text: "Per-image loss Lₙ = −ln p(true class) on the test set, largest first" },
+    width: 520,
+    height: 220,
+    data: { values },
+    mark: { type: "bar" },
+    encoding: {
+      x: { field: "rank", type: "quantitative", title: "test image (by loss)", scale: { domain: [0, values.length + 1], nice: false } },
+      y: { field: "loss", type: "quantitative", title: "Lₙ" },
+      color: { field: "image", type: "nominal", title: null, scale: { domain: ["misclassified", "classified right"], range: ["#e45756", "#4c78a8"] }, legend: { orient: "top-right" } },
+    },
+  };
+}

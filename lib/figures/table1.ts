@@ -54,7 +54,7 @@ export function table1Markdown(run: RunRecord, paper: PaperClaims = PAPER_RESULT
     ...head,
     ...rows.slice(0, 3).map(line),
     "",
-    `Per-class accuracy (fraction of each class's test images predicted correctly; the paper states it for some classes only: anger's ${(100 * PAPER_RESULTS.perClassAccuracy.anger).toFixed(1)} % in the abstract, the others in Section 3.2's text on Fig 7):`,
+    `Per-class accuracy (fraction of each class's test images predicted correctly; the paper states it for some classes only: anger's ${(100 * (PAPER_RESULTS.perClassAccuracy.anger ?? NaN)).toFixed(1)} % in the abstract, the others in Section 3.2's text on Fig 7):`,
     "",
     ...head,
     ...rows.slice(3).map(line),

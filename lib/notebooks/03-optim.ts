@@ -1,154 +1,50 @@
 /**
- * Notebook 03-optim's own code (Sections 2.2.2–2.2.3, Eq. 1–4): the worked examples, RMSprop step by step beside tfjs,
- * the optimiser race on 2-D surfaces, and the notebook's tables and listings. Eq. 1–4 themselves and the optimiser
- * training uses are lib/optim.ts.
+ * Notebook 03-optim's own code (Sections 2.2.2–2.2.3, Eq. 1–4): softmax and the loss on the run of record, RMSprop step
+ * by step beside tfjs, one real step of the CNN, the optimiser race on 2-D surfaces, the exercises' answers and the
+ * notebook's tables and listings. Eq. 1–4 themselves and the optimiser training uses are lib/optim.ts.
  */
 import * as path from "path";
-import { tf } from "../tf";
-import { CLASSES, PAPER } from "../config";
-import { TFJS_RMSPROP_FILE, crossEntropy, oneHot, rmspropInit, rmspropStep, sampleCrossEntropy, sgdStep, type RmspropSettings } from "../optim";
+import { tf, type LayersModel, type Tensor, type Tensor2D, type Tensor4D } from "../tf";
+import type { Optimizer, Scalar, Variable } from "@tensorflow/tfjs";
+import { CLASSES, NUM_CLASSES, PAPER } from "../config";
+import { KERAS_EPSILON, TFJS_RMSPROP_FILE, createOptimizer, crossEntropy, elongatedQuadratic, oneHot, raceOptimizers,
+  rmspropByHand, rmspropInit, rmspropStep, rmspropTfjs, sampleCrossEntropy, softmax, type OptimizerRace, type PathPoint,
+  type RmspropRow, type RmspropSettings } from "../optim";
+import { featureMaps } from "../model";
+import { argmax } from "../arrays";
+import { Rng } from "../random";
+import { decodeImage } from "../data/decode";
+import { listImages } from "../data/files";
+import type { RunRecord } from "../record";
+import type { DataStatus } from "../runs";
 import { ROOT } from "../paths";
+import { demoPattern } from "../display/pictures";
 import { markdownTable } from "../display/text";
 import { sideBySideHtml, sourceOf } from "../display/listing";
 
-// ---------------------------------------------------------------------------------------------------------------
-// RMSprop vs SGD on a 2-D test surface (for the notebook chart of Section 2.2.3)
-// ---------------------------------------------------------------------------------------------------------------
+// The race of RMSprop and SGD on 2-D surfaces is pure Eq. 3–4 on plain numbers: lib/optim.ts, re-exported here.
+export { elongatedQuadratic, raceOptimizers, rosenbrock, type OptimizerRace, type PathPoint, type Surface } from "../optim";
+export { rmspropByHand, rmspropTfjs, type RmspropRow } from "../optim";
 
-/** A differentiable function of two variables, to watch optimisers walk on. */
-export interface Surface {
-  name: string;
-  f(x: number, y: number): number;
-  grad(x: number, y: number): [number, number];
-  /** The minimiser, for the chart. */
-  minimum: [number, number];
-}
+/** The parameter cell as committed: the prose and its facts are written for it (test/notebooks-03-optim.test.ts). */
+export const NOTEBOOK_PARAMETERS = {
+  GRADS: [0.5, 0.5, -2, 0.01, 0.01], BETAS: [0.5, 0.9, 0.99], BATCH_SEED: 0, MODEL_SEED: 0,
+  RACE_STEPS: 60, RACE_SGD_LR: 0.07, RACE_RMSPROP_LR: 0.1, RACE_RHO: 0.9,
+  EX_RACE_RHO: 0, EX_RACE_LR: 0.001, EX_RHO: 0.99, EX_LOGIT_SHIFT: 10, EX_LOGIT_SCALE: 2,
+};
 
-/**
- * f(x, y) = ½ (x² + κ y²): a valley κ times steeper across (y) than along (x). Plain gradient descent must keep η
- * below 2/κ to not diverge across the valley and then crawls along it; RMSprop rescales each coordinate by its own
- * gradient size and walks both at about the same speed (the point of Eq. 4).
- */
-export function elongatedQuadratic(kappa = 25): Surface {
-  return {
-    name: `elongated quadratic ½(x² + ${kappa}y²)`,
-    f: (x, y) => 0.5 * (x * x + kappa * y * y),
-    grad: (x, y) => [x, kappa * y],
-    minimum: [0, 0],
-  };
-}
-
-/** Rosenbrock's banana valley f(x, y) = (a − x)² + b (y − x²)², minimum at (a, a²). */
-export function rosenbrock(a = 1, b = 100): Surface {
-  return {
-    name: `Rosenbrock (a=${a}, b=${b})`,
-    f: (x, y) => (a - x) ** 2 + b * (y - x * x) ** 2,
-    grad: (x, y) => [-2 * (a - x) - 4 * b * x * (y - x * x), 2 * b * (y - x * x)],
-    minimum: [a, a * a],
-  };
-}
-
-/** One point of an optimiser's path: the position after `step` steps and the surface value there. */
-export interface PathPoint {
-  step: number;
-  x: number;
-  y: number;
-  f: number;
-}
-
-export interface OptimizerRace {
-  surface: string;
-  minimum: [number, number];
-  sgd: { lr: number; path: PathPoint[] };
-  rmsprop: { lr: number; rho: number; epsilon: number; path: PathPoint[] };
-}
-
-/**
- * Run plain gradient descent ({@link sgdStep}) and RMSprop ({@link rmspropStep}, Eq. 3–4) from the same start for
- * the same number of full-gradient steps on a 2-D surface, returning both paths (steps 0…`steps`) for a chart.
- * Deterministic: no randomness is involved, so the same arguments always give the same paths.
- */
-export function raceOptimizers(
-  opts: {
-    surface?: Surface;
-    start?: [number, number];
-    steps?: number;
-    sgdLr?: number;
-    rmspropLr?: number;
-    rho?: number;
-    epsilon?: number;
-  } = {},
-): OptimizerRace {
-  const surface = opts.surface ?? elongatedQuadratic();
-  const start = opts.start ?? [-4, 1.5];
-  const steps = opts.steps ?? 60;
-  const sgdLr = opts.sgdLr ?? 0.07;
-  const rmspropLr = opts.rmspropLr ?? 0.1;
-  const rho = opts.rho ?? PAPER.rho;
-  const epsilon = opts.epsilon ?? PAPER.epsilon;
-  const point = (step: number, t: ArrayLike<number>): PathPoint => ({
-    step,
-    x: t[0],
-    y: t[1],
-    f: surface.f(t[0], t[1]),
-  });
-
-  let s: Float64Array = Float64Array.from(start);
-  const sgdPath = [point(0, s)];
-  for (let k = 1; k <= steps; k++) {
-    s = sgdStep(s, surface.grad(s[0], s[1]), sgdLr);
-    sgdPath.push(point(k, s));
-  }
-
-  let r: Float64Array = Float64Array.from(start);
-  let state = rmspropInit(2);
-  const rmsPath = [point(0, r)];
-  for (let k = 1; k <= steps; k++) {
-    ({ theta: r, state } = rmspropStep(r, surface.grad(r[0], r[1]), state, { lr: rmspropLr, rho, epsilon }));
-    rmsPath.push(point(k, r));
-  }
-
-  return {
-    surface: surface.name,
-    minimum: surface.minimum,
-    sgd: { lr: sgdLr, path: sgdPath },
-    rmsprop: { lr: rmspropLr, rho, epsilon, path: rmsPath },
-  };
-}
-
-/** The surface sampled on an n×n grid over [x0,x1]×[y0,y1] (row-major, y outer), for a contour/heat-map backdrop. */
-export function sampleSurface(
-  surface: Surface,
-  xRange: [number, number],
-  yRange: [number, number],
-  n = 41,
-): { x: number; y: number; f: number }[] {
-  const out: { x: number; y: number; f: number }[] = [];
-  for (let j = 0; j < n; j++) {
-    const y = yRange[0] + ((yRange[1] - yRange[0]) * j) / (n - 1);
-    for (let i = 0; i < n; i++) {
-      const x = xRange[0] + ((xRange[1] - xRange[0]) * i) / (n - 1);
-      out.push({ x, y, f: surface.f(x, y) });
-    }
-  }
-  return out;
-}
-
-/** One sample of the Eq. 1 worked example. */
+/** One sample of the Eq. 1 worked example; `loss` is −log p_true, Eq. 1 for a one-hot y. */
 export interface LossRow {
   sample: number;
   trueClass: string;
   pTrue: number;
-  /** −log p_true: Eq. 1 for a one-hot y. */
   loss: number;
 }
 
-/** Eq. 1 per sample, Eq. 2, and tfjs' numbers for the same batch ({@link lossWorkedExample}). */
+/** Eq. 1 per sample, Eq. 2 (`mean`), and tfjs' `tf.metrics.categoricalCrossentropy` for the same batch. */
 export interface LossWorkedExample {
   rows: LossRow[];
-  /** Eq. 2: the mean of the per-sample losses. */
   mean: number;
-  /** tfjs `tf.metrics.categoricalCrossentropy` per sample. */
   tfjsPerSample: number[];
   tfjsMean: number;
 }
@@ -156,21 +52,9 @@ export interface LossWorkedExample {
 /** Eq. 1 per sample and Eq. 2 (their mean) for labelled softmax rows, with tfjs' own numbers for the same batch. */
 export function lossWorkedExample(labels: number[], probs: number[][]): LossWorkedExample {
   const y = labels.map((l) => oneHot(l, probs[0].length));
-  const rows = labels.map((l, n) => ({
-    sample: n + 1,
-    trueClass: CLASSES[l] ?? String(l),
-    pTrue: probs[n][l],
-    loss: sampleCrossEntropy(y[n], probs[n]),
-  }));
-  const tfjsPerSample = tf.tidy(
-    () => tf.metrics.categoricalCrossentropy(tf.tensor2d(y), tf.tensor2d(probs)).arraySync() as number[],
-  );
-  return {
-    rows,
-    mean: crossEntropy(y, probs),
-    tfjsPerSample,
-    tfjsMean: tfjsPerSample.reduce((a, b) => a + b, 0) / tfjsPerSample.length,
-  };
+  const rows = labels.map((l, n) => ({ sample: n + 1, trueClass: CLASSES[l] ?? String(l), pTrue: probs[n][l], loss: sampleCrossEntropy(y[n], probs[n]) }));
+  const tfjsPerSample = tf.tidy(() => tf.metrics.categoricalCrossentropy(tf.tensor2d(y), tf.tensor2d(probs)).arraySync() as number[]);
+  return { rows, mean: crossEntropy(y, probs), tfjsPerSample, tfjsMean: tfjsPerSample.reduce((a, b) => a + b, 0) / tfjsPerSample.length };
 }
 
 /** The example batch of notebook 03: three faces' softmax outputs (confident right, unsure, confidently wrong). */
@@ -183,68 +67,15 @@ export const EXAMPLE_BATCH = {
   ],
 };
 
-/** One step of Eq. 3–4 for one parameter, every intermediate written out. */
-export interface RmspropRow {
-  t: number;
-  g: number;
-  /** E[g²]_t (Eq. 3). */
-  meanSquare: number;
-  /** sqrt(E[g²]_t + ε). */
-  denom: number;
-  /** η g / denom. */
-  step: number;
-  /** θ_{t+1} (Eq. 4). */
-  theta: number;
-}
-
-/** Eq. 3–4 on one parameter for a given gradient sequence (lib/optim rmspropStep), every quantity of every step. */
-export function rmspropByHand(theta0: number, grads: number[], settings: RmspropSettings): RmspropRow[] {
-  let theta: Float64Array = Float64Array.of(theta0);
-  let state = rmspropInit(1);
-  const rows: RmspropRow[] = [];
-  grads.forEach((g, i) => {
-    const r = rmspropStep(theta, [g], state, settings);
-    const ms = r.state.meanSquare[0];
-    const denom =
-      settings.epsilonPlacement === "outside" ? Math.sqrt(ms) + settings.epsilon : Math.sqrt(ms + settings.epsilon);
-    rows.push({ t: i + 1, g, meanSquare: ms, denom, step: (settings.lr * g) / denom, theta: r.theta[0] });
-    theta = r.theta;
-    state = r.state;
-  });
-  return rows;
-}
-
-/** The same gradient sequence through tfjs' `tf.train.rmsprop` (what training uses): θ after each step. */
-export function rmspropTfjs(theta0: number, grads: number[], settings: RmspropSettings): number[] {
-  const opt = tf.train.rmsprop(settings.lr, settings.rho, 0, settings.epsilon);
-  const init = tf.tensor1d([theta0]);
-  const v = tf.variable(init, true, `notebook_rmsprop_${Date.now()}_${Math.floor(Math.random() * 1e9)}`);
-  init.dispose();
-  const out: number[] = [];
-  try {
-    for (const g of grads) {
-      tf.tidy(() => opt.applyGradients({ [v.name]: tf.tensor1d([g]) }));
-      out.push(v.dataSync()[0]);
-    }
-  } finally {
-    v.dispose();
-    opt.dispose();
-  }
-  return out;
-}
+/** The tiny gradients of the ε-placement example (about √ε, where the two placements part ways). */
+export const TINY_GRADS = [1e-4, 1e-4, 1e-4];
 
 /** The Eq. 1–2 worked example as Markdown, ours beside tfjs. */
 export function lossMarkdown(w: LossWorkedExample): string {
   return [
     markdownTable(
       ["sample", "true class", "p(true class)", "Eq. 1: −log p", "tfjs categoricalCrossentropy"],
-      w.rows.map((r, i) => [
-        r.sample,
-        r.trueClass,
-        r.pTrue.toFixed(2),
-        r.loss.toFixed(6),
-        w.tfjsPerSample[i].toFixed(6),
-      ]),
+      w.rows.map((r, i) => [r.sample, r.trueClass, r.pTrue.toFixed(2), r.loss.toFixed(6), w.tfjsPerSample[i].toFixed(6)]),
       ["r", "l", "r", "r", "r"],
     ),
     "",
@@ -257,46 +88,361 @@ export function rmspropMarkdown(rows: RmspropRow[], tfjsTheta: number[]): string
   const e = (v: number) => (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(3) : v.toFixed(6));
   return markdownTable(
     ["t", "g_t", "E[g²]_t (Eq. 3)", "√(E[g²]_t + ε)", "η·g_t / √(…)", "θ_t+1 (Eq. 4)", "θ_t+1 tfjs"],
-    rows.map((r, i) => [
-      r.t,
-      e(r.g),
-      e(r.meanSquare),
-      e(r.denom),
-      e(r.step),
-      r.theta.toFixed(8),
-      (tfjsTheta[i] ?? NaN).toFixed(8),
-    ]),
+    rows.map((r, i) => [r.t, e(r.g), e(r.meanSquare), e(r.denom), e(r.step), r.theta.toFixed(8), (tfjsTheta[i] ?? NaN).toFixed(8)]),
     ["r", "r", "r", "r", "r", "r", "r"],
   );
 }
 
-/** lib/optim rmspropStep beside tfjs' `RMSPropOptimizer.applyGradients` (what training runs), as HTML. */
+/** lib/optim rmspropStep beside tfjs' `RMSPropOptimizer.applyGradients` (what training runs on the stock backends), as HTML. */
 export function rmspropListingsHtml(): string {
   const ours = sourceOf(path.join(ROOT, "lib", "optim.ts"), "rmspropStep");
   const theirs = sourceOf(TFJS_RMSPROP_FILE, "RMSPropOptimizer.applyGradients");
   const rel = path.relative(ROOT, TFJS_RMSPROP_FILE);
-  return sideBySideHtml(
-    { title: `ours: ${ours.file}, line ${ours.line}`, code: ours.code },
-    { title: `tfjs: ${rel}, line ${theirs.line}`, code: theirs.code },
-  );
+  return sideBySideHtml({ title: `ours: ${ours.file}, line ${ours.line}`, code: ours.code }, { title: `tfjs: ${rel}, line ${theirs.line}`, code: theirs.code });
 }
 
 /** Where each optimiser of a race ended, as Markdown. */
 export function raceMarkdown(race: OptimizerRace): string {
-  const last = (p: { x: number; y: number; f: number }[]) => p[p.length - 1];
-  const s = last(race.sgd.path);
-  const r = last(race.rmsprop.path);
-  return markdownTable(
-    ["optimiser", "η", "after step", "x", "y", "f"],
-    [
-      ["SGD", race.sgd.lr, race.sgd.path.length - 1, s.x.toFixed(4), s.y.toFixed(4), s.f.toExponential(2)],
-      ["RMSprop", race.rmsprop.lr, race.rmsprop.path.length - 1, r.x.toFixed(4), r.y.toFixed(4), r.f.toExponential(2)],
-    ],
-    ["l", "r", "r", "r", "r", "r"],
+  const row = (name: string, { lr, path: p }: { lr: number; path: PathPoint[] }) => {
+    const [{ x, y, f }, step] = [p[p.length - 1], p.length - 1];
+    return [name, lr, step, x.toFixed(4), y.toFixed(4), f.toExponential(2)];
+  };
+  return markdownTable(["optimiser", "η", "after step", "x", "y", "f"], [row("SGD", race.sgd), row("RMSprop", race.rmsprop)], ["l", "r", "r", "r", "r", "r"]);
+}
+
+/** Softmax by hand on a model's real logits (z = h·W + b of the output layer, float64) beside `model.predict`. */
+export interface SoftmaxWorked {
+  /** What the image is; the probabilities the run record stored for it (when it is the record's first test image). */
+  image: string;
+  logits: number[];
+  byHand: number[];
+  predict: number[];
+  stored?: number[];
+}
+
+/** {@link SoftmaxWorked} on the run's first test image, or the synthetic pattern without CK+48 (or a run). */
+export async function softmaxByHand(model: LayersModel, data: DataStatus, run?: RunRecord): Promise<SoftmaxWorked> {
+  const first = data.present ? run?.test.predictions[0] : undefined;
+  const pixels = first ? await decodeImage(path.join(data.dir, first.file)) : demoPattern();
+  const x = tf.tensor4d(pixels, [1, PAPER.imageSize, PAPER.imageSize, PAPER.channels]);
+  const [h] = featureMaps(model, x, ["dropout"]); // dense1's 128 values (inference mode: dropout passes them through)
+  const [w, b] = model.getLayer("output").getWeights().map((t) => t.dataSync());
+  const logits = Array.from(b, (bc, c) => h.data.reduce((z, hj, j) => z + hj * w[j * b.length + c], bc));
+  const predict = tf.tidy(() => Array.from((model.predict(x) as Tensor).dataSync()));
+  x.dispose();
+  const image = first ? `\`${first.file}\`, the run's first test image` : "the synthetic pattern (CK+48 absent)";
+  return { image, logits, byHand: softmax(logits), predict, stored: first?.probs };
+}
+
+/** {@link SoftmaxWorked} as Markdown, with the largest differences. */
+export function softmaxMarkdown(s: SoftmaxWorked): string {
+  const m = Math.max(...s.logits);
+  const diff = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+  return [
+    `Image: ${s.image}.`,
+    "",
+    markdownTable(
+      ["class", "logit z_c", "z_c − max z", "e^(z_c − max z)", "p_c by hand", "p_c model.predict", ...(s.stored ? ["p_c in run.json"] : [])],
+      CLASSES.map((c, i) => [c, s.logits[i].toFixed(4), (s.logits[i] - m).toFixed(4), Math.exp(s.logits[i] - m).toFixed(6), s.byHand[i].toFixed(6), s.predict[i].toFixed(6), ...(s.stored ? [s.stored[i].toFixed(6)] : [])]),
+      ["l", "r", "r", "r", "r", "r", "r"],
+    ),
+    "",
+    `Σ e^(z_c − max z) = ${s.logits.reduce((a, z) => a + Math.exp(z - m), 0).toFixed(6)}; the probabilities sum to ` +
+      `${s.byHand.reduce((a, b) => a + b, 0).toFixed(6)}. Largest difference, by hand vs \`model.predict\`: ` +
+      `**${diff(s.byHand, s.predict).toExponential(2)}**` +
+      (s.stored ? `; \`model.predict\` vs the probabilities stored when the run was made: **${diff(s.predict, s.stored).toExponential(2)}**.` : "."),
+  ].join("\n");
+}
+
+/** Eq. 1–2 on a run record's stored test probabilities, split into the images it got right and wrong. */
+export interface RecordLoss {
+  /** Test images; `stored`: `test.loss` as tfjs' `evaluate` reported it (float32); `eq2`: Eq. 2 here (float64). */
+  images: number;
+  stored: number;
+  eq2: number;
+  groups: { name: string; images: number; sum: number }[];
+  /** The largest per-image losses (Eq. 1), largest first; every image's loss. */
+  worst: { file: string; trueClass: string; predicted: string; pTrue: number; loss: number }[];
+  perImage: { loss: number; right: boolean }[];
+}
+
+/** {@link RecordLoss} of `run` (its `test.predictions`, written by lib/evaluate.ts evaluatePredictions). */
+export function recordLoss(run: RunRecord, worst = 5): RecordLoss {
+  const rows = run.test.predictions.map((p) => {
+    const k = argmax(p.probs);
+    const loss = sampleCrossEntropy(oneHot(p.label, p.probs.length), p.probs);
+    return { file: p.file, trueClass: run.classes[p.label], predicted: run.classes[k], right: k === p.label, pTrue: p.probs[p.label], loss };
+  });
+  const group = (name: string, r: typeof rows) => ({ name, images: r.length, sum: r.reduce((a, x) => a + x.loss, 0) });
+  const [all, images] = [group("all", rows), rows.length];
+  const groups = [group("classified right", rows.filter((r) => r.right)), group("misclassified", rows.filter((r) => !r.right)), all];
+  const perImage = rows.map((r) => ({ loss: r.loss, right: r.right }));
+  return { images, stored: run.test.loss, eq2: all.sum / images, groups, worst: [...rows].sort((a, b) => b.loss - a.loss).slice(0, worst), perImage };
+}
+
+/** {@link RecordLoss} as Markdown. */
+export function recordLossMarkdown(r: RecordLoss): string {
+  const total = r.groups[r.groups.length - 1].sum;
+  return [
+    `Eq. 2 over the ${r.images} stored rows: **${r.eq2.toFixed(6)}**; the stored \`test.loss\` (tfjs' \`evaluate\` when ` +
+      `the run was made, in float32): **${r.stored.toFixed(6)}** (difference ${Math.abs(r.eq2 - r.stored).toExponential(1)}).`,
+    "",
+    markdownTable(
+      ["test images", "images", "share of images", "Σ Lₙ", "share of the loss", "mean Lₙ"],
+      r.groups.map((g) => [g.name, g.images, `${((100 * g.images) / r.images).toFixed(1)} %`, g.sum.toFixed(3), `${((100 * g.sum) / total).toFixed(1)} %`, (g.sum / g.images).toFixed(4)]),
+      ["l", "r", "r", "r", "r", "r"],
+    ),
+    "",
+    `The ${r.worst.length} largest terms:`,
+    "",
+    markdownTable(
+      ["image", "true class", "predicted", "p(true class)", "Lₙ = −ln p"],
+      r.worst.map((w) => [w.file, w.trueClass, w.predicted, w.pTrue.toExponential(2), w.loss.toFixed(3)]),
+      ["l", "l", "l", "r", "r"],
+    ),
+  ].join("\n");
+}
+
+/** ln C (a uniform guess over C classes) beside every fold's first-epoch losses, as Markdown. */
+export function firstEpochMarkdown(run: RunRecord): string {
+  const ln = Math.log(NUM_CLASSES);
+  return [
+    `A uniform guess, p = 1/${NUM_CLASSES} for every class, costs ln ${NUM_CLASSES} = **${ln.toFixed(4)}** per image.`,
+    "",
+    markdownTable(
+      ["fold", "epoch 1: training loss", "epoch 1: validation loss", `training loss − ln ${NUM_CLASSES}`],
+      run.folds.map((f) => [f.index + 1, f.history[0].loss.toFixed(4), f.history[0].valLoss.toFixed(4), (f.history[0].loss - ln).toFixed(4)]),
+      ["r", "r", "r", "r"],
+    ),
+  ].join("\n");
+}
+
+/** A batch of `size` CK+48 images drawn with `seed` (the synthetic pattern with labels 0, 1, … when it is absent). */
+export async function stepBatch(data: DataStatus, seed = 0, size = PAPER.batchSize): Promise<{ x: Tensor4D; y: Tensor2D; files: string[] }> {
+  const files = data.present ? new Rng(seed).shuffle(listImages(data.dir)).slice(0, size) : [];
+  const labels = data.present ? files.map((f) => CLASSES.indexOf(f.split("/")[0] as never)) : Array.from({ length: size }, (_, i) => i % NUM_CLASSES);
+  const images = data.present ? await Promise.all(files.map((f) => decodeImage(path.join(data.dir, f)))) : labels.map(() => demoPattern());
+  const flat = new Float32Array(images.length * images[0].length);
+  images.forEach((im, i) => flat.set(im, i * im.length));
+  const x = tf.tensor4d(flat, [size, PAPER.imageSize, PAPER.imageSize, PAPER.channels]);
+  return { x, y: tf.tensor2d(labels.map((l) => oneHot(l, NUM_CLASSES))), files };
+}
+
+/** The outcome of {@link cnnStep}: every weight tensor's values before, by hand, and after both optimisers. */
+export interface CnnStep {
+  /** The training optimiser's class; the batch's loss in training mode, and in inference mode before and after. */
+  optimizer: string;
+  lossTraining: number;
+  lossBefore: number;
+  lossAfter: number;
+  names: string[];
+  grads: Float64Array[];
+  before: Float32Array[];
+  byHand: Float64Array[];
+  trained: Float32Array[];
+  stock: Float32Array[];
+}
+
+/**
+ * One real RMSprop step of `model` on the batch (`x`, `y`): the gradients g = ∂L/∂θ of the loss (Eq. 2, in training
+ * mode as `model.fit` runs it: dropout on), then Eq. 3–4 by hand (lib/optim.ts rmspropStep, E[g²]₀ = 0) beside the
+ * optimiser training uses (`createOptimizer`) and tfjs' own RMSprop, each from the same weights and on the same
+ * gradients. Leaves the model at the training optimiser's weights.
+ *
+ * @see notebooks/03-optim.ipynb
+ */
+export function cnnStep(model: LayersModel, x: Tensor4D, y: Tensor2D, settings: RmspropSettings): CnnStep {
+  const vars = model.trainableWeights.map((w) => w.read() as Variable);
+  const before = vars.map((v) => v.dataSync().slice() as Float32Array);
+  const inferenceLoss = () => tf.tidy(() => tf.metrics.categoricalCrossentropy(y, model.predict(x) as Tensor).mean().dataSync()[0]);
+  const lossBefore = inferenceLoss();
+  // Forward pass and Eq. 2 in training mode, then back-propagation: g = ∂L/∂θ for every weight tensor at once
+  const loss = () => tf.metrics.categoricalCrossentropy(y, model.apply(x, { training: true }) as Tensor).mean() as Scalar;
+  const { value, grads } = tf.variableGrads(loss, vars);
+  const g = vars.map((v) => Float64Array.from(grads[v.name].dataSync()));
+  // Eq. 3–4 by hand, in float64, for every parameter
+  const byHand = before.map((theta, i) => rmspropStep(theta, g[i], rmspropInit(theta.length), settings).theta);
+  // An optimiser on the same gradients, from the same weights
+  const apply = (opt: Optimizer) => {
+    tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(before[i], v.shape))));
+    opt.applyGradients(grads);
+    opt.dispose();
+    return vars.map((v) => v.dataSync().slice() as Float32Array);
+  };
+  const training = createOptimizer({ learningRate: settings.lr, rho: settings.rho, epsilon: settings.epsilon });
+  const optimizer = training.constructor.name; // on cpu-fast the fused kernel of lib/kernels/rmsprop.ts
+  const stock = apply(tf.train.rmsprop(settings.lr, settings.rho, 0, settings.epsilon)); // tfjs' own
+  const trained = apply(training); // last, so the model keeps these weights
+  const names = model.trainableWeights.map((w) => w.name);
+  const out = { optimizer, lossTraining: value.dataSync()[0], lossBefore, lossAfter: inferenceLoss(), names, grads: g };
+  tf.dispose([value, ...Object.values(grads)]);
+  return { ...out, before, byHand, trained, stock };
+}
+
+/** The largest absolute difference between two lists of arrays of the same shapes. */
+export function maxDifference(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
+  let m = 0;
+  a.forEach((t, i) => {
+    for (let j = 0; j < t.length; j++) m = Math.max(m, Math.abs(t[j] - b[i][j]));
+  });
+  return m;
+}
+
+/** {@link CnnStep} as Markdown: per weight tensor, its gradients and steps; then the comparisons. */
+export function cnnStepMarkdown(s: CnnStep, settings: RmspropSettings): string {
+  const first = settings.lr / Math.sqrt(1 - settings.rho);
+  const n = (v: number) => v.toLocaleString("en-US");
+  let [params, zero, full] = [0, 0, 0];
+  const rows = s.names.map((name, i) => {
+    let [z, maxGrad, maxStep] = [0, 0, 0];
+    s.grads[i].forEach((gj, j) => {
+      const step = Math.abs(s.before[i][j] - s.byHand[i][j]);
+      [z, maxGrad, maxStep] = [z + (gj === 0 ? 1 : 0), Math.max(maxGrad, Math.abs(gj)), Math.max(maxStep, step)];
+      full += Math.abs(step - first) < 0.01 * first ? 1 : 0;
+    });
+    [params, zero] = [params + s.grads[i].length, zero + z];
+    return [name, n(s.grads[i].length), n(z), maxGrad.toExponential(2), maxStep.toExponential(3)];
+  });
+  const stock = maxDifference(s.trained, s.stock);
+  return [
+    markdownTable(["weight tensor", "parameters", "g = 0 exactly", "largest abs(g)", "largest abs(Δθ)"], rows, ["l", "r", "r", "r", "r"]),
+    "",
+    `- Loss of the batch (Eq. 2): ${s.lossTraining.toFixed(4)} in training mode (dropout on: the one differentiated); ` +
+      `in inference mode ${s.lossBefore.toFixed(4)} before the step and ${s.lossAfter.toFixed(4)} after it.`,
+    `- The step: E[g²]₀ = 0, so each parameter moves by η·abs(g)/√((1 − β)g² + ε), close to η/√(1 − β) = ` +
+      `${first.toExponential(3)} unless abs(g) is tiny: ${n(full)} of the ${n(params)} parameters move within 1 % of it; ` +
+      `${n(zero)} have a gradient of exactly 0 and do not move.`,
+    `- Eq. 3–4 by hand (float64) vs the optimiser training uses (\`${s.optimizer}\`): largest difference of θ ` +
+      `**${maxDifference(s.byHand, s.trained).toExponential(2)}** (float32 rounding).`,
+    `- \`${s.optimizer}\` vs tfjs' own \`RMSPropOptimizer\` on the same gradients: largest difference ` +
+      `**${stock === 0 ? "0 (bit-identical)" : stock.toExponential(2)}**.`,
+  ].join("\n");
+}
+
+/** The optimiser `createOptimizer` built, as a table of its tfjs settings beside the paper's symbols. */
+export function optimizerMarkdown(opt: Optimizer, backend = tf.getBackend()): string {
+  const c = opt.getConfig() as Record<string, unknown>;
+  const symbol: Record<string, string> = { learningRate: "η (Eq. 4)", decay: "β (Eq. 3)", momentum: "none: Eq. 3–4 have no momentum", epsilon: "ε (Eq. 4)", centered: "none: plain, not centred, RMSprop" };
+  return [
+    `\`createOptimizer()\` on the ${backend} backend: an instance of \`${opt.constructor.name}\`` +
+      (opt.constructor.name === "RMSPropOptimizer" ? " (tfjs' own)." : `, a subclass of tfjs' \`RMSPropOptimizer\` (lib/kernels/rmsprop.ts).`),
+    "",
+    markdownTable(["tfjs setting", "value", "the paper"], Object.keys(symbol).map((k) => [`\`${k}\``, String(c[k]), symbol[k]]), ["l", "r", "l"]),
+  ].join("\n");
+}
+
+/** Exercise: a race with other settings ({@link raceMarkdown}), and what β = 0 makes of RMSprop. */
+export function raceAnswerMarkdown(race: OptimizerRace): string {
+  const [p0, p1] = [race.rmsprop.path[0], race.rmsprop.path[race.rmsprop.path.length - 1]];
+  return (
+    `${raceMarkdown(race)}\n\nRMSprop (β = ${race.rmsprop.rho}) moved ${Math.hypot(p1.x - p0.x, p1.y - p0.y).toFixed(4)} from ` +
+    `the start. With β = 0, E[g²] is just the last g², so every step is η·g/√(g² + ε) ≈ η·sign(g): a fixed length per ` +
+    `coordinate whatever the slope, and at the paper's η a short way in total.`
   );
+}
+
+/** Exercise: the one-parameter example with another β beside the notebook's. */
+export function rhoAnswerMarkdown(grads: number[], settings: RmspropSettings, rho: number): string {
+  const [a, b] = [rmspropByHand(1, grads, settings), rmspropByHand(1, grads, { ...settings, rho })];
+  const steps = (r: RmspropRow[]) => r.map((x) => (x.step / settings.lr).toFixed(2)).join(", ");
+  return [
+    `Each step in units of η: β = ${settings.rho}: ${steps(a)}; β = ${rho}: ${steps(b)}. The first step is ` +
+      `η/√(1 − β) = ${(1 / Math.sqrt(1 - rho)).toFixed(2)} η with β = ${rho}: the running mean starts at 0 and takes ` +
+      `longer to fill, and then it remembers the large gradient for about ${(1 / (1 - rho)).toFixed(0)} steps instead of ` +
+      `${(1 / (1 - settings.rho)).toFixed(0)}.`,
+    "",
+    rmspropMarkdown(b, rmspropTfjs(1, grads, { ...settings, rho })),
+  ].join("\n");
+}
+
+/** Exercise: ε outside the root (tf.keras) against inside (the paper, tfjs) on the CNN step's real gradients. */
+export function epsilonAnswerMarkdown(grads: Float64Array[], settings: RmspropSettings): string {
+  let [moved, differ, ratio] = [0, 0, 1];
+  for (const gj of grads.flatMap((g) => Array.from(g)).filter((v) => v !== 0)) {
+    const v = (1 - settings.rho) * gj * gj; // E[g²]_1: the first step's running mean
+    const r = Math.sqrt(v + settings.epsilon) / (Math.sqrt(v) + settings.epsilon); // outside step ÷ inside step
+    [moved, differ, ratio] = [moved + 1, differ + (r > 1.01 ? 1 : 0), Math.max(ratio, r)];
+  }
+  return (
+    `Of the ${moved.toLocaleString("en-US")} parameters with a non-zero gradient, ${differ.toLocaleString("en-US")} ` +
+    `(${((100 * differ) / moved).toFixed(1)} %) take a first step more than 1 % longer with ε outside the root; the ` +
+    `largest is ${ratio.toFixed(1)}× longer. They are the ones with abs(g) of about √(ε/(1 − β)) = ` +
+    `${Math.sqrt(settings.epsilon / (1 - settings.rho)).toExponential(1)} or less, where ε inside the root damps the step.`
+  );
+}
+
+/** Exercise: the probabilities of shifted and scaled logits. */
+export function logitsAnswerMarkdown(logits: number[], shift: number, scale: number): string {
+  const rows = [["z", softmax(logits)], [`z + ${shift}`, softmax(logits.map((z) => z + shift))], [`${scale}·z`, softmax(logits.map((z) => scale * z))]] as const;
+  return [
+    markdownTable(["logits", ...CLASSES], rows.map(([name, p]) => [name, ...p.map((v) => v.toFixed(6))]), ["l", ...CLASSES.map(() => "r" as const)]),
+    "",
+    `Adding a constant changes nothing (the factor e^${shift} cancels in the ratio); multiplying by ${scale} makes the ` +
+      `largest probability larger and the others smaller (a "temperature" of 1/${scale}).`,
+  ].join("\n");
+}
+
+/** Exercise: the loss of a model that ignores the image and outputs the training set's class shares. */
+export function priorAnswerMarkdown(run: RunRecord, eq2: number): string {
+  const label = (f: string) => run.classes.indexOf(f.split("/")[0]);
+  const counts = new Array<number>(run.classes.length).fill(0);
+  for (const f of run.split.train) counts[label(f)]++;
+  const shares = counts.map((c) => c / run.split.train.length);
+  const loss = run.split.test.reduce((a, f) => a - Math.log(shares[label(f)]), 0) / run.split.test.length;
+  return (
+    `Outputting the ${run.split.train.length} training images' class shares (${shares.map((q) => q.toFixed(3)).join(", ")}) ` +
+    `for every test image costs **${loss.toFixed(4)}** per image (Eq. 2 over the ${run.split.test.length} test images), ` +
+    `below ln ${run.classes.length} = ${Math.log(run.classes.length).toFixed(4)} because the classes are unbalanced, and far ` +
+    `above the trained CNN's ${eq2.toFixed(4)}. A first-epoch loss near this value means the network has so far learnt ` +
+    `only how common each class is.`
+  );
+}
+
+/** The Summary of notebook 03, from what its cells computed. */
+export function summaryMarkdown(o: { worked: LossWorkedExample; record?: RecordLoss; softmax: SoftmaxWorked; byHand: RmspropRow[]; tfjsTheta: number[]; step: CnnStep; race: OptimizerRace }): string {
+  const wrong = o.record?.groups.find((g) => g.name === "misclassified");
+  const total = o.record?.groups[o.record.groups.length - 1].sum ?? NaN;
+  const sgd = o.race.sgd.path[o.race.sgd.path.length - 1].f;
+  const rms = o.race.rmsprop.path[o.race.rmsprop.path.length - 1].f;
+  const stock = maxDifference(o.step.trained, o.step.stock);
+  return [
+    `- **Eq. 1–2:** on the example batch ours ${o.worked.mean.toFixed(6)}, tfjs ${o.worked.tfjsMean.toFixed(6)}.` +
+      (o.record && wrong
+        ? ` On the run of record's ${o.record.images} test images Eq. 2 gives ${o.record.eq2.toFixed(4)} (stored: ` +
+          `${o.record.stored.toFixed(4)}); the ${wrong.images} misclassified images (${((100 * wrong.images) / o.record.images).toFixed(1)} % ` +
+          `of them) carry ${((100 * wrong.sum) / total).toFixed(1)} % of it.`
+        : " No run record: the loss of a real run was not computed."),
+    `- **Softmax by hand** on the network's logits equals \`model.predict\` to ` +
+      `${Math.max(...o.softmax.byHand.map((p, i) => Math.abs(p - o.softmax.predict[i]))).toExponential(1)}.`,
+    `- **Eq. 3–4** on one parameter: θ by hand and tfjs' agree to ${Math.max(...o.byHand.map((r, i) => Math.abs(r.theta - o.tfjsTheta[i]))).toExponential(1)} after ${o.byHand.length} steps. ` +
+      `On the CNN (${o.step.grads.reduce((a, g) => a + g.length, 0).toLocaleString("en-US")} parameters, one batch): by hand vs ` +
+      `\`${o.step.optimizer}\` ${maxDifference(o.step.byHand, o.step.trained).toExponential(1)}; \`${o.step.optimizer}\` vs ` +
+      `tfjs' RMSprop ${stock === 0 ? "bit-identical" : stock.toExponential(1)}; the batch's loss ${o.step.lossBefore.toFixed(4)} → ${o.step.lossAfter.toFixed(4)}.`,
+    `- **The race** (η = ${o.race.rmsprop.lr} for RMSprop, ${o.race.sgd.lr} for SGD, ${o.race.sgd.path.length - 1} steps): f ends at ` +
+      `${rms.toExponential(2)} for RMSprop and ${sgd.toExponential(2)} for SGD (${(sgd / rms).toFixed(0)}× higher).`,
+  ].join("\n");
 }
 
 /** The facts this notebook's prose cites by name, beside lib/notebooks/facts.ts commonFacts (tied in cell metadata). */
 export function proseFacts(): Record<string, number> {
-  return {};
+  const P = NOTEBOOK_PARAMETERS;
+  const settings = { lr: PAPER.learningRate, rho: PAPER.rho, epsilon: PAPER.epsilon };
+  const rows = rmspropByHand(1, P.GRADS, settings);
+  const inside = rmspropByHand(1, TINY_GRADS, settings);
+  const ratios = rmspropByHand(1, TINY_GRADS, { ...settings, epsilonPlacement: "outside" }).map((r, i) => r.step / inside[i].step);
+  const [start] = raceOptimizers().sgd.path;
+  const [y, probs] = [EXAMPLE_BATCH.labels, EXAMPLE_BATCH.probs];
+  return {
+    ...{ "loss.clip": KERAS_EPSILON, "loss.max": -Math.log(KERAS_EPSILON), ln7: Math.log(NUM_CLASSES) },
+    ...{ "example.p.1": probs[1][y[1]], "example.p.2": probs[2][y[2]], "example.pWrong.2": Math.max(...probs[2]) },
+    ...{ "example.loss.2": -Math.log(probs[2][y[2]]), "rmsprop.firstStep": 1 / Math.sqrt(1 - PAPER.rho) },
+    ...{ "example.gradRatio": Math.abs(P.GRADS[2] / P.GRADS[3]), "example.stepRatio": Math.abs(rows[2].step / rows[3].step) },
+    ...{ "tiny.grad": TINY_GRADS[0], "tiny.ratio.min": Math.min(...ratios), "tiny.ratio.max": Math.max(...ratios) },
+    ...{ "ema.memory": 1 / (1 - PAPER.rho), "epsilon.sqrt": Math.sqrt(PAPER.epsilon), "ex.rho": P.EX_RHO },
+    "epsilon.firstStep": Math.sqrt(PAPER.epsilon / (1 - PAPER.rho)),
+    ...{ "race.kappa": elongatedQuadratic().grad(0, 1)[1], "race.start.0": start.x, "race.start.1": start.y },
+    ...{ "race.steps": P.RACE_STEPS, "race.sgdLr": P.RACE_SGD_LR, "race.rmspropLr": P.RACE_RMSPROP_LR },
+    "race.lrFactor": P.RACE_RMSPROP_LR / PAPER.learningRate,
+    "race.paperReach": (P.RACE_STEPS * PAPER.learningRate) / Math.sqrt(1 - PAPER.rho),
+  };
 }
