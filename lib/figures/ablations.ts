@@ -45,9 +45,27 @@ export function specForest(s: StudySummary, split = "subject", alpha = HOLM_LEVE
     height: 24 * Math.max(1, values.length),
     data: { values },
     layer: [
-      { mark: { type: "rule", strokeWidth: 2, color: "#4c78a8" }, encoding: { y, x: { field: "lo", type: "quantitative", title: "difference in test accuracy (percentage points)" }, x2: { field: "hi" } } },
-      { mark: { type: "point", size: 60, strokeWidth: 1.5, color: "#1f3b5a", opacity: 1 }, encoding: { y, x: { field: "mean", type: "quantitative" }, fill: { condition: { test: differs, value: "#1f3b5a" }, value: "white" } } },
-      { data: { values: [{ x: 0 }] }, mark: { type: "rule", color: "#e45756", strokeDash: [4, 3] }, encoding: { x: { field: "x", type: "quantitative" } } },
+      {
+        mark: { type: "rule", strokeWidth: 2, color: "#4c78a8" },
+        encoding: {
+          y,
+          x: { field: "lo", type: "quantitative", title: "difference in test accuracy (percentage points)" },
+          x2: { field: "hi" },
+        },
+      },
+      {
+        mark: { type: "point", size: 60, strokeWidth: 1.5, color: "#1f3b5a", opacity: 1 },
+        encoding: {
+          y,
+          x: { field: "mean", type: "quantitative" },
+          fill: { condition: { test: differs, value: "#1f3b5a" }, value: "white" },
+        },
+      },
+      {
+        data: { values: [{ x: 0 }] },
+        mark: { type: "rule", color: "#e45756", strokeDash: [4, 3] },
+        encoding: { x: { field: "x", type: "quantitative" } },
+      },
     ],
   };
 }
@@ -57,11 +75,18 @@ export function specForest(s: StudySummary, split = "subject", alpha = HOLM_LEVE
  * p and Holm's p, epochs, time, parameters. `page: false` leaves out the page's heading and its first paragraph (for
  * notebook 07, which has its own).
  */
-export function ablationsMarkdown(s: StudySummary, params: Record<string, number> = variantParameters(), page = true): string {
+export function ablationsMarkdown(
+  s: StudySummary,
+  params: Record<string, number> = variantParameters(),
+  page = true,
+): string {
   const iv = (i: { lo: number; hi: number } | null | undefined) => (i ? `[${pct(i.lo)}, ${pct(i.hi)}]` : "—");
   const tests = [...new Set(s.splits.map((x) => x.split))].flatMap((split) => comparisonTests(s, split));
   const pv = (p: number) => (p < 0.001 ? "< 0.001" : p.toFixed(3));
-  const rank = (v: string) => { const i = VARIANTS.findIndex((k) => k.name === v); return i < 0 ? VARIANTS.length : i; };
+  const rank = (v: string) => {
+    const i = VARIANTS.findIndex((k) => k.name === v);
+    return i < 0 ? VARIANTS.length : i;
+  };
   const ordered = [...s.splits].sort((a, b) => rank(a.variant) - rank(b.variant) || a.split.localeCompare(b.split));
   const rows = ordered.map((x) => {
     const c = s.comparisons.find((k) => k.variant === x.variant && k.split === x.split);
@@ -81,8 +106,13 @@ export function ablationsMarkdown(s: StudySummary, params: Record<string, number
       (params[x.variant] ?? NaN).toLocaleString("en-US"),
     ];
   });
-  const family = Math.max(0, ...[...new Set(s.splits.map((x) => x.split))].map((split) => comparisonTests(s, split).length));
-  const why = VARIANTS.filter((v) => s.splits.some((x) => x.variant === v.name)).map((v) => `- **${v.name}**: ${v.why}`);
+  const family = Math.max(
+    0,
+    ...[...new Set(s.splits.map((x) => x.split))].map((split) => comparisonTests(s, split).length),
+  );
+  const why = VARIANTS.filter((v) => s.splits.some((x) => x.variant === v.name)).map(
+    (v) => `- **${v.name}**: ${v.why}`,
+  );
   const head = [
     "# The comparisons the paper promised",
     "",
@@ -92,7 +122,19 @@ export function ablationsMarkdown(s: StudySummary, params: Record<string, number
   return [
     ...(page ? head : []),
     markdownTable(
-      ["variant", "split", "seeds", "test accuracy [95%]", "balanced accuracy [95%]", "accuracy − paper, paired (points)", "balanced − paper (points)", "p paired t / Holm", "epochs per fold", "minutes per run", "parameters"],
+      [
+        "variant",
+        "split",
+        "seeds",
+        "test accuracy [95%]",
+        "balanced accuracy [95%]",
+        "accuracy − paper, paired (points)",
+        "balanced − paper (points)",
+        "p paired t / Holm",
+        "epochs per fold",
+        "minutes per run",
+        "parameters",
+      ],
       rows,
       ["l", "l", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
     ),

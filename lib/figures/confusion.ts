@@ -28,7 +28,13 @@ export function confusionCells(run: RunRecord): ConfusionCell[] {
     const n = row.reduce((a, b) => a + b, 0);
     row.forEach((count, j) => {
       const fraction = n > 0 ? count / n : 0;
-      cells.push({ true: run.classes[i], predicted: run.classes[j], count, fraction, percent: pct(fraction, fraction > 0 && fraction < 0.1 ? 1 : 0) });
+      cells.push({
+        true: run.classes[i],
+        predicted: run.classes[j],
+        count,
+        fraction,
+        percent: pct(fraction, fraction > 0 && fraction < 0.1 ? 1 : 0),
+      });
     });
   });
   return cells;
@@ -40,7 +46,13 @@ export function specFig7(run: RunRecord): TopLevelSpec {
   const total = cells.reduce((a, c) => a + c.count, 0);
   const correct = correctFromConfusion(run.test.confusion);
   const side = 62 * run.classes.length;
-  const x = { field: "predicted", type: "nominal" as const, title: "predicted class", sort: run.classes, axis: { labelAngle: -35, orient: "bottom" as const } };
+  const x = {
+    field: "predicted",
+    type: "nominal" as const,
+    title: "predicted class",
+    sort: run.classes,
+    axis: { labelAngle: -35, orient: "bottom" as const },
+  };
   const y = { field: "true", type: "nominal" as const, title: "true class", sort: run.classes };
   const dark = "datum.fraction > 0.55";
   return {

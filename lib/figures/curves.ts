@@ -34,7 +34,8 @@ export function curveData(run: RunRecord, metric: CurveMetric): CurvePoint[] {
     const best = f.index === run.bestFold;
     for (const series of ["training", "validation"] as const) {
       for (const h of f.history) {
-        const value = metric === "loss" ? (series === "training" ? h.loss : h.valLoss) : series === "training" ? h.acc : h.valAcc;
+        const value =
+          metric === "loss" ? (series === "training" ? h.loss : h.valLoss) : series === "training" ? h.acc : h.valAcc;
         rows.push({ fold: `fold ${f.index + 1}`, best, series, epoch: h.epoch, value });
       }
     }
@@ -43,12 +44,21 @@ export function curveData(run: RunRecord, metric: CurveMetric): CurvePoint[] {
 }
 
 /** The early-stopping (best) epoch of every fold with the validation value there (Fig 5/6 markers). */
-export function bestEpochs(run: RunRecord, metric: CurveMetric): { fold: string; best: boolean; epoch: number; value: number; label: string }[] {
+export function bestEpochs(
+  run: RunRecord,
+  metric: CurveMetric,
+): { fold: string; best: boolean; epoch: number; value: number; label: string }[] {
   return run.folds.map((f) => {
     const h = f.history.find((e) => e.epoch === f.bestEpoch);
     const value = h ? (metric === "loss" ? h.valLoss : h.valAcc) : metric === "loss" ? f.bestValLoss : NaN;
     const best = f.index === run.bestFold;
-    return { fold: `fold ${f.index + 1}`, best, epoch: f.bestEpoch, value, label: best ? `best epoch ${f.bestEpoch} (fold ${f.index + 1})` : "" };
+    return {
+      fold: `fold ${f.index + 1}`,
+      best,
+      epoch: f.bestEpoch,
+      value,
+      label: best ? `best epoch ${f.bestEpoch} (fold ${f.index + 1})` : "",
+    };
   });
 }
 
@@ -58,14 +68,32 @@ function curvesSpec(run: RunRecord, metric: CurveMetric, title: string): TopLeve
   const marks = bestEpochs(run, metric).filter((m) => Number.isFinite(m.value));
   const yTitle = metric === "loss" ? "categorical cross-entropy loss" : "accuracy";
   const epochs = Math.max(1, ...run.folds.map((f) => f.history.length));
-  const x = { field: "epoch", type: "quantitative" as const, title: "epoch", scale: { domain: [1, epochs], nice: false }, axis: { tickMinStep: 1 } };
-  const y = { field: "value", type: "quantitative" as const, title: yTitle, scale: metric === "accuracy" ? { domain: [0, 1] } : { zero: true } };
+  const x = {
+    field: "epoch",
+    type: "quantitative" as const,
+    title: "epoch",
+    scale: { domain: [1, epochs], nice: false },
+    axis: { tickMinStep: 1 },
+  };
+  const y = {
+    field: "value",
+    type: "quantitative" as const,
+    title: yTitle,
+    scale: metric === "accuracy" ? { domain: [0, 1] } : { zero: true },
+  };
   const color = {
     field: "series",
     type: "nominal" as const,
     title: null,
     scale: { domain: ["training", "validation"], range: [SERIES_COLORS.training, SERIES_COLORS.validation] },
-    legend: { orient: metric === "loss" ? ("top-right" as const) : ("bottom-right" as const), symbolType: "stroke", symbolStrokeWidth: 2.5, symbolOpacity: 1, fillColor: "white", padding: 4 },
+    legend: {
+      orient: metric === "loss" ? ("top-right" as const) : ("bottom-right" as const),
+      symbolType: "stroke",
+      symbolStrokeWidth: 2.5,
+      symbolOpacity: 1,
+      fillColor: "white",
+      padding: 4,
+    },
   };
   const others = run.folds.length - 1;
   return {

@@ -67,11 +67,14 @@ function rankGroups(nodes: DiagramNode[]): string[][] {
 export function toDot(d: Diagram): string {
   const ids = new Set(d.nodes.map((n) => n.id));
   for (const e of d.edges) {
-    if (!ids.has(e.from) || !ids.has(e.to)) throw new Error(`diagram "${d.title}": edge ${e.from} → ${e.to} names an unknown node`);
+    if (!ids.has(e.from) || !ids.has(e.to))
+      throw new Error(`diagram "${d.title}": edge ${e.from} → ${e.to} names an unknown node`);
   }
   const L: string[] = [];
   L.push("digraph G {");
-  L.push(`  graph [rankdir=${d.direction}, fontname=${dotString(FONT)}, fontsize=16, labelloc=t, labeljust=l, label=${dotString(d.title)}, nodesep=0.35, ranksep=0.4, pad=0.2, bgcolor=white];`);
+  L.push(
+    `  graph [rankdir=${d.direction}, fontname=${dotString(FONT)}, fontsize=16, labelloc=t, labeljust=l, label=${dotString(d.title)}, nodesep=0.35, ranksep=0.4, pad=0.2, bgcolor=white];`,
+  );
   L.push(`  node [fontname=${dotString(FONT)}, fontsize=11, margin="0.15,0.07", penwidth=1.2];`);
   L.push(`  edge [fontname=${dotString(FONT)}, fontsize=10, color="#555555", arrowsize=0.7];`);
   const inCluster = new Set<string>();
@@ -81,7 +84,9 @@ export function toDot(d: Diagram): string {
   };
   for (const c of d.clusters ?? []) {
     L.push(`  subgraph ${dotString("cluster_" + c.id)} {`);
-    L.push(`    graph [label=${dotString(c.label)}, style="rounded,dashed", color="#999999", fontsize=11, labeljust=l];`);
+    L.push(
+      `    graph [label=${dotString(c.label)}, style="rounded,dashed", color="#999999", fontsize=11, labeljust=l];`,
+    );
     const members: DiagramNode[] = [];
     for (const id of c.nodes) {
       const n = d.nodes.find((x) => x.id === id);
@@ -101,7 +106,7 @@ export function toDot(d: Diagram): string {
     const attrs: string[] = [];
     if (e.label) attrs.push(`label=${dotString(" " + e.label + " ")}`);
     if (e.kind === "back") attrs.push('style=dashed, constraint=false, color="#54a24b", fontcolor="#2f6b2a"');
-    if (e.kind === "aside") attrs.push('style=dotted, arrowhead=none');
+    if (e.kind === "aside") attrs.push("style=dotted, arrowhead=none");
     L.push(`  ${dotString(e.from)} -> ${dotString(e.to)}${attrs.length ? ` [${attrs.join(", ")}]` : ""};`);
   }
   L.push("}");

@@ -10,7 +10,14 @@ import { loadDataset, indicesOf, imagesTensor } from "../data/dataset";
 import { loadModel } from "../save";
 import { argmax } from "../arrays";
 import { classAverageMaps, gradCam, occlusion, probabilities, saliency } from "../explain/attribution";
-import { classAverageCells, classMeanFaces, galleryIndices, meanFaceOf, methodCells, rightOnes } from "../explain/faces";
+import {
+  classAverageCells,
+  classMeanFaces,
+  galleryIndices,
+  meanFaceOf,
+  methodCells,
+  rightOnes,
+} from "../explain/faces";
 import { imageGrid } from "../display/pictures";
 import { validateRunRecord, type RunRecord } from "../record";
 import type { LayerSummary } from "../model";
@@ -34,7 +41,20 @@ import { table1Csv, table1Markdown } from "./table1";
 import type { TopLevelSpec } from "vega-lite";
 
 export { loadRun } from "../record";
-export { toDot, diagramFig1, diagramFig2, diagramFig3, diagramFig4, specFig5, specFig6, specFig7, specFig8, table1Csv, table1Markdown, PAPER_RESULTS };
+export {
+  toDot,
+  diagramFig1,
+  diagramFig2,
+  diagramFig3,
+  diagramFig4,
+  specFig5,
+  specFig6,
+  specFig7,
+  specFig8,
+  table1Csv,
+  table1Markdown,
+  PAPER_RESULTS,
+};
 export type { Diagram };
 
 /** A figure's base file name (without .svg/.png) and its title. */
@@ -81,7 +101,10 @@ export async function modelLayers(): Promise<{ layers: LayerSummary[]; input: nu
 }
 
 /** Fig 1–4 as diagrams (data); Fig 3 from the given layer table. */
-export function diagrams(arch: { layers: LayerSummary[]; input: number[] }): Record<(typeof DIAGRAM_IDS)[number], Diagram> {
+export function diagrams(arch: {
+  layers: LayerSummary[];
+  input: number[];
+}): Record<(typeof DIAGRAM_IDS)[number], Diagram> {
   return { fig1: diagramFig1(), fig2: diagramFig2(), fig3: diagramFig3(arch.layers, arch.input), fig4: diagramFig4() };
 }
 
@@ -112,20 +135,30 @@ export async function buildRunFigures(run: RunRecord): Promise<OutputFile[]> {
     out.push(...(await svgAndPng(FIGURE_FILES[id], () => renderSvg(spec(run), { strict: true }))));
   }
   const t0 = performance.now();
-  const md = table1Markdown(run), csv = table1Csv(run);
+  const md = table1Markdown(run),
+    csv = table1Csv(run);
   const ms = performance.now() - t0;
   out.push({ name: `${FIGURE_FILES.table1}.md`, data: md, ms }, { name: `${FIGURE_FILES.table1}.csv`, data: csv, ms });
   return out;
 }
 
 /** The study's files (from `data/runs/study/summary.json`): three charts and the claims ledger. */
-export const STUDY_FILES = { accuracy: "study-accuracy", perClass: "study-per-class", leak: "study-leak", claims: "claims" } as const;
+export const STUDY_FILES = {
+  accuracy: "study-accuracy",
+  perClass: "study-per-class",
+  leak: "study-leak",
+  claims: "claims",
+} as const;
 
 /**
  * Render the study's charts and the claims ledger (lib/claims.ts) from a study summary and the run of record;
  * vega-lite warnings are errors here.
  */
-export async function buildStudyFigures(summary: StudySummary, run: RunRecord | undefined, facts: LedgerFacts): Promise<OutputFile[]> {
+export async function buildStudyFigures(
+  summary: StudySummary,
+  run: RunRecord | undefined,
+  facts: LedgerFacts,
+): Promise<OutputFile[]> {
   const out: OutputFile[] = [];
   out.push(...(await svgAndPng(STUDY_FILES.accuracy, () => renderSvg(specStudyAccuracy(summary), { strict: true }))));
   out.push(...(await svgAndPng(STUDY_FILES.perClass, () => renderSvg(specStudyPerClass(summary), { strict: true }))));
@@ -172,18 +205,39 @@ export async function buildFaceFigures(run: RunRecord, modelDir: string, dataDir
   const probs = probabilities(model, x);
   const right = rightOnes(probs, labels);
   const fill = meanFaceOf(all).rgb;
-  const maps = { saliency: saliency(model, x, labels), "grad-cam": gradCam(model, x, labels), occlusion: occlusion(model, x, labels, { fill }) };
+  const maps = {
+    saliency: saliency(model, x, labels),
+    "grad-cam": gradCam(model, x, labels),
+    occlusion: occlusion(model, x, labels, { fill }),
+  };
   const faces = classMeanFaces(x.dataSync() as Float32Array, labels, all.size);
   const averages = Object.fromEntries(Object.entries(maps).map(([m, v]) => [m, classAverageMaps(v, labels, right)]));
-  const avgPng = await imageGrid(classAverageCells(run.classes, faces, averages, all.size), { columns: 8, scale: 2, minCellWidth: 110, title: "Class averages over correctly classified test faces (run of record)" });
+  const avgPng = await imageGrid(classAverageCells(run.classes, faces, averages, all.size), {
+    columns: 8,
+    scale: 2,
+    minCellWidth: 110,
+    title: "Class averages over correctly classified test faces (run of record)",
+  });
   const order = galleryIndices(probs, labels);
   const predicted = order.map((i) => argmax(probs[i]));
   const picked = tf.gather(x, order) as Tensor4D;
   const cams = gradCam(model, picked, predicted);
   const pixels = picked.dataSync() as Float32Array;
   const per = all.size * all.size * 3;
-  const cells = order.flatMap((i, j) => methodCells(pixels.slice(j * per, (j + 1) * per), { [`${run.classes[labels[i]]} → ${run.classes[predicted[j]]}`]: cams[j] }, all.size, run.split.test[i].split("/")[1].replace(/\.png$/, "")));
-  const galleryPng = await imageGrid(cells, { columns: 6, scale: 2, minCellWidth: 130, title: "Grad-CAM of the predicted class: right, then the most confident mistakes" });
+  const cells = order.flatMap((i, j) =>
+    methodCells(
+      pixels.slice(j * per, (j + 1) * per),
+      { [`${run.classes[labels[i]]} → ${run.classes[predicted[j]]}`]: cams[j] },
+      all.size,
+      run.split.test[i].split("/")[1].replace(/\.png$/, ""),
+    ),
+  );
+  const galleryPng = await imageGrid(cells, {
+    columns: 6,
+    scale: 2,
+    minCellWidth: 130,
+    title: "Grad-CAM of the predicted class: right, then the most confident mistakes",
+  });
   tf.dispose([x, picked]);
   model.dispose();
   const ms = performance.now() - t0;
@@ -201,7 +255,10 @@ export function checkRun(x: unknown): string | undefined {
 const f4 = (x: number) => x.toFixed(4);
 
 /** Paper's claim and ours, per figure, computed from the run (the README's "Paper | Ours" lines). */
-export function claims(run: RunRecord, layers: LayerSummary[]): Record<FigureId, { caption: string; paper: string; ours: string }> {
+export function claims(
+  run: RunRecord,
+  layers: LayerSummary[],
+): Record<FigureId, { caption: string; paper: string; ours: string }> {
   const bf = run.folds.find((f) => f.index === run.bestFold)!;
   const lossMarks = bestEpochs(run, "loss");
   const accMarks = bestEpochs(run, "accuracy");
@@ -209,7 +266,9 @@ export function claims(run: RunRecord, layers: LayerSummary[]): Record<FigureId,
   const bestAcc = accMarks.find((m) => m.best)!;
   const cells = confusionCells(run);
   const cell = (t: string, pr: string) => cells.find((c) => c.true === t && c.predicted === pr);
-  const worstOff = cells.filter((c) => c.true !== c.predicted).sort((a, b) => b.fraction - a.fraction || a.true.localeCompare(b.true))[0];
+  const worstOff = cells
+    .filter((c) => c.true !== c.predicted)
+    .sort((a, b) => b.fraction - a.fraction || a.true.localeCompare(b.true))[0];
   const diag = run.classes.map((c) => cell(c, c)!);
   const weakest = [...diag].sort((a, b) => a.fraction - b.fraction)[0];
   const total = layers.reduce((a, l) => a + l.params, 0);
@@ -220,35 +279,58 @@ export function claims(run: RunRecord, layers: LayerSummary[]): Record<FigureId,
   const n = run.test.confusion.reduce((a, r) => a + r.reduce((x, y) => x + y, 0), 0);
   const paperCells = Object.entries(PAPER_RESULTS.perClassAccuracy)
     .map(([c, v]) => `${c} ${pct(v!)} correct`)
-    .concat(PAPER_RESULTS.falsePositives.map((c) => `${pct(c.rate)} of non-${c.predicted} predicted as ${c.predicted}`));
+    .concat(
+      PAPER_RESULTS.falsePositives.map((c) => `${pct(c.rate)} of non-${c.predicted} predicted as ${c.predicted}`),
+    );
   const ourCells = Object.keys(PAPER_RESULTS.perClassAccuracy)
     .map((c) => `${c} ${cell(c, c) ? pct(cell(c, c)!.fraction) : "n/a"} correct`)
-    .concat(PAPER_RESULTS.falsePositives.map((c) => `${pct(falsePositiveRate(run.test.confusion, run.classes.indexOf(c.predicted)))} of non-${c.predicted} predicted as ${c.predicted}`));
+    .concat(
+      PAPER_RESULTS.falsePositives.map(
+        (c) =>
+          `${pct(falsePositiveRate(run.test.confusion, run.classes.indexOf(c.predicted)))} of non-${c.predicted} predicted as ${c.predicted}`,
+      ),
+    );
   return {
-    fig1: { caption: "The main process: data, preprocessing, the CNN, training with cross-validation, evaluation, prediction.", paper: "Fig 1 (diagram).", ours: "Drawn from lib/figures/process.ts; numbers from the config." },
+    fig1: {
+      caption:
+        "The main process: data, preprocessing, the CNN, training with cross-validation, evaluation, prediction.",
+      paper: "Fig 1 (diagram).",
+      ours: "Drawn from lib/figures/process.ts; numbers from the config.",
+    },
     fig2: {
-      caption: "The training loop: forward pass, categorical cross-entropy loss (Eq. 1–2), back-propagation, RMSprop update (Eq. 3–4), repeated until early stopping.",
-      paper: "RMSprop (η = 0.001, β = 0.9), batch size 8, up to 200 epochs, early stopping on validation loss with patience 8 (Section 2.3).",
+      caption:
+        "The training loop: forward pass, categorical cross-entropy loss (Eq. 1–2), back-propagation, RMSprop update (Eq. 3–4), repeated until early stopping.",
+      paper:
+        "RMSprop (η = 0.001, β = 0.9), batch size 8, up to 200 epochs, early stopping on validation loss with patience 8 (Section 2.3).",
       ours: `η = ${PAPER.learningRate}, β = ${PAPER.rho}, ε = ${PAPER.epsilon}, batch size ${PAPER.batchSize}, patience ${PAPER.patience}, at most ${PAPER.maxEpochs} epochs (lib/config.ts).`,
     },
     fig3: {
-      caption: "The CNN, drawn from the model object (`summarize(createModel())`): layers, kernel sizes, output shapes and parameter counts.",
+      caption:
+        "The CNN, drawn from the model object (`summarize(createModel())`): layers, kernel sizes, output shapes and parameter counts.",
       paper: `${fmtInt(PAPER_RESULTS.params)} trainable parameters.`,
       ours: `${fmtInt(total)} trainable parameters in ${layers.length} layers.`,
     },
-    fig4: { caption: "The detailed process: preprocessing, augmentation, 80/20 split, 5-fold cross-validation with early stopping and checkpoint, best fold, test evaluation.", paper: "Fig 4 (diagram).", ours: "Drawn from lib/figures/process.ts; numbers from the config." },
+    fig4: {
+      caption:
+        "The detailed process: preprocessing, augmentation, 80/20 split, 5-fold cross-validation with early stopping and checkpoint, best fold, test evaluation.",
+      paper: "Fig 4 (diagram).",
+      ours: "Drawn from lib/figures/process.ts; numbers from the config.",
+    },
     fig5: {
-      caption: "Training and validation loss per epoch of every fold; the best fold bold, the others faint, its early-stopping epoch dashed.",
+      caption:
+        "Training and validation loss per epoch of every fold; the best fold bold, the others faint, its early-stopping epoch dashed.",
       paper: "Loss curves of training (the paper states no per-epoch numbers).",
       ours: `Best fold ${bf.index + 1} of ${run.folds.length}: best epoch ${bf.bestEpoch} of ${bf.history.length} run, validation loss ${f4(bestLoss.value)}; best epochs of all folds: ${lossMarks.map((m) => m.epoch).join(", ")}.`,
     },
     fig6: {
-      caption: "Training and validation accuracy per epoch of every fold; the best fold bold, the others faint, its early-stopping epoch dashed.",
+      caption:
+        "Training and validation accuracy per epoch of every fold; the best fold bold, the others faint, its early-stopping epoch dashed.",
       paper: "Accuracy curves of training (the paper states no per-epoch numbers).",
       ours: `Best fold ${bf.index + 1}: validation accuracy ${f4(bestAcc.value)} at its best epoch ${bf.bestEpoch}.`,
     },
     fig7: {
-      caption: "Confusion matrix of the best model on the test set; rows are the true class, percentages are of the row.",
+      caption:
+        "Confusion matrix of the best model on the test set; rows are the true class, percentages are of the row.",
       paper: paperCells.join("; ") + ".",
       ours: `${ourCells.join("; ")}. Weakest class ${weakest.true} (${pct(weakest.fraction)}); largest confusion ${worstOff.true} → ${worstOff.predicted} (${pct(worstOff.fraction)}); ${correct}/${n} correct.`,
     },
@@ -293,13 +375,48 @@ export function extraFigures(made: { study: boolean; ablations: boolean; regions
   return [
     ...(made.study
       ? [
-          { title: "Test accuracy over seeds", image: STUDY_FILES.accuracy, doc: `${STUDY_FILES.claims}.md`, caption: `Every run of the study a dot, each split's mean with its 95% interval, the paper's ${PAPER_RESULTS.testAccuracy} and the majority baseline (notebook 06). The claims ledger gives every claim of the paper its verdict.` },
-          { title: "Per class over seeds", image: STUDY_FILES.perClass, caption: "Per-class test accuracy with 95% intervals over seeds, beside the paper's per-class statements (notebook 06)." },
-          { title: "The identity leak", image: STUDY_FILES.leak, caption: "Test accuracy of images with a sibling frame in training, only their person, or neither, each group with its number of images; a group too small to estimate is drawn hollow (notebook 06)." },
+          {
+            title: "Test accuracy over seeds",
+            image: STUDY_FILES.accuracy,
+            doc: `${STUDY_FILES.claims}.md`,
+            caption: `Every run of the study a dot, each split's mean with its 95% interval, the paper's ${PAPER_RESULTS.testAccuracy} and the majority baseline (notebook 06). The claims ledger gives every claim of the paper its verdict.`,
+          },
+          {
+            title: "Per class over seeds",
+            image: STUDY_FILES.perClass,
+            caption:
+              "Per-class test accuracy with 95% intervals over seeds, beside the paper's per-class statements (notebook 06).",
+          },
+          {
+            title: "The identity leak",
+            image: STUDY_FILES.leak,
+            caption:
+              "Test accuracy of images with a sibling frame in training, only their person, or neither, each group with its number of images; a group too small to estimate is drawn hollow (notebook 06).",
+          },
         ]
       : []),
-    ...(made.ablations ? [{ title: "The comparisons the paper promised", image: ABLATION_FILES.forest, doc: `${ABLATION_FILES.table}.md`, caption: "Each variant's accuracy minus the paper's configuration, paired by seed on the subject split, with its 95% interval; filled when the difference survives Holm's correction, hollow when the two cannot be told apart (notebook 07)." }] : []),
-    ...(made.regions ? [{ title: "What each facial region is worth", image: REGION_FILES.map, doc: `${REGION_FILES.table}.md`, caption: "Test accuracy lost per class when a region is replaced by the mean face, over seeds, and the comparison with FACS (notebook 08)." }] : []),
+    ...(made.ablations
+      ? [
+          {
+            title: "The comparisons the paper promised",
+            image: ABLATION_FILES.forest,
+            doc: `${ABLATION_FILES.table}.md`,
+            caption:
+              "Each variant's accuracy minus the paper's configuration, paired by seed on the subject split, with its 95% interval; filled when the difference survives Holm's correction, hollow when the two cannot be told apart (notebook 07).",
+          },
+        ]
+      : []),
+    ...(made.regions
+      ? [
+          {
+            title: "What each facial region is worth",
+            image: REGION_FILES.map,
+            doc: `${REGION_FILES.table}.md`,
+            caption:
+              "Test accuracy lost per class when a region is replaced by the mean face, over seeds, and the comparison with FACS (notebook 08).",
+          },
+        ]
+      : []),
   ];
 }
 
@@ -320,7 +437,13 @@ export function figuresReadme(run: RunRecord, layers: LayerSummary[], extras: Ex
     L.push(`## ${TITLES[id]}`, "");
     if (id === "table1") {
       L.push(`[Markdown](${base}.md) · [CSV](${base}.csv)`, "");
-      L.push(...table1Markdown(run).split("\n").slice(4).filter((x, i, a) => !(x === "" && i === a.length - 1)), "");
+      L.push(
+        ...table1Markdown(run)
+          .split("\n")
+          .slice(4)
+          .filter((x, i, a) => !(x === "" && i === a.length - 1)),
+        "",
+      );
     } else {
       L.push(`[![${TITLES[id]}](${base}.png)](${base}.svg)`, "");
     }
@@ -328,9 +451,21 @@ export function figuresReadme(run: RunRecord, layers: LayerSummary[], extras: Ex
     L.push("| | |", "|---|---|", `| **Paper** | ${c[id].paper} |`, `| **Ours** | ${c[id].ours} |`, "");
   }
   if (extras.length) {
-    L.push("# Beyond the paper", "", "Made by the same command from the committed study, comparisons and region analysis (over seeds, with intervals).", "");
+    L.push(
+      "# Beyond the paper",
+      "",
+      "Made by the same command from the committed study, comparisons and region analysis (over seeds, with intervals).",
+      "",
+    );
     for (const e of extras) {
-      L.push(`## ${e.title}`, "", `[![${e.title}](${e.image}.png)](${e.image}.svg)`, "", `*${e.caption}*${e.doc ? ` Table: [${e.doc}](${e.doc}).` : ""}`, "");
+      L.push(
+        `## ${e.title}`,
+        "",
+        `[![${e.title}](${e.image}.png)](${e.image}.svg)`,
+        "",
+        `*${e.caption}*${e.doc ? ` Table: [${e.doc}](${e.doc}).` : ""}`,
+        "",
+      );
     }
   }
   return L.join("\n");

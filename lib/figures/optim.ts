@@ -23,9 +23,13 @@ export function sampleSurface(
   return out;
 }
 
-
 /** Chart of an optimiser race (lib/optim raceOptimizers): both paths over the surface, coloured by log10 f. */
-export function specOptimizerRace(race: OptimizerRace, surface: Surface, xRange: [number, number] = [-4.5, 1], yRange: [number, number] = [-2, 2]): TopLevelSpec {
+export function specOptimizerRace(
+  race: OptimizerRace,
+  surface: Surface,
+  xRange: [number, number] = [-4.5, 1],
+  yRange: [number, number] = [-2, 2],
+): TopLevelSpec {
   const n = 31;
   const dx = (xRange[1] - xRange[0]) / (n - 1);
   const dy = (yRange[1] - yRange[0]) / (n - 1);
@@ -38,14 +42,18 @@ export function specOptimizerRace(race: OptimizerRace, surface: Surface, xRange:
   }));
   const sgd = `SGD (η = ${race.sgd.lr})`;
   const rms = `RMSprop (η = ${race.rmsprop.lr})`;
-  const path = [...race.sgd.path.map((p) => ({ ...p, optimizer: sgd })), ...race.rmsprop.path.map((p) => ({ ...p, optimizer: rms }))].filter(
-    (p) => p.x >= xRange[0] && p.x <= xRange[1] && p.y >= yRange[0] && p.y <= yRange[1],
-  );
+  const path = [
+    ...race.sgd.path.map((p) => ({ ...p, optimizer: sgd })),
+    ...race.rmsprop.path.map((p) => ({ ...p, optimizer: rms })),
+  ].filter((p) => p.x >= xRange[0] && p.x <= xRange[1] && p.y >= yRange[0] && p.y <= yRange[1]);
   const xs = { domain: xRange, nice: false };
   const ys = { domain: yRange, nice: false };
   const steps = race.sgd.path.length - 1;
   return {
-    title: { text: `SGD vs RMSprop on ${race.surface}`, subtitle: `${steps} steps from (${race.sgd.path[0].x}, ${race.sgd.path[0].y}); background: log10 f (darker = higher); cross: the minimum` },
+    title: {
+      text: `SGD vs RMSprop on ${race.surface}`,
+      subtitle: `${steps} steps from (${race.sgd.path[0].x}, ${race.sgd.path[0].y}); background: log10 f (darker = higher); cross: the minimum`,
+    },
     width: 520,
     height: 300,
     layer: [
@@ -67,13 +75,22 @@ export function specOptimizerRace(race: OptimizerRace, surface: Surface, xRange:
           x: { field: "x", type: "quantitative", scale: xs },
           y: { field: "y", type: "quantitative", scale: ys },
           order: { field: "step", type: "quantitative" },
-          color: { field: "optimizer", type: "nominal", title: null, scale: { domain: [sgd, rms], range: ["#e45756", "#4c78a8"] }, legend: { orient: "bottom" } },
+          color: {
+            field: "optimizer",
+            type: "nominal",
+            title: null,
+            scale: { domain: [sgd, rms], range: ["#e45756", "#4c78a8"] },
+            legend: { orient: "bottom" },
+          },
         },
       },
       {
         data: { values: [{ x: race.minimum[0], y: race.minimum[1] }] },
         mark: { type: "point", shape: "cross", size: 200, color: "#f58518", filled: true },
-        encoding: { x: { field: "x", type: "quantitative", scale: xs }, y: { field: "y", type: "quantitative", scale: ys } },
+        encoding: {
+          x: { field: "x", type: "quantitative", scale: xs },
+          y: { field: "y", type: "quantitative", scale: ys },
+        },
       },
     ],
   };
@@ -94,7 +111,12 @@ export function specRaceLoss(race: OptimizerRace): TopLevelSpec {
     encoding: {
       x: { field: "step", type: "quantitative" },
       y: { field: "f", type: "quantitative", scale: { type: "log" }, title: "f (log scale)" },
-      color: { field: "optimizer", type: "nominal", title: null, scale: { domain: ["SGD", "RMSprop"], range: ["#e45756", "#4c78a8"] } },
+      color: {
+        field: "optimizer",
+        type: "nominal",
+        title: null,
+        scale: { domain: ["SGD", "RMSprop"], range: ["#e45756", "#4c78a8"] },
+      },
     },
   };
 }
@@ -106,7 +128,9 @@ export function specRaceLoss(race: OptimizerRace): TopLevelSpec {
  */
 export function specMovingAverage(betas: readonly number[], steps = 40): TopLevelSpec {
   const name = (b: number) => `β = ${b} (memory ≈ ${Number((1 / (1 - b)).toFixed(1))} steps)`;
-  const values = betas.flatMap((b) => movingAverageWeights(b, steps).map((weight, k) => ({ k, weight, beta: name(b) })));
+  const values = betas.flatMap((b) =>
+    movingAverageWeights(b, steps).map((weight, k) => ({ k, weight, beta: name(b) })),
+  );
   return {
     title: { text: "Weight of the squared gradient of k steps ago in E[g²]_t (Eq. 3)", subtitle: "(1 − β) β^k" },
     width: 520,
@@ -116,7 +140,13 @@ export function specMovingAverage(betas: readonly number[], steps = 40): TopLeve
     encoding: {
       x: { field: "k", type: "quantitative", title: "k (steps ago)" },
       y: { field: "weight", type: "quantitative", title: "weight" },
-      color: { field: "beta", type: "nominal", title: null, sort: betas.map(name), legend: { orient: "top-right", labelLimit: 0 } },
+      color: {
+        field: "beta",
+        type: "nominal",
+        title: null,
+        sort: betas.map(name),
+        legend: { orient: "top-right", labelLimit: 0 },
+      },
     },
   };
 }
@@ -136,9 +166,20 @@ export function specLossShares(perImage: readonly { loss: number; right: boolean
     data: { values },
     mark: { type: "bar" },
     encoding: {
-      x: { field: "rank", type: "quantitative", title: "test image (by loss)", scale: { domain: [0, values.length + 1], nice: false } },
+      x: {
+        field: "rank",
+        type: "quantitative",
+        title: "test image (by loss)",
+        scale: { domain: [0, values.length + 1], nice: false },
+      },
       y: { field: "loss", type: "quantitative", title: "Lₙ" },
-      color: { field: "image", type: "nominal", title: null, scale: { domain: ["misclassified", "classified right"], range: ["#e45756", "#4c78a8"] }, legend: { orient: "top-right" } },
+      color: {
+        field: "image",
+        type: "nominal",
+        title: null,
+        scale: { domain: ["misclassified", "classified right"], range: ["#e45756", "#4c78a8"] },
+        legend: { orient: "top-right" },
+      },
     },
   };
 }

@@ -81,7 +81,11 @@ export function diagramFig4(config: ProtocolConfig = PAPER): Diagram {
     direction: "TB",
     nodes: [
       { id: "data", role: "data", label: `CK+48\n${CK48_IMAGES} grey faces 48×48, ${CLASSES.length} classes` },
-      { id: "prep", role: "step", label: `Preprocessing\nread as RGB ${config.imageSize}×${config.imageSize}×${config.channels}, scale to [0, 1],\none-hot labels` },
+      {
+        id: "prep",
+        role: "step",
+        label: `Preprocessing\nread as RGB ${config.imageSize}×${config.imageSize}×${config.channels}, scale to [0, 1],\none-hot labels`,
+      },
       {
         id: "aug",
         role: "step",
@@ -89,18 +93,37 @@ export function diagramFig4(config: ProtocolConfig = PAPER): Diagram {
           `Augmentation (training batches)\nrotation ±${a.rotationRange}°, shift ${a.widthShiftRange}/${a.heightShiftRange},\n` +
           `shear ${a.shearRange}, zoom ${a.zoomRange[0]}–${a.zoomRange[1]}${a.horizontalFlip ? ", horizontal flip" : ""}`,
       },
-      { id: "split", role: "decision", label: `${pct(1 - config.testFraction, 0)} / ${pct(config.testFraction, 0)}\nsplit` },
+      {
+        id: "split",
+        role: "decision",
+        label: `${pct(1 - config.testFraction, 0)} / ${pct(config.testFraction, 0)}\nsplit`,
+      },
       { id: "trainset", role: "data", label: `Training part\n${CK48_IMAGES - test} images` },
       { id: "testset", role: "data", label: `Test set\n${test} images` },
-      ...folds.map((i) => ({ id: `fold${i}`, role: "loop" as const, label: `Fold ${i + 1}\ntrain ${config.folds - 1}/${config.folds}, validate 1/${config.folds}`, rank: "folds" })),
-      { id: "es", role: "step", label: `Early stopping (val loss, patience ${config.patience})\n+ checkpoint of the best epoch` },
+      ...folds.map((i) => ({
+        id: `fold${i}`,
+        role: "loop" as const,
+        label: `Fold ${i + 1}\ntrain ${config.folds - 1}/${config.folds}, validate 1/${config.folds}`,
+        rank: "folds",
+      })),
+      {
+        id: "es",
+        role: "step",
+        label: `Early stopping (val loss, patience ${config.patience})\n+ checkpoint of the best epoch`,
+      },
       { id: "bestfold", role: "decision", label: "Best fold\n(lowest val loss)" },
       { id: "eval", role: "step", label: "Test evaluation\nloss, accuracy (Table 1)" },
       { id: "cm", role: "output", label: "Confusion matrix\n(Fig 7)", rank: "results" },
       { id: "roc", role: "output", label: "ROC curves\n(Fig 8)", rank: "results" },
       { id: "saved", role: "output", label: "Saved model", rank: "results" },
     ],
-    clusters: [{ id: "cv", label: `${config.folds}-fold cross-validation on the training part`, nodes: [...folds.map((i) => `fold${i}`), "es"] }],
+    clusters: [
+      {
+        id: "cv",
+        label: `${config.folds}-fold cross-validation on the training part`,
+        nodes: [...folds.map((i) => `fold${i}`), "es"],
+      },
+    ],
     edges: [
       { from: "data", to: "prep" },
       { from: "prep", to: "aug" },

@@ -29,7 +29,13 @@ export function table1Rows(run: RunRecord, paper: PaperClaims = PAPER_RESULTS): 
     { key: "test_correct", metric: "Correct test images", paper: paper.testCorrect, ours: correct, n },
   ];
   for (const c of t.perClass) {
-    rows.push({ key: `accuracy_${c.class}`, metric: `Accuracy: ${c.class}`, paper: paper.perClassAccuracy[c.class] ?? null, ours: c.accuracy, n: c.support });
+    rows.push({
+      key: `accuracy_${c.class}`,
+      metric: `Accuracy: ${c.class}`,
+      paper: paper.perClassAccuracy[c.class] ?? null,
+      ours: c.accuracy,
+      n: c.support,
+    });
   }
   return rows;
 }
@@ -43,8 +49,10 @@ function fmt(row: Table1Row, v: number | null): string {
 /** Table 1 as Markdown: paper vs ours with the difference, then per-class accuracy. */
 export function table1Markdown(run: RunRecord, paper: PaperClaims = PAPER_RESULTS): string {
   const rows = table1Rows(run, paper);
-  const diff = (r: Table1Row) => (r.paper === null ? "" : (r.ours - r.paper >= 0 ? "+" : "−") + fmt(r, Math.abs(r.ours - r.paper)));
-  const line = (r: Table1Row) => `| ${r.metric} | ${r.n} | ${r.paper === null ? "—" : fmt(r, r.paper)} | ${fmt(r, r.ours)} | ${diff(r) || "—"} |`;
+  const diff = (r: Table1Row) =>
+    r.paper === null ? "" : (r.ours - r.paper >= 0 ? "+" : "−") + fmt(r, Math.abs(r.ours - r.paper));
+  const line = (r: Table1Row) =>
+    `| ${r.metric} | ${r.n} | ${r.paper === null ? "—" : fmt(r, r.paper)} | ${fmt(r, r.ours)} | ${diff(r) || "—"} |`;
   const head = ["| Metric | Test images | Paper | Ours | Ours − paper |", "|---|---:|---:|---:|---:|"];
   const L = [
     "# Table 1. Test results of the best model",
@@ -70,6 +78,11 @@ function csvField(s: string): string {
 /** Table 1 as CSV: `key,metric,n,paper,ours` (paper empty where the paper states no value); full precision. */
 export function table1Csv(run: RunRecord, paper: PaperClaims = PAPER_RESULTS): string {
   const rows = table1Rows(run, paper);
-  const L = ["key,metric,n,paper,ours", ...rows.map((r) => [r.key, csvField(r.metric), String(r.n), r.paper === null ? "" : String(r.paper), String(r.ours)].join(","))];
+  const L = [
+    "key,metric,n,paper,ours",
+    ...rows.map((r) =>
+      [r.key, csvField(r.metric), String(r.n), r.paper === null ? "" : String(r.paper), String(r.ours)].join(","),
+    ),
+  ];
   return L.join("\n") + "\n";
 }

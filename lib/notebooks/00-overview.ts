@@ -232,19 +232,21 @@ export function paperAgainstMarkdown(study: StudySummary | undefined, split: Spl
 /** Exercise 2: the interval of the mean at several levels (each once, in order): its width, and whether it holds the paper's accuracy. */
 export function levelsMarkdown(study: StudySummary | undefined, split: SplitName, levels: number[]): string {
   if (!study) return "No study is committed.";
-  const rows = [...new Set(levels)].sort((a, b) => a - b).flatMap((l) => {
-    const h = headline(study, split, l);
-    return h
-      ? [
-          [
-            levelText(l),
-            ivText(h.interval),
-            h.interval ? (100 * (h.interval.hi - h.interval.lo)).toFixed(1) : "n/a",
-            h.paper,
-          ],
-        ]
-      : [];
-  });
+  const rows = [...new Set(levels)]
+    .sort((a, b) => a - b)
+    .flatMap((l) => {
+      const h = headline(study, split, l);
+      return h
+        ? [
+            [
+              levelText(l),
+              ivText(h.interval),
+              h.interval ? (100 * (h.interval.hi - h.interval.lo)).toFixed(1) : "n/a",
+              h.paper,
+            ],
+          ]
+        : [];
+    });
   return [
     `The ${split} split: a higher level asks for more confidence, so the t quantile and the interval grow; the mean stays.`,
     "",
@@ -366,7 +368,9 @@ function evaluateRow(r: RunRecord): string {
 function studyRow(study: StudySummary, level: number): string {
   const parts = (["random", "subject"] as const).flatMap((s) => {
     const h = headline(study, s, level);
-    return h ? [`${s} split ${pct(h.mean)} (${levelText(level)} interval ${ivText(h.interval)}, ${h.seeds.length} seeds)`] : [];
+    return h
+      ? [`${s} split ${pct(h.mean)} (${levelText(level)} interval ${ivText(h.interval)}, ${h.seeds.length} seeds)`]
+      : [];
   });
   const gap = pairedGap(study, "random", "subject", level);
   return `${parts.join("; ")}${gap ? `; paired by seed, the random split adds ${(100 * gap.mean).toFixed(1)} points (${ivPoints(gap.interval)})` : ""}.`;

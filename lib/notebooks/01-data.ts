@@ -280,20 +280,30 @@ export async function framesReport(dataDir: string, file: string, split: Split):
   const test = new Set(split.test);
   const frames: FramesReport["frames"] = [];
   for (const f of sequenceFrames(files, file))
-    frames.push({ file: f, side: test.has(f) ? ("test" as const) : ("train" as const), image: await decodeImage(path.join(dataDir, f)) });
+    frames.push({
+      file: f,
+      side: test.has(f) ? ("test" as const) : ("train" as const),
+      image: await decodeImage(path.join(dataDir, f)),
+    });
   const cls = file.split("/")[0];
   const otherFile = files.find((f) => f.startsWith(`${cls}/`) && subjectOf(f) !== subjectOf(file));
   if (!otherFile) throw new Error(`no ${cls}/ image of another person`);
   return {
     frames,
     consecutive: frames.slice(1).map((f, i) => meanAbsDifference(frames[i].image, f.image)),
-    other: { file: otherFile, difference: meanAbsDifference(frames[0].image, await decodeImage(path.join(dataDir, otherFile))) },
+    other: {
+      file: otherFile,
+      difference: meanAbsDifference(frames[0].image, await decodeImage(path.join(dataDir, otherFile))),
+    },
   };
 }
 
 /** The frames as grid cells, captioned with the file name and the side of the split. */
 export function framesCells(r: FramesReport, seed: number): GridCell[] {
-  return r.frames.map((f) => ({ picture: rgbPicture(f.image), caption: [path.basename(f.file, ".png"), `${f.side} (seed ${seed})`] }));
+  return r.frames.map((f) => ({
+    picture: rgbPicture(f.image),
+    caption: [path.basename(f.file, ".png"), `${f.side} (seed ${seed})`],
+  }));
 }
 
 /** How alike the frames are, as a table: consecutive frames against another person's face of the same class. */
@@ -301,7 +311,10 @@ export function framesMarkdown(r: FramesReport): string {
   return markdownTable(
     ["pair", "mean |difference| of the pixels (0–1)"],
     [
-      ...r.consecutive.map((d, i) => [`frame ${i + 1} and frame ${i + 2} of \`${sequenceOf(r.frames[0].file)}\``, d.toFixed(3)]),
+      ...r.consecutive.map((d, i) => [
+        `frame ${i + 1} and frame ${i + 2} of \`${sequenceOf(r.frames[0].file)}\``,
+        d.toFixed(3),
+      ]),
       [`frame 1 and \`${path.basename(r.other.file)}\` (another person, same class)`, r.other.difference.toFixed(3)],
     ],
     ["l", "r"],
@@ -309,9 +322,15 @@ export function framesMarkdown(r: FramesReport): string {
 }
 
 /** Sequences per person: how many people there are with n sequences, and who has the most. */
-export function sequencesPerSubject(manifest: ManifestEntry[]): { histogram: Record<number, number>; several: number; most: string; mostCount: number } {
+export function sequencesPerSubject(manifest: ManifestEntry[]): {
+  histogram: Record<number, number>;
+  several: number;
+  most: string;
+  mostCount: number;
+} {
   const seqs = new Map<string, Set<string>>();
-  for (const m of manifest) seqs.set(subjectOf(m.path), (seqs.get(subjectOf(m.path)) ?? new Set<string>()).add(sequenceOf(m.path)));
+  for (const m of manifest)
+    seqs.set(subjectOf(m.path), (seqs.get(subjectOf(m.path)) ?? new Set<string>()).add(sequenceOf(m.path)));
   const histogram: Record<number, number> = {};
   let most = "";
   for (const [s, q] of [...seqs.entries()].sort()) {
@@ -329,7 +348,11 @@ export function sequencesPerSubjectMarkdown(manifest: ManifestEntry[]): string {
   return [
     `**${s.several} of ${people} people** (${pct(s.several / people)}) have more than one sequence; ${s.most} has the most, ${s.mostCount}. A subject split must keep all of a person's sequences on one side.`,
     "",
-    markdownTable(["sequences per person", "people"], Object.entries(s.histogram).map(([n, k]) => [n, k]), ["r", "r"]),
+    markdownTable(
+      ["sequences per person", "people"],
+      Object.entries(s.histogram).map(([n, k]) => [n, k]),
+      ["r", "r"],
+    ),
   ].join("\n");
 }
 
@@ -354,11 +377,22 @@ export function faceContextMarkdown(manifest: ManifestEntry[], file: string, spl
 }
 
 /** The majority-class baseline of a split (exercise 4): the training part's most frequent class, answered always. */
-export function majorityBaseline(manifest: ManifestEntry[], split: Split): { class: string; testAccuracy: number; share: number } {
+export function majorityBaseline(
+  manifest: ManifestEntry[],
+  split: Split,
+): { class: string; testAccuracy: number; share: number } {
   const classOf = new Map(manifest.map((m) => [m.path, m.class]));
   const count = (fs: string[], c: string) => fs.filter((f) => classOf.get(f) === c).length;
   const best = [...CLASSES].sort((a, b) => count(split.train, b) - count(split.train, a))[0];
-  return { class: best, testAccuracy: count(split.test, best) / split.test.length, share: count(manifest.map((m) => m.path), best) / manifest.length };
+  return {
+    class: best,
+    testAccuracy: count(split.test, best) / split.test.length,
+    share:
+      count(
+        manifest.map((m) => m.path),
+        best,
+      ) / manifest.length,
+  };
 }
 
 /** {@link majorityBaseline} as a sentence beside the paper's accuracy. */
@@ -371,7 +405,11 @@ export function majorityBaselineMarkdown(manifest: ManifestEntry[], split: Split
 export function shearDisplacement(deg: number, size = PAPER.imageSize): number {
   const m = transformMatrix({ ...IDENTITY, shear: deg }, size, size);
   const corners = [0, size - 1].flatMap((x) => [0, size - 1].map((y) => [x, y]));
-  return Math.max(...corners.map(([x, y]) => Math.hypot(m[0][0] * x + m[0][1] * y + m[0][2] - x, m[1][0] * x + m[1][1] * y + m[1][2] - y)));
+  return Math.max(
+    ...corners.map(([x, y]) =>
+      Math.hypot(m[0][0] * x + m[0][1] * y + m[0][2] - x, m[1][0] * x + m[1][1] * y + m[1][2] - y),
+    ),
+  );
 }
 
 /**
@@ -390,7 +428,11 @@ export async function shearAnswerMarkdown(deg: number, paperDeg = PAPER.augment.
   return [
     `The output→input matrix of a ${deg}° shear (x = column, y = row, about the centre):`,
     "",
-    markdownTable(["", "x", "y", "1"], m.map((r, i) => [["x′", "y′", "1"][i], ...r.map((v) => v.toFixed(3))]), ["l", "r", "r", "r"]),
+    markdownTable(
+      ["", "x", "y", "1"],
+      m.map((r, i) => [["x′", "y′", "1"][i], ...r.map((v) => v.toFixed(3))]),
+      ["l", "r", "r", "r"],
+    ),
     "",
     `It moves the farthest pixel by **${shearDisplacement(deg).toFixed(2)} px**; the paper's ${paperDeg}° by ${shearDisplacement(paperDeg).toFixed(2)} px, far below one pixel. ` +
       `An output pixel at row offset dy from the centre samples the input ${m[0][1] < 0 ? "to the right" : "to the left"} for rows above the centre (dy < 0), so there the picture slides ${m[0][1] < 0 ? "left" : "right"} and below the centre ${m[0][1] < 0 ? "right" : "left"}; ` +
@@ -401,14 +443,26 @@ export async function shearAnswerMarkdown(deg: number, paperDeg = PAPER.augment.
 }
 
 /** The gallery's transforms: {@link galleryParams} for `augment`, with the visible shear at `visibleShear` degrees. */
-export function galleryEntries(augment: AugmentConfig, randomDraws: number, seed: number, visibleShear: number): { title: string; params: TransformParams }[] {
+export function galleryEntries(
+  augment: AugmentConfig,
+  randomDraws: number,
+  seed: number,
+  visibleShear: number,
+): { title: string; params: TransformParams }[] {
   return galleryParams(augment, PAPER.imageSize, randomDraws, seed).map((e) =>
-    e.title.startsWith("shear") && !e.title.includes("paper") ? { title: `shear ${visibleShear}° (to see it)`, params: { ...IDENTITY, shear: visibleShear } } : e,
+    e.title.startsWith("shear") && !e.title.includes("paper")
+      ? { title: `shear ${visibleShear}° (to see it)`, params: { ...IDENTITY, shear: visibleShear } }
+      : e,
   );
 }
 
 /** The notebook's results, computed: the data set, the identity leak of the seed's split, and what augmentation changes. */
-export function dataSummaryMarkdown(manifest: ManifestEntry[], seed: number, augment: AugmentConfig, visibleShear: number): string {
+export function dataSummaryMarkdown(
+  manifest: ManifestEntry[],
+  seed: number,
+  augment: AugmentConfig,
+  visibleShear: number,
+): string {
   const s = fileNameStructure(manifest);
   const counts = CLASSES.map((c) => manifest.filter((m) => m.class === c).length);
   const hi = argmax(counts);
@@ -419,13 +473,28 @@ export function dataSummaryMarkdown(manifest: ManifestEntry[], seed: number, aug
   return markdownTable(
     ["", "computed"],
     [
-      ["images, classes", `${s.images} in ${CLASSES.length} classes, from ${counts[lo]} (${CLASSES[lo]}) to ${counts[hi]} (${CLASSES[hi]})`],
-      ["people, sequences, frames", `${s.subjects} people, ${s.sequences} sequences, ${Object.keys(s.imagesPerSequence).join(" or ")} frames each`],
+      [
+        "images, classes",
+        `${s.images} in ${CLASSES.length} classes, from ${counts[lo]} (${CLASSES[lo]}) to ${counts[hi]} (${CLASSES[hi]})`,
+      ],
+      [
+        "people, sequences, frames",
+        `${s.subjects} people, ${s.sequences} sequences, ${Object.keys(s.imagesPerSequence).join(" or ")} frames each`,
+      ],
       ["always answering the majority class", `${pct(base.testAccuracy)} of the test images (${base.class})`],
-      ["stored → network input", `${STORED_CHANNELS} channel of bytes → ${PAPER.imageSize}×${PAPER.imageSize}×${PAPER.channels} floats in [0, 1] (÷ 255), R = G = B`],
-      [`random split, seed ${seed}: test images with a sibling frame in training`, `${random.testWithSequenceInTrain} of ${random.test} (${pct(random.testWithSequenceInTrain / random.test)})`],
+      [
+        "stored → network input",
+        `${STORED_CHANNELS} channel of bytes → ${PAPER.imageSize}×${PAPER.imageSize}×${PAPER.channels} floats in [0, 1] (÷ 255), R = G = B`,
+      ],
+      [
+        `random split, seed ${seed}: test images with a sibling frame in training`,
+        `${random.testWithSequenceInTrain} of ${random.test} (${pct(random.testWithSequenceInTrain / random.test)})`,
+      ],
       [`subject split, seed ${seed}: the same`, `${subject.testWithSequenceInTrain} of ${subject.test}`],
-      ["largest pixel displacement of the shear", `${shearDisplacement(augment.shearRange).toFixed(2)} px at ${augment.shearRange}°, ${shearDisplacement(visibleShear).toFixed(1)} px at ${visibleShear}°`],
+      [
+        "largest pixel displacement of the shear",
+        `${shearDisplacement(augment.shearRange).toFixed(2)} px at ${augment.shearRange}°, ${shearDisplacement(visibleShear).toFixed(1)} px at ${visibleShear}°`,
+      ],
     ],
     ["l", "l"],
   );

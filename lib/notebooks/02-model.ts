@@ -43,7 +43,11 @@ export const NOTEBOOK_PARAMETERS = {
 };
 
 /** Image `index` of class `className` (file-name order) from CK+48, or the synthetic pattern when it is absent. */
-export async function modelFace(data: DataStatus, className = "happy", index = 0): Promise<{ image: Float32Array; label: string }> {
+export async function modelFace(
+  data: DataStatus,
+  className = "happy",
+  index = 0,
+): Promise<{ image: Float32Array; label: string }> {
   if (!(CLASSES as readonly string[]).includes(className))
     throw new Error(`FACE_CLASS must be one of ${CLASSES.join(", ")} (got "${className}")`);
   if (!data.present) return { image: demoPattern(), label: "synthetic pattern (CK+48 absent)" };
@@ -69,11 +73,33 @@ export function paperCnn(seed = 0, padding: "valid" | "same" = "valid"): Sequent
     name: "fer_cnn",
     layers: [
       // 48×48×3 → 44×44×6. "valid": no border of zeros, so a 5-wide window fits 48 − 5 + 1 = 44 times across
-      tf.layers.conv2d({ inputShape: [48, 48, 3], filters: 6, kernelSize: 5, padding, activation: relu, kernelInitializer: glorot(0), name: "conv1" }),
+      tf.layers.conv2d({
+        inputShape: [48, 48, 3],
+        filters: 6,
+        kernelSize: 5,
+        padding,
+        activation: relu,
+        kernelInitializer: glorot(0),
+        name: "conv1",
+      }),
       tf.layers.maxPooling2d({ poolSize: 2, name: "pool1" }), // → 22×22×6: the largest value of each 2×2 block
-      tf.layers.conv2d({ filters: 16, kernelSize: 5, padding, activation: relu, kernelInitializer: glorot(1), name: "conv2" }), // → 18×18×16
+      tf.layers.conv2d({
+        filters: 16,
+        kernelSize: 5,
+        padding,
+        activation: relu,
+        kernelInitializer: glorot(1),
+        name: "conv2",
+      }), // → 18×18×16
       tf.layers.maxPooling2d({ poolSize: 2, name: "pool2" }), // → 9×9×16
-      tf.layers.conv2d({ filters: 64, kernelSize: 3, padding, activation: relu, kernelInitializer: glorot(2), name: "conv3" }), // → 7×7×64
+      tf.layers.conv2d({
+        filters: 64,
+        kernelSize: 3,
+        padding,
+        activation: relu,
+        kernelInitializer: glorot(2),
+        name: "conv3",
+      }), // → 7×7×64
       tf.layers.maxPooling2d({ poolSize: 2, name: "pool3" }), // → 3×3×64 (7 / 2, rounded down)
       tf.layers.flatten({ name: "flatten" }), // → 576 numbers in a row
       tf.layers.dense({ units: 128, activation: relu, kernelInitializer: glorot(3), name: "dense1" }),
@@ -233,8 +259,26 @@ export function glorotMarkdown(rows: GlorotRow[]): string {
   const ok = rows.every((r) => r.maxAbs <= r.limit && r.biasMaxAbs === 0);
   return [
     markdownTable(
-      ["layer", "fan_in", "fan_out", "a = √(6/(fan_in+fan_out))", "largest drawn abs(w)", "std of w", "a/√3", "largest abs(bias)"],
-      rows.map((r) => [r.layer, r.fanIn, r.fanOut, r.limit.toFixed(4), r.maxAbs.toFixed(4), r.std.toFixed(4), (r.limit / Math.sqrt(3)).toFixed(4), r.biasMaxAbs]),
+      [
+        "layer",
+        "fan_in",
+        "fan_out",
+        "a = √(6/(fan_in+fan_out))",
+        "largest drawn abs(w)",
+        "std of w",
+        "a/√3",
+        "largest abs(bias)",
+      ],
+      rows.map((r) => [
+        r.layer,
+        r.fanIn,
+        r.fanOut,
+        r.limit.toFixed(4),
+        r.maxAbs.toFixed(4),
+        r.std.toFixed(4),
+        (r.limit / Math.sqrt(3)).toFixed(4),
+        r.biasMaxAbs,
+      ]),
       ["l", "r", "r", "r", "r", "r", "r", "r"],
     ),
     "",
@@ -320,7 +364,8 @@ export function recountMarkdown(
   config: Pick<ProtocolConfig, "arch" | "imageSize" | "channels" | "dropout">,
   padding: "valid" | "same" = "valid",
 ): string {
-  if (padding === "same" && config.arch !== PAPER.arch) throw new Error("'same' padding is built for the paper's layers only");
+  if (padding === "same" && config.arch !== PAPER.arch)
+    throw new Error("'same' padding is built for the paper's layers only");
   const rows = parametersByHand(config, padding);
   const paper = parametersByHand();
   const model = padding === "same" ? paperCnn(0, "same") : createModel(0, config);
@@ -328,10 +373,26 @@ export function recountMarkdown(
   model.dispose();
   const total = (r: ParamRow[]) => r.reduce((a, x) => a + x.params, 0);
   const table = markdownTable(
-    ["layer", "paper: output", "paper: parameters", "variant: output", "variant: by hand", "variant: parameters", "× paper"],
+    [
+      "layer",
+      "paper: output",
+      "paper: parameters",
+      "variant: output",
+      "variant: by hand",
+      "variant: parameters",
+      "× paper",
+    ],
     rows.map((r, i) => {
       const was = paper[i]?.params ?? 0;
-      return [r.layer, paper[i]?.output ?? "", n(was), r.output, r.formula, n(r.params), was ? (r.params / was).toFixed(2) : ""];
+      return [
+        r.layer,
+        paper[i]?.output ?? "",
+        n(was),
+        r.output,
+        r.formula,
+        n(r.params),
+        was ? (r.params / was).toFixed(2) : "",
+      ];
     }),
     ["l", "l", "r", "l", "l", "r", "r"],
   );

@@ -7,9 +7,25 @@ import * as path from "path";
 import { tf, type LayersModel, type Tensor, type Tensor2D, type Tensor4D } from "../tf";
 import type { Optimizer, Scalar, Variable } from "@tensorflow/tfjs";
 import { CLASSES, NUM_CLASSES, PAPER } from "../config";
-import { KERAS_EPSILON, TFJS_RMSPROP_FILE, createOptimizer, crossEntropy, elongatedQuadratic, oneHot, raceOptimizers,
-  rmspropByHand, rmspropInit, rmspropStep, rmspropTfjs, sampleCrossEntropy, softmax, type OptimizerRace, type PathPoint,
-  type RmspropRow, type RmspropSettings } from "../optim";
+import {
+  KERAS_EPSILON,
+  TFJS_RMSPROP_FILE,
+  createOptimizer,
+  crossEntropy,
+  elongatedQuadratic,
+  oneHot,
+  raceOptimizers,
+  rmspropByHand,
+  rmspropInit,
+  rmspropStep,
+  rmspropTfjs,
+  sampleCrossEntropy,
+  softmax,
+  type OptimizerRace,
+  type PathPoint,
+  type RmspropRow,
+  type RmspropSettings,
+} from "../optim";
 import { featureMaps } from "../model";
 import { argmax } from "../arrays";
 import { Rng } from "../random";
@@ -23,14 +39,31 @@ import { markdownTable } from "../display/text";
 import { sideBySideHtml, sourceOf } from "../display/listing";
 
 // The race of RMSprop and SGD on 2-D surfaces is pure Eq. 3–4 on plain numbers: lib/optim.ts, re-exported here.
-export { elongatedQuadratic, raceOptimizers, rosenbrock, type OptimizerRace, type PathPoint, type Surface } from "../optim";
+export {
+  elongatedQuadratic,
+  raceOptimizers,
+  rosenbrock,
+  type OptimizerRace,
+  type PathPoint,
+  type Surface,
+} from "../optim";
 export { rmspropByHand, rmspropTfjs, type RmspropRow } from "../optim";
 
 /** The parameter cell as committed: the prose and its facts are written for it (test/notebooks-03-optim.test.ts). */
 export const NOTEBOOK_PARAMETERS = {
-  GRADS: [0.5, 0.5, -2, 0.01, 0.01], BETAS: [0.5, 0.9, 0.99], BATCH_SEED: 0, MODEL_SEED: 0,
-  RACE_STEPS: 60, RACE_SGD_LR: 0.07, RACE_RMSPROP_LR: 0.1, RACE_RHO: 0.9,
-  EX_RACE_RHO: 0, EX_RACE_LR: 0.001, EX_RHO: 0.99, EX_LOGIT_SHIFT: 10, EX_LOGIT_SCALE: 2,
+  GRADS: [0.5, 0.5, -2, 0.01, 0.01],
+  BETAS: [0.5, 0.9, 0.99],
+  BATCH_SEED: 0,
+  MODEL_SEED: 0,
+  RACE_STEPS: 60,
+  RACE_SGD_LR: 0.07,
+  RACE_RMSPROP_LR: 0.1,
+  RACE_RHO: 0.9,
+  EX_RACE_RHO: 0,
+  EX_RACE_LR: 0.001,
+  EX_RHO: 0.99,
+  EX_LOGIT_SHIFT: 10,
+  EX_LOGIT_SCALE: 2,
 };
 
 /** One sample of the Eq. 1 worked example; `loss` is −log p_true, Eq. 1 for a one-hot y. */
@@ -52,9 +85,21 @@ export interface LossWorkedExample {
 /** Eq. 1 per sample and Eq. 2 (their mean) for labelled softmax rows, with tfjs' own numbers for the same batch. */
 export function lossWorkedExample(labels: number[], probs: number[][]): LossWorkedExample {
   const y = labels.map((l) => oneHot(l, probs[0].length));
-  const rows = labels.map((l, n) => ({ sample: n + 1, trueClass: CLASSES[l] ?? String(l), pTrue: probs[n][l], loss: sampleCrossEntropy(y[n], probs[n]) }));
-  const tfjsPerSample = tf.tidy(() => tf.metrics.categoricalCrossentropy(tf.tensor2d(y), tf.tensor2d(probs)).arraySync() as number[]);
-  return { rows, mean: crossEntropy(y, probs), tfjsPerSample, tfjsMean: tfjsPerSample.reduce((a, b) => a + b, 0) / tfjsPerSample.length };
+  const rows = labels.map((l, n) => ({
+    sample: n + 1,
+    trueClass: CLASSES[l] ?? String(l),
+    pTrue: probs[n][l],
+    loss: sampleCrossEntropy(y[n], probs[n]),
+  }));
+  const tfjsPerSample = tf.tidy(
+    () => tf.metrics.categoricalCrossentropy(tf.tensor2d(y), tf.tensor2d(probs)).arraySync() as number[],
+  );
+  return {
+    rows,
+    mean: crossEntropy(y, probs),
+    tfjsPerSample,
+    tfjsMean: tfjsPerSample.reduce((a, b) => a + b, 0) / tfjsPerSample.length,
+  };
 }
 
 /** The example batch of notebook 03: three faces' softmax outputs (confident right, unsure, confidently wrong). */
@@ -75,7 +120,13 @@ export function lossMarkdown(w: LossWorkedExample): string {
   return [
     markdownTable(
       ["sample", "true class", "p(true class)", "Eq. 1: −log p", "tfjs categoricalCrossentropy"],
-      w.rows.map((r, i) => [r.sample, r.trueClass, r.pTrue.toFixed(2), r.loss.toFixed(6), w.tfjsPerSample[i].toFixed(6)]),
+      w.rows.map((r, i) => [
+        r.sample,
+        r.trueClass,
+        r.pTrue.toFixed(2),
+        r.loss.toFixed(6),
+        w.tfjsPerSample[i].toFixed(6),
+      ]),
       ["r", "l", "r", "r", "r"],
     ),
     "",
@@ -88,7 +139,15 @@ export function rmspropMarkdown(rows: RmspropRow[], tfjsTheta: number[]): string
   const e = (v: number) => (Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(3) : v.toFixed(6));
   return markdownTable(
     ["t", "g_t", "E[g²]_t (Eq. 3)", "√(E[g²]_t + ε)", "η·g_t / √(…)", "θ_t+1 (Eq. 4)", "θ_t+1 tfjs"],
-    rows.map((r, i) => [r.t, e(r.g), e(r.meanSquare), e(r.denom), e(r.step), r.theta.toFixed(8), (tfjsTheta[i] ?? NaN).toFixed(8)]),
+    rows.map((r, i) => [
+      r.t,
+      e(r.g),
+      e(r.meanSquare),
+      e(r.denom),
+      e(r.step),
+      r.theta.toFixed(8),
+      (tfjsTheta[i] ?? NaN).toFixed(8),
+    ]),
     ["r", "r", "r", "r", "r", "r", "r"],
   );
 }
@@ -98,7 +157,10 @@ export function rmspropListingsHtml(): string {
   const ours = sourceOf(path.join(ROOT, "lib", "optim.ts"), "rmspropStep");
   const theirs = sourceOf(TFJS_RMSPROP_FILE, "RMSPropOptimizer.applyGradients");
   const rel = path.relative(ROOT, TFJS_RMSPROP_FILE);
-  return sideBySideHtml({ title: `ours: ${ours.file}, line ${ours.line}`, code: ours.code }, { title: `tfjs: ${rel}, line ${theirs.line}`, code: theirs.code });
+  return sideBySideHtml(
+    { title: `ours: ${ours.file}, line ${ours.line}`, code: ours.code },
+    { title: `tfjs: ${rel}, line ${theirs.line}`, code: theirs.code },
+  );
 }
 
 /** Where each optimiser of a race ended, as Markdown. */
@@ -107,7 +169,11 @@ export function raceMarkdown(race: OptimizerRace): string {
     const [{ x, y, f }, step] = [p[p.length - 1], p.length - 1];
     return [name, lr, step, x.toFixed(4), y.toFixed(4), f.toExponential(2)];
   };
-  return markdownTable(["optimiser", "η", "after step", "x", "y", "f"], [row("SGD", race.sgd), row("RMSprop", race.rmsprop)], ["l", "r", "r", "r", "r", "r"]);
+  return markdownTable(
+    ["optimiser", "η", "after step", "x", "y", "f"],
+    [row("SGD", race.sgd), row("RMSprop", race.rmsprop)],
+    ["l", "r", "r", "r", "r", "r"],
+  );
 }
 
 /** Softmax by hand on a model's real logits (z = h·W + b of the output layer, float64) beside `model.predict`. */
@@ -126,7 +192,10 @@ export async function softmaxByHand(model: LayersModel, data: DataStatus, run?: 
   const pixels = first ? await decodeImage(path.join(data.dir, first.file)) : demoPattern();
   const x = tf.tensor4d(pixels, [1, PAPER.imageSize, PAPER.imageSize, PAPER.channels]);
   const [h] = featureMaps(model, x, ["dropout"]); // dense1's 128 values (inference mode: dropout passes them through)
-  const [w, b] = model.getLayer("output").getWeights().map((t) => t.dataSync());
+  const [w, b] = model
+    .getLayer("output")
+    .getWeights()
+    .map((t) => t.dataSync());
   const logits = Array.from(b, (bc, c) => h.data.reduce((z, hj, j) => z + hj * w[j * b.length + c], bc));
   const predict = tf.tidy(() => Array.from((model.predict(x) as Tensor).dataSync()));
   x.dispose();
@@ -142,15 +211,33 @@ export function softmaxMarkdown(s: SoftmaxWorked): string {
     `Image: ${s.image}.`,
     "",
     markdownTable(
-      ["class", "logit z_c", "z_c − max z", "e^(z_c − max z)", "p_c by hand", "p_c model.predict", ...(s.stored ? ["p_c in run.json"] : [])],
-      CLASSES.map((c, i) => [c, s.logits[i].toFixed(4), (s.logits[i] - m).toFixed(4), Math.exp(s.logits[i] - m).toFixed(6), s.byHand[i].toFixed(6), s.predict[i].toFixed(6), ...(s.stored ? [s.stored[i].toFixed(6)] : [])]),
+      [
+        "class",
+        "logit z_c",
+        "z_c − max z",
+        "e^(z_c − max z)",
+        "p_c by hand",
+        "p_c model.predict",
+        ...(s.stored ? ["p_c in run.json"] : []),
+      ],
+      CLASSES.map((c, i) => [
+        c,
+        s.logits[i].toFixed(4),
+        (s.logits[i] - m).toFixed(4),
+        Math.exp(s.logits[i] - m).toFixed(6),
+        s.byHand[i].toFixed(6),
+        s.predict[i].toFixed(6),
+        ...(s.stored ? [s.stored[i].toFixed(6)] : []),
+      ]),
       ["l", "r", "r", "r", "r", "r", "r"],
     ),
     "",
     `Σ e^(z_c − max z) = ${s.logits.reduce((a, z) => a + Math.exp(z - m), 0).toFixed(6)}; the probabilities sum to ` +
       `${s.byHand.reduce((a, b) => a + b, 0).toFixed(6)}. Largest difference, by hand vs \`model.predict\`: ` +
       `**${diff(s.byHand, s.predict).toExponential(2)}**` +
-      (s.stored ? `; \`model.predict\` vs the probabilities stored when the run was made: **${diff(s.predict, s.stored).toExponential(2)}**.` : "."),
+      (s.stored
+        ? `; \`model.predict\` vs the probabilities stored when the run was made: **${diff(s.predict, s.stored).toExponential(2)}**.`
+        : "."),
   ].join("\n");
 }
 
@@ -171,13 +258,37 @@ export function recordLoss(run: RunRecord, worst = 5): RecordLoss {
   const rows = run.test.predictions.map((p) => {
     const k = argmax(p.probs);
     const loss = sampleCrossEntropy(oneHot(p.label, p.probs.length), p.probs);
-    return { file: p.file, trueClass: run.classes[p.label], predicted: run.classes[k], right: k === p.label, pTrue: p.probs[p.label], loss };
+    return {
+      file: p.file,
+      trueClass: run.classes[p.label],
+      predicted: run.classes[k],
+      right: k === p.label,
+      pTrue: p.probs[p.label],
+      loss,
+    };
   });
   const group = (name: string, r: typeof rows) => ({ name, images: r.length, sum: r.reduce((a, x) => a + x.loss, 0) });
   const [all, images] = [group("all", rows), rows.length];
-  const groups = [group("classified right", rows.filter((r) => r.right)), group("misclassified", rows.filter((r) => !r.right)), all];
+  const groups = [
+    group(
+      "classified right",
+      rows.filter((r) => r.right),
+    ),
+    group(
+      "misclassified",
+      rows.filter((r) => !r.right),
+    ),
+    all,
+  ];
   const perImage = rows.map((r) => ({ loss: r.loss, right: r.right }));
-  return { images, stored: run.test.loss, eq2: all.sum / images, groups, worst: [...rows].sort((a, b) => b.loss - a.loss).slice(0, worst), perImage };
+  return {
+    images,
+    stored: run.test.loss,
+    eq2: all.sum / images,
+    groups,
+    worst: [...rows].sort((a, b) => b.loss - a.loss).slice(0, worst),
+    perImage,
+  };
 }
 
 /** {@link RecordLoss} as Markdown. */
@@ -189,7 +300,14 @@ export function recordLossMarkdown(r: RecordLoss): string {
     "",
     markdownTable(
       ["test images", "images", "share of images", "Σ Lₙ", "share of the loss", "mean Lₙ"],
-      r.groups.map((g) => [g.name, g.images, `${((100 * g.images) / r.images).toFixed(1)} %`, g.sum.toFixed(3), `${((100 * g.sum) / total).toFixed(1)} %`, (g.sum / g.images).toFixed(4)]),
+      r.groups.map((g) => [
+        g.name,
+        g.images,
+        `${((100 * g.images) / r.images).toFixed(1)} %`,
+        g.sum.toFixed(3),
+        `${((100 * g.sum) / total).toFixed(1)} %`,
+        (g.sum / g.images).toFixed(4),
+      ]),
       ["l", "r", "r", "r", "r", "r"],
     ),
     "",
@@ -211,17 +329,30 @@ export function firstEpochMarkdown(run: RunRecord): string {
     "",
     markdownTable(
       ["fold", "epoch 1: training loss", "epoch 1: validation loss", `training loss − ln ${NUM_CLASSES}`],
-      run.folds.map((f) => [f.index + 1, f.history[0].loss.toFixed(4), f.history[0].valLoss.toFixed(4), (f.history[0].loss - ln).toFixed(4)]),
+      run.folds.map((f) => [
+        f.index + 1,
+        f.history[0].loss.toFixed(4),
+        f.history[0].valLoss.toFixed(4),
+        (f.history[0].loss - ln).toFixed(4),
+      ]),
       ["r", "r", "r", "r"],
     ),
   ].join("\n");
 }
 
 /** A batch of `size` CK+48 images drawn with `seed` (the synthetic pattern with labels 0, 1, … when it is absent). */
-export async function stepBatch(data: DataStatus, seed = 0, size = PAPER.batchSize): Promise<{ x: Tensor4D; y: Tensor2D; files: string[] }> {
+export async function stepBatch(
+  data: DataStatus,
+  seed = 0,
+  size = PAPER.batchSize,
+): Promise<{ x: Tensor4D; y: Tensor2D; files: string[] }> {
   const files = data.present ? new Rng(seed).shuffle(listImages(data.dir)).slice(0, size) : [];
-  const labels = data.present ? files.map((f) => CLASSES.indexOf(f.split("/")[0] as never)) : Array.from({ length: size }, (_, i) => i % NUM_CLASSES);
-  const images = data.present ? await Promise.all(files.map((f) => decodeImage(path.join(data.dir, f)))) : labels.map(() => demoPattern());
+  const labels = data.present
+    ? files.map((f) => CLASSES.indexOf(f.split("/")[0] as never))
+    : Array.from({ length: size }, (_, i) => i % NUM_CLASSES);
+  const images = data.present
+    ? await Promise.all(files.map((f) => decodeImage(path.join(data.dir, f))))
+    : labels.map(() => demoPattern());
   const flat = new Float32Array(images.length * images[0].length);
   images.forEach((im, i) => flat.set(im, i * im.length));
   const x = tf.tensor4d(flat, [size, PAPER.imageSize, PAPER.imageSize, PAPER.channels]);
@@ -254,10 +385,18 @@ export interface CnnStep {
 export function cnnStep(model: LayersModel, x: Tensor4D, y: Tensor2D, settings: RmspropSettings): CnnStep {
   const vars = model.trainableWeights.map((w) => w.read() as Variable);
   const before = vars.map((v) => v.dataSync().slice() as Float32Array);
-  const inferenceLoss = () => tf.tidy(() => tf.metrics.categoricalCrossentropy(y, model.predict(x) as Tensor).mean().dataSync()[0]);
+  const inferenceLoss = () =>
+    tf.tidy(
+      () =>
+        tf.metrics
+          .categoricalCrossentropy(y, model.predict(x) as Tensor)
+          .mean()
+          .dataSync()[0],
+    );
   const lossBefore = inferenceLoss();
   // Forward pass and Eq. 2 in training mode, then back-propagation: g = ∂L/∂θ for every weight tensor at once
-  const loss = () => tf.metrics.categoricalCrossentropy(y, model.apply(x, { training: true }) as Tensor).mean() as Scalar;
+  const loss = () =>
+    tf.metrics.categoricalCrossentropy(y, model.apply(x, { training: true }) as Tensor).mean() as Scalar;
   const { value, grads } = tf.variableGrads(loss, vars);
   const g = vars.map((v) => Float64Array.from(grads[v.name].dataSync()));
   // Eq. 3–4 by hand, in float64, for every parameter
@@ -305,7 +444,13 @@ export function cnnStepMarkdown(s: CnnStep, settings: RmspropSettings): string {
   });
   const stock = maxDifference(s.trained, s.stock);
   return [
-    markdownTable(["weight tensor", "parameters", "g = 0 exactly", "largest abs(g)", "largest abs(Δθ)"], rows, ["l", "r", "r", "r", "r"]),
+    markdownTable(["weight tensor", "parameters", "g = 0 exactly", "largest abs(g)", "largest abs(Δθ)"], rows, [
+      "l",
+      "r",
+      "r",
+      "r",
+      "r",
+    ]),
     "",
     `- Loss of the batch (Eq. 2): ${s.lossTraining.toFixed(4)} in training mode (dropout on: the one differentiated); ` +
       `in inference mode ${s.lossBefore.toFixed(4)} before the step and ${s.lossAfter.toFixed(4)} after it.`,
@@ -322,12 +467,24 @@ export function cnnStepMarkdown(s: CnnStep, settings: RmspropSettings): string {
 /** The optimiser `createOptimizer` built, as a table of its tfjs settings beside the paper's symbols. */
 export function optimizerMarkdown(opt: Optimizer, backend = tf.getBackend()): string {
   const c = opt.getConfig() as Record<string, unknown>;
-  const symbol: Record<string, string> = { learningRate: "η (Eq. 4)", decay: "β (Eq. 3)", momentum: "none: Eq. 3–4 have no momentum", epsilon: "ε (Eq. 4)", centered: "none: plain, not centred, RMSprop" };
+  const symbol: Record<string, string> = {
+    learningRate: "η (Eq. 4)",
+    decay: "β (Eq. 3)",
+    momentum: "none: Eq. 3–4 have no momentum",
+    epsilon: "ε (Eq. 4)",
+    centered: "none: plain, not centred, RMSprop",
+  };
   return [
     `\`createOptimizer()\` on the ${backend} backend: an instance of \`${opt.constructor.name}\`` +
-      (opt.constructor.name === "RMSPropOptimizer" ? " (tfjs' own)." : `, a subclass of tfjs' \`RMSPropOptimizer\` (lib/kernels/rmsprop.ts).`),
+      (opt.constructor.name === "RMSPropOptimizer"
+        ? " (tfjs' own)."
+        : `, a subclass of tfjs' \`RMSPropOptimizer\` (lib/kernels/rmsprop.ts).`),
     "",
-    markdownTable(["tfjs setting", "value", "the paper"], Object.keys(symbol).map((k) => [`\`${k}\``, String(c[k]), symbol[k]]), ["l", "r", "l"]),
+    markdownTable(
+      ["tfjs setting", "value", "the paper"],
+      Object.keys(symbol).map((k) => [`\`${k}\``, String(c[k]), symbol[k]]),
+      ["l", "r", "l"],
+    ),
   ].join("\n");
 }
 
@@ -373,9 +530,17 @@ export function epsilonAnswerMarkdown(grads: Float64Array[], settings: RmspropSe
 
 /** Exercise: the probabilities of shifted and scaled logits. */
 export function logitsAnswerMarkdown(logits: number[], shift: number, scale: number): string {
-  const rows = [["z", softmax(logits)], [`z + ${shift}`, softmax(logits.map((z) => z + shift))], [`${scale}·z`, softmax(logits.map((z) => scale * z))]] as const;
+  const rows = [
+    ["z", softmax(logits)],
+    [`z + ${shift}`, softmax(logits.map((z) => z + shift))],
+    [`${scale}·z`, softmax(logits.map((z) => scale * z))],
+  ] as const;
   return [
-    markdownTable(["logits", ...CLASSES], rows.map(([name, p]) => [name, ...p.map((v) => v.toFixed(6))]), ["l", ...CLASSES.map(() => "r" as const)]),
+    markdownTable(
+      ["logits", ...CLASSES],
+      rows.map(([name, p]) => [name, ...p.map((v) => v.toFixed(6))]),
+      ["l", ...CLASSES.map(() => "r" as const)],
+    ),
     "",
     `Adding a constant changes nothing (the factor e^${shift} cancels in the ratio); multiplying by ${scale} makes the ` +
       `largest probability larger and the others smaller (a "temperature" of 1/${scale}).`,
@@ -399,7 +564,15 @@ export function priorAnswerMarkdown(run: RunRecord, eq2: number): string {
 }
 
 /** The Summary of notebook 03, from what its cells computed. */
-export function summaryMarkdown(o: { worked: LossWorkedExample; record?: RecordLoss; softmax: SoftmaxWorked; byHand: RmspropRow[]; tfjsTheta: number[]; step: CnnStep; race: OptimizerRace }): string {
+export function summaryMarkdown(o: {
+  worked: LossWorkedExample;
+  record?: RecordLoss;
+  softmax: SoftmaxWorked;
+  byHand: RmspropRow[];
+  tfjsTheta: number[];
+  step: CnnStep;
+  race: OptimizerRace;
+}): string {
   const wrong = o.record?.groups.find((g) => g.name === "misclassified");
   const total = o.record?.groups[o.record.groups.length - 1].sum ?? NaN;
   const sgd = o.race.sgd.path[o.race.sgd.path.length - 1].f;
@@ -429,14 +602,19 @@ export function proseFacts(): Record<string, number> {
   const settings = { lr: PAPER.learningRate, rho: PAPER.rho, epsilon: PAPER.epsilon };
   const rows = rmspropByHand(1, P.GRADS, settings);
   const inside = rmspropByHand(1, TINY_GRADS, settings);
-  const ratios = rmspropByHand(1, TINY_GRADS, { ...settings, epsilonPlacement: "outside" }).map((r, i) => r.step / inside[i].step);
+  const ratios = rmspropByHand(1, TINY_GRADS, { ...settings, epsilonPlacement: "outside" }).map(
+    (r, i) => r.step / inside[i].step,
+  );
   const [start] = raceOptimizers().sgd.path;
   const [y, probs] = [EXAMPLE_BATCH.labels, EXAMPLE_BATCH.probs];
   return {
     ...{ "loss.clip": KERAS_EPSILON, "loss.max": -Math.log(KERAS_EPSILON), ln7: Math.log(NUM_CLASSES) },
     ...{ "example.p.1": probs[1][y[1]], "example.p.2": probs[2][y[2]], "example.pWrong.2": Math.max(...probs[2]) },
     ...{ "example.loss.2": -Math.log(probs[2][y[2]]), "rmsprop.firstStep": 1 / Math.sqrt(1 - PAPER.rho) },
-    ...{ "example.gradRatio": Math.abs(P.GRADS[2] / P.GRADS[3]), "example.stepRatio": Math.abs(rows[2].step / rows[3].step) },
+    ...{
+      "example.gradRatio": Math.abs(P.GRADS[2] / P.GRADS[3]),
+      "example.stepRatio": Math.abs(rows[2].step / rows[3].step),
+    },
     ...{ "tiny.grad": TINY_GRADS[0], "tiny.ratio.min": Math.min(...ratios), "tiny.ratio.max": Math.max(...ratios) },
     ...{ "ema.memory": 1 / (1 - PAPER.rho), "epsilon.sqrt": Math.sqrt(PAPER.epsilon), "ex.rho": P.EX_RHO },
     "epsilon.firstStep": Math.sqrt(PAPER.epsilon / (1 - PAPER.rho)),

@@ -157,11 +157,13 @@ export function gapCounts(history: RunRecord["folds"][number]["history"]): {
 export function curvesMarkdown(run: RunRecord): string {
   const bf = run.folds.find((f) => f.index === run.bestFold)!;
   const b = gapCounts(bf.history);
-  const all = run.folds.map((f) => gapCounts(f.history)).reduce((a, c) => ({
-    epochs: a.epochs + c.epochs,
-    valLossBelow: a.valLossBelow + c.valLossBelow,
-    valAccAbove: a.valAccAbove + c.valAccAbove,
-  }));
+  const all = run.folds
+    .map((f) => gapCounts(f.history))
+    .reduce((a, c) => ({
+      epochs: a.epochs + c.epochs,
+      valLossBelow: a.valLossBelow + c.valLossBelow,
+      valAccAbove: a.valAccAbove + c.valAccAbove,
+    }));
   const first = bf.history[0];
   const at = bf.history.find((h) => h.epoch === bf.bestEpoch)!;
   return [
@@ -278,11 +280,10 @@ export function patienceMarkdown(run: RunRecord, patiences: readonly number[]): 
   ]);
   const variants = patienceVariants();
   return [
-    markdownTable(
-      ["", ...ps.map((p) => `patience ${p}${p === run.config.patience ? " (the run's)" : ""}`)],
-      rows,
-      ["l", ...ps.map(() => "r" as const)],
-    ),
+    markdownTable(["", ...ps.map((p) => `patience ${p}${p === run.config.patience ? " (the run's)" : ""}`)], rows, [
+      "l",
+      ...ps.map(() => "r" as const),
+    ]),
     "",
     `A smaller patience stops on the same history (same seed, same batches), so its column is exact. A larger one ` +
       `would have trained past where the run stopped (${run.config.patience} epochs after its best), and what the validation ` +
@@ -397,11 +398,12 @@ export function lossGapMarkdown(groups: readonly { name: string; runs: readonly 
       return [g.name, `${g.runs.length} × ${g.runs[0].folds.length}`, `${below} of ${epochs}`, pct(below / epochs, 0)];
     });
   if (!rows.length) return "No committed comparison runs found (data/runs/ablations).";
-  return markdownTable(
-    ["committed runs", "runs × folds", "epochs with val loss < training loss", "share"],
-    rows,
-    ["l", "r", "r", "r"],
-  );
+  return markdownTable(["committed runs", "runs × folds", "epochs with val loss < training loss", "share"], rows, [
+    "l",
+    "r",
+    "r",
+    "r",
+  ]);
 }
 
 /**

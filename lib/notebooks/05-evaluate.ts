@@ -250,7 +250,11 @@ export function wilsonMarkdown(k: number, n: number, sizes: readonly number[]): 
   const rows = [n, ...sizes.filter((m) => m !== n)].map((m) => {
     const km = m === n ? k : Math.round((k / n) * m);
     const iv = wilson(km, m);
-    return [`${km}/${m}${m === n ? " (this test set)" : ""}`, `${pct(iv.lo)}–${pct(iv.hi)}`, `±${(50 * (iv.hi - iv.lo)).toFixed(1)}`];
+    return [
+      `${km}/${m}${m === n ? " (this test set)" : ""}`,
+      `${pct(iv.lo)}–${pct(iv.hi)}`,
+      `±${(50 * (iv.hi - iv.lo)).toFixed(1)}`,
+    ];
   });
   return markdownTable(["correct / images", "Wilson 95% interval", "half-width (points)"], rows, ["l", "r", "r"]);
 }

@@ -10,7 +10,14 @@ import { PAPER, PAPER_RESULTS } from "../config";
 import { SUBJECT_CV_FOLDS } from "../protocol";
 import { ROOT, STUDY } from "../paths";
 import { OVER_NINETY } from "../figures/study";
-import { loadSummary, pooledLeak, type LeakGroup, type RunSummary, type StudySummary, type ConditionSummary } from "../summary";
+import {
+  loadSummary,
+  pooledLeak,
+  type LeakGroup,
+  type RunSummary,
+  type StudySummary,
+  type ConditionSummary,
+} from "../summary";
 import { loadRun, type RunRecord } from "../record";
 import { subjectOf } from "../data/files";
 import { quantile, seedsForHalfWidth, seedsToShrink, wilsonEquivalentN, type Interval, type Spread } from "../stats";
@@ -31,8 +38,7 @@ export function findStudy(
 ): FoundStudy | undefined {
   for (const d of dirs) {
     const file = path.join(d.dir, "summary.json");
-    if (fs.existsSync(file))
-      return { summary: loadSummary(file), dir: d.dir, kind: d.kind };
+    if (fs.existsSync(file)) return { summary: loadSummary(file), dir: d.dir, kind: d.kind };
   }
   return undefined;
 }
@@ -185,7 +191,15 @@ const LEAK_TEXT: Record<LeakGroup, string> = {
  */
 export function leakMarkdown(s: StudySummary, minImages = 20): string {
   const table = markdownTable(
-    ["split", "test image whose…", "images per run", "images in all", "runs with any", "test accuracy", "95% t interval"],
+    [
+      "split",
+      "test image whose…",
+      "images per run",
+      "images in all",
+      "runs with any",
+      "test accuracy",
+      "95% t interval",
+    ],
     s.splits
       .filter((x) => x.variant === "paper")
       .flatMap((x) =>
@@ -268,7 +282,8 @@ export function testPeople(record: RunRecord): number {
 export function singleRunAnswer(s: StudySummary, split: string, seed: number): string {
   const x = s.splits.find((c) => c.variant === "paper" && c.split === split);
   const r = x?.runs.find((k) => k.seed === seed);
-  if (!x || !r) return `The study has no run of seed ${seed} on the ${split} split (seeds: ${x?.seeds.join(", ") ?? "none"}).`;
+  if (!x || !r)
+    return `The study has no run of seed ${seed} on the ${split} split (seeds: ${x?.seeds.join(", ") ?? "none"}).`;
   const a = x.accuracy;
   const z = (r.accuracy - a.mean) / a.sd;
   const below = x.runs.filter((k) => k.accuracy < r.accuracy).length;
@@ -342,7 +357,9 @@ export function effectiveImagesAnswer(s: StudySummary, split: string, seed: numb
     ),
     "",
     `Wilson's interval would be as wide as the cluster bootstrap's at **n ≈ ${eff.toFixed(0)}** independent images: the ${r.images} test images are worth about ${eff.toFixed(0)} independent ones (design effect ${(r.images / eff).toFixed(2)}${r.images / eff < 1.1 ? ": about 1, the images behave nearly as if independent; a value below 1 is the bootstrap's own noise" : ""}).` +
-      (people !== undefined ? ` They come from ${people} people, ${(r.images / people).toFixed(1)} images each on average. The more images each person contributes, and the more a person's images are right or wrong together, the further the effective n falls below the image count.` : ""),
+      (people !== undefined
+        ? ` They come from ${people} people, ${(r.images / people).toFixed(1)} images each on average. The more images each person contributes, and the more a person's images are right or wrong together, the further the effective n falls below the image count.`
+        : ""),
   ].join("\n");
 }
 
@@ -412,8 +429,12 @@ export function summaryMarkdown(s: StudySummary | undefined, claims: readonly Cl
     random
       ? `- **The paper's protocol** (random ${Math.round(100 * (1 - PAPER.testFraction))}/${Math.round(100 * PAPER.testFraction)} split) over ${random.seeds.length} seeds: test accuracy ${acc(random)} (mean, 95% t interval), single runs from ${pct(random.accuracy.min)} to ${pct(random.accuracy.max)}. The paper's single run, ${pct(paper)}, is ${where(random)} that interval.`
       : "",
-    subject ? `- **People never seen in training** (subject hold-out, ${subject.seeds.length} seeds): ${acc(subject)}.` : "",
-    cv ? `- **Subject-independent ${SUBJECT_CV_FOLDS}-fold cross-validation** (${cv.seeds.length} seeds, every image tested once): ${acc(cv)}.` : "",
+    subject
+      ? `- **People never seen in training** (subject hold-out, ${subject.seeds.length} seeds): ${acc(subject)}.`
+      : "",
+    cv
+      ? `- **Subject-independent ${SUBJECT_CV_FOLDS}-fold cross-validation** (${cv.seeds.length} seeds, every image tested once): ${acc(cv)}.`
+      : "",
     gap?.difference.t
       ? `- **The identity leak**: paired by seed over ${gap.seeds.length} seeds, the random split scores ${signedPoints(gap.difference.mean)} points ${signedInterval(gap.difference.t)} above the subject split${seq && random ? `; on the random split ${seq.images.mean.toFixed(1)} of its ${random.runs[0].images} test images per run have another frame of their sequence in training` : ""}.`
       : "",

@@ -155,7 +155,12 @@ export function variantDiffAnswer(name: string): string {
   const params = variantParameters();
   const rows = VARIANTS.filter((v) => v.name !== "paper").map((v) => {
     const d = configDiff(PAPER, applyOverrides(PAPER, v.overrides));
-    return [`**${v.name}**`, d.length, d.map((c) => `\`${c.field}\``).join(", "), params[v.name].toLocaleString("en-US")];
+    return [
+      `**${v.name}**`,
+      d.length,
+      d.map((c) => `\`${c.field}\``).join(", "),
+      params[v.name].toLocaleString("en-US"),
+    ];
   });
   const v = VARIANTS.find((x) => x.name === name);
   const changed = v ? configDiff(PAPER, applyOverrides(PAPER, v.overrides)).map((c) => c.field) : [];
@@ -204,14 +209,31 @@ export function splitVerdictsAnswer(s: StudySummary, split: string, alpha = HOLM
   const subject = comparisonTests(s, "subject");
   const c = (v: string, sp: string) => s.comparisons.find((k) => k.variant === v && k.split === sp)!.accuracy;
   const cell = (t: ComparisonTest | undefined, sp: string) =>
-    t ? `${signedPoints(t.mean)} ${signedInterval(c(t.variant, sp).t)}, Holm p ${pText(t.holm)}: **${verdictOf(t, alpha)}**` : "not run";
-  const rows = here.map((t) => [t.variant, cell(t, split), cell(subject.find((u) => u.variant === t.variant), "subject")]);
+    t
+      ? `${signedPoints(t.mean)} ${signedInterval(c(t.variant, sp).t)}, Holm p ${pText(t.holm)}: **${verdictOf(t, alpha)}**`
+      : "not run";
+  const rows = here.map((t) => [
+    t.variant,
+    cell(t, split),
+    cell(
+      subject.find((u) => u.variant === t.variant),
+      "subject",
+    ),
+  ]);
   const changed = here.filter((t) => {
     const u = subject.find((x) => x.variant === t.variant);
     return u && verdictOf(u, alpha) !== verdictOf(t, alpha);
   });
   return [
-    markdownTable(["variant", `${split} split (${here.length} in its Holm family)`, `subject split (${subject.length} in its family)`], rows, ["l", "r", "r"]),
+    markdownTable(
+      [
+        "variant",
+        `${split} split (${here.length} in its Holm family)`,
+        `subject split (${subject.length} in its family)`,
+      ],
+      rows,
+      ["l", "r", "r"],
+    ),
     "",
     split === "subject"
       ? "That is the comparison's own split; set the split to `random` to see the variants also run there."
@@ -225,7 +247,12 @@ export function splitVerdictsAnswer(s: StudySummary, split: string, alpha = HOLM
  * Exercise: which comparisons of `split` survive at `alpha` (Holm), and for several levels the variants called
  * different with no correction, Holm's and Bonferroni's (p × m): Holm keeps at least what Bonferroni keeps.
  */
-export function holmLevelsAnswer(s: StudySummary, split = "subject", alpha = HOLM_LEVEL, levels = [0.01, 0.05, 0.1, 0.2]): string {
+export function holmLevelsAnswer(
+  s: StudySummary,
+  split = "subject",
+  alpha = HOLM_LEVEL,
+  levels = [0.01, 0.05, 0.1, 0.2],
+): string {
   const tests = comparisonTests(s, split);
   if (!tests.length) return `No comparison on the ${split} split.`;
   const m = tests.length;
@@ -240,7 +267,11 @@ export function holmLevelsAnswer(s: StudySummary, split = "subject", alpha = HOL
   return [
     `At ${alpha} on the ${split} split (Holm over ${m}): **${names(tests.filter((t) => t.holm < alpha))}** ${tests.filter((t) => t.holm < alpha).length === 1 ? "differs" : "differ"} from the paper's configuration.`,
     "",
-    markdownTable(["level", "no correction (p < level)", "Bonferroni (p × m < level)", "Holm (adjusted p < level)"], all.map(at), ["r", "l", "l", "l"]),
+    markdownTable(
+      ["level", "no correction (p < level)", "Bonferroni (p × m < level)", "Holm (adjusted p < level)"],
+      all.map(at),
+      ["r", "l", "l", "l"],
+    ),
     "",
     markdownTable(
       ["variant", "p", "Holm p"],
@@ -261,7 +292,8 @@ export function summaryMarkdown(s: StudySummary | undefined, alpha = HOLM_LEVEL)
   if (!tests.length) return "No comparison on the subject split yet.";
   const c = (v: string, sp: string) => s.comparisons.find((k) => k.variant === v && k.split === sp)!;
   const seeds = Math.min(...tests.map((t) => c(t.variant, "subject").seeds.length));
-  const item = (t: ComparisonTest, sp: string) => `${t.variant} ${signedPoints(t.mean)} points ${signedInterval(c(t.variant, sp).accuracy.t)} (Holm p ${pText(t.holm)})`;
+  const item = (t: ComparisonTest, sp: string) =>
+    `${t.variant} ${signedPoints(t.mean)} points ${signedInterval(c(t.variant, sp).accuracy.t)} (Holm p ${pText(t.holm)})`;
   const by = (ts: ComparisonTest[], v: ComparisonVerdict) => ts.filter((t) => verdictOf(t, alpha) === v);
   const differ = [...by(tests, "worse"), ...by(tests, "better")];
   const notKept = by(tests, "cannot be told apart").filter((t) => t.p < alpha);
@@ -275,7 +307,12 @@ export function summaryMarkdown(s: StudySummary | undefined, alpha = HOLM_LEVEL)
       ? `- **Capacity**: ${cap.map((t) => `${t.variant} (${params[t.variant].toLocaleString("en-US")} parameters, ${(params[t.variant] / params.paper).toFixed(2)}× the paper's) ${signedPoints(t.mean)} points ${signedInterval(c(t.variant, "subject").accuracy.t)}`).join("; ")}.`
       : "",
     random.length
-      ? `- **On the paper's random split** (${Math.min(...random.map((t) => c(t.variant, "random").seeds.length))} seeds, its own Holm family of ${random.length}): ${random.map((t) => `${item(t, "random")}, ${verdictOf(t, alpha)}`).join("; ")}; on the subject split the same variants are ${random.map((t) => { const u = tests.find((x) => x.variant === t.variant); return u ? `${t.variant} ${signedPoints(u.mean)}, ${verdictOf(u, alpha)}` : `${t.variant} not run`; }).join("; ")}.`
+      ? `- **On the paper's random split** (${Math.min(...random.map((t) => c(t.variant, "random").seeds.length))} seeds, its own Holm family of ${random.length}): ${random.map((t) => `${item(t, "random")}, ${verdictOf(t, alpha)}`).join("; ")}; on the subject split the same variants are ${random
+          .map((t) => {
+            const u = tests.find((x) => x.variant === t.variant);
+            return u ? `${t.variant} ${signedPoints(u.mean)}, ${verdictOf(u, alpha)}` : `${t.variant} not run`;
+          })
+          .join("; ")}.`
       : "",
   ];
   return lines.filter(Boolean).join("\n");

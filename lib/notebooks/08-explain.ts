@@ -136,16 +136,22 @@ export function sanityMarkdown(rows: SanityRow[] | undefined, committed: RegionS
         `subject-split test images, against its own random model; mean [95% t interval]): ` +
         `${committed.sanity.map(committedPhrase).join("; ")}.`,
     );
-  const source = rows ?? committed?.sanity.map((c) => ({ method: c.method, images: 0, correlation: c.correlation.mean }));
+  const source =
+    rows ?? committed?.sanity.map((c) => ({ method: c.method, images: 0, correlation: c.correlation.mean }));
   if (!source) return "No sanity check: neither the run of record's maps nor data/runs/explain/regions.json.";
-  const by = (v: string) => source.filter((r) => sanityVerdict(r.correlation) === v).map((r) => `${r.method} (${r2(r.correlation)})`);
+  const by = (v: string) =>
+    source.filter((r) => sanityVerdict(r.correlation) === v).map((r) => `${r.method} (${r2(r.correlation)})`);
   const fails = by("fails");
   const passes = by("passes");
   const unclear = by("unclear");
   out.push(
     [
-      fails.length ? `**Fails**: ${fails.join(", ")}: the maps are mostly what a model that learned nothing gives, so they show the face's edges, not what the model uses.` : "",
-      passes.length ? `**Passes**: ${passes.join(", ")}: the maps change when the weights do, so they say something about the trained model.` : "",
+      fails.length
+        ? `**Fails**: ${fails.join(", ")}: the maps are mostly what a model that learned nothing gives, so they show the face's edges, not what the model uses.`
+        : "",
+      passes.length
+        ? `**Passes**: ${passes.join(", ")}: the maps change when the weights do, so they say something about the trained model.`
+        : "",
       unclear.length ? `**Unclear**: ${unclear.join(", ")}.` : "",
     ]
       .filter(Boolean)
@@ -156,7 +162,8 @@ export function sanityMarkdown(rows: SanityRow[] | undefined, committed: RegionS
 
 /** The line the class averages open with: what the sanity check found for each method drawn (from this run, else committed). */
 export function averagesCaveat(rows: SanityRow[] | undefined, committed: RegionSummary | undefined): string {
-  const source = rows ?? committed?.sanity.map((c) => ({ method: c.method, images: 0, correlation: c.correlation.mean }));
+  const source =
+    rows ?? committed?.sanity.map((c) => ({ method: c.method, images: 0, correlation: c.correlation.mean }));
   if (!source) return "";
   const drawn = source.filter((r) => ["saliency", "grad-cam", "occlusion"].includes(r.method));
   const said = drawn.map((r) => `${r.method} ${r2(r.correlation)} (${sanityVerdict(r.correlation)})`).join(", ");
@@ -215,13 +222,22 @@ export function targetComparisonMarkdown(
         idx.map((i) => ofP[i]),
         idx.map((i) => ofS[i]),
       );
-      return [`${lo.toFixed(2)} ≤ p < ${hi > 1 ? "1" : hi.toFixed(2)}`, idx.length, r2(r), ratioText(quantile(ratios, 0.5))];
+      return [
+        `${lo.toFixed(2)} ≤ p < ${hi > 1 ? "1" : hi.toFixed(2)}`,
+        idx.length,
+        r2(r),
+        ratioText(quantile(ratios, 0.5)),
+      ];
     })
     .filter((r): r is (string | number)[] => !!r);
   return [
     `Saliency of the probability p against saliency of the score S, over ${x.shape[0]} test images, by p of the class explained:`,
     "",
-    markdownTable(["p of the class", "images", "rank correlation of the two maps", "median max|∂p/∂x| ÷ max|∂S/∂x|"], rows, ["l", "r", "r", "r"]),
+    markdownTable(
+      ["p of the class", "images", "rank correlation of the two maps", "median max|∂p/∂x| ÷ max|∂S/∂x|"],
+      rows,
+      ["l", "r", "r", "r"],
+    ),
     "",
     `Rank correlation of the two maps, bin by bin: ${rows.map((r) => r[2]).join(", ")}. In the last bin the probability's gradient is ${rows[rows.length - 1][3]} of the score's (median): near p = 1 the softmax is flat, so ∂p/∂x is small whatever the face, and a saliency map of p, stretched to its own range, shows where the face matters but not how much.`,
   ].join("\n");
@@ -255,7 +271,9 @@ export function summaryMarkdown(regions: RegionSummary | undefined, rows: Sanity
       `- Per class, the costliest region and its accuracy change: ${f.map((x) => `${x.class} ${x.region} ${signedPoints(x.delta.mean, 0)}`).join(", ")} points.`,
     );
   }
-  return lines.length ? lines.join("\n") : "No results to state: no data/runs/explain/regions.json and no run of record's maps.";
+  return lines.length
+    ? lines.join("\n")
+    : "No results to state: no data/runs/explain/regions.json and no run of record's maps.";
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -338,7 +356,13 @@ export function patchAnswer(
       sizes.map((p) => {
         const m = maps.get(p)!;
         const passes = patchStarts(h, p, s.stride).length * patchStarts(w, p, s.stride).length;
-        return [`${p}×${p}`, passes, Math.max(...m).toFixed(3), peakRegion(m, regions), r2(spearman(Array.from(m), base))];
+        return [
+          `${p}×${p}`,
+          passes,
+          Math.max(...m).toFixed(3),
+          peakRegion(m, regions),
+          r2(spearman(Array.from(m), base)),
+        ];
       }),
       ["l", "r", "r", "l", "r"],
     ),
@@ -360,7 +384,10 @@ export function smoothGradAnswer(
   const plain = Array.from(saliency(model, one, [cls])[0]);
   const rows: (string | number)[][] = [["plain saliency (no noise)", spearman(plain, ref).toFixed(2)]];
   for (const n of [...new Set(ns)].sort((a, b) => a - b))
-    rows.push([`n = ${n}`, spearman(Array.from(smoothGrad(model, one, [cls], { samples: n, sigma: s.sigma, seed: 0 })[0]), ref).toFixed(2)]);
+    rows.push([
+      `n = ${n}`,
+      spearman(Array.from(smoothGrad(model, one, [cls], { samples: n, sigma: s.sigma, seed: 0 })[0]), ref).toFixed(2),
+    ]);
   return [
     `Rank correlation of the SmoothGrad map of \`FACE = ${face.index}\` (true class, σ = ${s.sigma}) with a reference map made of ${reference} noisy copies drawn with another seed:`,
     "",
@@ -387,13 +414,29 @@ export function layerAnswer(
     const shape = model.layers[featureLayerIndex(model, name)].outputShape as number[];
     const mine = gradCam(model, xs, ls, { featureLayer: name });
     const theirs = gradCam(random, xs, ls, { featureLayer: name });
-    return [name, shape.slice(1).join("×"), r2(mapCorrelation(mine, theirs)), sanityVerdict(mapCorrelation(mine, theirs)), r2(mapCorrelation(mine, conv3))];
+    return [
+      name,
+      shape.slice(1).join("×"),
+      r2(mapCorrelation(mine, theirs)),
+      sanityVerdict(mapCorrelation(mine, theirs)),
+      r2(mapCorrelation(mine, conv3)),
+    ];
   });
   xs.dispose();
   return [
     `Grad-CAM of the true class on the first ${n} test images (\`SLOW_IMAGES\`), at each convolution's activations:`,
     "",
-    markdownTable(["layer", "activation", "rank correlation with a random model's", "verdict", "rank correlation with conv3's maps"], rows, ["l", "r", "r", "l", "r"]),
+    markdownTable(
+      [
+        "layer",
+        "activation",
+        "rank correlation with a random model's",
+        "verdict",
+        "rank correlation with conv3's maps",
+      ],
+      rows,
+      ["l", "r", "r", "l", "r"],
+    ),
     "",
     "An earlier layer's map has more positions, so it can be finer, but it explains simpler features (edges and blobs rather than parts of a face); Selvaraju et al. use the last convolution, conv3 here, whose features are the ones the dense layers classify.",
   ].join("\n");
@@ -411,7 +454,11 @@ export function seedAnswer(
   const cam = gradCam(model, x, labels);
   const rows = seeds.map((seed) => {
     const random = createModel(seed);
-    const row = { seed, saliency: mapCorrelation(sal, saliency(random, x, labels)), cam: mapCorrelation(cam, gradCam(random, x, labels)) };
+    const row = {
+      seed,
+      saliency: mapCorrelation(sal, saliency(random, x, labels)),
+      cam: mapCorrelation(cam, gradCam(random, x, labels)),
+    };
     random.dispose();
     return row;
   });
@@ -426,7 +473,9 @@ export function seedAnswer(
     ),
     "",
     `Saliency: ${range(rows.map((r) => r.saliency))}; Grad-CAM: ${range(rows.map((r) => r.cam))}. ` +
-      (committed ? `Over the committed ${committed.seeds.length} seeds' own models and random models: ${committed.sanity.map(committedPhrase).join("; ")}. ` : "") +
+      (committed
+        ? `Over the committed ${committed.seeds.length} seeds' own models and random models: ${committed.sanity.map(committedPhrase).join("; ")}. `
+        : "") +
       "One random model is one draw: a verdict should rest on the gap between the methods compared with this spread, not on one number.",
   ].join("\n");
 }

@@ -161,7 +161,8 @@ export function checkProseNumbers(cells: CellLike[], facts: Facts): NumberCheck[
       }
     }
     for (const written of Object.keys(ties))
-      if (!found.includes(written)) out.push({ cell: i, written, fact: ties[written], ok: false, problem: "unused tie" });
+      if (!found.includes(written))
+        out.push({ cell: i, written, fact: ties[written], ok: false, problem: "unused tie" });
   });
   return out;
 }
