@@ -18,3 +18,12 @@ export function median(xs: readonly number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
+
+/** The largest absolute difference between two lists of arrays of the same shapes (0 for none). */
+export function maxDifference(a: readonly ArrayLike<number>[], b: readonly ArrayLike<number>[]): number {
+  let m = 0;
+  a.forEach((t, i) => {
+    for (let j = 0; j < t.length; j++) m = Math.max(m, Math.abs(t[j] - b[i][j]));
+  });
+  return m;
+}

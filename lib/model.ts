@@ -4,7 +4,8 @@
  * flatten → dense 128 + dropout → dense 7 softmax; valid padding, ReLU. 86,911 trainable parameters.
  *
  * Notebook 02-model (notebooks/02-model.ipynb) teaches this module: the factory, one face's shapes layer by layer
- * ({@link traceShapes}), the parameter count by hand ({@link parametersByHand}) and feature maps ({@link featureMaps}).
+ * ({@link traceShapes}), the parameter count by hand ({@link parametersByHand}), feature maps ({@link featureMaps}) and
+ * dropout in its two modes ({@link dropoutAtWork}).
  */
 import { tf, type Tensor, type Tensor4D, type LayersModel } from "./tf";
 import { PAPER, NUM_CLASSES, type ProtocolConfig } from "./config";
@@ -308,6 +309,54 @@ export function featureMaps(
     }));
   });
   return outs.map((o, i) => ({ layer: layers[i], shape: o.shape, data: o.data }));
+}
+
+/** Dropout and softmax at the end of the network, for one image, in training and in inference mode. */
+export interface DropoutAtWork {
+  units: number;
+  /** dense1 units with a positive (post-ReLU) value for this image. */
+  active: number;
+  /** Of those, how many the training-mode dropout set to 0. */
+  dropped: number;
+  /** Output ÷ input of the units dropout kept: 1 / (1 − rate). */
+  scale: number;
+  /** Inference mode passes every value through unchanged. */
+  inferenceUnchanged: boolean;
+  probsPredict: number[];
+  probsTraining: number[];
+}
+
+/** {@link DropoutAtWork} for image batch `x` (one image) on `model` (a model of {@link createModel}'s layer names). */
+export function dropoutAtWork(model: LayersModel, x: Tensor): DropoutAtWork {
+  const [h] = featureMaps(model, x as never, ["dense1"]);
+  const dropout = model.getLayer("dropout");
+  const [train, infer, pTrain, pPredict] = tf.tidy(() => {
+    const t = tf.tensor2d(h.data, [1, h.data.length]);
+    return [
+      (dropout.apply(t, { training: true }) as Tensor).dataSync() as Float32Array,
+      (dropout.apply(t, { training: false }) as Tensor).dataSync() as Float32Array,
+      (model.apply(x, { training: true }) as Tensor).dataSync() as Float32Array,
+      (model.predict(x) as Tensor).dataSync() as Float32Array,
+    ];
+  });
+  let active = 0;
+  let dropped = 0;
+  let ratio = 0;
+  h.data.forEach((v, i) => {
+    if (v <= 0) return;
+    active++;
+    if (train[i] === 0) dropped++;
+    else ratio += train[i] / v;
+  });
+  return {
+    units: h.data.length,
+    active,
+    dropped,
+    scale: ratio / (active - dropped),
+    inferenceUnchanged: infer.every((v, i) => v === h.data[i]),
+    probsPredict: Array.from(pPredict),
+    probsTraining: Array.from(pTrain),
+  };
 }
 
 /** The multiply-adds of one training step per image, by layer (see {@link trainingMultiplyAdds}). */

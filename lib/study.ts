@@ -19,7 +19,8 @@ import { saveRun } from "./save";
 import { writeAtomic } from "./files";
 import { VARIANTS } from "./ablations";
 import { fmtSeconds } from "./display/text";
-import { summarizeStudy, summaryJson, type RunKey, type StudySummary } from "./summary";
+import { loadSummary, summarizeStudy, summaryJson, type RunKey, type StudySummary } from "./summary";
+import { STUDY } from "./paths";
 import type { LayersModel } from "./tf";
 
 /** One protocol run of a study. */
@@ -204,4 +205,44 @@ export function mergeStudy(out: string): StudySummary {
   const summary = summarizeStudy(loadStudyRuns(out));
   writeAtomic(path.join(out, "summary.json"), summaryJson(summary));
   return summary;
+}
+
+/** A study summary found on disk, with its folder and kind (notebooks 06 and 07 show it). */
+export interface FoundStudy {
+  summary: StudySummary;
+  dir: string;
+  kind: "committed" | "quick";
+}
+
+/** Read a study summary (the committed one, data/runs/study/summary.json, by default; checked: lib/summary.ts loadSummary), or undefined. */
+export function findStudy(
+  dirs: { dir: string; kind: FoundStudy["kind"] }[] = [{ dir: STUDY, kind: "committed" }],
+): FoundStudy | undefined {
+  for (const d of dirs) {
+    const file = path.join(d.dir, "summary.json");
+    if (fs.existsSync(file)) return { summary: loadSummary(file), dir: d.dir, kind: d.kind };
+  }
+  return undefined;
+}
+
+/**
+ * The committed run records of one split of a study (`<dir>/<variant>/<split>/seed-N/run.json`), in seed order;
+ * empty when the study does not have them. They hold every test prediction, so the exercises can recount what the
+ * summary pooled.
+ */
+export function studyRecords(split: string, dir = STUDY, variant = "paper"): RunRecord[] {
+  const base = path.join(dir, variant, split);
+  if (!fs.existsSync(base)) return [];
+  return fs
+    .readdirSync(base)
+    .map((d) => ({ d, seed: /^seed-(\d+)$/.exec(d)?.[1] }))
+    .filter((x) => x.seed !== undefined && fs.existsSync(path.join(base, x.d, "run.json")))
+    .sort((a, b) => Number(a.seed) - Number(b.seed))
+    .map((x) => loadRun(path.join(base, x.d, "run.json")));
+}
+
+/** The committed run record of one seed of a split of a study, or undefined when there is none. */
+export function studyRecord(split: string, seed: number, dir = STUDY, variant = "paper"): RunRecord | undefined {
+  const file = path.join(dir, variant, split, `seed-${seed}`, "run.json");
+  return fs.existsSync(file) ? loadRun(file) : undefined;
 }

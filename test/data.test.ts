@@ -2,9 +2,10 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import sharp from "sharp";
-import { decodeImage } from "../lib/data/decode";
+import { decodeImage, describeDecoding } from "../lib/data/decode";
 import {
   describeVerification,
+  fileNameStructure,
   makeManifest,
   readManifest,
   verifyFolder,
@@ -16,13 +17,7 @@ import { imagesTensor, labelsTensor, loadDataset, indicesOf, sampleFiles } from 
 import { listImages, subjectOf, sequenceOf } from "../lib/data/files";
 import { classCounts } from "../lib/data/labels";
 import { toModelInput } from "../lib/data/pixels";
-import {
-  describeDecoding,
-  fileNameStructure,
-  countsMarkdown,
-  decodingMarkdown,
-  fileNameMarkdown,
-} from "../lib/notebooks/01-data";
+import { countsMarkdown, decodingMarkdown, fileNameMarkdown } from "../lib/notebooks/01-data";
 import { CLASSES } from "../lib/config";
 import { UserError } from "../lib/errors";
 import { trainTestSplit, kFold } from "../lib/split";

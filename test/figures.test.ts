@@ -17,17 +17,15 @@ import { specFig5, specFig6 } from "../lib/figures/curves";
 import { specFig7 } from "../lib/figures/confusion";
 import { specFig8 } from "../lib/figures/roc";
 import { table1Markdown, table1Csv } from "../lib/figures/table1";
+import { modelLayers, checkRun, DIAGRAM_IDS } from "../lib/figures";
 import {
   figuresReadme,
   extraFigures,
-  modelLayers,
-  checkRun,
   FIGURE_FILES,
-  DIAGRAM_IDS,
   STUDY_FILES,
   ABLATION_FILES,
   REGION_FILES,
-} from "../lib/figures";
+} from "../lib/figures/readme";
 import { figuresMain } from "../lib/cli/figures";
 import { ABLATIONS, FIGURES, PAPER_RUN, RUNS, STUDY } from "../lib/paths";
 import { summarizeStudy } from "../lib/summary";
@@ -40,7 +38,8 @@ import { spread } from "../lib/stats";
 import { ablationsMarkdown, specForest } from "../lib/figures/ablations";
 import type { LayerSummary } from "../lib/model";
 import { makeRun } from "./fixtures/run";
-import { raceOptimizers, elongatedQuadratic, raceMarkdown } from "../lib/notebooks/03-optim";
+import { raceMarkdown } from "../lib/notebooks/03-optim";
+import { raceOptimizers, elongatedQuadratic } from "../lib/optim";
 import { readManifest, manifestCounts } from "../lib/data/manifest";
 import { specClassCounts } from "../lib/figures/data";
 import { specOptimizerRace, specRaceLoss } from "../lib/figures/optim";

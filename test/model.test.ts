@@ -11,14 +11,8 @@ import {
   whyConvolution,
 } from "../lib/model";
 import sharp from "sharp";
-import { demoPattern } from "../lib/display/pictures";
-import {
-  featureMapCells,
-  featureMapGrid,
-  layersMarkdown,
-  paramsMarkdown,
-  traceMarkdown,
-} from "../lib/notebooks/02-model";
+import { demoPattern, featureMapCells, featureMapGrid } from "../lib/display/pictures";
+import { layersMarkdown, paramsMarkdown, traceMarkdown } from "../lib/notebooks/02-model";
 import type { Tensor } from "@tensorflow/tfjs";
 
 describe("model (Section 2.2, Fig 3)", () => {

@@ -8,12 +8,11 @@ import * as path from "path";
 import { tf, type Tensor } from "../lib/tf";
 import { PAPER } from "../lib/config";
 import { NOTEBOOKS } from "../lib/paths";
-import { createModel, glorotRows, parametersByHand, summarize, whyConvolution } from "../lib/model";
+import { createModel, dropoutAtWork, glorotRows, parametersByHand, summarize, whyConvolution } from "../lib/model";
 import { demoPattern } from "../lib/display/pictures";
 import { dataStatus } from "../lib/runs";
 import {
   NOTEBOOK_PARAMETERS,
-  dropoutAtWork,
   modelFace,
   paperCnn,
   proseFacts,

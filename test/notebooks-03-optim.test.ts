@@ -1,7 +1,7 @@
 /**
- * lib/notebooks/03-optim.ts: the worked examples of notebook 03 against independent references — tfjs' own softmax,
- * loss, optimiser and `trainOnBatch`, lib/evaluate.ts, hand-computed cases and closed forms, and the notebook's
- * committed parameter cell.
+ * lib/notebooks/03-optim.ts and lib/notebooks/03-optim-cnn.ts: the worked examples of notebook 03 against independent
+ * references — tfjs' own softmax, loss, optimiser and `trainOnBatch`, lib/evaluate.ts, hand-computed cases and closed
+ * forms, and the notebook's committed parameter cell.
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -19,23 +19,25 @@ import { compileSpec } from "../lib/render";
 import { specLossShares, specMovingAverage } from "../lib/figures/optim";
 import {
   NOTEBOOK_PARAMETERS,
-  cnnStep,
-  cnnStepMarkdown,
   epsilonAnswerMarkdown,
   firstEpochMarkdown,
   logitsAnswerMarkdown,
-  maxDifference,
-  optimizerMarkdown,
   priorAnswerMarkdown,
   proseFacts,
   raceAnswerMarkdown,
   recordLoss,
   recordLossMarkdown,
   rhoAnswerMarkdown,
+} from "../lib/notebooks/03-optim";
+import {
+  cnnStep,
+  cnnStepMarkdown,
+  optimizerMarkdown,
   softmaxByHand,
   softmaxMarkdown,
   stepBatch,
-} from "../lib/notebooks/03-optim";
+} from "../lib/notebooks/03-optim-cnn";
+import { maxDifference } from "../lib/arrays";
 import { makeFakeCk48 } from "./fixtures/ck48";
 import { makeRun } from "./fixtures/run";
 import type { Cell, Notebook } from "./fixtures/notebooks";

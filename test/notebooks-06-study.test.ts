@@ -12,7 +12,7 @@ import { claimsLedger, ledgerFacts } from "../lib/claims";
 import { STUDY } from "../lib/paths";
 import { runRecordJson } from "../lib/record";
 import { seedsForHalfWidth, seedsToShrink, spread, tHalfWidth, wilson, wilsonEquivalentN } from "../lib/stats";
-import { studyJobs } from "../lib/study";
+import { studyJobs, studyRecord, studyRecords } from "../lib/study";
 import { pooledLeak, summarizeStudy, type ConditionSummary, type RunSummary, type StudySummary } from "../lib/summary";
 import {
   effectiveImagesAnswer,
@@ -22,8 +22,6 @@ import {
   proseFacts,
   seedsAnswer,
   singleRunAnswer,
-  studyRecord,
-  studyRecords,
   summaryMarkdown,
   testPeople,
   widthRatio,

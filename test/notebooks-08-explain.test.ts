@@ -14,7 +14,8 @@ import { createModel } from "../lib/model";
 import { FACS, type Region } from "../lib/explain/regions";
 import { gradCam, mapCorrelation, probabilities, saliency } from "../lib/explain/attribution";
 import { sanityCheck, sanityVerdict, type MapSettings } from "../lib/explain/sanity";
-import type { RegionSummary } from "../lib/explain/region-study";
+import { findRegions, type RegionSummary } from "../lib/explain/region-study";
+import { mostConfidentMistake, pickFace } from "../lib/explain/faces";
 import type { DataStatus } from "../lib/runs";
 import { makeRun } from "./fixtures/run";
 import {
@@ -25,12 +26,9 @@ import {
   explainedMarkdown,
   explainedTestFiles,
   faceCaption,
-  findRegions,
   layerAnswer,
-  mostConfidentMistake,
   needsMessage,
   patchAnswer,
-  pickFace,
   sanityMarkdown,
   seedAnswer,
   smoothGradAnswer,

@@ -2,17 +2,7 @@ import { expect } from "chai";
 import { tf, useBackend } from "../lib/tf";
 import { PAPER } from "../lib/config";
 import { Rng } from "../lib/random";
-import {
-  lossMarkdown,
-  rmspropMarkdown,
-  EXAMPLE_BATCH,
-  lossWorkedExample,
-  rmspropByHand,
-  rmspropTfjs,
-  elongatedQuadratic,
-  rosenbrock,
-  raceOptimizers,
-} from "../lib/notebooks/03-optim";
+import { lossMarkdown, rmspropMarkdown, EXAMPLE_BATCH, lossWorkedExample } from "../lib/notebooks/03-optim";
 import { sampleSurface } from "../lib/figures/optim";
 import {
   KERAS_EPSILON,
@@ -26,6 +16,11 @@ import {
   createOptimizer,
   softmax as libSoftmax,
   movingAverageWeights,
+  rmspropByHand,
+  rmspropTfjs,
+  elongatedQuadratic,
+  rosenbrock,
+  raceOptimizers,
   type RmspropSettings,
 } from "../lib/optim";
 

@@ -33,12 +33,11 @@ import {
   buildRegionFigures,
   buildRunFigures,
   buildStudyFigures,
-  extraFigures,
-  figuresReadme,
   modelLayers,
   FiguresError,
   type OutputFile,
 } from "../figures";
+import { extraFigures, figuresReadme } from "../figures/readme";
 import { commandMain, defineCommand, defineCli, runCli, type Args } from "./args";
 import { DATA_FLAG } from "./flags";
 

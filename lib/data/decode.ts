@@ -1,7 +1,7 @@
 /**
  * Section 2.1 of the paper, decoding: each image is decoded with sharp, converted to RGB (the paper's Keras loader
  * reads colour_mode="rgb": the grey value is copied to three channels), resized to 48×48 when it is not, and scaled
- * to [0, 1] (lib/data/pixels.ts toModelInput).
+ * to [0, 1] (lib/data/pixels.ts toModelInput). describeDecoding reads one file both ways, for notebook 01.
  */
 import * as fs from "fs";
 import sharp from "sharp";
@@ -52,4 +52,54 @@ export async function decodeImageBuffer(
     throw new UserError(`cannot decode image ${name}: got ${raw.info.width}×${raw.info.height}×${raw.info.channels}`);
   }
   return toModelInput(raw.data, 3);
+}
+
+/** What decoding does to one file (Section 2.1): its stored form and the network's input. */
+export interface DecodingReport {
+  file: string;
+  stored: { width: number; height: number; channels: number; format: string; bitDepth: string };
+  /** Shape of the decoded array: [48, 48, 3]. */
+  decodedShape: number[];
+  /** True when R = G = B everywhere (the grey value copied to three channels). */
+  channelsEqual: boolean;
+  min: number;
+  max: number;
+  /** The top-left 4×4 pixels: stored bytes (0–255) and the network's values (÷255, channel 0). */
+  bytes: number[][];
+  scaled: number[][];
+}
+
+/** Read one image both ways: as stored (sharp metadata, raw bytes) and as the network sees it (lib/data/decode.ts decodeImage). */
+export async function describeDecoding(file: string): Promise<DecodingReport> {
+  const meta = await sharp(file).metadata();
+  const raw = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+  const x = await decodeImage(file);
+  const size = PAPER.imageSize;
+  let equal = true;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < x.length; i += 3) {
+    if (x[i] !== x[i + 1] || x[i] !== x[i + 2]) equal = false;
+    min = Math.min(min, x[i], x[i + 1], x[i + 2]);
+    max = Math.max(max, x[i], x[i + 1], x[i + 2]);
+  }
+  const ch = raw.info.channels;
+  const bytes = [0, 1, 2, 3].map((y) => [0, 1, 2, 3].map((xx) => raw.data[(y * raw.info.width + xx) * ch]));
+  const scaled = [0, 1, 2, 3].map((y) => [0, 1, 2, 3].map((xx) => x[(y * size + xx) * 3]));
+  return {
+    file,
+    stored: {
+      width: meta.width ?? 0,
+      height: meta.height ?? 0,
+      channels: meta.channels ?? 0,
+      format: meta.format ?? "?",
+      bitDepth: String(meta.depth ?? "?"),
+    },
+    decodedShape: [size, size, 3],
+    channelsEqual: equal,
+    min,
+    max,
+    bytes,
+    scaled,
+  };
 }

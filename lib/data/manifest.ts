@@ -1,13 +1,14 @@
 /**
  * data/manifest.csv, the committed fingerprint of CK+48 (path, class, subject, sha256 of every image): written by
- * `npm run manifest`, read to check a data folder before training, and to count the data set without its images.
+ * `npm run manifest`, read to check a data folder before training, and to count the data set and take its file names
+ * apart (subjects, sequences, frames: fileNameStructure) without its images.
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as crypto from "crypto";
 import { CLASSES } from "../config";
 import { MANIFEST } from "../paths";
-import { listImages, subjectOf } from "./files";
+import { listImages, sequenceOf, subjectOf } from "./files";
 import { classCounts } from "./labels";
 
 /** One row of data/manifest.csv. */
@@ -94,4 +95,54 @@ export function manifestCounts(manifest: ManifestEntry[]): number[] {
 /** The paths of the manifest rows ("class/file.png"). */
 export function manifestFiles(manifest: ManifestEntry[]): string[] {
   return manifest.map((m) => m.path);
+}
+
+/** The subject / sequence / frame structure behind the CK+ file names `S<subject>_<sequence>_<frame>.png`. */
+export interface FileNameStructure {
+  images: number;
+  subjects: number;
+  sequences: number;
+  /** How many sequences contribute n images, by n. */
+  imagesPerSequence: Record<number, number>;
+  /** Sequences whose images sit in more than one class folder (should be none: a sequence shows one emotion). */
+  sequencesInSeveralClasses: number;
+  /** Subjects per class. */
+  subjectsPerClass: Record<string, number>;
+  /** One example name, taken apart. */
+  example: { file: string; subject: string; sequence: string; frame: string };
+}
+
+/** Take the file names of the manifest apart (lib/data/files.ts subjectOf / sequenceOf). */
+export function fileNameStructure(manifest: ManifestEntry[]): FileNameStructure {
+  const seqs = new Map<string, { n: number; classes: Set<string> }>();
+  const subjects = new Set<string>();
+  const perClass = new Map<string, Set<string>>(CLASSES.map((c) => [c, new Set<string>()]));
+  for (const m of manifest) {
+    const s = subjectOf(m.path);
+    const q = sequenceOf(m.path);
+    subjects.add(s);
+    perClass.get(m.class)?.add(s);
+    const e = seqs.get(q) ?? { n: 0, classes: new Set<string>() };
+    e.n++;
+    e.classes.add(m.class);
+    seqs.set(q, e);
+  }
+  const imagesPerSequence: Record<number, number> = {};
+  for (const e of seqs.values()) imagesPerSequence[e.n] = (imagesPerSequence[e.n] ?? 0) + 1;
+  const file = manifest[0].path;
+  const base = path.basename(file);
+  return {
+    images: manifest.length,
+    subjects: subjects.size,
+    sequences: seqs.size,
+    imagesPerSequence,
+    sequencesInSeveralClasses: [...seqs.values()].filter((e) => e.classes.size > 1).length,
+    subjectsPerClass: Object.fromEntries([...perClass.entries()].map(([c, s]) => [c, s.size])),
+    example: {
+      file,
+      subject: subjectOf(file),
+      sequence: sequenceOf(file),
+      frame: base.replace(/^S\d+_\d+_(\d+)\..*$/, "$1"),
+    },
+  };
 }

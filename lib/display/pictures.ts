@@ -1,11 +1,12 @@
 /**
- * Pictures for people: pixels in [0, 1] as PNG (sharp), and grids of faces with captions, for the notebooks and the
- * figures that show faces (never committed: CK+48's licence).
+ * Pictures for people: pixels in [0, 1] as PNG (sharp), and grids of faces with captions (or of a layer's feature
+ * maps), for the notebooks and the figures that show faces (never committed: CK+48's licence).
  */
 import sharp from "sharp";
 import { PAPER } from "../config";
 import { FONT, textWidth } from "../render";
 import { escapeHtml } from "./text";
+import type { FeatureMap } from "../model";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Images: pixels → PNG, grids of faces with captions
@@ -146,6 +147,36 @@ export async function imageGrid(cells: GridCell[], opts: GridOptions = {}): Prom
     .flatten({ background: "#ffffff" })
     .png({ compressionLevel: 9, adaptiveFiltering: false })
     .toBuffer();
+}
+
+/** The channels of a feature map as grey grid cells, each stretched to its own min–max (a flat channel is black). */
+export function featureMapCells(map: FeatureMap, maxChannels = 16): GridCell[] {
+  const [h, w, c] = map.shape;
+  const cells: GridCell[] = [];
+  for (let k = 0; k < Math.min(c, maxChannels); k++) {
+    const v = new Float32Array(h * w);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < h * w; i++) {
+      v[i] = map.data[i * c + k];
+      lo = Math.min(lo, v[i]);
+      hi = Math.max(hi, v[i]);
+    }
+    for (let i = 0; i < v.length; i++) v[i] = hi > lo ? (v[i] - lo) / (hi - lo) : 0;
+    cells.push({ picture: { data: v, width: w, height: h, channels: 1 }, caption: [`#${k + 1} max ${hi.toFixed(2)}`] });
+  }
+  return cells;
+}
+
+/** One PNG grid of a feature map's channels, enlarged so every map is about 88 px wide. */
+export async function featureMapGrid(map: FeatureMap, maxChannels = 16): Promise<Buffer> {
+  const scale = Math.max(1, Math.round(88 / map.shape[1]));
+  const shown = Math.min(map.shape[2], maxChannels);
+  return imageGrid(featureMapCells(map, maxChannels), {
+    columns: 8,
+    scale,
+    title: `${map.layer}: ${map.shape.join("×")} (${shown === map.shape[2] ? "all" : `first ${shown} of`} ${map.shape[2]} channels; each stretched to its own range)`,
+  });
 }
 
 /**

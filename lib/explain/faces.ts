@@ -1,14 +1,17 @@
 /**
  * Faces with their maps, for people: one face beside its maps, the class averages, the regions over the mean face,
- * and which test images the gallery shows. Used by notebook 08, `npm run explain` and `npm run figures -- --faces`;
- * drawn at run time from the reader's copy of CK+48, never committed (its licence).
+ * which test images the gallery shows, and one face picked (the notebook's `FACE`, the most confident mistake) with
+ * its five maps. Used by notebook 08, `npm run explain` and `npm run figures -- --faces`; drawn at run time from the
+ * reader's copy of CK+48, never committed (its licence).
  */
 import { imagesTensor, type Dataset } from "../data/dataset";
 import { rgbPicture, type GridCell, type Picture } from "../display/pictures";
 import { argmax } from "../arrays";
-import { meanImage } from "./attribution";
+import type { LayersModel, Tensor4D } from "../tf";
+import { gradCam, meanImage, occlusion, saliency, smoothGrad } from "./attribution";
 import { overlay } from "./overlay";
 import type { Region } from "./regions";
+import type { MapSettings } from "./sanity";
 
 /** One face and its maps side by side: the face (captioned with one line or several), then one overlay per method. */
 export function methodCells(
@@ -113,4 +116,54 @@ export function galleryIndices(probs: number[][], labels: number[], n = 6): numb
     .filter((i) => i >= 0)
     .sort((a, b) => Math.max(...probs[b]) - Math.max(...probs[a]));
   return [...ok, ...wrong.slice(0, n)];
+}
+
+/** The explained test image the model gets wrong with the highest probability (−1 if none). */
+export function mostConfidentMistake(probs: number[][], labels: number[]): number {
+  let best = -1;
+  probs.forEach((p, i) => {
+    if (argmax(p) !== labels[i] && (best < 0 || Math.max(...p) > Math.max(...probs[best]))) best = i;
+  });
+  return best;
+}
+
+/** One test face picked by its index among the explained images, with what the model says about it. */
+export interface PickedFace {
+  index: number;
+  /** [1, h, w, c]: dispose it. */
+  one: Tensor4D;
+  file: string;
+  label: number;
+  predicted: number;
+  /** p(true class) and p(predicted class). */
+  pTrue: number;
+  pPredicted: number;
+}
+
+/** The face `index` of the explained test images (the notebook's `FACE`), or an error naming the valid range. */
+export function pickFace(x: Tensor4D, labels: number[], files: string[], probs: number[][], index: number): PickedFace {
+  const n = x.shape[0];
+  if (!Number.isInteger(index) || index < 0 || index >= n)
+    throw new Error(`FACE = ${index}: there are ${n} explained test images, so FACE must be 0 … ${n - 1}`);
+  const predicted = argmax(probs[index]);
+  return {
+    index,
+    one: x.slice([index, 0, 0, 0], [1, -1, -1, -1]),
+    file: files[index],
+    label: labels[index],
+    predicted,
+    pTrue: probs[index][labels[index]],
+    pPredicted: probs[index][predicted],
+  };
+}
+
+/** Notebook 08's five maps of one face for class `cls`: saliency of p and of the score, SmoothGrad, Grad-CAM, occlusion. */
+export function faceMaps(model: LayersModel, one: Tensor4D, cls: number, s: MapSettings): Record<string, Float32Array> {
+  return {
+    saliency: saliency(model, one, [cls])[0],
+    "saliency of the score": saliency(model, one, [cls], { target: "score" })[0],
+    smoothgrad: smoothGrad(model, one, [cls], { samples: s.samples, sigma: s.sigma, seed: s.seed ?? 0 })[0],
+    "grad-cam": gradCam(model, one, [cls], { featureLayer: s.featureLayer })[0],
+    occlusion: occlusion(model, one, [cls], { patch: s.patch, stride: s.stride, fill: s.fill })[0],
+  };
 }

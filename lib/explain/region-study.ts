@@ -3,9 +3,11 @@
  * figures): each run's model occluded region by region on its own test images, summarised with intervals, with the
  * sanity check of saliency and Grad-CAM, and compared with FACS. Node: it loads the data set and the models.
  */
+import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { loadJsonFile } from "../files";
+import { RUNS } from "../paths";
 import { NUM, SPREAD } from "../schemas";
 import { spread, type Spread } from "../stats";
 import { loadDataset, imagesTensor, indicesOf } from "../data/dataset";
@@ -166,4 +168,9 @@ export function loadRegions(file: string): RegionSummary {
     "region summary",
     "write it again with npm run explain -- --regions DIR",
   );
+}
+
+/** The committed regions over seeds (`npm run explain -- --regions`), if present (checked: loadRegions). */
+export function findRegions(file = path.join(RUNS, "explain", "regions.json")): RegionSummary | undefined {
+  return fs.existsSync(file) ? loadRegions(file) : undefined;
 }

@@ -147,6 +147,12 @@ export function regionShares(map: ArrayLike<number>, regions: Region[]): RegionS
   });
 }
 
+/** The region holding a map's largest value. */
+export function peakRegion(map: Float32Array, regions: Region[]): string {
+  const p = argmax(Array.from(map));
+  return regions.find((r) => r.mask[p])?.name ?? "?";
+}
+
 /** One row of the region table: a class, a region, accuracy intact and occluded, and the mean drop of p(true). */
 export interface RegionEffect {
   class: number;

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { NUM_CLASSES, PAPER_RESULTS } from "../config";
-import { manifestCounts, manifestFiles, readManifest } from "../data/manifest";
+import { fileNameStructure, manifestCounts, manifestFiles, readManifest } from "../data/manifest";
 import { parametersByHand } from "../model";
 import { crossEntropy, oneHot } from "../optim";
 import { ABLATIONS, RUNS, STUDY } from "../paths";
@@ -19,7 +19,6 @@ import { comparisonTests } from "../ablations";
 import { loadRegions, type RegionSummary } from "../explain/region-study";
 import { correctFromConfusion } from "../evaluate";
 import type { RunRecord } from "../record";
-import { fileNameStructure } from "./01-data";
 import { markdownTable, pct, signedPoints } from "../display/text";
 
 /** The notebooks and what each covers (the map in 00-overview). */

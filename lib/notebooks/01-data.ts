@@ -1,15 +1,22 @@
 /**
- * Notebook 01-data's own code (Section 2.1): the data set's structure taken apart, what decoding does to one file, and
- * the notebook's tables and face grids. The data pipeline itself is lib/data/ (files, decode, pixels, manifest,
- * dataset) and lib/augment.ts.
+ * Notebook 01-data's own code (Section 2.1): the notebook's tables and face grids, one sequence's frames, the majority
+ * baseline, the shear's answer and the summary. The data pipeline itself is lib/data/ (files, decode, pixels, manifest,
+ * dataset) and lib/augment.ts; the data set's structure taken apart is lib/data/manifest.ts fileNameStructure, what
+ * decoding does to one file lib/data/decode.ts describeDecoding.
  */
 import * as path from "path";
-import sharp from "sharp";
 import { CLASSES, PAPER, PAPER_RESULTS, type AugmentConfig } from "../config";
 import { listImages, sequenceOf, subjectOf } from "../data/files";
-import { decodeImage } from "../data/decode";
+import { decodeImage, type DecodingReport } from "../data/decode";
 import { labelsTensor } from "../data/dataset";
-import { STORED_CHANNELS, manifestCounts, readManifest, type ManifestEntry } from "../data/manifest";
+import {
+  STORED_CHANNELS,
+  fileNameStructure,
+  manifestCounts,
+  readManifest,
+  type FileNameStructure,
+  type ManifestEntry,
+} from "../data/manifest";
 import { splitLeakage, trainTestSplit, type Leakage, type Split } from "../split";
 import { IDENTITY, augmentationGallery, galleryParams, transformMatrix, type TransformParams } from "../augment";
 import type { DataStatus } from "../runs";
@@ -145,106 +152,6 @@ export async function facesAsCells(
   for (const f of files)
     out.push({ picture: rgbPicture(await decodeImage(path.join(dataDir, f))), caption: caption(f) });
   return out;
-}
-
-/** The subject / sequence / frame structure behind the CK+ file names `S<subject>_<sequence>_<frame>.png`. */
-export interface FileNameStructure {
-  images: number;
-  subjects: number;
-  sequences: number;
-  /** How many sequences contribute n images, by n. */
-  imagesPerSequence: Record<number, number>;
-  /** Sequences whose images sit in more than one class folder (should be none: a sequence shows one emotion). */
-  sequencesInSeveralClasses: number;
-  /** Subjects per class. */
-  subjectsPerClass: Record<string, number>;
-  /** One example name, taken apart. */
-  example: { file: string; subject: string; sequence: string; frame: string };
-}
-
-/** Take the file names of the manifest apart (lib/data/files.ts subjectOf / sequenceOf). */
-export function fileNameStructure(manifest: ManifestEntry[]): FileNameStructure {
-  const seqs = new Map<string, { n: number; classes: Set<string> }>();
-  const subjects = new Set<string>();
-  const perClass = new Map<string, Set<string>>(CLASSES.map((c) => [c, new Set<string>()]));
-  for (const m of manifest) {
-    const s = subjectOf(m.path);
-    const q = sequenceOf(m.path);
-    subjects.add(s);
-    perClass.get(m.class)?.add(s);
-    const e = seqs.get(q) ?? { n: 0, classes: new Set<string>() };
-    e.n++;
-    e.classes.add(m.class);
-    seqs.set(q, e);
-  }
-  const imagesPerSequence: Record<number, number> = {};
-  for (const e of seqs.values()) imagesPerSequence[e.n] = (imagesPerSequence[e.n] ?? 0) + 1;
-  const file = manifest[0].path;
-  const base = path.basename(file);
-  return {
-    images: manifest.length,
-    subjects: subjects.size,
-    sequences: seqs.size,
-    imagesPerSequence,
-    sequencesInSeveralClasses: [...seqs.values()].filter((e) => e.classes.size > 1).length,
-    subjectsPerClass: Object.fromEntries([...perClass.entries()].map(([c, s]) => [c, s.size])),
-    example: {
-      file,
-      subject: subjectOf(file),
-      sequence: sequenceOf(file),
-      frame: base.replace(/^S\d+_\d+_(\d+)\..*$/, "$1"),
-    },
-  };
-}
-
-/** What decoding does to one file (Section 2.1): its stored form and the network's input. */
-export interface DecodingReport {
-  file: string;
-  stored: { width: number; height: number; channels: number; format: string; bitDepth: string };
-  /** Shape of the decoded array: [48, 48, 3]. */
-  decodedShape: number[];
-  /** True when R = G = B everywhere (the grey value copied to three channels). */
-  channelsEqual: boolean;
-  min: number;
-  max: number;
-  /** The top-left 4×4 pixels: stored bytes (0–255) and the network's values (÷255, channel 0). */
-  bytes: number[][];
-  scaled: number[][];
-}
-
-/** Read one image both ways: as stored (sharp metadata, raw bytes) and as the network sees it (lib/data/decode.ts decodeImage). */
-export async function describeDecoding(file: string): Promise<DecodingReport> {
-  const meta = await sharp(file).metadata();
-  const raw = await sharp(file).raw().toBuffer({ resolveWithObject: true });
-  const x = await decodeImage(file);
-  const size = PAPER.imageSize;
-  let equal = true;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < x.length; i += 3) {
-    if (x[i] !== x[i + 1] || x[i] !== x[i + 2]) equal = false;
-    min = Math.min(min, x[i], x[i + 1], x[i + 2]);
-    max = Math.max(max, x[i], x[i + 1], x[i + 2]);
-  }
-  const ch = raw.info.channels;
-  const bytes = [0, 1, 2, 3].map((y) => [0, 1, 2, 3].map((xx) => raw.data[(y * raw.info.width + xx) * ch]));
-  const scaled = [0, 1, 2, 3].map((y) => [0, 1, 2, 3].map((xx) => x[(y * size + xx) * 3]));
-  return {
-    file,
-    stored: {
-      width: meta.width ?? 0,
-      height: meta.height ?? 0,
-      channels: meta.channels ?? 0,
-      format: meta.format ?? "?",
-      bitDepth: String(meta.depth ?? "?"),
-    },
-    decodedShape: [size, size, 3],
-    channelsEqual: equal,
-    min,
-    max,
-    bytes,
-    scaled,
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 /**
  * The prose of notebooks/02-model.ipynb (Sections 2.2–2.2.1, Fig 3): why a convolution, the layers written out, the
  * tables, the checks of initialisation and dropout, the exercises' answers and the summary. The model itself is
- * lib/model.ts; this file formats what it returns and works the notebook's examples.
+ * lib/model.ts (with what it does to one image: featureMaps, dropoutAtWork), the pictures of its feature maps
+ * lib/display/pictures.ts featureMapGrid; this file formats what they return and works the notebook's examples.
  */
 import * as path from "path";
 import { CLASSES, PAPER, PAPER_RESULTS, type ProtocolConfig } from "../config";
@@ -11,18 +12,18 @@ import {
   featureMaps,
   parametersByHand,
   whyConvolution,
-  type FeatureMap,
   type GlorotRow,
   type WhyConvolution,
   type LayerSummary,
   type ParamRow,
   type ShapeStep,
+  type DropoutAtWork,
 } from "../model";
 import { argmax } from "../arrays";
 import { decodeImage } from "../data/decode";
 import { listImages } from "../data/files";
 import type { DataStatus } from "../runs";
-import { demoPattern, imageGrid, type GridCell } from "../display/pictures";
+import { demoPattern } from "../display/pictures";
 import { markdownTable } from "../display/text";
 
 const n = (v: number) => v.toLocaleString("en-US");
@@ -202,36 +203,6 @@ export function paramsMarkdown(rows: ParamRow[], countParams: number): string {
   ].join("\n");
 }
 
-/** The channels of a feature map as grey grid cells, each stretched to its own min–max (a flat channel is black). */
-export function featureMapCells(map: FeatureMap, maxChannels = 16): GridCell[] {
-  const [h, w, c] = map.shape;
-  const cells: GridCell[] = [];
-  for (let k = 0; k < Math.min(c, maxChannels); k++) {
-    const v = new Float32Array(h * w);
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < h * w; i++) {
-      v[i] = map.data[i * c + k];
-      lo = Math.min(lo, v[i]);
-      hi = Math.max(hi, v[i]);
-    }
-    for (let i = 0; i < v.length; i++) v[i] = hi > lo ? (v[i] - lo) / (hi - lo) : 0;
-    cells.push({ picture: { data: v, width: w, height: h, channels: 1 }, caption: [`#${k + 1} max ${hi.toFixed(2)}`] });
-  }
-  return cells;
-}
-
-/** One PNG grid of a feature map's channels, enlarged so every map is about 88 px wide. */
-export async function featureMapGrid(map: FeatureMap, maxChannels = 16): Promise<Buffer> {
-  const scale = Math.max(1, Math.round(88 / map.shape[1]));
-  const shown = Math.min(map.shape[2], maxChannels);
-  return imageGrid(featureMapCells(map, maxChannels), {
-    columns: 8,
-    scale,
-    title: `${map.layer}: ${map.shape.join("×")} (${shown === map.shape[2] ? "all" : `first ${shown} of`} ${map.shape[2]} channels; each stretched to its own range)`,
-  });
-}
-
 /**
  * Where the parameters sit (notebook 02): the largest layer's share and the convolutions' total, from
  * {@link parametersByHand}'s rows, so the sentence follows the architecture in PAPER.arch.
@@ -240,7 +211,6 @@ export function paramShareMarkdown(rows: ParamRow[]): string {
   const total = rows.reduce((a, r) => a + r.params, 0);
   const biggest = rows.reduce((a, r) => (r.params > a.params ? r : a));
   const conv = rows.filter((r) => r.layer.startsWith("conv")).reduce((a, r) => a + r.params, 0);
-  const n = (v: number) => v.toLocaleString("en-US");
   return (
     `${Math.round((100 * biggest.params) / total)} % of the parameters (${n(biggest.params)}) sit in \`${biggest.layer}\` ` +
     `(${biggest.formula}). The convolutions, which do the seeing, have ${n(conv)} together.`
@@ -286,54 +256,6 @@ export function glorotMarkdown(rows: GlorotRow[]): string {
       ? "Every weight lies inside its layer's [−a, a], the spread matches a uniform's a/√3, and every bias is 0."
       : "**Some weight lies outside its bound, or a bias is not 0.**",
   ].join("\n");
-}
-
-/** Dropout and softmax at the end of the network, for one image, in training and in inference mode. */
-export interface DropoutAtWork {
-  units: number;
-  /** dense1 units with a positive (post-ReLU) value for this image. */
-  active: number;
-  /** Of those, how many the training-mode dropout set to 0. */
-  dropped: number;
-  /** Output ÷ input of the units dropout kept: 1 / (1 − rate). */
-  scale: number;
-  /** Inference mode passes every value through unchanged. */
-  inferenceUnchanged: boolean;
-  probsPredict: number[];
-  probsTraining: number[];
-}
-
-/** {@link DropoutAtWork} for image batch `x` (one image) on `model` (a model of {@link createModel}'s layer names). */
-export function dropoutAtWork(model: LayersModel, x: Tensor): DropoutAtWork {
-  const [h] = featureMaps(model, x as never, ["dense1"]);
-  const dropout = model.getLayer("dropout");
-  const [train, infer, pTrain, pPredict] = tf.tidy(() => {
-    const t = tf.tensor2d(h.data, [1, h.data.length]);
-    return [
-      (dropout.apply(t, { training: true }) as Tensor).dataSync() as Float32Array,
-      (dropout.apply(t, { training: false }) as Tensor).dataSync() as Float32Array,
-      (model.apply(x, { training: true }) as Tensor).dataSync() as Float32Array,
-      (model.predict(x) as Tensor).dataSync() as Float32Array,
-    ];
-  });
-  let active = 0;
-  let dropped = 0;
-  let ratio = 0;
-  h.data.forEach((v, i) => {
-    if (v <= 0) return;
-    active++;
-    if (train[i] === 0) dropped++;
-    else ratio += train[i] / v;
-  });
-  return {
-    units: h.data.length,
-    active,
-    dropped,
-    scale: ratio / (active - dropped),
-    inferenceUnchanged: infer.every((v, i) => v === h.data[i]),
-    probsPredict: Array.from(pPredict),
-    probsTraining: Array.from(pTrain),
-  };
 }
 
 /** {@link DropoutAtWork} as Markdown: the two modes side by side and the softmax's sum. */

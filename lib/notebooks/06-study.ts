@@ -1,47 +1,22 @@
 /**
  * The prose of notebooks/06-study.ipynb: the study's tables, its summary and the exercises' computed answers. The
- * computations are in lib/study.ts, lib/stats.ts and lib/claims.ts; this file formats what they return and adds the
- * few small computations the exercises ask for (seeds needed for a narrower interval, the effective number of
- * independent test images, pooled counts of the identity-leak groups).
+ * computations are in lib/study.ts (which also reads a study's summary and run records from disk), lib/stats.ts and
+ * lib/claims.ts; this file formats what they return and adds the few small computations the exercises ask for (seeds
+ * needed for a narrower interval, the effective number of independent test images, pooled counts of the identity-leak
+ * groups).
  */
-import * as fs from "fs";
 import * as path from "path";
 import { PAPER, PAPER_RESULTS } from "../config";
 import { SUBJECT_CV_FOLDS } from "../protocol";
-import { ROOT, STUDY } from "../paths";
+import { ROOT } from "../paths";
 import { OVER_NINETY } from "../figures/study";
-import {
-  loadSummary,
-  pooledLeak,
-  type LeakGroup,
-  type RunSummary,
-  type StudySummary,
-  type ConditionSummary,
-} from "../summary";
-import { loadRun, type RunRecord } from "../record";
+import { pooledLeak, type LeakGroup, type RunSummary, type StudySummary, type ConditionSummary } from "../summary";
+import type { RunRecord } from "../record";
 import { subjectOf } from "../data/files";
 import { quantile, seedsForHalfWidth, seedsToShrink, wilsonEquivalentN, type Interval, type Spread } from "../stats";
-import { shardJobs, type StudyJob } from "../study";
+import { shardJobs, type FoundStudy, type StudyJob } from "../study";
 import type { Claim, Verdict } from "../claims";
 import { fmt, markdownTable, pct, signedInterval, signedPoints } from "../display/text";
-
-/** Where the notebook's study comes from. */
-export interface FoundStudy {
-  summary: StudySummary;
-  dir: string;
-  kind: "committed" | "quick";
-}
-
-/** Read a study summary (the committed one, data/runs/study/summary.json, by default; checked: lib/summary.ts loadSummary), or undefined. */
-export function findStudy(
-  dirs: { dir: string; kind: FoundStudy["kind"] }[] = [{ dir: STUDY, kind: "committed" }],
-): FoundStudy | undefined {
-  for (const d of dirs) {
-    const file = path.join(d.dir, "summary.json");
-    if (fs.existsSync(file)) return { summary: loadSummary(file), dir: d.dir, kind: d.kind };
-  }
-  return undefined;
-}
 
 /** One line saying which study the notebook shows. */
 export function studyStatus(found: FoundStudy | undefined): string {
@@ -249,28 +224,6 @@ export function jobsMarkdown(jobs: readonly StudyJob[], shards = 2): string {
     jobs.map((j, i) => [i + 1, j.seed, j.split, j.variant, `\`${j.dir}\``, `${shardOf.get(j)}/${shards}`]),
     ["r", "r", "l", "l", "l", "r"],
   );
-}
-
-/**
- * The committed run records of one split of a study (`<dir>/<variant>/<split>/seed-N/run.json`), in seed order;
- * empty when the study does not have them. They hold every test prediction, so the exercises can recount what the
- * summary pooled.
- */
-export function studyRecords(split: string, dir = STUDY, variant = "paper"): RunRecord[] {
-  const base = path.join(dir, variant, split);
-  if (!fs.existsSync(base)) return [];
-  return fs
-    .readdirSync(base)
-    .map((d) => ({ d, seed: /^seed-(\d+)$/.exec(d)?.[1] }))
-    .filter((x) => x.seed !== undefined && fs.existsSync(path.join(base, x.d, "run.json")))
-    .sort((a, b) => Number(a.seed) - Number(b.seed))
-    .map((x) => loadRun(path.join(base, x.d, "run.json")));
-}
-
-/** The committed run record of one seed of a split of a study, or undefined when there is none. */
-export function studyRecord(split: string, seed: number, dir = STUDY, variant = "paper"): RunRecord | undefined {
-  const file = path.join(dir, variant, split, `seed-${seed}`, "run.json");
-  return fs.existsSync(file) ? loadRun(file) : undefined;
 }
 
 /** The people (CK+ subjects) in a run's test set. */

@@ -1,19 +1,17 @@
 /**
- * Notebook 08-explain's own code: which test images it explains, one face and its maps, the sanity check on the run
- * of record beside the committed one over seeds, the summary, and the exercises' computed answers. The methods are
- * lib/explain/ (attribution, overlay, regions, the region study, faces).
+ * Notebook 08-explain's own code: which test images it explains, one face's caption, the sanity check on the run of
+ * record beside the committed one over seeds, the summary, and the exercises' computed answers. The methods are
+ * lib/explain/ (attribution, overlay, regions, the region study with findRegions, faces with pickFace and faceMaps).
  */
-import * as fs from "fs";
 import * as path from "path";
 import type { LayersModel, Tensor4D } from "../tf";
-import { RUNS } from "../paths";
-import { argmax } from "../arrays";
 import { quantile, spearman } from "../stats";
 import { markdownTable, signedPoints } from "../display/text";
 import type { RunRecord } from "../record";
 import type { DataStatus } from "../runs";
-import { FACS, regionShares, type Region, type RegionEvidence } from "../explain/regions";
-import { facsComparison, loadRegions, type RegionSummary } from "../explain/region-study";
+import { FACS, peakRegion, regionShares, type Region, type RegionEvidence } from "../explain/regions";
+import { facsComparison, type RegionSummary } from "../explain/region-study";
+import { faceMaps, mostConfidentMistake, pickFace, type PickedFace } from "../explain/faces";
 import {
   featureLayerIndex,
   gradCam,
@@ -27,11 +25,6 @@ import { createModel } from "../model";
 import { sanityVerdict, type MapSettings, type SanityRow } from "../explain/sanity";
 
 export type { MapSettings, SanityRow };
-
-/** The committed regions over seeds (`npm run explain -- --regions`), if present (checked: lib/explain/region-study loadRegions). */
-export function findRegions(file = path.join(RUNS, "explain", "regions.json")): RegionSummary | undefined {
-  return fs.existsSync(file) ? loadRegions(file) : undefined;
-}
 
 /** The test files notebook 08 explains: the run's test set, or every fourth image of it in the quick setting (CI). */
 export function explainedTestFiles(record: RunRecord, quick: boolean): string[] {
@@ -52,51 +45,10 @@ export function needsMessage(data: DataStatus, modelDir: string | undefined): st
   return missing.length ? `*Skipped: this cell needs ${missing.join(" and ")}.*` : "";
 }
 
-/** One test face picked by its index among the explained images, with what the model says about it. */
-export interface PickedFace {
-  index: number;
-  /** [1, h, w, c]: dispose it. */
-  one: Tensor4D;
-  file: string;
-  label: number;
-  predicted: number;
-  /** p(true class) and p(predicted class). */
-  pTrue: number;
-  pPredicted: number;
-}
-
-/** The face `index` of the explained test images (the notebook's `FACE`), or an error naming the valid range. */
-export function pickFace(x: Tensor4D, labels: number[], files: string[], probs: number[][], index: number): PickedFace {
-  const n = x.shape[0];
-  if (!Number.isInteger(index) || index < 0 || index >= n)
-    throw new Error(`FACE = ${index}: there are ${n} explained test images, so FACE must be 0 … ${n - 1}`);
-  const predicted = argmax(probs[index]);
-  return {
-    index,
-    one: x.slice([index, 0, 0, 0], [1, -1, -1, -1]),
-    file: files[index],
-    label: labels[index],
-    predicted,
-    pTrue: probs[index][labels[index]],
-    pPredicted: probs[index][predicted],
-  };
-}
-
 /** A face's caption lines: its file name, and its true class with p (and the prediction when it is wrong). */
 export function faceCaption(f: PickedFace, classes: readonly string[]): string[] {
   const wrong = f.predicted !== f.label ? ` → ${classes[f.predicted]} ${f.pPredicted.toFixed(2)}` : "";
   return [path.basename(f.file, ".png"), `${classes[f.label]}, p = ${f.pTrue.toFixed(2)}${wrong}`];
-}
-
-/** The notebook's five maps of one face for class `cls`: saliency of p and of the score, SmoothGrad, Grad-CAM, occlusion. */
-export function faceMaps(model: LayersModel, one: Tensor4D, cls: number, s: MapSettings): Record<string, Float32Array> {
-  return {
-    saliency: saliency(model, one, [cls])[0],
-    "saliency of the score": saliency(model, one, [cls], { target: "score" })[0],
-    smoothgrad: smoothGrad(model, one, [cls], { samples: s.samples, sigma: s.sigma, seed: s.seed ?? 0 })[0],
-    "grad-cam": gradCam(model, one, [cls], { featureLayer: s.featureLayer })[0],
-    occlusion: occlusion(model, one, [cls], { patch: s.patch, stride: s.stride, fill: s.fill })[0],
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -286,21 +238,6 @@ function sharesLine(map: Float32Array, regions: Region[]): string {
     .sort((a, b) => b.share - a.share)
     .map((r) => `${r.region} ${(100 * r.share).toFixed(0)}% (area ${(100 * r.area).toFixed(0)}%)`)
     .join(", ");
-}
-
-/** The region holding a map's largest value. */
-function peakRegion(map: Float32Array, regions: Region[]): string {
-  const p = argmax(Array.from(map));
-  return regions.find((r) => r.mask[p])?.name ?? "?";
-}
-
-/** The explained test image the model gets wrong with the highest probability (−1 if none). */
-export function mostConfidentMistake(probs: number[][], labels: number[]): number {
-  let best = -1;
-  probs.forEach((p, i) => {
-    if (argmax(p) !== labels[i] && (best < 0 || Math.max(...p) > Math.max(...probs[best]))) best = i;
-  });
-  return best;
 }
 
 /** Exercise 1: the most confident mistake's maps of its predicted class, where they put their mass, and what FACS expects. */

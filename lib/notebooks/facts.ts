@@ -8,13 +8,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import { NUM_CLASSES, PAPER, PAPER_RESULTS } from "../config";
-import { manifestCounts, manifestFiles, readManifest } from "../data/manifest";
+import { fileNameStructure, manifestCounts, manifestFiles, readManifest } from "../data/manifest";
 import { parametersByHand } from "../model";
 import { NOTEBOOKS } from "../paths";
 import { SUBJECT_CV_FOLDS } from "../protocol";
 import { splitSizes } from "../split";
 import { proseFacts as facts00 } from "./00-overview";
-import { fileNameStructure, proseFacts as facts01 } from "./01-data";
+import { proseFacts as facts01 } from "./01-data";
 import { proseFacts as facts02 } from "./02-model";
 import { proseFacts as facts03 } from "./03-optim";
 import { proseFacts as facts04 } from "./04-train";
