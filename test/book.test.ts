@@ -16,6 +16,8 @@ import { realCk48 } from "./fixtures/ck48";
 import { codeCells } from "./fixtures/notebooks";
 
 const DOCS = path.join(ROOT, "docs");
+/** A 2×1 grey PNG: a picture that is not a face, inlined in Markdown. */
+const PNG_2x1 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAAAAADRSSBWAAAAC0lEQVR4nGNgaAAAAIMAgYfP7KQAAAAASUVORK5CYII=";
 const PNG_1x1 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==";
 
 /** A made-up executed notebook: Markdown with an equation, a face cell, a chart, a table, printed text. */
@@ -35,6 +37,19 @@ function fakeNotebook(): Notebook {
         metadata: { tags: [FACES_TAG] },
         source: "tslab.display.png(await imageGrid(faces));",
         outputs: [{ output_type: "display_data", data: { "image/png": PNG_1x1 } }],
+      },
+      {
+        cell_type: "code",
+        metadata: {},
+        source: "tslab.display.markdown(answer(shearPicture()));",
+        outputs: [
+          {
+            output_type: "display_data",
+            data: {
+              "text/markdown": `<details><summary>A</summary>\n\n<img alt="a" src="data:image/png;base64,${PNG_2x1}">\n\n</details>`,
+            },
+          },
+        ],
       },
       {
         cell_type: "code",
@@ -93,7 +108,9 @@ describe("book: pages from executed notebooks", function () {
       const svgs = fs.readdirSync(path.join(out, "assets")).filter((f) => f.endsWith(".svg") && !f.includes("/"));
       expect(page.match(/<img src="assets\/[0-9a-f]{16}\.svg"/g)).to.have.length(2); // shown twice, stored once:
       expect(svgs.filter((f) => page.includes(f))).to.have.length(1);
-      expect(siteImages(out)).to.have.length(pub ? 0 : 1);
+      // the face cell's PNG only in the full build; the picture inlined in an answer's Markdown as a file in both
+      expect(siteImages(out)).to.have.length(pub ? 1 : 2);
+      expect(page).not.to.match(/data:image\//);
       expect(page.includes("Faces left out here")).to.equal(pub);
       const book = JSON.parse(fs.readFileSync(path.join(out, "book.json"), "utf8"));
       expect(book).to.deep.include({ public: pub, sources: sourcesHash() });

@@ -166,6 +166,11 @@ function mendLinks(
   sourceLink: (repoPath: string) => string,
 ): string {
   return html.replace(/(src|href)="([^"]+)"/g, (m, attr: string, url: string) => {
+    // A picture inlined in computed Markdown (an exercise's answer) becomes a file like every other image, so the
+    // book's face check sees it.
+    const inline = /^data:image\/(png|jpeg|gif|webp);base64,(.*)$/s.exec(url);
+    if (inline)
+      return `${attr}="${assets.add(Buffer.from(inline[2].replace(/\s+/g, ""), "base64"), inline[1] === "jpeg" ? "jpg" : inline[1])}"`;
     if (/^([a-z]+:|#|assets\/)/.test(url)) return m;
     const [file, hash] = url.split("#");
     if (/^\d\d-[\w-]+\.html$/.test(file) || /^[\w-]+\.html$/.test(file)) return m; // already a page of the site
