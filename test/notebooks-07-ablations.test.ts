@@ -140,7 +140,13 @@ describe("notebook 07: variants, their diffs, another split", () => {
     expect(dense).to.include(
       `Parameters: ${(86911 - 576 * 64 - 64 - 64 * 7).toLocaleString("en-US")} (the paper's 86,911).`,
     );
-    expect(dense).to.include('{ name: "dense-64", why: "smaller head", overrides: {"arch":{"dense":64}} },');
+    // the entry as a listing (a <pre> that JupyterLab does not wrap), highlighted: read as its text
+    expect(dense).to.include('<pre class="listing"');
+    const text = dense
+      .replace(/<[^>]+>/g, "")
+      .replace(/&quot;/g, '"')
+      .replace(/&#x27;/g, "'");
+    expect(text).to.include('{ name: "dense-64", why: "smaller head", overrides: {"arch":{"dense":64}} },');
     expect(dense).to.include(
       "`npm run study -- --variants dense-64 --splits subject --seeds 0-4 --out data/runs/ablations --resume`",
     );

@@ -2,6 +2,7 @@
  * The prose of notebooks/07-ablations.ipynb: the variants and what their comparison found. The computations are in
  * lib/ablations.ts and lib/study.ts; this file formats what they return.
  */
+import { listingHtml } from "../display/listing";
 import * as path from "path";
 import { PAPER, type ProtocolConfig } from "../config";
 import { ABLATIONS } from "../paths";
@@ -197,7 +198,7 @@ export function newVariantAnswer(v: { name: string; why?: string; overrides: Ove
     "",
     exists
       ? `A variant named ${v.name} is already in \`VARIANTS\`: pick another name.`
-      : `To run it, add to \`VARIANTS\` in lib/ablations.ts:\n\n\`\`\`ts\n{ name: ${JSON.stringify(v.name)}, why: ${JSON.stringify(v.why ?? "…why a reviewer would ask…")}, overrides: ${JSON.stringify(v.overrides)} },\n\`\`\`\n\nthen \`npm run study -- --variants ${v.name} --splits subject --seeds 0-4 --out data/runs/ablations --resume\` (the same seeds as the committed comparisons, so it is paired with \`paper\`), and \`npm run study -- --merge --out data/runs/ablations\`: the summary, the forest plot and the README sentence pick it up.`,
+      : `To run it, add to \`VARIANTS\` in lib/ablations.ts:\n\n${listingHtml(`{ name: ${JSON.stringify(v.name)}, why: ${JSON.stringify(v.why ?? "…why a reviewer would ask…")}, overrides: ${JSON.stringify(v.overrides)} },`, "ts")}\n\nthen \`npm run study -- --variants ${v.name} --splits subject --seeds 0-4 --out data/runs/ablations --resume\` (the same seeds as the committed comparisons, so it is paired with \`paper\`), and \`npm run study -- --merge --out data/runs/ablations\`: the summary, the forest plot and the README sentence pick it up.`,
   ].join("\n");
 }
 
