@@ -12,7 +12,8 @@ import { tf, activeBackend, type LayersModel } from "./tf";
 import { CLASSES, PAPER_RESULTS, QUICK, type ProtocolConfig } from "./config";
 import { listImages, subjectOf } from "./data/files";
 import { indicesOf, loadDataset, sampleFiles, type Dataset } from "./data/dataset";
-import { trainTestSplit, kFold, type HoldoutSplit } from "./split";
+import { trainTestSplit, kFold, type CvSplit, type HoldoutSplit } from "./split";
+import { fanOuterFolds } from "./data/fan-folds";
 import type { EpochListener } from "./train";
 import { defaultWorkers, foldsBackend, runFoldJobs, type FoldJob, type FoldOutcome } from "./folds";
 import { prepareCheckpoints, runClock } from "./checkpoint";
@@ -221,14 +222,22 @@ export const SUBJECT_CV_FOLDS = 10;
  * held-out subjects; `bestFold` is the outer fold with the lowest validation loss (kept for the record contract: no
  * single model is "the" result here).
  */
-export async function runSubjectCv(opts: Omit<ProtocolOptions, "split">): Promise<{ record: RunRecord }> {
+export async function runSubjectCv(
+  opts: Omit<ProtocolOptions, "split">,
+  split: CvSplit = "subject-cv",
+): Promise<{ record: RunRecord }> {
   const log = opts.log ?? (() => undefined);
   const config = opts.config;
   const files = runFiles(opts);
-  const outer = kFold(files, Math.min(SUBJECT_CV_FOLDS, new Set(files.map(subjectOf)).size), opts.seed + 1, "subject");
-  log(`data: ${files.length} images from ${opts.dataDir}; subject-independent ${outer.length}-fold cross-validation`);
+  const outer =
+    split === "subject-cv-fan"
+      ? fanOuterFolds(files)
+      : kFold(files, Math.min(SUBJECT_CV_FOLDS, new Set(files.map(subjectOf)).size), opts.seed + 1, "subject");
+  log(
+    `data: ${files.length} images from ${opts.dataDir}; subject-independent ${outer.length}-fold cross-validation${split === "subject-cv-fan" ? " on Emotion-FAN's published folds" : ""}`,
+  );
   const inner = outer.map((o, i) => kFold(o.train, config.folds, opts.seed + 3 + i, "subject")[0]);
-  const spec = { protocol: "subject-cv", seed: opts.seed, quick: !!opts.quick, config, files };
+  const spec = { protocol: split, seed: opts.seed, quick: !!opts.quick, config, files };
   const plan = outer.map((o, i) => ({ train: inner[i].train, val: inner[i].val, test: o.val }));
   const { ds, jobs, outcomes, workers, backend, seconds } = await trainFolds(opts, files, plan, spec);
   const predictions = outcomes.flatMap((o) =>
@@ -241,10 +250,10 @@ export async function runSubjectCv(opts: Omit<ProtocolOptions, "split">): Promis
     classes: [...CLASSES],
     backend,
     seed: opts.seed,
-    config: { ...config, quick: !!opts.quick, split: "subject-cv", workers, outerFolds: outer.length },
+    config: { ...config, quick: !!opts.quick, split, workers, outerFolds: outer.length },
     seconds,
     versions: versions(),
-    split: { mode: "subject-cv", train: [], test: predictions.map((p) => p.file) },
+    split: { mode: split, train: [], test: predictions.map((p) => p.file) },
     folds: outcomes.map((o) => ({
       index: o.index,
       val: inner[o.index].val,
@@ -258,7 +267,7 @@ export async function runSubjectCv(opts: Omit<ProtocolOptions, "split">): Promis
     test,
   };
   log(
-    `subject-cv: pooled accuracy ${test.accuracy.toFixed(4)} over ${predictions.length} images (${fmtSeconds(record.seconds)})`,
+    `${split}: pooled accuracy ${test.accuracy.toFixed(4)} over ${predictions.length} images (${fmtSeconds(record.seconds)})`,
   );
   return { record };
 }

@@ -8,16 +8,24 @@
  * - `subject`: subject-independent. All images of a subject (S010, …) stay on one side of every split.
  * - `subject-cv`: no single test part: subject-independent 10-fold cross-validation tests every image once
  *   (lib/protocol.ts runSubjectCv), the protocol the CK+ literature reports.
+ * - `subject-cv-fan`: the same on the literature's published folds (Emotion-FAN's list, lib/data/fan-folds.ts),
+ *   the same for every seed.
  */
 import { Rng } from "./random";
 import { subjectOf, sequenceOf } from "./data/files";
 import { PAPER, type ProtocolConfig } from "./config";
 
 /** How a run's test images are chosen, in the order the study and its summary list them. */
-export const SPLIT_NAMES = ["random", "subject", "subject-cv"] as const;
+export const SPLIT_NAMES = ["random", "subject", "subject-cv", "subject-cv-fan"] as const;
 export type SplitName = (typeof SPLIT_NAMES)[number];
-/** The splits that hold out one test part (trainTestSplit, kFold): all but `subject-cv`. */
-export type HoldoutSplit = Exclude<SplitName, "subject-cv">;
+/** The cross-validations that test every image once (lib/protocol.ts runSubjectCv): our folds, or Emotion-FAN's. */
+export type CvSplit = "subject-cv" | "subject-cv-fan";
+/** The splits that hold out one test part (trainTestSplit, kFold): all but the cross-validations. */
+export type HoldoutSplit = Exclude<SplitName, CvSplit>;
+/** Whether a split is a cross-validation that tests every image once. */
+export function isCvSplit(s: SplitName): s is CvSplit {
+  return s === "subject-cv" || s === "subject-cv-fan";
+}
 
 /** A partition of the images into train and test ("class/file" paths). */
 export interface Split {

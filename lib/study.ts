@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { PAPER, type ProtocolConfig } from "./config";
 import { UserError } from "./errors";
-import { SPLIT_NAMES, type SplitName } from "./split";
+import { isCvSplit, SPLIT_NAMES, type SplitName } from "./split";
 import { runProtocol, runSubjectCv } from "./protocol";
 import { loadRun, runRecordJson, type RunRecord } from "./record";
 import { saveRun } from "./save";
@@ -154,7 +154,7 @@ export async function runStudy(opts: StudyOptions): Promise<{ ran: number; skipp
     };
     let record: RunRecord;
     let model: LayersModel | undefined;
-    if (job.split === "subject-cv") record = (await runSubjectCv(common)).record;
+    if (isCvSplit(job.split)) record = (await runSubjectCv(common, job.split)).record;
     else {
       const r = await runProtocol({ ...common, split: job.split });
       if (opts.keepModels) model = r.model;

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import { z } from "zod";
 import { loadJsonFile } from "./files";
 import { INTERVAL, NUM, SPREAD } from "./schemas";
-import { SPLIT_NAMES, type SplitName } from "./split";
+import { isCvSplit, SPLIT_NAMES, type SplitName } from "./split";
 import type { RunRecord } from "./record";
 import { sequenceOf, subjectOf } from "./data/files";
 import { argmax } from "./arrays";
@@ -45,7 +45,7 @@ export type LeakGroup = "sequence" | "subject" | "none";
  * @see notebooks/06-study.ipynb
  */
 export function leakGroups(record: RunRecord): LeakGroup[] {
-  if (record.split.mode === "subject-cv") return record.test.predictions.map(() => "none");
+  if (isCvSplit(record.split.mode)) return record.test.predictions.map(() => "none");
   const seq = new Set(record.split.train.map(sequenceOf));
   const sub = new Set(record.split.train.map(subjectOf));
   return record.test.predictions.map((p) =>

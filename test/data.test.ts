@@ -16,6 +16,7 @@ import {
 import { imagesTensor, labelsTensor, loadDataset, indicesOf, sampleFiles } from "../lib/data/dataset";
 import { listImages, subjectOf, sequenceOf } from "../lib/data/files";
 import { classCounts } from "../lib/data/labels";
+import { fanCoverage, fanOuterFolds, parseFanFolds, readFanFolds } from "../lib/data/fan-folds";
 import { toModelInput } from "../lib/data/pixels";
 import { countsMarkdown, decodingMarkdown, fileNameMarkdown } from "../lib/notebooks/01-data";
 import { CLASSES } from "../lib/config";
@@ -260,5 +261,50 @@ describe("data: indicesOf", () => {
     const ds = { files: ["anger/a.png", "happy/b.png", "fear/c.png"] };
     expect(indicesOf(ds, ["fear/c.png", "anger/a.png"])).to.deep.equal([2, 0]);
     expect(() => indicesOf(ds, ["sadness/x.png"])).to.throw(/sadness\/x\.png is not in the loaded data set/);
+  });
+});
+
+describe("data/fan-folds: the literature's published 10 folds (Emotion-FAN)", () => {
+  const list = readFanFolds();
+
+  it("parses the list's headers and lines, and refuses a fold with more sequences than its header says", () => {
+    const text = "1-fold 2 Angry 1 Happy 1\nS010/002 Angry\nS011/001 Happy\n2-fold 1 Sad 1\nS014/003 Sad\n";
+    expect(parseFanFolds(text)).to.deep.equal([
+      { fold: 0, sequence: "S010_002", label: "anger" },
+      { fold: 0, sequence: "S011_001", label: "happy" },
+      { fold: 1, sequence: "S014_003", label: "sadness" },
+    ]);
+    expect(() => parseFanFolds("1-fold 1 Angry 1\nS010/002 Angry\nS011/001 Angry\n")).to.throw(/more than its 1/);
+    expect(() => parseFanFolds("1-fold 1 Angry 1\nS010/002 Cross\n")).to.throw(/unknown class Cross/);
+  });
+
+  it("covers CK+48's 327 sequences exactly, with the same classes, and no subject in two folds", () => {
+    const files = manifestFiles(readManifest());
+    expect(list).to.have.length(327);
+    expect(new Set(list.map((s) => s.fold)).size).to.equal(10);
+    expect(fanCoverage(files, list)).to.deep.equal([]);
+    // a check of the check: a sequence moved to another subject's fold is found
+    const moved = list.map((s, i) => (i === 0 ? { ...s, fold: (s.fold + 1) % 10 } : s));
+    expect(fanCoverage(files, moved).join(" ")).to.match(/is in folds/);
+  });
+
+  it("is the rule its name says: subjects in ascending order, the k-th to fold k mod 10", () => {
+    const subjects = [...new Set(list.map((s) => s.sequence.split("_")[0]))].sort();
+    expect(subjects).to.have.length(118);
+    const foldOf = new Map(list.map((s) => [s.sequence.split("_")[0], s.fold]));
+    subjects.forEach((s, k) => expect(foldOf.get(s), s).to.equal(k % 10));
+  });
+
+  it("fanOuterFolds tests every image once, in its sequence's fold, training on the rest", () => {
+    const files = manifestFiles(readManifest());
+    const folds = fanOuterFolds(files, list);
+    expect(folds).to.have.length(10);
+    expect(folds.flatMap((f) => f.val).sort()).to.deep.equal([...files].sort());
+    for (const f of folds) {
+      expect(f.train.length + f.val.length).to.equal(files.length);
+      const testSubjects = new Set(f.val.map(subjectOf));
+      expect(f.train.some((x) => testSubjects.has(subjectOf(x)))).to.equal(false);
+    }
+    expect(() => fanOuterFolds(["anger/S004_001_00000001.png"], list)).to.throw(/not in the Emotion-FAN/);
   });
 });

@@ -6,7 +6,8 @@ import { subjectOf } from "../lib/data/files";
 import { sampleFiles } from "../lib/data/dataset";
 import { PAPER, QUICK, quickConfig } from "../lib/config";
 import { validateRunRecord, type RunRecord } from "../lib/record";
-import { makeFakeCk48 } from "./fixtures/ck48";
+import { makeFakeCk48, realCk48 } from "./fixtures/ck48";
+import { fanOuterFolds } from "../lib/data/fan-folds";
 
 const QUICK_CONFIG = quickConfig(PAPER);
 const strip = (r: RunRecord) =>
@@ -117,6 +118,25 @@ describe("subject-independent cross-validation (subject-cv, quick setting on a m
       verify: false,
     });
     expect(again.record.test.predictions).to.deep.equal(record.test.predictions);
+  });
+});
+
+describe("the protocol on Emotion-FAN's published folds (subject-cv-fan; skipped without CK+48)", () => {
+  it("the outer folds are the list's folds over the run's images, each tested once, and the record says which split", async function () {
+    const dir = realCk48();
+    if (!dir) return this.skip();
+    this.timeout(60000);
+    const { record } = await runSubjectCv(
+      { dataDir: dir, seed: 1, config: QUICK_CONFIG, quick: true, workers: 0 },
+      "subject-cv-fan",
+    );
+    expect(validateRunRecord(record)).to.deep.equal([]);
+    expect(record.split.mode).to.equal("subject-cv-fan");
+    expect(record.config.split).to.equal("subject-cv-fan");
+    const files = record.test.predictions.map((p) => p.file);
+    const expected = fanOuterFolds(files).map((f) => f.val);
+    expect(record.folds.map((f) => f.testFiles)).to.deep.equal(expected);
+    expect(expected.flat().sort()).to.deep.equal([...files].sort());
   });
 });
 

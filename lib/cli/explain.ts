@@ -13,6 +13,7 @@ import { decodeImage } from "../data/decode";
 import { loadModel } from "../save";
 import { writeAtomic } from "../files";
 import { loadStudyRuns } from "../study";
+import { isCvSplit } from "../split";
 import { argmax } from "../arrays";
 import { gradCam, occlusion, probabilities, saliency, smoothGrad } from "../explain/attribution";
 import { overlay } from "../explain/overlay";
@@ -71,7 +72,7 @@ async function regions(a: Args<typeof EXPLAIN>): Promise<void> {
   const out = path.resolve(a.out ?? path.join(DATA, "runs", "explain", "regions.json"));
   checkOutputDir(path.dirname(out), "--out");
   const runs = loadStudyRuns(dir)
-    .filter((r) => r.job.split !== "subject-cv" && fs.existsSync(path.join(dir, r.job.dir, "model", "model.json")))
+    .filter((r) => !isCvSplit(r.job.split) && fs.existsSync(path.join(dir, r.job.dir, "model", "model.json")))
     .map((r) => ({ seed: r.job.seed, dir: path.join(dir, r.job.dir) }));
   if (!runs.length)
     throw new UserError(

@@ -39,8 +39,8 @@ export const STUDY_COMMAND = defineCommand({
     splits: {
       type: "string",
       arg: "LIST",
-      help: "of random (the paper's), subject (hold-out by person), subject-cv (10-fold by person)",
-      defaultText: "random,subject,subject-cv",
+      help: "of random (the paper's), subject (hold-out by person), subject-cv (10-fold by person), subject-cv-fan (Emotion-FAN's published 10 folds)",
+      defaultText: "random,subject,subject-cv,subject-cv-fan",
     },
     variants: { type: "string", arg: "LIST", help: "named configurations of lib/ablations.ts", defaultText: "paper" },
     out: { type: "string", arg: "DIR", help: "the study folder", defaultText: "data/runs/study" },

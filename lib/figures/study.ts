@@ -14,6 +14,7 @@ const SPLIT_LABEL: Record<string, string> = {
   random: "random 80/20",
   subject: "subject hold-out",
   "subject-cv": "subject 10-fold CV",
+  "subject-cv-fan": "Emotion-FAN's 10 folds",
 };
 const label = (split: string) => SPLIT_LABEL[split] ?? split;
 

@@ -115,6 +115,7 @@ const SPLIT_MEANING: Record<SplitName, string> = {
   random: "the paper's random 20%: other frames of the same sequences are in training",
   subject: "people never seen in training (a subject-independent 20%)",
   "subject-cv": "every image once, in subject-independent 10-fold cross-validation",
+  "subject-cv-fan": "every image once, on the literature's published subject-independent 10 folds (Emotion-FAN's)",
 };
 
 /** One split of the study over seeds: its runs' test accuracies, their mean and its interval at `level`. */
