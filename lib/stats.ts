@@ -63,6 +63,31 @@ export function tInterval(xs: readonly number[], level = 0.95): Interval | null 
   return { lo: m - half, hi: m + half };
 }
 
+/**
+ * The `level` prediction interval for one more draw from the population a sample of n came from (n ≥ 2): mean ± t ·
+ * sd · √(1 + 1/n), Student t with n − 1 degrees of freedom. The `1/n` is the uncertainty of the mean itself; without
+ * it this is the spread of single values, and without the `1` it is the interval of the mean. This, not the interval
+ * of the mean, is the yardstick for one run's number, such as a paper's single result. Normal draws are assumed.
+ *
+ * @see notebooks/06-study.ipynb
+ */
+export function predictionInterval(s: { n: number; mean: number; sd: number }, level = 0.95): Interval | null {
+  if (s.n < 2 || !Number.isFinite(s.sd)) return null;
+  const half = tQuantile(1 - (1 - level) / 2, s.n - 1) * s.sd * Math.sqrt(1 + 1 / s.n);
+  return { lo: s.mean - half, hi: s.mean + half };
+}
+
+/**
+ * Where `v` stands among `xs`, as a share in [0, 1]: the values below it plus half of those equal to it (mid-rank),
+ * over their number. NaN for an empty sample.
+ */
+export function percentileOf(xs: readonly number[], v: number): number {
+  if (!xs.length) return NaN;
+  const below = xs.filter((x) => x < v).length;
+  const equal = xs.filter((x) => x === v).length;
+  return (below + equal / 2) / xs.length;
+}
+
 /** The q-quantile of a sample, type 7 (linear interpolation between order statistics: R's default, numpy's "linear"). */
 export function quantile(xs: readonly number[], q: number): number {
   if (!xs.length) return NaN;

@@ -5,6 +5,8 @@ import { expect } from "chai";
 import { claimsLedger, claimsLedgerMarkdown, spreadText } from "../lib/claims";
 import { summarizeStudy } from "../lib/summary";
 import { PAPER_RESULTS } from "../lib/config";
+import { tQuantile } from "../lib/distributions";
+import { pct } from "../lib/display/text";
 import { makeStudyRuns } from "./fixtures/study";
 import { makeRun } from "./fixtures/run";
 
@@ -52,13 +54,34 @@ describe("claims ledger", () => {
     ).to.equal("not reproduced");
   });
 
-  it("a number inside the interval is consistent, outside not reproduced, and the reason says which side", () => {
+  it("one run's number is judged against single runs: inside the mean's interval reproduced, inside the prediction interval consistent, else not reproduced", () => {
     const acc = summary.splits.find((s) => s.split === "random")!.accuracy;
     const r = row(/test accuracy \(164\/197\)/);
-    const inside = PAPER_RESULTS.testAccuracy >= acc.t!.lo && PAPER_RESULTS.testAccuracy <= acc.t!.hi;
-    expect(r.verdict).to.equal(inside ? "consistent" : "not reproduced");
-    if (!inside) expect(r.why).to.match(PAPER_RESULTS.testAccuracy > acc.t!.hi ? /above/ : /below/);
+    const v = PAPER_RESULTS.testAccuracy;
+    // the prediction interval by hand: mean ± t(0.975, n−1) · sd · √(1 + 1/n)
+    const half = tQuantile(0.975, acc.n - 1) * acc.sd * Math.sqrt(1 + 1 / acc.n);
+    const pi = { lo: acc.mean - half, hi: Math.min(1, acc.mean + half) };
+    const inMean = v >= acc.t!.lo && v <= acc.t!.hi;
+    const inPi = v >= pi.lo && v <= pi.hi;
+    expect(r.verdict).to.equal(inMean ? "reproduced" : inPi ? "consistent" : "not reproduced");
+    if (!inMean) expect(r.why).to.match(v > acc.t!.hi ? /above/ : /below/);
+    if (inPi && !inMean) expect(r.why).to.include(`prediction interval for one run (${pct(pi.lo)}–${pct(pi.hi)})`);
+    expect(r.why).to.match(/percentile of our \d+ runs/);
     expect(r.ours).to.equal(spreadText(acc));
+  });
+
+  it("the yardstick decides: a made-up study puts the same claim in each of the three verdicts", () => {
+    const base = summary.splits.find((s) => s.split === "random")!;
+    const at = (mean: number, sd: number) => {
+      const half = tQuantile(0.975, 9) * (sd / Math.sqrt(10));
+      const accuracy = { ...base.accuracy, n: 10, mean, sd, t: { lo: mean - half, hi: mean + half } };
+      const s = { ...summary, splits: summary.splits.map((c) => (c === base ? { ...base, accuracy } : c)) };
+      return claimsLedger(s, undefined, facts).find((x) => /test accuracy \(164\/197\)/.test(x.claim))!.verdict;
+    };
+    const v = PAPER_RESULTS.testAccuracy;
+    expect(at(v + 0.005, 0.02)).to.equal("reproduced"); // inside the mean's interval (±1.4 points)
+    expect(at(v + 0.05, 0.03)).to.equal("consistent"); // outside it (±2.1), inside one run's (±7.1)
+    expect(at(v + 0.1, 0.01)).to.equal("not reproduced"); // outside one run's (±2.4)
   });
 
   it("without a study every statistical claim is not testable, and the Markdown says how to make one", () => {

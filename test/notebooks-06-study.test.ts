@@ -23,6 +23,7 @@ import {
   seedsAnswer,
   singleRunAnswer,
   summaryMarkdown,
+  twoIntervalsMarkdown,
   testPeople,
   widthRatio,
   widthRatioMarkdown,
@@ -250,5 +251,24 @@ describe("notebook 06: the jobs, the committed run records, the summary", () => 
     expect(by.random.min).to.be.below(1);
     expect(studyRecords("random").length).to.equal(s.splits.find((x) => x.split === "random")!.runs.length);
     expect(proseFacts()).to.deep.include({ "figures.overNinety": 0.9 });
+  });
+});
+
+describe("notebook 06: the two intervals, worked out by hand", () => {
+  it("twoIntervalsMarkdown: runs 0.80, 0.84, 0.88, 0.92 (sd 5.16 points), t(0.975, 3) = 3.182446 (t table)", () => {
+    const xs = [0.8, 0.84, 0.88, 0.92];
+    const s = spread(xs);
+    const sdv = Math.sqrt((0.0036 + 0.0004 + 0.0004 + 0.0036) / 3); // 0.05164
+    const mean = (3.182446 * sdv) / 2; // t · sd / √4 = 8.2 points
+    const one = 3.182446 * sdv * Math.sqrt(1.25); // t · sd · √(1 + 1/4) = 18.4 points
+    const md = twoIntervalsMarkdown(s, 0.95);
+    expect(md).to.include("t(0.975, 3) = 3.1824");
+    expect(md).to.include(`| t · sd / √n | ${(100 * mean).toFixed(1)}% |`);
+    expect(md).to.include(`| t · sd · √(1 + 1/n) | ${(100 * one).toFixed(1)}% |`);
+    // 0.95 is 0.09 above the mean: outside the mean's ±8.2, inside one run's ±18.4 (its top clipped at 100 %)
+    expect(md).to.match(/where the average run lands \|[^\n]*\| outside \|/);
+    expect(md).to.match(/what a single run gives \|[^\n]*100\.0% \| inside \|/);
+    expect(md).to.include("√(n + 1) = 2.24 times");
+    expect(twoIntervalsMarkdown(undefined, 0.8)).to.match(/at least two seeds/);
   });
 });

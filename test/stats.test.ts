@@ -24,6 +24,8 @@ import {
   tTestP,
   holm,
   linearFit,
+  percentileOf,
+  predictionInterval,
 } from "../lib/stats";
 import { incompleteBeta, normalQuantile, tCdf, tQuantile } from "../lib/distributions";
 
@@ -238,5 +240,27 @@ describe("stats: paired t test and Holm's adjustment", () => {
     expect(h[1]).to.be.closeTo(0.03, 1e-12);
     expect(h[2]).to.be.closeTo(0.06, 1e-12);
     expect(holm([0.5, 0.9])).to.deep.equal([1, 1]);
+  });
+});
+
+describe("stats: one more run (the yardstick for a single result)", () => {
+  it("predictionInterval is mean ± t(0.975, n−1) · sd · √(1 + 1/n): 1..5 by hand, scipy's t quantile 2.7764451051977987", () => {
+    const xs = [1, 2, 3, 4, 5];
+    const pi = predictionInterval({ n: 5, mean: mean(xs), sd: sd(xs) })!;
+    const half = 2.7764451051977987 * Math.sqrt(2.5) * Math.sqrt(1.2); // 4.80894398662850…
+    expect(pi.lo).to.be.closeTo(3 - half, 1e-9);
+    expect(pi.hi).to.be.closeTo(3 + half, 1e-9);
+    // wider than the interval of the mean by √(n + 1): the 1 is the new run's own spread
+    const t = tInterval(xs)!;
+    expect((pi.hi - pi.lo) / (t.hi - t.lo)).to.be.closeTo(Math.sqrt(6), 1e-9);
+    expect(predictionInterval({ n: 1, mean: 3, sd: NaN })).to.equal(null);
+  });
+
+  it("percentileOf counts the values below and half of the ties", () => {
+    expect(percentileOf([1, 2, 3, 4], 2.5)).to.equal(0.5);
+    expect(percentileOf([1, 2, 2, 4], 2)).to.equal(0.5);
+    expect(percentileOf([1, 2, 3, 4], 0)).to.equal(0);
+    expect(percentileOf([1, 2, 3, 4], 9)).to.equal(1);
+    expect(percentileOf([], 1)).to.be.NaN;
   });
 });

@@ -1,9 +1,6 @@
 /**
- * The prose of notebooks/06-study.ipynb: the study's tables, its summary and the exercises' computed answers. The
- * computations are in lib/study.ts (which also reads a study's summary and run records from disk), lib/stats.ts and
- * lib/claims.ts; this file formats what they return and adds the few small computations the exercises ask for (seeds
- * needed for a narrower interval, the effective number of independent test images, pooled counts of the identity-leak
- * groups).
+ * The prose of notebooks/06-study.ipynb: the study's tables, its summary and the exercises' computed answers, formatted
+ * from what lib/study.ts, lib/stats.ts and lib/claims.ts compute, with the few small computations the exercises ask for.
  */
 import * as path from "path";
 import { PAPER, PAPER_RESULTS } from "../config";
@@ -13,6 +10,7 @@ import { OVER_NINETY } from "../figures/study";
 import { pooledLeak, type LeakGroup, type RunSummary, type StudySummary, type ConditionSummary } from "../summary";
 import type { RunRecord } from "../record";
 import { subjectOf } from "../data/files";
+import { tQuantile } from "../distributions";
 import { quantile, seedsForHalfWidth, seedsToShrink, wilsonEquivalentN, type Interval, type Spread } from "../stats";
 import { shardJobs, type FoundStudy, type StudyJob } from "../study";
 import type { Claim, Verdict } from "../claims";
@@ -354,6 +352,34 @@ export function leakGroupAnswer(records: readonly RunRecord[], split: string, mi
     ),
     "",
     `The smallest group, "${LEAK_TEXT[small.group]}", has ${small.images} image${small.images === 1 ? "" : "s"} of ${small.people} ${small.people === 1 ? "person" : "people"} in ${small.runs} run${small.runs === 1 ? "" : "s"}: Wilson's interval of its pooled accuracy is ${pts(small.wilson.hi - small.wilson.lo)} wide, and since its images are not independent either, even that is optimistic. A filled dot at its mean would claim a precision the data do not have.`,
+  ].join("\n");
+}
+
+/**
+ * The two intervals of a sample of runs, worked out by hand for notebook 06: the interval of the **mean** (where the
+ * average run lands: mean ± t·sd/√n) and the **prediction interval** for one new run (what a single run gives:
+ * mean ± t·sd·√(1 + 1/n)), with where `paper` (one run's number) falls in each. The claims ledger uses the second for
+ * the paper's numbers (lib/claims.ts singleRun).
+ */
+export function twoIntervalsMarkdown(s: Spread | undefined, paper: number, what = "test accuracy"): string {
+  if (!s || s.n < 2) return "Needs at least two seeds of the study.";
+  const t = tQuantile(0.975, s.n - 1);
+  const mean = (t * s.sd) / Math.sqrt(s.n);
+  const one = t * s.sd * Math.sqrt(1 + 1 / s.n);
+  const where = (half: number) => (Math.abs(paper - s.mean) <= half ? "inside" : "outside");
+  const iv = (half: number) => `${pct(s.mean - half)}–${pct(Math.min(1, s.mean + half))}`;
+  return [
+    `Our ${s.n} runs' ${what}: mean ${pct(s.mean)}, sd ${pct(s.sd)}; t(0.975, ${s.n - 1}) = ${t.toFixed(4)}.`,
+    "",
+    markdownTable(
+      ["interval", "half-width", "by hand", "interval", `the paper's ${pct(paper)}`],
+      [
+        ["of the mean: where the average run lands", "t · sd / √n", pct(mean), iv(mean), where(mean)],
+        ["for one new run: what a single run gives", "t · sd · √(1 + 1/n)", pct(one), iv(one), where(one)],
+      ],
+    ),
+    "",
+    `The second is √(n + 1) = ${Math.sqrt(s.n + 1).toFixed(2)} times as wide: it adds the spread of the new run itself to the uncertainty of the mean. The paper's number is one run, so it is judged by the second.`,
   ].join("\n");
 }
 
