@@ -156,7 +156,9 @@ const levelText = (level: number) => `${+(100 * level).toFixed(1)}%`;
  */
 export function headlineMarkdown(study: StudySummary | undefined, level = 0.95, record?: RunRecord): string {
   if (!study) return "No study is committed yet: `npm run study` makes one (notebook 06 reads it).";
-  const rows = (["random", "subject", "subject-cv"] as const).flatMap((s) => headline(study, s, level) ?? []);
+  const rows = (["random", "subject", "subject-cv", "subject-cv-fan"] as const).flatMap(
+    (s) => headline(study, s, level) ?? [],
+  );
   const table = markdownTable(
     [
       "split",
