@@ -9,6 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DATA } from "../paths";
+import { UserError } from "../errors";
 import { sequenceOf, subjectOf } from "./files";
 
 /** The committed fold list. */
@@ -106,7 +107,10 @@ export function fanOuterFolds(
   const folds = Array.from({ length: k }, () => ({ train: [] as string[], val: [] as string[] }));
   for (const f of [...files].sort()) {
     const i = foldOf.get(sequenceOf(f));
-    if (i === undefined) throw new Error(`${f}: its sequence is not in the Emotion-FAN fold list`);
+    if (i === undefined)
+      throw new UserError(
+        `${f}: its sequence is not in the Emotion-FAN fold list (data/folds/); subject-cv-fan needs CK+48's own images`,
+      );
     folds.forEach((fold, j) => (j === i ? fold.val : fold.train).push(f));
   }
   return folds.filter((f) => f.val.length > 0);
