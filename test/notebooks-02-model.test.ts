@@ -7,7 +7,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { tf, type Tensor } from "../lib/tf";
 import { PAPER } from "../lib/config";
-import { NOTEBOOKS } from "../lib/paths";
 import { createModel, dropoutAtWork, glorotRows, parametersByHand, summarize, whyConvolution } from "../lib/model";
 import { demoPattern } from "../lib/display/pictures";
 import { dataStatus } from "../lib/runs";
@@ -24,23 +23,7 @@ import {
   whyConvolutionMarkdown,
 } from "../lib/notebooks/02-model";
 import { makeFakeCk48 } from "./fixtures/ck48";
-import type { Cell, Notebook } from "./fixtures/notebooks";
-
-/** The `const NAME = <JSON literal>;` declarations of a notebook's parameter cell (other initialisers are skipped). */
-function parameterCell(name: string): Record<string, unknown> {
-  const nb = JSON.parse(fs.readFileSync(path.join(NOTEBOOKS, `${name}.ipynb`), "utf8")) as Notebook;
-  const cell = nb.cells.find((c: Cell) => ((c.metadata.tags as string[] | undefined) ?? []).includes("parameters"));
-  const text = cell ? (Array.isArray(cell.source) ? cell.source.join("") : cell.source) : "";
-  const out: Record<string, unknown> = {};
-  for (const m of text.matchAll(/^const (\w+) = (.+?);(?: \/\/|$)/gm)) {
-    try {
-      out[m[1]] = JSON.parse(m[2]);
-    } catch {
-      // an expression such as PAPER.learningRate: not a committed literal
-    }
-  }
-  return out;
-}
+import { parameterCell } from "./fixtures/notebooks";
 
 describe("notebook 02's own code (lib/notebooks/02-model.ts)", () => {
   it("the notebook's parameter cell holds the values its prose and facts are computed for", () => {

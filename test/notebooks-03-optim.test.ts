@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { tf, useBackend } from "../lib/tf";
 import { NUM_CLASSES, PAPER } from "../lib/config";
-import { NOTEBOOKS, PAPER_RUN } from "../lib/paths";
+import { PAPER_RUN } from "../lib/paths";
 import { createModel } from "../lib/model";
 import { createOptimizer, raceOptimizers } from "../lib/optim";
 import { compileModel } from "../lib/train";
@@ -40,25 +40,9 @@ import {
 import { maxDifference } from "../lib/arrays";
 import { makeFakeCk48 } from "./fixtures/ck48";
 import { makeRun } from "./fixtures/run";
-import type { Cell, Notebook } from "./fixtures/notebooks";
+import { parameterCell } from "./fixtures/notebooks";
 
 const SETTINGS = { lr: PAPER.learningRate, rho: PAPER.rho, epsilon: PAPER.epsilon };
-
-/** The `const NAME = <JSON literal>;` declarations of the notebook's parameter cell (other initialisers skipped). */
-function parameterCell(name: string): Record<string, unknown> {
-  const nb = JSON.parse(fs.readFileSync(path.join(NOTEBOOKS, `${name}.ipynb`), "utf8")) as Notebook;
-  const cell = nb.cells.find((c: Cell) => ((c.metadata.tags as string[] | undefined) ?? []).includes("parameters"));
-  const text = cell ? (Array.isArray(cell.source) ? cell.source.join("") : cell.source) : "";
-  const out: Record<string, unknown> = {};
-  for (const m of text.matchAll(/^const (\w+) = (.+?);(?: \/\/|$)/gm)) {
-    try {
-      out[m[1]] = JSON.parse(m[2]);
-    } catch {
-      // an expression such as PAPER.learningRate: not a committed literal
-    }
-  }
-  return out;
-}
 
 describe("notebook 03's own code (lib/notebooks/03-optim.ts)", () => {
   it("the notebook's parameter cell holds the values its prose and facts are computed for", () => {
