@@ -392,12 +392,17 @@ export function claimsLedgerMarkdown(rows: Claim[], summary: StudySummary | unde
  * README's "What we found" (generated between its findings markers by `npm run readme`, checked by a test): a few
  * sentences whose every number comes from the committed study's summary.
  */
-/** One run's number against our runs, in words: where it falls against the interval of the mean and one run's. */
+/**
+ * One run's number against our runs, in words: where it falls against the interval of the mean and one run's, and
+ * the verdict {@link singleRun} gives it.
+ */
 function oneRunSentence(s: Spread, v: number): string {
+  const { verdict } = singleRun(s, v, "test accuracy");
   const pi = clipInterval(predictionInterval(s), [0, 1]);
   const mean = s.t ? (v < s.t.lo ? "below" : v > s.t.hi ? "above" : "inside") : "beside";
-  const one = pi && v >= pi.lo && v <= pi.hi ? "inside" : "outside";
-  return `${mean} the interval of our mean, ${one} the 95% prediction interval for one run (${pct(pi?.lo)}–${pct(pi?.hi)})${one === "inside" ? `, so ${mean === "inside" ? "reproduced" : "consistent with one run of this protocol"}` : ", so not reproduced"}`;
+  const one = verdict === "reproduced" || verdict === "consistent" ? "inside" : "outside";
+  const so = verdict === "consistent" ? "consistent with one run of this protocol" : verdict;
+  return `${mean} the interval of our mean, ${one} the 95% prediction interval for one run (${pct(pi?.lo)}–${pct(pi?.hi)}), so ${so}`;
 }
 
 export function readmeFindings(summary: StudySummary | undefined): string {
