@@ -25,7 +25,9 @@ import {
   STUDY_FILES,
   ABLATION_FILES,
   REGION_FILES,
+  PEER_FILES,
 } from "../lib/figures/readme";
+import { PEERS_FILE } from "../lib/peers/compare";
 import { figuresMain } from "../lib/cli/figures";
 import { ABLATIONS, FIGURES, PAPER_RUN, RUNS, STUDY } from "../lib/paths";
 import { summarizeStudy } from "../lib/summary";
@@ -383,6 +385,7 @@ describe("figures (Fig 1–8, Table 1)", function () {
         ...(fs.existsSync(path.join(RUNS, "explain", "regions.json"))
           ? [...pair(REGION_FILES.map), `${REGION_FILES.table}.md`]
           : []),
+        ...(fs.existsSync(PEERS_FILE) ? [...pair(PEER_FILES.chart), `${PEER_FILES.table}.md`] : []),
       ];
       const expected = Object.entries(FIGURE_FILES)
         .flatMap(([id, b]) => (id === "table1" ? [`${b}.csv`, `${b}.md`] : [`${b}.png`, `${b}.svg`]))

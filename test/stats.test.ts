@@ -4,11 +4,13 @@
  * ties by hand, and the bootstraps' determinism and behaviour in cases whose answer is known.
  */
 import { expect } from "chai";
+import { Rng } from "../lib/random";
 import {
   balancedAccuracy,
   bootstrapInterval,
   clipInterval,
   clusterAccuracyInterval,
+  clusterRatioInterval,
   macroF1,
   majorityBaseline,
   mcnemarExact,
@@ -152,6 +154,20 @@ describe("stats: one test set", () => {
     )!;
     expect(asPeople.hi - asPeople.lo).to.be.greaterThan(1.4 * (asImages.hi - asImages.lo));
     expect(() => clusterAccuracyInterval([true], ["a", "b"])).to.throw(/cluster ids/);
+  });
+
+  it("cluster bootstrap from per-cluster counts gives the image-level one's interval exactly", () => {
+    const rng = new Rng(5);
+    const ids = Array.from({ length: 90 }, () => `s${String(rng.int(12)).padStart(2, "0")}`);
+    const correct = ids.map(() => rng.next() < 0.7);
+    const byImages = clusterAccuracyInterval(correct, ids, { seed: 3, resamples: 2000 })!;
+    const keys = [...new Set(ids)].sort();
+    const right = keys.map((k) => ids.filter((id, i) => id === k && correct[i]).length);
+    const total = keys.map((k) => ids.filter((id) => id === k).length);
+    const byCounts = clusterRatioInterval(right, total, { seed: 3, resamples: 2000 })!;
+    expect(byCounts.lo).to.equal(byImages.lo);
+    expect(byCounts.hi).to.equal(byImages.hi);
+    expect(clusterRatioInterval([1], [2])).to.equal(null);
   });
 
   it("McNemar exact: b = 1, c = 6 gives p = 0.125; b = c gives p = 1; b = 0, c = 5 gives 2/32", () => {

@@ -14,12 +14,14 @@ import { benchCommand } from "./bench";
 import { notebooksCommand } from "./notebooks";
 import { manifestCommand } from "./manifest";
 import { bookCommand } from "./book";
+import { peersCommand } from "./peers";
 
 export const COMMANDS: readonly Command[] = [
   reproduceCommand,
   studyCommand,
   predictCommand,
   explainCommand,
+  peersCommand,
   demoCommand,
   figuresCommand,
   benchCommand,

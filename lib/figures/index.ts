@@ -37,7 +37,9 @@ import { specFig5, specFig6 } from "./curves";
 import { specFig7 } from "./confusion";
 import { specFig8 } from "./roc";
 import { table1Csv, table1Markdown } from "./table1";
-import { ABLATION_FILES, FIGURE_FILES, REGION_FILES, STUDY_FILES, type FigureId } from "./readme";
+import { ABLATION_FILES, FIGURE_FILES, PEER_FILES, REGION_FILES, STUDY_FILES, type FigureId } from "./readme";
+import { peersMarkdown, specPeers } from "./peers";
+import type { PeerComparison } from "../peers/compare";
 import type { TopLevelSpec } from "vega-lite";
 
 export { loadRun } from "../record";
@@ -158,6 +160,13 @@ export async function buildAblationFigures(summary: StudySummary): Promise<Outpu
 export async function buildRegionFigures(summary: RegionSummary): Promise<OutputFile[]> {
   const out = await svgAndPng(REGION_FILES.map, () => renderSvg(specRegions(summary), { strict: true }));
   out.push({ name: `${REGION_FILES.table}.md`, data: regionsMarkdown(summary), ms: 0 });
+  return out;
+}
+
+/** Render the peers' chart and figures/peers.md (with the literature's table). */
+export async function buildPeerFigures(c: PeerComparison): Promise<OutputFile[]> {
+  const out = await svgAndPng(PEER_FILES.chart, () => renderSvg(specPeers(c), { strict: true }));
+  out.push({ name: `${PEER_FILES.table}.md`, data: peersMarkdown(c), ms: 0 });
   return out;
 }
 

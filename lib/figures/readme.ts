@@ -43,6 +43,9 @@ export const ABLATION_FILES = { forest: "ablations-forest", table: "ablations" }
 /** The regions' files (from `data/runs/explain/regions.json`): the heat map and the table. */
 export const REGION_FILES = { map: "explain-regions", table: "explain-regions" } as const;
 
+/** The peers' files (from `data/runs/peers/peers.json` and the study): the per-class chart and the tables. */
+export const PEER_FILES = { chart: "peers", table: "peers" } as const;
+
 const f4 = (x: number) => x.toFixed(4);
 
 /** Paper's claim and ours, per figure, computed from the run (the README's "Paper | Ours" lines). */
@@ -161,7 +164,12 @@ export interface ExtraFigure {
 }
 
 /** The figures beyond the paper, in the order figures/README.md lists them; `made` tells which summaries exist. */
-export function extraFigures(made: { study: boolean; ablations: boolean; regions: boolean }): ExtraFigure[] {
+export function extraFigures(made: {
+  study: boolean;
+  ablations: boolean;
+  regions: boolean;
+  peers?: boolean;
+}): ExtraFigure[] {
   return [
     ...(made.study
       ? [
@@ -204,6 +212,17 @@ export function extraFigures(made: { study: boolean; ablations: boolean; regions
             doc: `${REGION_FILES.table}.md`,
             caption:
               "Test accuracy lost per class when a region is replaced by the mean face, over seeds, and the comparison with FACS (notebook 08).",
+          },
+        ]
+      : []),
+    ...(made.peers
+      ? [
+          {
+            title: "The models a JavaScript user would pick instead",
+            image: PEER_FILES.chart,
+            doc: `${PEER_FILES.table}.md`,
+            caption:
+              "Per-class accuracy of two pretrained npm models (Human's FER2013 model, a fair cross-data-set peer; face-api's, which has probably seen these faces) and of our CNN on people it never saw, on the same CK+48 images, with intervals; the page adds the literature's numbers under the same folds (notebook 06).",
           },
         ]
       : []),
