@@ -7,7 +7,9 @@
  * - **reproduced**: a fact that matches exactly, a qualitative claim that holds with our intervals, or one run's
  *   number inside our 95 % interval of the mean over seeds;
  * - **consistent**: one run's number outside the interval of the mean but inside the 95 % prediction interval for
- *   one run (a draw our protocol makes; see singleRun), or a qualitative claim the intervals cannot decide;
+ *   one run (a draw our protocol makes; see singleRun), or a threshold claim ("over 90%") the intervals cannot decide;
+ * - **not distinguishable**: a claim about the order of classes whose margin's interval over resampled seeds
+ *   straddles zero (lib/ordering.ts): our runs cannot tell those classes apart;
  * - **not reproduced**: outside what one run of ours gives, or a fact that is false;
  * - **not testable**: nothing in our runs can check it.
  */
@@ -15,12 +17,13 @@ import { CLASSES, PAPER_RESULTS } from "./config";
 import { correctFromConfusion, falsePositiveRate } from "./evaluate";
 import type { RunRecord } from "./record";
 import { clipInterval, percentileOf, predictionInterval, type Spread } from "./stats";
+import { marginInterval, orderVerdict, rankRanges, type PerRun } from "./ordering";
 import type { ConditionSummary, StudySummary } from "./summary";
 import { markdownTable, pct } from "./display/text";
 import { readManifest, STORED_CHANNELS } from "./data/manifest";
 import { parametersByHand } from "./model";
 
-export type Verdict = "reproduced" | "consistent" | "not reproduced" | "not testable";
+export type Verdict = "reproduced" | "consistent" | "not distinguishable" | "not reproduced" | "not testable";
 
 /** One row of the ledger. */
 export interface Claim {
@@ -84,7 +87,7 @@ const inside = (s: Spread, v: number) => !!s.t && v >= s.t.lo && v <= s.t.hi;
  * - else **not reproduced**: outside what one run of ours gives.
  * `values` are our single runs' numbers, when the summary has them, for the paper's percentile among them.
  */
-function singleRun(
+export function singleRun(
   s: Spread | undefined,
   v: number,
   what: string,
@@ -121,6 +124,43 @@ const classIndex = (c: string) => (CLASSES as readonly string[]).indexOf(c);
 /** Mean per-class accuracy of a split summary, by class name. */
 function perClassMean(s: ConditionSummary, what: "accuracy" | "auc" | "tprAtFpr10" = "accuracy"): Map<string, number> {
   return new Map(s.perClass.map((c) => [c.class, c[what].mean]));
+}
+
+/** Each class's per-run values of a split (lib/ordering.ts PerRun), when the summary stores them. */
+function perRunValues(s: ConditionSummary | undefined, what: "accuracy" | "auc" | "tprAtFpr10"): PerRun | undefined {
+  if (!s || s.perClass.some((c) => !c.values)) return undefined;
+  return Object.fromEntries(s.perClass.map((c) => [c.class, c.values![what]]));
+}
+
+/**
+ * The verdict of a claim about the order of classes: each part a margin (lib/ordering.ts) with its interval over
+ * resampled seeds. Any part reversed: not reproduced; every part holding: reproduced; else not distinguishable.
+ */
+function orderClaim(
+  parts: { values: PerRun | undefined; what: string; better: readonly string[]; worse: readonly string[] }[],
+): { verdict: Verdict; why: string } {
+  if (parts.some((p) => !p.values))
+    return {
+      verdict: "not testable",
+      why: "Needs the study's per-run values (npm run study -- --resume rewrites its summary).",
+    };
+  const found = parts.map((p) => ({ ...p, ...marginInterval(p.values!, p.better, p.worse) }));
+  const verdicts = found.map((f) => orderVerdict(f.interval));
+  const pts = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)}`;
+  const n = Object.values(parts[0].values!)[0].length;
+  return {
+    verdict: verdicts.includes("reversed")
+      ? "not reproduced"
+      : verdicts.every((v) => v === "holds")
+        ? "reproduced"
+        : "not distinguishable",
+    why: `Margins of the means over seeds in points, with 95% intervals from 10,000 resamples of our ${n} runs (the same runs for every class): ${found
+      .map(
+        (f, i) =>
+          `${f.what} ${pts(f.margin)} [${pts(f.interval?.lo ?? NaN)}, ${pts(f.interval?.hi ?? NaN)}]: ${verdicts[i]}`,
+      )
+      .join("; ")}.`,
+  };
 }
 
 /**
@@ -274,74 +314,62 @@ export function claimsLedger(
   }
 
   // Section 2.1: anger, surprise and disgust best; contempt and happiness moderate; sadness and fear need improvement.
-  if (random) {
-    const order = ranking.map((r) => r[0]);
-    const R = P.ranking;
-    const top3 = new Set(order.slice(0, R.best.length));
-    const bottom2 = new Set(order.slice(order.length - R.weakest.length));
-    const topOk = R.best.every((c) => top3.has(c));
-    const bottomOk = R.weakest.every((c) => bottom2.has(c));
-    rows.push({
-      where: "Section 2.1",
-      claim: "ranking: anger, surprise, disgust best; contempt, happiness moderate; sadness, fear weakest",
-      paper: [R.best, R.moderate, R.weakest].map((g) => g.join(", ")).join(" > "),
-      ours: order.map((c) => `${c} ${pct(perClassMean(random).get(c), 0)}`).join(" > "),
-      record: "—",
-      subject: subject
-        ? [...perClassMean(subject).entries()]
-            .sort((a, b) => b[1] - a[1])
-            .map(([c]) => c)
-            .join(" > ")
-        : "—",
-      verdict: topOk && bottomOk ? "reproduced" : "not reproduced",
-      why: `By mean per-class accuracy over seeds: the top three are ${[...top3].join(", ")}${topOk ? " (as claimed)" : ""}; the bottom two are ${[...bottom2].join(", ")}${bottomOk ? " (as claimed)" : ""}.`,
-    });
-  } else
-    rows.push({
-      where: "Section 2.1",
-      claim: "ranking of the classes",
-      paper: [P.ranking.best, P.ranking.moderate, P.ranking.weakest].map((g) => g.join(", ")).join(" > "),
-      ours: "—",
-      record: "—",
-      subject: "—",
-      verdict: "not testable",
-      why: "Needs the study.",
-    });
+  const R = P.ranking;
+  const others = (xs: readonly string[]) => CLASSES.filter((c) => !xs.includes(c));
+  const classAcc = perRunValues(random, "accuracy");
+  const ranks = classAcc ? rankRanges(classAcc) : undefined;
+  rows.push({
+    where: "Section 2.1",
+    claim: "ranking: anger, surprise, disgust best; contempt, happiness moderate; sadness, fear weakest",
+    paper: [R.best, R.moderate, R.weakest].map((g) => g.join(", ")).join(" > "),
+    ours: ranks
+      ? Object.entries(ranks)
+          .sort((a, b) => a[1].rank - b[1].rank)
+          .map(([c, r]) => `${c} ${pct(perClassMean(random!).get(c), 0)} (rank ${r.lo}–${r.hi})`)
+          .join(" > ")
+      : "—",
+    record: "—",
+    subject: subject
+      ? [...perClassMean(subject).entries()]
+          .sort((a, b) => b[1] - a[1])
+          .map(([c]) => c)
+          .join(" > ")
+      : "—",
+    ...orderClaim([
+      {
+        values: classAcc,
+        what: "accuracy: the claimed best three's lowest minus the others' highest",
+        better: R.best,
+        worse: others(R.best),
+      },
+      {
+        values: classAcc,
+        what: "the others' lowest minus sadness and fear's highest",
+        better: others(R.weakest),
+        worse: R.weakest,
+      },
+    ]),
+  });
 
   // Section 3.3 (Fig 8): anger, disgust, happy, surprise closer to (0,1); sadness and fear lower TPR.
-  if (random) {
-    const auc = perClassMean(random, "auc");
-    const tpr = perClassMean(random, "tprAtFpr10");
-    const good = P.roc.closer;
-    const weak = P.roc.lower;
-    const minGood = Math.min(...good.map((c) => auc.get(c) ?? NaN));
-    const maxWeak = Math.max(...weak.map((c) => auc.get(c) ?? NaN));
-    const minGoodT = Math.min(...good.map((c) => tpr.get(c) ?? NaN));
-    const maxWeakT = Math.max(...weak.map((c) => tpr.get(c) ?? NaN));
-    const holds = minGood > maxWeak && minGoodT > maxWeakT;
-    rows.push({
-      where: "Section 3.3 (Fig 8)",
-      claim: "ROC of anger, disgust, happy, surprise closer to (0,1); sadness and fear lower TPR",
-      paper: "qualitative",
-      ours: `AUC: ${[...good, ...weak].map((c) => `${c} ${(auc.get(c) ?? NaN).toFixed(3)}`).join(", ")}; TPR at FPR 0.1: ${[...good, ...weak].map((c) => `${c} ${pct(tpr.get(c), 0)}`).join(", ")}`,
-      record: "—",
-      subject: "—",
-      verdict: holds ? "reproduced" : "not reproduced",
-      why: holds
-        ? "Every one of the four has a higher mean AUC and a higher mean TPR at FPR 0.1 than sadness and fear."
-        : `Not on both measures: the four's lowest AUC ${minGood.toFixed(3)} vs sadness/fear's highest ${maxWeak.toFixed(3)}; TPR at FPR 0.1 ${pct(minGoodT)} vs ${pct(maxWeakT)}.`,
-    });
-  } else
-    rows.push({
-      where: "Section 3.3 (Fig 8)",
-      claim: "ROC ordering of the classes",
-      paper: "qualitative",
-      ours: "—",
-      record: "—",
-      subject: "—",
-      verdict: "not testable",
-      why: "Needs the study.",
-    });
+  const auc = perRunValues(random, "auc");
+  const tpr = perRunValues(random, "tprAtFpr10");
+  const good = P.roc.closer;
+  const weak = P.roc.lower;
+  rows.push({
+    where: "Section 3.3 (Fig 8)",
+    claim: "ROC of anger, disgust, happy, surprise closer to (0,1); sadness and fear lower TPR",
+    paper: "qualitative",
+    ours: random
+      ? `AUC: ${[...good, ...weak].map((c) => `${c} ${(perClassMean(random, "auc").get(c) ?? NaN).toFixed(3)}`).join(", ")}; TPR at FPR 0.1: ${[...good, ...weak].map((c) => `${c} ${pct(perClassMean(random, "tprAtFpr10").get(c), 0)}`).join(", ")}`
+      : "—",
+    record: "—",
+    subject: "—",
+    ...orderClaim([
+      { values: auc, what: "AUC: the four's lowest minus sadness and fear's highest", better: good, worse: weak },
+      { values: tpr, what: "TPR at FPR 0.1: the same", better: good, worse: weak },
+    ]),
+  });
 
   rows.push({
     where: "Section 2.1",
@@ -369,7 +397,7 @@ export function claimsLedger(
 
 /** The ledger as Markdown (figures/claims.md, README, notebook 06). */
 export function claimsLedgerMarkdown(rows: Claim[], summary: StudySummary | undefined): string {
-  const counts = (["reproduced", "consistent", "not reproduced", "not testable"] as Verdict[])
+  const counts = (["reproduced", "consistent", "not distinguishable", "not reproduced", "not testable"] as Verdict[])
     .map((v) => `${rows.filter((r) => r.verdict === v).length} ${v}`)
     .join(", ");
   const random = summary?.splits.find((s) => s.variant === "paper" && s.split === "random");
@@ -386,60 +414,4 @@ export function claimsLedgerMarkdown(rows: Claim[], summary: StudySummary | unde
     summary ? `Intervals: ${summary.method}` : "No study summary yet: run `npm run study`.",
     "",
   ].join("\n");
-}
-
-/**
- * README's "What we found" (generated between its findings markers by `npm run readme`, checked by a test): a few
- * sentences whose every number comes from the committed study's summary.
- */
-/**
- * One run's number against our runs, in words: where it falls against the interval of the mean and one run's, and
- * the verdict {@link singleRun} gives it.
- */
-function oneRunSentence(s: Spread, v: number): string {
-  const { verdict } = singleRun(s, v, "test accuracy");
-  const pi = clipInterval(predictionInterval(s), [0, 1]);
-  const mean = s.t ? (v < s.t.lo ? "below" : v > s.t.hi ? "above" : "inside") : "beside";
-  const one = verdict === "reproduced" || verdict === "consistent" ? "inside" : "outside";
-  const so = verdict === "consistent" ? "consistent with one run of this protocol" : verdict;
-  return `${mean} the interval of our mean, ${one} the 95% prediction interval for one run (${pct(pi?.lo)}–${pct(pi?.hi)}), so ${so}`;
-}
-
-export function readmeFindings(summary: StudySummary | undefined): string {
-  const random = splitOf(summary, "random");
-  const subject = splitOf(summary, "subject");
-  const cv = splitOf(summary, "subject-cv");
-  if (!summary || !random?.accuracy.t)
-    return "No study is committed yet: `npm run study` makes one (notebook 06 reads it).";
-  const iv = (s: Spread) =>
-    s.t ? `${pct(s.mean)} (95% interval ${pct(s.t.lo)}–${pct(s.t.hi)}, ${s.n} seeds)` : pct(s.mean);
-  const gap = summary.gaps.find((g) => g.variant === "paper");
-  const leakSeq = random.leak.find((l) => l.group === "sequence");
-  const P = PAPER_RESULTS;
-  const anger = random.perClass.find((c) => c.class === "anger");
-  const angerVerdict = singleRun(anger?.accuracy, P.perClassAccuracy.anger ?? NaN, "anger accuracy").verdict;
-  const angerRank =
-    [...random.perClass].sort((a, b) => b.accuracy.mean - a.accuracy.mean).findIndex((c) => c.class === "anger") + 1;
-  const fan = splitOf(summary, "subject-cv-fan");
-  const sentences = [
-    `**The paper's protocol gives ${iv(random.accuracy)}** on the random 80/20 split; single runs range from ${pct(random.accuracy.min)} to ${pct(random.accuracy.max)}. The paper's ${pct(P.testAccuracy)} is one run: ${oneRunSentence(random.accuracy, P.testAccuracy)}.`,
-    leakSeq
-      ? `On that split ${leakSeq.images.mean.toFixed(0)} of the ${random.runs[0].images} test images per run have a sibling frame of their sequence in training.`
-      : "",
-    subject?.accuracy.t
-      ? `**Faces of people never seen in training: ${iv(subject.accuracy)}**${gap?.difference.t ? `; paired by seed, the random split adds ${(100 * gap.difference.mean).toFixed(1)} points (95% interval ${(100 * gap.difference.t.lo).toFixed(1)}–${(100 * gap.difference.t.hi).toFixed(1)}): memory of faces, not recognition of emotions.` : "."}`
-      : "",
-    cv?.accuracy.t
-      ? `Subject-independent 10-fold cross-validation, the CK+ literature's protocol, gives ${iv(cv.accuracy)} pooled over all images${fan?.accuracy.t ? `, and ${iv(fan.accuracy)} on the literature's own published folds (Emotion-FAN's list)` : ""}.`
-      : "",
-    subject
-      ? `Per class, on unseen people: ${[...subject.perClass]
-          .sort((a, b) => b.accuracy.mean - a.accuracy.mean)
-          .map((c) => `${c.class} ${pct(c.accuracy.mean, 0)}`)
-          .join(
-            ", ",
-          )}; balanced accuracy ${pct(subject.balancedAccuracy.mean)}. The paper's "anger ${pct(P.perClassAccuracy.anger ?? NaN)}", also one run's number, is ${angerVerdict === "consistent" ? "consistent with one run" : angerVerdict} on the random split, where anger ranks ${angerRank} of 7 on average: see [figures/claims.md](figures/claims.md) for every claim with its verdict and the yardstick that decided it.`
-      : "",
-  ];
-  return sentences.filter(Boolean).join(" ");
 }

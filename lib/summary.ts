@@ -117,8 +117,18 @@ export interface ConditionSummary {
   macroF1: Spread;
   loss: Spread;
   seconds: Spread;
-  /** Per class, over seeds: accuracy (recall), false-positive rate, AUC, TPR at FPR 0.1. */
-  perClass: { class: string; accuracy: Spread; falsePositiveRate: Spread; auc: Spread; tprAtFpr10: Spread }[];
+  /**
+   * Per class, over seeds: accuracy (recall), false-positive rate, AUC, TPR at FPR 0.1; and each run's accuracy,
+   * AUC and TPR in the order of `runs`, for claims about the order of the classes (lib/ordering.ts resamples runs).
+   */
+  perClass: {
+    class: string;
+    accuracy: Spread;
+    falsePositiveRate: Spread;
+    auc: Spread;
+    tprAtFpr10: Spread;
+    values?: { accuracy: number[]; auc: number[]; tprAtFpr10: number[] };
+  }[];
   /** Test accuracy per identity-leak group, over seeds (pooled within a run), and the images per group per run. */
   leak: { group: LeakGroup; images: Spread; accuracy: Spread }[];
 }
@@ -265,6 +275,11 @@ export function summarizeStudy(runs: { job: RunKey; record: RunRecord }[]): Stud
           group.map((g) => tprAt(g.record.test.roc[k], 0.1)),
           PROPORTION,
         ),
+        values: {
+          accuracy: group.map((g) => g.record.test.perClass[k].accuracy),
+          auc: group.map((g) => g.record.test.roc[k].auc ?? NaN),
+          tprAtFpr10: group.map((g) => tprAt(g.record.test.roc[k], 0.1)),
+        },
       })),
       leak,
     };
@@ -369,6 +384,7 @@ const conditionSummary = z.object({
       falsePositiveRate: SPREAD,
       auc: SPREAD,
       tprAtFpr10: SPREAD,
+      values: z.object({ accuracy: z.array(NUM), auc: z.array(NUM), tprAtFpr10: z.array(NUM) }).optional(),
     }),
   ),
   leak: z.array(z.object({ group: z.enum(["sequence", "subject", "none"]), images: SPREAD, accuracy: SPREAD })),

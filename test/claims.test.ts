@@ -41,7 +41,9 @@ describe("claims ledger", () => {
       ).to.equal(true);
     }
     for (const r of rows) {
-      expect(["reproduced", "consistent", "not reproduced", "not testable"]).to.include(r.verdict);
+      expect(["reproduced", "consistent", "not distinguishable", "not reproduced", "not testable"]).to.include(
+        r.verdict,
+      );
       expect(r.why.length).to.be.greaterThan(10);
     }
   });
@@ -82,6 +84,32 @@ describe("claims ledger", () => {
     expect(at(v + 0.005, 0.02)).to.equal("reproduced"); // inside the mean's interval (±1.4 points)
     expect(at(v + 0.05, 0.03)).to.equal("consistent"); // outside it (±2.1), inside one run's (±7.1)
     expect(at(v + 0.1, 0.01)).to.equal("not reproduced"); // outside one run's (±2.4)
+  });
+
+  it("the order of classes is judged over resampled seeds: holds, reversed, or a 0.002 gap not distinguishable", () => {
+    const base = summary.splits.find((s) => s.split === "random")!;
+    const noise = [0.004, -0.006, 0.002, -0.003, 0.005, -0.002, 0.001, -0.004, 0.003, -0.001];
+    const roc = (goodAuc: number, weakAuc: number, spread = 1) => {
+      const values = (c: string) => {
+        const good = PAPER_RESULTS.roc.closer.includes(c);
+        const shift = (i: number) => spread * noise[(i + (good ? 0 : 4)) % 10];
+        const auc = noise.map((_, i) => (good ? goodAuc : weakAuc) + shift(i));
+        return { accuracy: noise.map(() => 0.9), auc, tprAtFpr10: auc };
+      };
+      const perClass = base.perClass.map((c) => ({ ...c, values: values(c.class) }));
+      const s = { ...summary, splits: summary.splits.map((c) => (c === base ? { ...base, perClass } : c)) };
+      return claimsLedger(s, undefined, facts).find((x) => /^ROC/.test(x.claim))!;
+    };
+    expect(roc(0.99, 0.95).verdict).to.equal("reproduced");
+    expect(roc(0.95, 0.99).verdict).to.equal("not reproduced");
+    const close = roc(0.984, 0.982, 4); // runs that differ by about 1 point: sd of the paired gaps ≈ 0.009
+    expect(close.verdict).to.equal("not distinguishable");
+    expect(close.why).to.match(/10,000 resamples of our 10 runs/);
+    const old = {
+      ...summary,
+      splits: summary.splits.map((c) => ({ ...c, perClass: c.perClass.map(({ values: _, ...k }) => k) })),
+    };
+    expect(claimsLedger(old, undefined, facts).find((x) => /^ROC/.test(x.claim))!.verdict).to.equal("not testable");
   });
 
   it("without a study every statistical claim is not testable, and the Markdown says how to make one", () => {

@@ -9,7 +9,7 @@ import * as path from "path";
 import { NOTEBOOKS } from "../lib/paths";
 import { PAPER_RESULTS } from "../lib/config";
 import { summarizeStudy, type StudySummary } from "../lib/summary";
-import { readmeFindings } from "../lib/claims";
+import { readmeFindings } from "../lib/findings";
 import type { FoundRun } from "../lib/runs";
 import {
   NOTEBOOK_MAP,

@@ -238,7 +238,7 @@ describe("notebook 06: the jobs, the committed run records, the summary", () => 
     expect(md).to.match(/the random split scores [+−]\d+\.\d points \[/);
     const n = (v: string) => ledger.filter((c) => c.verdict === v).length;
     expect(md).to.include(
-      `${n("reproduced")} reproduced, ${n("consistent")} consistent, ${n("not reproduced")} not reproduced`,
+      `${n("reproduced")} reproduced, ${n("consistent")} consistent, ${n("not distinguishable")} not distinguishable, ${n("not reproduced")} not reproduced`,
     );
     expect(summaryMarkdown(undefined, [])).to.match(/No study yet/);
   });

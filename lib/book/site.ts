@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { FIGURES, NOTEBOOKS, ROOT, STUDY } from "../paths";
 import { escapeHtml } from "../display/text";
-import { readmeFindings } from "../claims";
+import { readmeFindings } from "../findings";
 import { findSummary } from "../summary";
 import {
   FACES_TAG,

@@ -25,8 +25,7 @@ import { writeAtomic } from "../files";
 import { loadRun } from "../record";
 import { loadSummary } from "../summary";
 import { loadRegions } from "../explain/region-study";
-import { LITERATURE_SPLITS, OUR_SPLITS, loadPeers, peerComparison, PEERS_FILE } from "../peers/compare";
-import { studyRecords } from "../study";
+import { committedStudy, loadPeers, peerComparison, PEERS_FILE } from "../peers/compare";
 import { ledgerFacts } from "../claims";
 import {
   buildAblationFigures,
@@ -119,9 +118,7 @@ async function figures(a: Args<typeof FIGURES_COMMAND>, log: (s: string) => void
       `  (no ${shown(regionsFile)}: the regions' figures are skipped; make them with npm run explain -- --regions DIR)`,
     );
   if (fs.existsSync(PEERS_FILE)) {
-    const splits = [...new Set([...OUR_SPLITS, ...LITERATURE_SPLITS])];
-    const study = splits.map((split) => ({ split, runs: studyRecords(split) }));
-    write(out, await buildPeerFigures(peerComparison(loadPeers(PEERS_FILE), study)), log);
+    write(out, await buildPeerFigures(peerComparison(loadPeers(PEERS_FILE), committedStudy())), log);
   } else log(`  (no ${shown(PEERS_FILE)}: the peers' figure and peers.md are skipped; make them with npm run peers)`);
   // figures/README.md last, listing the figures beyond the paper that were made.
   const made = {

@@ -5,7 +5,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ABLATIONS, ROOT, STUDY } from "../paths";
-import { readmeFindings } from "../claims";
+import { readmeFindings } from "../findings";
+import { committedPeerComparison } from "../peers/compare";
+import { peersFinding } from "../figures/peers";
 import { findSummary } from "../summary";
 import { readmeComparison } from "../notebooks/07-ablations";
 import { UserError } from "../errors";
@@ -28,7 +30,13 @@ function replaceBlock(readme: string, name: string, from: string, body: string):
 
 /** README text with "What we found" computed from the committed study in place of what stands between its markers. */
 export function withFindings(readme: string, summaryFile = path.join(STUDY, "summary.json")): string {
-  return replaceBlock(readme, "findings", "data/runs/study/summary.json", readmeFindings(findSummary(summaryFile)));
+  const peers = peersFinding(committedPeerComparison());
+  return replaceBlock(
+    readme,
+    "findings",
+    "data/runs/study/summary.json and data/runs/peers/peers.json",
+    [readmeFindings(findSummary(summaryFile)), peers].filter(Boolean).join("\n\n"),
+  );
 }
 
 /** README text with its sentence on the comparisons (notebook 07) computed from the committed ablation study. */

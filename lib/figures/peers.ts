@@ -144,8 +144,8 @@ export function literatureMarkdown(c: Pick<PeerComparison, "literature">): strin
   ]);
 }
 
-/** figures/peers.md: the peers' table under both readings, ours beside them, and the literature's table. */
-export function peersMarkdown(c: PeerComparison): string {
+/** The peers' tables under both readings, ours beside them (figures/peers.md and notebook 06). */
+export function peersTablesMarkdown(c: PeerComparison): string {
   const head = ["model", ...SHARED_CLASSES, "all six", "answered neutral"];
   const peerRows = (rule: Rule) =>
     c.peers.map((p) => {
@@ -173,10 +173,6 @@ export function peersMarkdown(c: PeerComparison): string {
       .join("; ");
   const align = ["l" as const, ...head.slice(1).map(() => "r" as const)];
   return [
-    "# The models a JavaScript user would pick instead",
-    "",
-    `Two pretrained expression models ship their weights inside their npm packages (MIT, TensorFlow.js 4.22). Both ran on the ${c.images} CK+48 images of the six classes they share with ours (${c.people} people; contempt has no counterpart), each preprocessed as its package does (lib/peers/models.ts). Made by \`npm run figures\` from \`data/runs/peers/peers.json\` (\`npm run peers\`) and the committed study.`,
-    "",
     markdownTable(
       ["model", "trained on", "input", "how to read it"],
       c.peers.map((p) => [PEER_LABEL[p.info.name], p.info.trainedOn, p.info.input, p.info.role]),
@@ -196,6 +192,17 @@ export function peersMarkdown(c: PeerComparison): string {
     markdownTable(head, [...peerRows("six-way"), ...ourRows("six-way")], align),
     "",
     `Over seeds: ${seeds("six-way")}.`,
+  ].join("\n");
+}
+
+/** figures/peers.md: the peers' tables, ours beside them, and the literature's table. */
+export function peersMarkdown(c: PeerComparison): string {
+  return [
+    "# The models a JavaScript user would pick instead",
+    "",
+    `Two pretrained expression models ship their weights inside their npm packages (MIT, TensorFlow.js 4.22). Both ran on the ${c.images} CK+48 images of the six classes they share with ours (${c.people} people; contempt has no counterpart), each preprocessed as its package does (lib/peers/models.ts). Made by \`npm run figures\` from \`data/runs/peers/peers.json\` (\`npm run peers\`) and the committed study.`,
+    "",
+    peersTablesMarkdown(c),
     "",
     "## Beside the literature",
     "",
@@ -204,4 +211,52 @@ export function peersMarkdown(c: PeerComparison): string {
     literatureMarkdown(c),
     "",
   ].join("\n");
+}
+
+const peer = (c: PeerComparison, name: string) => c.peers.find((p) => p.info.name === name);
+const ours = (c: PeerComparison, split = "subject-cv") => c.ours.find((o) => o.split === split);
+
+/** Notebook 06's summary lines on the literature's folds and the peers, every number from the comparison. */
+export function peersSummaryMarkdown(c: Pick<PeerComparison, "literature"> & Partial<PeerComparison>): string {
+  const fan = c.literature.find((l) => l.split === "subject-cv-fan");
+  const fanPaper = LITERATURE[0];
+  const lines = [
+    fan
+      ? `- **The literature's folds** (Emotion-FAN's list, ${fan.runs} seeds): ${spreadText(fan.images)} per image and ${spreadText(fan.sequences)} per sequence (mean [95% t interval]), against ${pct(fanPaper.accuracy, 2)} per sequence for Emotion-FAN, a pretrained ResNet-18 that sees whole sequences: unlike methods, the same folds.`
+      : "",
+  ];
+  const human = c.peers && peer(c as PeerComparison, "human-emotion");
+  const faceApi = c.peers && peer(c as PeerComparison, "face-api-expression");
+  const mine = c.ours && ours(c as PeerComparison);
+  if (human && faceApi && mine)
+    lines.push(
+      `- **Pretrained npm models on the same ${c.images} images** (six classes, as shipped): Human's FER2013 model ${scoreText(human.scores["as shipped"].overall)}, face-api's (which has probably seen these faces) ${scoreText(faceApi.scores["as shipped"].overall)}, our CNN on people it never saw ${scoreText(mine.scores["as shipped"].pooled)} (95% intervals resampling the people).`,
+    );
+  return lines.filter(Boolean).join("\n");
+}
+
+/** Exercise: what reading "neutral" as a miss costs each peer, per class, and where it costs most. */
+export function neutralAnswer(c: PeerComparison | undefined): string {
+  if (!c) return "No peers record is committed yet: `npm run peers` makes one.";
+  return c.peers
+    .map((p) => {
+      const gains = p.scores["six-way"].perClass.map((x, i) => ({
+        class: x.class,
+        gain: x.score.accuracy - p.scores["as shipped"].perClass[i].score.accuracy,
+        neutral: p.scores["as shipped"].perClass[i].neutral,
+      }));
+      const most = [...gains].sort((a, b) => b.gain - a.gain)[0];
+      const all = p.scores["six-way"].overall.accuracy - p.scores["as shipped"].overall.accuracy;
+      return `${PEER_LABEL[p.info.name]}: six-way gains ${(100 * all).toFixed(1)} points over all six classes; most on ${most.class}, +${(100 * most.gain).toFixed(1)} points, where ${pct(most.neutral)} of the images were answered "neutral" as shipped.`;
+    })
+    .join(" ");
+}
+
+/** The README's sentence on the peers, every number from the comparison. */
+export function peersFinding(c: PeerComparison | undefined): string {
+  const human = c && peer(c, "human-emotion");
+  const faceApi = c && peer(c, "face-api-expression");
+  const mine = c && ours(c);
+  if (!c || !human || !faceApi || !mine) return "";
+  return `**The models a JavaScript developer would pick from npm instead**, on the same ${c.images} CK+48 images of six classes: \`@vladmandic/human\`'s FER2013-only emotion model gets ${scoreText(human.scores["as shipped"].overall)}, \`@vladmandic/face-api\`'s (trained on data that included most of CK+, so not a fair peer) ${scoreText(faceApi.scores["as shipped"].overall)}, and our CNN on people it never saw ${scoreText(mine.scores["as shipped"].pooled)} (95% intervals resampling the people; [figures/peers.md](figures/peers.md)).`;
 }

@@ -62,7 +62,8 @@ export const NOTEBOOK_MAP: { file: string; section: string; covers: string; modu
   {
     file: "06-study.ipynb",
     section: "2.3–3.3, over seeds",
-    covers: "the protocol over many seeds and three splits, intervals, the identity leak, the claims ledger",
+    covers:
+      "the protocol over many seeds and four splits, intervals, the identity leak, the claims ledger, the literature and the npm models",
     modules: "lib/study.ts, lib/stats.ts, lib/claims.ts",
   },
   {

@@ -398,9 +398,9 @@ export function summaryMarkdown(s: StudySummary | undefined, claims: readonly Cl
   const gap = s.gaps.find((g) => g.variant === "paper" && g.a === "random" && g.b === "subject");
   const seq = random?.leak.find((l) => l.group === "sequence");
   const ratios = widthRatios(s);
-  const counts = (["reproduced", "consistent", "not reproduced", "not testable"] as Verdict[]).map(
-    (v) => `${claims.filter((c) => c.verdict === v).length} ${v}`,
-  );
+  const counts = (
+    ["reproduced", "consistent", "not distinguishable", "not reproduced", "not testable"] as Verdict[]
+  ).map((v) => `${claims.filter((c) => c.verdict === v).length} ${v}`);
   const paper = PAPER_RESULTS.testAccuracy;
   const where = (x: ConditionSummary) =>
     x.accuracy.t ? (paper < x.accuracy.t.lo ? "below" : paper > x.accuracy.t.hi ? "above" : "inside") : "beside";

@@ -12,7 +12,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import { CLASSES } from "../config";
-import { RUNS } from "../paths";
+import { RUNS, STUDY } from "../paths";
+import { studyRecords } from "../study";
 import { loadJsonFile } from "../files";
 import { clusterRatioInterval, spread, type Interval, type Spread } from "../stats";
 import { sequenceOf, subjectOf } from "../data/files";
@@ -259,6 +260,32 @@ export interface PeerComparison {
   literature: { split: string; runs: number; images: Spread; sequences: Spread }[];
 }
 
+/** Ours on all seven classes per split with runs, per image and per sequence (the literature's table). */
+export function literatureOf(study: { split: string; runs: RunAnswers[] }[]): PeerComparison["literature"] {
+  return study
+    .filter((s) => s.runs.length && LITERATURE_SPLITS.includes(s.split))
+    .map((s) => ({
+      split: s.split,
+      runs: s.runs.length,
+      images: imageAccuracy(s.runs),
+      sequences: sequenceAccuracy(s.runs),
+    }));
+}
+
+/** The committed study's runs of every split the peers' page reads. */
+export function committedStudy(dir = STUDY): { split: string; runs: RunAnswers[] }[] {
+  return [...new Set([...OUR_SPLITS, ...LITERATURE_SPLITS])].map((split) => ({
+    split,
+    runs: studyRecords(split, dir),
+  }));
+}
+
+/** The comparison from the committed peers record and study, or undefined before `npm run peers`. */
+export function committedPeerComparison(file = PEERS_FILE, dir = STUDY): PeerComparison | undefined {
+  const record = findPeers(file);
+  return record ? peerComparison(record, committedStudy(dir)) : undefined;
+}
+
 /** The peers' scores (both rules) and ours on the subject-independent splits, from the records. */
 export function peerComparison(record: PeerRecord, study: { split: string; runs: RunAnswers[] }[]): PeerComparison {
   const peers = record.peers.map((p) => ({
@@ -272,14 +299,7 @@ export function peerComparison(record: PeerRecord, study: { split: string; runs:
     images: first?.images ?? 0,
     people: first?.people ?? 0,
     peers,
-    literature: study
-      .filter((s) => s.runs.length)
-      .map((s) => ({
-        split: s.split,
-        runs: s.runs.length,
-        images: imageAccuracy(s.runs),
-        sequences: sequenceAccuracy(s.runs),
-      })),
+    literature: literatureOf(study),
     ours: study
       .filter((s) => s.runs.length && OUR_SPLITS.includes(s.split))
       .map((s) => ({

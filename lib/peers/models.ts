@@ -109,6 +109,8 @@ export const HUMAN_GREY = [0.2989, 0.587, 0.114] as const;
 /**
  * Human's emotion input from faces in [0, 1] (NHWC RGB), op for op as its src/gear/emotion.ts does it: bilinear
  * resize to 64×64 (no corner alignment), weighted sum of the channels, then (g − 0.5)·2.
+ *
+ * @see notebooks/06-study.ipynb
  */
 export function humanInput(faces: Tensor4D, size = 64): Tensor4D {
   return tf.tidy(() => {
