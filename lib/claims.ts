@@ -16,7 +16,7 @@
 import { CLASSES, PAPER_RESULTS } from "./config";
 import { correctFromConfusion, falsePositiveRate } from "./evaluate";
 import type { RunRecord } from "./record";
-import { clipInterval, percentileOf, predictionInterval, type Spread } from "./stats";
+import { clipInterval, farFromNormal, percentileOf, predictionInterval, quantile, type Spread } from "./stats";
 import { marginInterval, orderVerdict, rankRanges, type PerRun } from "./ordering";
 import type { ConditionSummary, StudySummary } from "./summary";
 import { markdownTable, pct } from "./display/text";
@@ -85,7 +85,9 @@ const inside = (s: Spread, v: number) => !!s.t && v >= s.t.lo && v <= s.t.hi;
  * - else inside the 95 % **prediction interval** for one new run (lib/stats predictionInterval, t with the n + 1
  *   correction): **consistent** with one run, a draw our protocol makes;
  * - else **not reproduced**: outside what one run of ours gives.
- * `values` are our single runs' numbers, when the summary has them, for the paper's percentile among them.
+ * `values` are our single runs' numbers, when the summary has them, for the paper's percentile among them; when they
+ * are far from normal (lib/stats.ts farFromNormal), the bootstrap decides instead: inside the percentile bootstrap
+ * interval of the mean, reproduced; inside the central 95 % of our runs, consistent; else not reproduced.
  */
 export function singleRun(
   s: Spread | undefined,
@@ -102,6 +104,23 @@ export function singleRun(
   const rank = opts.values?.length
     ? `; it stands at the ${Math.round(100 * percentileOf(opts.values, v))}th percentile of our ${opts.values.length} runs`
     : "";
+  const shape = opts.values && opts.values.length >= 3 ? farFromNormal(opts.values, range) : undefined;
+  if (shape?.far && s.bootstrap) {
+    // Far from normal: the percentile bootstrap of the mean, and the central 95 % of our runs themselves (a bootstrap
+    // of one run draws one of ours), in place of the t intervals.
+    const runs = { lo: quantile(opts.values!, 0.025), hi: quantile(opts.values!, 0.975) };
+    const why = `our ${opts.values!.length} runs are far from normal (skewness ${shape.skewness.toFixed(2)}, ${shape.atBound} on a bound), so the yardstick is the bootstrap`;
+    const verdict: Verdict =
+      v >= s.bootstrap.lo && v <= s.bootstrap.hi
+        ? "reproduced"
+        : v >= runs.lo && v <= runs.hi
+          ? "consistent"
+          : "not reproduced";
+    return {
+      verdict,
+      why: `One run against single runs: ${why}: the paper's ${f(v)} is ${verdict === "reproduced" ? "inside" : "outside"} the bootstrap interval of the mean ${what} (${f(s.bootstrap.lo)}–${f(s.bootstrap.hi)}) and ${verdict === "not reproduced" ? "outside" : "inside"} the central 95% of our single runs (${f(runs.lo)}–${f(runs.hi)})${rank}.`,
+    };
+  }
   if (inside(s, v))
     return {
       verdict: "reproduced",
@@ -255,7 +274,9 @@ export function claimsLedger(
     subject: spreadText(cls(subject, "anger")?.accuracy),
     ...(anger
       ? (() => {
-          const n = singleRun(anger.accuracy, P.perClassAccuracy.anger ?? NaN, "anger accuracy");
+          const n = singleRun(anger.accuracy, P.perClassAccuracy.anger ?? NaN, "anger accuracy", {
+            values: anger.values?.accuracy,
+          });
           const top = ranking[0]?.[0];
           return {
             verdict: n.verdict,
@@ -297,7 +318,9 @@ export function claimsLedger(
     ours: spreadText(sad?.accuracy),
     record: rec((r) => pct(r.test.perClass[classIndex("sadness")].accuracy)),
     subject: spreadText(cls(subject, "sadness")?.accuracy),
-    ...singleRun(sad?.accuracy, P.perClassAccuracy.sadness ?? NaN, "sadness accuracy"),
+    ...singleRun(sad?.accuracy, P.perClassAccuracy.sadness ?? NaN, "sadness accuracy", {
+      values: sad?.values?.accuracy,
+    }),
   });
 
   for (const fp of P.falsePositives) {
@@ -309,7 +332,9 @@ export function claimsLedger(
       ours: spreadText(s?.falsePositiveRate),
       record: rec((r) => pct(falsePositiveRate(r.test.confusion, classIndex(fp.predicted)))),
       subject: spreadText(cls(subject, fp.predicted)?.falsePositiveRate),
-      ...singleRun(s?.falsePositiveRate, fp.rate, `${fp.predicted} false-positive rate`),
+      ...singleRun(s?.falsePositiveRate, fp.rate, `${fp.predicted} false-positive rate`, {
+        values: s?.values?.falsePositiveRate,
+      }),
     });
   }
 

@@ -127,7 +127,7 @@ export interface ConditionSummary {
     falsePositiveRate: Spread;
     auc: Spread;
     tprAtFpr10: Spread;
-    values?: { accuracy: number[]; auc: number[]; tprAtFpr10: number[] };
+    values?: { accuracy: number[]; falsePositiveRate?: number[]; auc: number[]; tprAtFpr10: number[] };
   }[];
   /** Test accuracy per identity-leak group, over seeds (pooled within a run), and the images per group per run. */
   leak: { group: LeakGroup; images: Spread; accuracy: Spread }[];
@@ -277,6 +277,7 @@ export function summarizeStudy(runs: { job: RunKey; record: RunRecord }[]): Stud
         ),
         values: {
           accuracy: group.map((g) => g.record.test.perClass[k].accuracy),
+          falsePositiveRate: group.map((g) => falsePositiveRate(g.record.test.confusion, k)),
           auc: group.map((g) => g.record.test.roc[k].auc ?? NaN),
           tprAtFpr10: group.map((g) => tprAt(g.record.test.roc[k], 0.1)),
         },
@@ -384,7 +385,14 @@ const conditionSummary = z.object({
       falsePositiveRate: SPREAD,
       auc: SPREAD,
       tprAtFpr10: SPREAD,
-      values: z.object({ accuracy: z.array(NUM), auc: z.array(NUM), tprAtFpr10: z.array(NUM) }).optional(),
+      values: z
+        .object({
+          accuracy: z.array(NUM),
+          falsePositiveRate: z.array(NUM).optional(),
+          auc: z.array(NUM),
+          tprAtFpr10: z.array(NUM),
+        })
+        .optional(),
     }),
   ),
   leak: z.array(z.object({ group: z.enum(["sequence", "subject", "none"]), images: SPREAD, accuracy: SPREAD })),

@@ -2,7 +2,8 @@
  * lib/claims.ts: the ledger's verdicts on a synthetic study whose answers are known, and its Markdown.
  */
 import { expect } from "chai";
-import { claimsLedger, claimsLedgerMarkdown, spreadText } from "../lib/claims";
+import { claimsLedger, claimsLedgerMarkdown, singleRun, spreadText } from "../lib/claims";
+import { spread } from "../lib/stats";
 import { summarizeStudy } from "../lib/summary";
 import { PAPER_RESULTS } from "../lib/config";
 import { tQuantile } from "../lib/distributions";
@@ -84,6 +85,18 @@ describe("claims ledger", () => {
     expect(at(v + 0.005, 0.02)).to.equal("reproduced"); // inside the mean's interval (±1.4 points)
     expect(at(v + 0.05, 0.03)).to.equal("consistent"); // outside it (±2.1), inside one run's (±7.1)
     expect(at(v + 0.1, 0.01)).to.equal("not reproduced"); // outside one run's (±2.4)
+  });
+
+  it("runs far from normal are judged by the bootstrap: the bootstrap interval of the mean, then the central 95% of runs", () => {
+    const values = [0.3, 0.32, 0.33, 0.35, 0.36, 0.38, 0.4, 0.41, 0.9, 0.95]; // skewness 1.43
+    const s = spread(values, { range: [0, 1] });
+    const f = (v: number) => singleRun(s, v, "x", { values });
+    expect(f(s.mean).verdict).to.equal("reproduced");
+    expect(f(0.85)).to.deep.include({ verdict: "consistent" }); // outside the bootstrap of the mean, inside the runs
+    expect(f(0.85).why).to.match(/far from normal \(skewness 1\.43, 0 on a bound\)/);
+    expect(f(0.99).verdict).to.equal("not reproduced"); // above the runs' 97.5% quantile (0.9275)
+    const normal = [0.8, 0.82, 0.85, 0.9, 0.86, 0.84];
+    expect(singleRun(spread(normal), 0.84, "x", { values: normal }).why).to.not.match(/bootstrap/);
   });
 
   it("the order of classes is judged over resampled seeds: holds, reversed, or a 0.002 gap not distinguishable", () => {
