@@ -16,7 +16,8 @@
 import { CLASSES, PAPER_RESULTS } from "./config";
 import { correctFromConfusion, falsePositiveRate } from "./evaluate";
 import type { RunRecord } from "./record";
-import { clipInterval, farFromNormal, percentileOf, predictionInterval, quantile, type Spread } from "./stats";
+import { clipInterval, percentileOf, predictionInterval, quantile, type Spread } from "./stats";
+import { farFromNormal } from "./normality";
 import { marginInterval, orderVerdict, rankRanges, type PerRun } from "./ordering";
 import type { ConditionSummary, StudySummary } from "./summary";
 import { markdownTable, pct } from "./display/text";
@@ -86,7 +87,7 @@ const inside = (s: Spread, v: number) => !!s.t && v >= s.t.lo && v <= s.t.hi;
  *   correction): **consistent** with one run, a draw our protocol makes;
  * - else **not reproduced**: outside what one run of ours gives.
  * `values` are our single runs' numbers, when the summary has them, for the paper's percentile among them; when they
- * are far from normal (lib/stats.ts farFromNormal), the bootstrap decides instead: inside the percentile bootstrap
+ * are far from normal (lib/normality.ts farFromNormal), the bootstrap decides instead: inside the percentile bootstrap
  * interval of the mean, reproduced; inside the central 95 % of our runs, consistent; else not reproduced.
  */
 export function singleRun(

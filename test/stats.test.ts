@@ -11,8 +11,6 @@ import {
   clipInterval,
   clusterAccuracyInterval,
   clusterRatioInterval,
-  farFromNormal,
-  skewness,
   macroF1,
   majorityBaseline,
   mcnemarExact,
@@ -156,15 +154,6 @@ describe("stats: one test set", () => {
     )!;
     expect(asPeople.hi - asPeople.lo).to.be.greaterThan(1.4 * (asImages.hi - asImages.lo));
     expect(() => clusterAccuracyInterval([true], ["a", "b"])).to.throw(/cluster ids/);
-  });
-
-  it("skewness by hand: {0, 0, 3} has m2 = 2, m3 = 2, g1 = 2/2^1.5 = 0.7071; a pile at a bound is far from normal", () => {
-    expect(skewness([0, 0, 3])).to.be.closeTo(1 / Math.SQRT2, 1e-12);
-    expect(skewness([1, 2, 3, 4])).to.be.closeTo(0, 1e-12);
-    expect(skewness([1, 1])).to.be.NaN;
-    expect(farFromNormal([0.9, 0.95, 1, 1, 1, 1], [0, 1])).to.deep.include({ far: true, atBound: 4 });
-    expect(farFromNormal([0.8, 0.82, 0.85, 0.9, 0.86, 0.84], [0, 1]).far).to.equal(false);
-    expect(farFromNormal([0, 0, 0, 0, 0, 0, 0, 0, 1, 3]).far).to.equal(true); // skewness 2.2
   });
 
   it("cluster bootstrap from per-cluster counts gives the image-level one's interval exactly", () => {

@@ -14,6 +14,8 @@ import * as path from "path";
 import { FIGURES, NOTEBOOKS, ROOT, STUDY } from "../paths";
 import { escapeHtml } from "../display/text";
 import { readmeFindings } from "../findings";
+import { committedPeerComparison } from "../peers/compare";
+import { peersFinding } from "../figures/peers";
 import { findSummary } from "../summary";
 import {
   FACES_TAG,
@@ -246,11 +248,15 @@ function landing(pages: Page[]): string {
 that walk through every section, here with all their outputs. Written in TypeScript on TensorFlow.js; tested; the
 numbers below are computed from the committed runs, not typed.</p>
 <h2>What we found</h2>
-${renderMarkdown(readmeFindings(summary))}
+${renderMarkdown([readmeFindings(summary), peersFinding(committedPeerComparison())].filter(Boolean).join("\n\n"))}
 <h2>The notebooks</h2>
 <ol class="toc">${list}</ol>
 <p>Also: <a href="figures.html">the paper's figures and Table 1</a>, regenerated, each beside the paper's claim, and
-<a href="claims.html">the claims ledger</a>: every claim of the paper with its verdict.</p>`;
+<a href="claims.html">the claims ledger</a>: every claim of the paper with its verdict${
+    pages.some((p) => p.file === "peers.html")
+      ? `; and <a href="peers.html">our CNN beside the literature and the pretrained npm models</a>, on the same images`
+      : ""
+  }.</p>`;
 }
 
 /** The site's stylesheet: readable text, code that scrolls instead of wrapping, outputs set apart. */
@@ -350,6 +356,7 @@ export function buildSite(opts: BuildOptions): BuiltSite {
     ["claims.md", "claims.html", "The claims ledger"],
     ["ablations.md", "ablations.html", "The comparisons"],
     ["explain-regions.md", "explain-regions.html", "Facial regions"],
+    ["peers.md", "peers.html", "The npm models and the literature"],
     ["table1-results.md", "table1-results.html", "Table 1"],
   ];
   const present = mdPages.filter(([f]) => fs.existsSync(path.join(FIGURES, f)));

@@ -210,6 +210,8 @@ export function peersMarkdown(c: PeerComparison): string {
     "",
     literatureMarkdown(c),
     "",
+    "Single-frame CNNs pretrained on large face data sets are reported in the mid to high 90s on CK+ under subject-independent folds; no row stands for them here, because no paper we could read states which folds it used, and a number whose protocol we cannot name would compare unlike with unlike.",
+    "",
   ].join("\n");
 }
 
