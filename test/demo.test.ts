@@ -21,11 +21,26 @@ import {
   pictureRgba,
 } from "../lib/demo/widgets";
 import { median } from "../lib/arrays";
-import { bundleDemo, demoFacts } from "../lib/cli/demo";
+import { bundleDemo, demoFacts, isLoopback, requestPath } from "../lib/cli/demo";
 import { realCk48 } from "./fixtures/ck48";
 import { faceGrey } from "./fixtures/faces";
 
 const S = PAPER.imageSize;
+
+describe("demo: the server's request targets and hosts", () => {
+  it("a path is served by its pathname; a malformed authority or a non-path target is no path", () => {
+    expect(requestPath("/model/model.json?x=1#y")).to.equal("/model/model.json");
+    expect(requestPath("/a/../index.html")).to.equal("/index.html");
+    expect(requestPath("//[")).to.equal(undefined);
+    expect(requestPath("*")).to.equal(undefined);
+    expect(requestPath("http://example.com/")).to.equal(undefined);
+    expect(requestPath(undefined)).to.equal(undefined);
+  });
+  it("loopback hosts need no warning; any other does", () => {
+    for (const h of ["127.0.0.1", "127.1.2.3", "localhost", "::1"]) expect(isLoopback(h), h).to.equal(true);
+    for (const h of ["0.0.0.0", "::", "192.168.1.5", "example.com"]) expect(isLoopback(h), h).to.equal(false);
+  });
+});
 
 describe("demo: the page's pure helpers", () => {
   it("the guide box is the centred square of the given fraction; the whole of a square image at 1", () => {

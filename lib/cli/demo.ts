@@ -176,6 +176,49 @@ function asset(body: Buffer | string, type: string, compress = false): Asset {
   return { body: b, type, gzip: compress ? zlib.gzipSync(b, { level: 6 }) : undefined };
 }
 
+/** The path a request asks for, or undefined when its target is not a path this server could serve. */
+export function requestPath(target: string | undefined): string | undefined {
+  if (!target || !target.startsWith("/")) return undefined;
+  try {
+    return new URL(target, "http://localhost").pathname;
+  } catch {
+    return undefined; // e.g. "//[" : a malformed authority
+  }
+}
+
+/** Answer one request from the served files: 400, 405, 404 or 200 (and HEAD without a body). */
+function answer(files: Map<string, Asset>, req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    res.writeHead(405, { allow: "GET, HEAD", connection: "close" }).end();
+    return;
+  }
+  const pathname = requestPath(req.url);
+  if (pathname === undefined) {
+    res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("bad request target\n");
+    return;
+  }
+  const f = files.get(pathname === "/index.html" ? "/" : pathname);
+  if (!f) {
+    res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end(`not found: ${pathname.slice(0, 200)}\n`);
+    return;
+  }
+  const gz = f.gzip && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
+  const body = gz ? f.gzip! : f.body;
+  res.writeHead(200, {
+    "content-type": f.type,
+    "content-length": body.length,
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+    ...(gz ? { "content-encoding": "gzip" } : {}),
+  });
+  res.end(req.method === "HEAD" ? undefined : body);
+}
+
+/** Whether a --host is this machine only (the camera needs localhost or https anyway). */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 /**
  * Check the model (lib/save.ts loadModel: the same one-line errors as predict), bundle the page, and serve on
  * `host:port` (port 0: a free one): `/` the page, `/demo.js` its script, `/model/…` model.json and the weight files
@@ -202,26 +245,19 @@ export async function startDemo(opts: { modelDir: string; port: number; host: st
   if (fs.existsSync(nb)) files.set(`/${STUDY_NOTEBOOK}`, asset(fs.readFileSync(nb), "application/x-ipynb+json", true));
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const f = files.get(url.pathname === "/index.html" ? "/" : url.pathname);
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405, { allow: "GET, HEAD" }).end();
-      return;
+    // Every request is answered with a status code: nothing a client sends may end the process.
+    try {
+      answer(files, req, res);
+    } catch (e) {
+      console.error(`demo: request ${JSON.stringify(String(req.url).slice(0, 80))} failed: ${(e as Error).message}`);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+      res.end("internal error\n");
     }
-    if (!f) {
-      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end(`not found: ${url.pathname}\n`);
-      return;
-    }
-    const gz = f.gzip && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""));
-    const body = gz ? f.gzip! : f.body;
-    res.writeHead(200, {
-      "content-type": f.type,
-      "content-length": body.length,
-      "cache-control": "no-store",
-      "x-content-type-options": "nosniff",
-      ...(gz ? { "content-encoding": "gzip" } : {}),
-    });
-    res.end(req.method === "HEAD" ? undefined : body);
+  });
+  // A request Node's parser refuses (a garbled request line, oversized headers): 400, and the socket closed.
+  server.on("clientError", (_e, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+    else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) => {
@@ -266,6 +302,10 @@ export async function startDemo(opts: { modelDir: string; port: number; host: st
 
 async function demo(a: Args<typeof DEMO>): Promise<void> {
   const modelDir = path.resolve(a.model ?? path.join(PAPER_RUN, "model"));
+  if (!isLoopback(a.host))
+    console.log(
+      `demo: warning: --host ${a.host} lets other machines on the network reach the demo; browsers give the camera only to localhost or https, so the webcam works only on this machine`,
+    );
   const d = await startDemo({ modelDir, port: a.port, host: a.host });
   const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
   console.log(

@@ -9,6 +9,7 @@ import { expect } from "chai";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import sharp from "sharp";
@@ -111,6 +112,65 @@ describe("demo: npm run demo", () => {
       `demo: --port ${port}: the port is in use (another demo?): stop that program, or give another --port (0 picks a free one)`,
     ]);
   });
+});
+
+/** Send raw bytes to host:port and collect what comes back until the server closes or `ms` pass. */
+function raw(port: number, bytes: string | Buffer, ms = 2000): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const sock = net.connect(port, "127.0.0.1", () => sock.write(bytes));
+    const done = () => resolve(Buffer.concat(chunks).toString("latin1"));
+    sock.on("data", (c) => chunks.push(c));
+    sock.on("close", done);
+    sock.on("error", done);
+    setTimeout(() => sock.destroy(), ms);
+  });
+}
+
+describe("demo: hostile requests answered with a status, never a crash", function () {
+  this.timeout(120_000);
+  let demo: DemoServer;
+  let port: number;
+  before(async () => {
+    demo = await startDemo({ modelDir: MODEL, port: 0, host: "127.0.0.1" });
+    port = Number(new URL(demo.url).port);
+  });
+  after(() => demo?.close());
+  const cases: [string, string | Buffer, RegExp][] = [
+    [
+      "a malformed authority in the target",
+      "GET //[ HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+      /^HTTP\/1\.1 400 /,
+    ],
+    [
+      "an absolute target with a broken host",
+      "GET http://[::1 HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+      /^HTTP\/1\.1 400 /,
+    ],
+    ["a target that is not a path", "GET * HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n", /^HTTP\/1\.1 400 /],
+    ["a garbled request line", "\x00\x01\x02 nonsense\r\n\r\n", /^HTTP\/1\.1 400 /],
+    ["an unknown HTTP version", "GET / HTTP/9.9\r\n\r\n", /^HTTP\/1\.1 (400|505) /],
+    ["a header without a colon", "GET / HTTP/1.1\r\nhost x\r\n\r\n", /^HTTP\/1\.1 400 /],
+    ["headers over 16 kB", `GET / HTTP/1.1\r\nx: ${"a".repeat(20_000)}\r\n\r\n`, /^HTTP\/1\.1 431 |^HTTP\/1\.1 400 /],
+    ["a POST with a body", "POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\nhello", /^HTTP\/1\.1 405 /],
+    [
+      "a body shorter than its length",
+      "GET / HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\nab",
+      /^HTTP\/1\.1 200 |^$/,
+    ],
+    ["a bad percent escape", "GET /%zz%ff HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n", /^HTTP\/1\.1 404 /],
+    [
+      "a path outside the served files",
+      "GET /../../etc/passwd HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+      /^HTTP\/1\.1 404 /,
+    ],
+  ];
+  for (const [name, bytes, want] of cases)
+    it(`${name}: ${String(want)}, and the page is still served`, async () => {
+      expect(await raw(port, bytes)).to.match(want);
+      const page = await raw(port, "GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+      expect(page).to.match(/^HTTP\/1\.1 200 /);
+    });
 });
 
 describe("demo: the page in chromium (Playwright)", function () {
