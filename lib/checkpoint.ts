@@ -7,7 +7,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { tf, type LayersModel, type Tensor } from "./tf";
 import { UserError } from "./errors";
-import { writeAtomic } from "./files";
+import { z } from "zod";
+import { loadJsonFile, writeAtomic } from "./files";
 import type { EpochRecord } from "./record";
 import type { Rng } from "./random";
 
@@ -42,22 +43,71 @@ export class Interrupted extends Error {
   }
 }
 
+/** Float32 values as base64 of their exact bytes (checkpoints and finished folds store weights this way). */
+export function float32ToBase64(d: Float32Array): string {
+  return Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString("base64");
+}
+
+/** The float32 values of {@link float32ToBase64}'s text (copied out, so the buffer is aligned). */
+export function base64ToFloat32(text: string): Float32Array {
+  const b = Buffer.from(text, "base64");
+  const f = new Float32Array(b.byteLength / 4);
+  new Uint8Array(f.buffer).set(b.subarray(0, f.byteLength));
+  return f;
+}
+
 /** A tensor's exact float32 bits as a {@link SavedTensor}. */
 export function saveTensor(t: Tensor, name?: string): SavedTensor {
-  const d = t.dataSync() as Float32Array;
   return {
     ...(name === undefined ? {} : { name }),
     shape: t.shape.slice(),
-    data: Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString("base64"),
+    data: float32ToBase64(t.dataSync() as Float32Array),
   };
 }
 
 /** A {@link SavedTensor} back as a tensor (the same bits). */
 export function loadTensor(s: SavedTensor): Tensor {
-  const b = Buffer.from(s.data, "base64");
-  const f = new Float32Array(b.byteLength / 4);
-  new Uint8Array(f.buffer).set(b);
-  return tf.tensor(f, s.shape, "float32");
+  return tf.tensor(base64ToFloat32(s.data), s.shape, "float32");
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** A stored tensor: a shape of whole numbers and base64 holding exactly 4 bytes per element. */
+export const SAVED_TENSOR: z.ZodType<SavedTensor, unknown> = z
+  .object({ name: z.string().optional(), shape: z.array(z.number().int().nonnegative()).max(8), data: z.string() })
+  .refine(
+    (t) => BASE64.test(t.data) && Buffer.byteLength(t.data, "base64") === 4 * t.shape.reduce((a, b) => a * b, 1),
+    { message: "its data is not base64 of 4 bytes per element of its shape" },
+  );
+
+/** One epoch of a history, as checkpoints and run records store it. */
+export const EPOCH_RECORD: z.ZodType<EpochRecord, unknown> = z.object({
+  epoch: z.number().int().positive(),
+  loss: z.number(),
+  acc: z.number(),
+  valLoss: z.number(),
+  valAcc: z.number(),
+  seconds: z.number().nonnegative(),
+});
+
+/** The schema of a fold's `<prefix>.json` checkpoint; its output type is {@link TrainCheckpoint}. */
+export const TRAIN_CHECKPOINT_SCHEMA: z.ZodType<TrainCheckpoint, unknown> = z.object({
+  epoch: z.number().int().nonnegative(),
+  weights: z.array(SAVED_TENSOR),
+  optimizer: z.array(SAVED_TENSOR),
+  rng: z.object({ batch: z.number(), augment: z.number(), dropout: z.number() }),
+  early: z.object({ best: z.number(), wait: z.number() }),
+  best: z.object({ value: z.number(), epoch: z.number(), weights: z.array(SAVED_TENSOR).nullable() }),
+  history: z.array(EPOCH_RECORD),
+});
+
+/** What to do about a damaged checkpoint file: the one hint every message about one gives. */
+export const DAMAGED_HINT =
+  "delete that file to train its fold again from the start, or start the run over with --force";
+
+/** Read a fold's checkpoint, checked: a damaged one (truncated, garbled, wrong types) is a one-line UserError. */
+export function readTrainCheckpoint(file: string): TrainCheckpoint {
+  return loadJsonFile(file, TRAIN_CHECKPOINT_SCHEMA, "fold checkpoint", DAMAGED_HINT);
 }
 
 /**
@@ -65,6 +115,8 @@ export function loadTensor(s: SavedTensor): Tensor {
  * and refuse to continue a folder made by a different run (its folds would not belong to this one).
  */
 export function prepareCheckpoints(dir: string, spec: Record<string, unknown>): void {
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory())
+    throw new UserError(`${dir} is a file, not a checkpoint folder: delete it, or start the run over with --force`);
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, "run-spec.json");
   const text = JSON.stringify(spec);
@@ -86,10 +138,8 @@ export function prepareCheckpoints(dir: string, spec: Record<string, unknown>): 
 export function runClock(dir: string | undefined, t0: number): { seconds: () => number; save: () => void } {
   const file = dir && path.join(dir, "elapsed.json");
   let before = 0;
-  if (file && fs.existsSync(file)) {
-    const v = (JSON.parse(fs.readFileSync(file, "utf8")) as { seconds?: unknown }).seconds;
-    if (typeof v === "number" && v >= 0) before = v;
-  }
+  if (file && fs.existsSync(file))
+    before = loadJsonFile(file, z.object({ seconds: z.number().nonnegative() }), "run clock", DAMAGED_HINT).seconds;
   const seconds = () => before + (performance.now() - t0) / 1000;
   return { seconds, save: () => file && writeAtomic(file, JSON.stringify({ seconds: seconds() })) };
 }

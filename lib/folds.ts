@@ -18,8 +18,17 @@ import { Worker } from "worker_threads";
 import { tf, activeBackend, type BackendName, type Tensor2D } from "./tf";
 import { NUM_CLASSES, type ProtocolConfig } from "./config";
 import { trainFold, evaluateModel, type EpochListener } from "./train";
-import { Interrupted, type TrainCheckpoint } from "./checkpoint";
-import { writeAtomic } from "./files";
+import {
+  DAMAGED_HINT,
+  EPOCH_RECORD,
+  Interrupted,
+  SAVED_TENSOR,
+  base64ToFloat32,
+  float32ToBase64,
+  readTrainCheckpoint,
+} from "./checkpoint";
+import { z } from "zod";
+import { loadJsonFile, writeAtomic } from "./files";
 import { predictProbs } from "./evaluate";
 import { UserError } from "./errors";
 import type { EpochRecord } from "./record";
@@ -85,24 +94,29 @@ function tensors(job: FoldJob, idx: number[]) {
 
 /** A finished fold as `<prefix>.done.json` stores it: the outcome, weights as exact float32 bits in base64. */
 function outcomeJson(o: FoldOutcome): string {
-  const b64 = (d: Float32Array) => Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString("base64");
-  return JSON.stringify({ ...o, weights: o.weights.map((w) => ({ shape: w.shape, data: b64(w.data) })) });
+  return JSON.stringify({ ...o, weights: o.weights.map((w) => ({ shape: w.shape, data: float32ToBase64(w.data) })) });
 }
 
-function outcomeFromJson(text: string, backend: string): FoldOutcome {
-  const o = JSON.parse(text) as Omit<FoldOutcome, "weights" | "backend"> & {
-    backend?: string;
-    weights: { shape: number[]; data: string }[];
-  };
+/** The schema of a finished fold's file (the backend is optional: folds finished before it was recorded). */
+const OUTCOME_SCHEMA = z.object({
+  index: z.number().int().nonnegative(),
+  backend: z.string().optional(),
+  history: z.array(EPOCH_RECORD),
+  bestEpoch: z.number().int().nonnegative(),
+  bestValLoss: z.number(),
+  test: z.object({ loss: z.number(), accuracy: z.number() }),
+  testProbs: z.array(z.array(z.number())),
+  weights: z.array(SAVED_TENSOR),
+  seconds: z.number().nonnegative(),
+});
+
+/** A finished fold read back, checked: a damaged file is a one-line UserError naming it. */
+function readOutcome(file: string, backend: string): FoldOutcome {
+  const o = loadJsonFile(file, OUTCOME_SCHEMA, "finished fold", DAMAGED_HINT);
   return {
     ...o,
     backend: o.backend ?? backend, // a fold finished before outcomes named their backend trained on the run's
-    weights: o.weights.map((w) => {
-      const b = Buffer.from(w.data, "base64");
-      const f = new Float32Array(b.byteLength / 4);
-      new Uint8Array(f.buffer).set(b);
-      return { shape: w.shape, data: f };
-    }),
+    weights: o.weights.map((w) => ({ shape: w.shape, data: base64ToFloat32(w.data) })),
   };
 }
 
@@ -118,9 +132,8 @@ export async function runFoldJob(
 ): Promise<FoldOutcome> {
   const done = job.checkpoint && `${job.checkpoint}.done.json`;
   const partial = job.checkpoint && `${job.checkpoint}.json`;
-  if (done && fs.existsSync(done)) return outcomeFromJson(fs.readFileSync(done, "utf8"), job.backend);
-  const resume =
-    partial && fs.existsSync(partial) ? (JSON.parse(fs.readFileSync(partial, "utf8")) as TrainCheckpoint) : undefined;
+  if (done && fs.existsSync(done)) return readOutcome(done, job.backend);
+  const resume = partial && fs.existsSync(partial) ? readTrainCheckpoint(partial) : undefined;
   const t0 = performance.now();
   const tr = tensors(job, job.train),
     va = tensors(job, job.val),

@@ -12,8 +12,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { UserError } from "../errors";
-import { shown } from "../paths";
+import { UserError } from "./errors";
+import { shown } from "./paths";
+import { writeError } from "./files";
 
 /** What a lock file holds. */
 export interface LockInfo {
@@ -56,6 +57,20 @@ function readLock(file: string): LockInfo | undefined {
   }
 }
 
+/** The one-line error for a folder another process holds: who, running what, since when, and what to do. */
+export function inUse(dir: string, owner: LockInfo): UserError {
+  const where = owner.host === os.hostname() ? `process ${owner.pid}` : `process ${owner.pid} on ${owner.host}`;
+  return new UserError(
+    `${shown(dir)} is in use by ${where} (${owner.command}, started ${owner.started}): wait for it, choose another --out, or delete ${shown(lockFile(dir))} if that process is gone`,
+  );
+}
+
+/** The owner of `dir`'s lock when a live process (or one on another host) holds it, else undefined. */
+export function liveOwner(dir: string, alive: (pid: number) => boolean = processAlive): LockInfo | undefined {
+  const owner = fs.existsSync(lockFile(dir)) ? readLock(lockFile(dir)) : undefined;
+  return owner && (owner.host !== os.hostname() || alive(owner.pid)) ? owner : undefined;
+}
+
 /**
  * Take the lock of `dir` (which must exist) for this process, taking over a stale one. Throws a UserError when
  * another live process holds it. `alive` is injectable for tests.
@@ -70,7 +85,12 @@ export function acquireLock(dir: string, command: string, alive: (pid: number) =
       // with EEXIST when the lock exists). An O_EXCL create followed by a write left an empty lock for a moment, which
       // a racing process read as unreadable, hence stale, and took over: both runs went ahead.
       const tmp = `${file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify(me) + "\n");
+      try {
+        fs.writeFileSync(tmp, JSON.stringify(me) + "\n");
+      } catch (e) {
+        fs.rmSync(tmp, { force: true });
+        throw writeError(file, e);
+      }
       try {
         fs.linkSync(tmp, file);
       } finally {
@@ -89,12 +109,7 @@ export function acquireLock(dir: string, command: string, alive: (pid: number) =
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
     const owner = readLock(file);
-    if (owner && (owner.host !== me.host || alive(owner.pid))) {
-      const where = owner.host === me.host ? `process ${owner.pid}` : `process ${owner.pid} on ${owner.host}`;
-      throw new UserError(
-        `${shown(dir)} is in use by ${where} (${owner.command}, started ${owner.started}): wait for it, choose another --out, or delete ${shown(file)} if that process is gone`,
-      );
-    }
+    if (owner && (owner.host !== me.host || alive(owner.pid))) throw inUse(dir, owner);
     // Stale (its process is gone) or unreadable (a crash while writing it): move it aside under a name of our own,
     // so that of two processes taking over at once only one succeeds, then check we moved the lock we judged.
     const aside = `${file}.stale-${process.pid}`;

@@ -66,6 +66,11 @@ export function checkOutputDir(dir: string, flag: string): void {
       }
       if (code !== "ENOENT")
         throw new UserError(`${flag} ${shown(dir)}: cannot use ${shown(existing)} (${code}): choose another folder`);
+      const link = danglingLink(existing);
+      if (link !== undefined)
+        throw new UserError(
+          `${flag} ${shown(dir)}: ${shown(existing)} is a link to ${link}, which does not exist: create it, or choose another folder`,
+        );
     }
     if (st) {
       if (!st.isDirectory()) {
@@ -91,6 +96,44 @@ export function checkOutputDir(dir: string, flag: string): void {
   } finally {
     if (probe) fs.rmSync(probe, { recursive: true, force: true });
   }
+}
+
+/** The target of `p` when `p` is a symbolic link whose target does not exist, else undefined. */
+function danglingLink(p: string): string | undefined {
+  try {
+    return fs.lstatSync(p).isSymbolicLink() ? fs.readlinkSync(p) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `p` with every existing part resolved through its links (the parts that do not exist yet kept as given). */
+function realish(p: string): string {
+  const rest: string[] = [];
+  let at = path.resolve(p);
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(at), ...rest);
+    } catch {
+      const up = path.dirname(at);
+      if (up === at) return path.join(at, ...rest);
+      rest.unshift(path.basename(at));
+      at = up;
+    }
+  }
+}
+
+/**
+ * Refuse an output folder that is the data folder or inside it (links resolved): a run written into CK+48 would make
+ * every later run refuse that folder, since it would no longer match data/manifest.csv.
+ */
+export function checkOutsideData(out: string, dataDir: string, flag = "--out"): void {
+  const o = realish(out);
+  const d = realish(dataDir);
+  if (o === d || o.startsWith(d + path.sep))
+    throw new UserError(
+      `${flag} ${shown(out)} is ${o === d ? "" : "inside "}the data folder ${shown(dataDir)}: a run written there would change CK+48; choose a folder outside it`,
+    );
 }
 
 /**

@@ -2,10 +2,11 @@
  * The run record (`run.json`): the contract between training (lib/train.ts, `npm run reproduce`) and everything
  * that reads results: figures, notebooks, the README table and checks.
  */
-import * as fs from "fs";
 import type { ProtocolConfig } from "./config";
 import type { SplitName } from "./split";
+import { z } from "zod";
 import { UserError } from "./errors";
+import { MAX_JSON_BYTES, readBounded } from "./files";
 
 /** One epoch of one fold's training history (Fig 5, Fig 6). */
 export interface EpochRecord {
@@ -106,6 +107,65 @@ export interface RunRecord {
  * Returns the problems found (empty when valid).
  */
 export function validateRunRecord(r: unknown): string[] {
+  // The checks of meaning first (their messages name what is wrong in the reader's terms), guarded: on a record of
+  // the wrong types they could throw, and then the schema says where the types are wrong.
+  let meaning: string[] | undefined;
+  try {
+    meaning = meaningProblems(r);
+  } catch {
+    meaning = undefined;
+  }
+  if (meaning?.length) return meaning;
+  const shape = RUN_RECORD_SHAPE.safeParse(r);
+  if (!shape.success)
+    return shape.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.length ? i.path.join(".") : "the record"}: ${i.message}`);
+  return meaning ?? ["the record could not be checked"];
+}
+
+/** A number of any value (a record in memory holds Infinity and NaN, which JSON stores as null), or null. */
+const num = z.custom<number | null>((v) => v === null || typeof v === "number", "expected a number");
+const int = z.number().int();
+const strings = z.array(z.string());
+const EPOCH = z.object({ epoch: int, loss: num, acc: num, valLoss: num, valAcc: num, seconds: num });
+
+/** The types of a run record, leaf by leaf (what {@link meaningProblems} takes for granted). */
+export const RUN_RECORD_SHAPE = z.object({
+  classes: strings,
+  backend: z.string(),
+  seed: int,
+  config: z.object({ batchSize: int }).passthrough(),
+  seconds: num,
+  versions: z.record(z.string(), z.string()),
+  split: z.object({ mode: z.string(), train: strings, test: strings }),
+  folds: z.array(
+    z.object({
+      index: int,
+      val: strings,
+      testFiles: strings.optional(),
+      bestEpoch: int,
+      bestValLoss: num,
+      history: z.array(EPOCH),
+      test: z.object({ loss: num, accuracy: num }),
+    }),
+  ),
+  bestFold: int,
+  test: z.object({
+    loss: num,
+    accuracy: num,
+    confusion: z.array(z.array(z.number().int().nonnegative())),
+    perClass: z.array(
+      z.object({ class: z.string(), support: int, accuracy: num, precision: num, recall: num, f1: num }),
+    ),
+    roc: z.array(
+      z.object({ class: z.string(), fpr: z.array(num), tpr: z.array(num), thresholds: z.array(num), auc: num }),
+    ),
+    predictions: z.array(z.object({ file: z.string(), label: int, probs: z.array(num) })),
+  }),
+});
+
+function meaningProblems(r: unknown): string[] {
   const p: string[] = [];
   const o = r as RunRecord;
   if (!o || typeof o !== "object") return ["not an object"];
@@ -169,9 +229,11 @@ export class RunFileError extends UserError {}
 export function loadRun(file: string): RunRecord {
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    throw new RunFileError(`cannot read run record ${file}`);
+    text = readBounded(file, "run record", "give a run.json made by npm run reproduce", MAX_JSON_BYTES).toString(
+      "utf8",
+    );
+  } catch (e) {
+    throw new RunFileError((e as Error).message);
   }
   let run: unknown;
   try {

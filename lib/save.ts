@@ -11,13 +11,19 @@ import { makeDirs, shown } from "./paths";
 import { NUM_CLASSES, PAPER } from "./config";
 import type { LayersModel, io } from "@tensorflow/tfjs";
 import { runRecordJson, type RunRecord } from "./record";
-import { writeAtomic } from "./files";
+import { loadJsonFile, readBounded, writeAtomic, writeError } from "./files";
+import { z } from "zod";
 
 /** Write `model` to `dir/model.json` + `dir/weights.bin`, replacing `dir` atomically. */
 export async function saveModel(model: LayersModel, dir: string): Promise<void> {
   const parent = path.dirname(path.resolve(dir));
   makeDirs(parent);
-  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(dir)}.tmp-`));
+  let tmp: string;
+  try {
+    tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(dir)}.tmp-`));
+  } catch (e) {
+    throw writeError(dir, e);
+  }
   try {
     await model.save(
       tf.io.withSaveHandler(async (artifacts) => {
@@ -41,7 +47,7 @@ export async function saveModel(model: LayersModel, dir: string): Promise<void> 
     if (old) fs.rmSync(old, { recursive: true, force: true });
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    throw writeError(dir, e);
   }
 }
 
@@ -51,6 +57,33 @@ function bytesPerValue(w: io.WeightsManifestEntry): number {
   if (q) return q === "uint8" ? 1 : 2;
   return w.dtype === "bool" ? 1 : 4;
 }
+
+/** The largest weights file a model of this project can need (ours is 348 kB; a variant's a few MB). */
+const MAX_WEIGHTS_BYTES = 256 * 1024 * 1024;
+
+/** A tfjs layers model.json, as far as loading it needs: a topology, and weight groups of files and entries. */
+const MODEL_JSON_SCHEMA = z.object({
+  modelTopology: z.record(z.string(), z.unknown()),
+  weightsManifest: z.array(
+    z.object({
+      paths: z.array(
+        z
+          .string()
+          .min(1)
+          .refine((p) => !p.split(/[\\/]/).includes(".."), "a path outside the model folder"),
+      ),
+      weights: z.array(
+        z
+          .object({
+            name: z.string(),
+            shape: z.array(z.number().int().nonnegative()).max(8),
+            dtype: z.enum(["float32", "int32", "bool", "string", "complex64"]),
+          })
+          .passthrough(),
+      ),
+    }),
+  ),
+});
 
 /**
  * Load a model saved by saveModel (or by tfjs-node's `file://` handler) from a folder or its model.json. A missing,
@@ -68,30 +101,20 @@ export async function loadModel(dirOrJson: string): Promise<LayersModel> {
   if (!fs.existsSync(jsonPath)) {
     throw new UserError(`no model at ${dirOrJson} (expected ${jsonPath}; make one with npm run reproduce)`);
   }
-  let json: {
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: io.WeightsManifestEntry[] }[];
-  };
-  try {
-    json = JSON.parse(fs.readFileSync(jsonPath, "utf8"));
-  } catch (e) {
-    throw new UserError(`${jsonPath} is not valid JSON (${(e as Error).message.split("\n")[0]}): ${again}`);
-  }
-  if (!json || !json.modelTopology || !Array.isArray(json.weightsManifest))
-    throw new UserError(`${jsonPath} is not a tfjs layers model (no modelTopology or weightsManifest): ${again}`);
+  const json = loadJsonFile(jsonPath, MODEL_JSON_SCHEMA, "model", again);
   const base = path.dirname(jsonPath);
-  const specs = json.weightsManifest.flatMap((g) => g.weights ?? []);
+  const specs = json.weightsManifest.flatMap((g) => g.weights) as io.WeightsManifestEntry[];
   const buffers = json.weightsManifest.flatMap((g) =>
-    (g.paths ?? []).map((p) => {
+    g.paths.map((p) => {
       const f = path.join(base, p);
       if (!fs.existsSync(f)) throw new UserError(`weights file missing: ${f} (${again})`);
-      return fs.readFileSync(f);
+      return readBounded(f, "weights file", again, MAX_WEIGHTS_BYTES);
     }),
   );
   const all = Buffer.concat(buffers);
   const expected = specs.reduce((s, w) => s + bytesPerValue(w) * (w.shape ?? []).reduce((a, b) => a * b, 1), 0);
   if (all.byteLength !== expected) {
-    const files = json.weightsManifest.flatMap((g) => g.paths ?? []).join(", ");
+    const files = json.weightsManifest.flatMap((g) => g.paths).join(", ");
     throw new UserError(
       `${path.join(base, files)} holds ${all.byteLength} bytes but ${shown(jsonPath)} describes ${expected}: the weights are truncated or from another model; ${again}`,
     );

@@ -20,7 +20,8 @@ import { writeAtomic } from "./files";
 import { VARIANTS } from "./ablations";
 import { fmtSeconds } from "./display/text";
 import { loadSummary, summarizeStudy, summaryJson, type RunKey, type StudySummary } from "./summary";
-import { STUDY } from "./paths";
+import { STUDY, makeDirs } from "./paths";
+import { acquireLock } from "./lock";
 import type { LayersModel } from "./tf";
 
 /** One protocol run of a study. */
@@ -29,24 +30,52 @@ export interface StudyJob extends RunKey {
   dir: string;
 }
 
+/** The largest seed: the same rule as `reproduce --seed` (seeds are fed to 32-bit generators, so 2³¹ − 1). */
+export const MAX_SEED = 2 ** 31 - 1;
+
+/** The most seeds one study may list: each is a run of minutes, so more is a typo, not a plan. */
+export const MAX_SEEDS = 10_000;
+
 /**
- * Parse a seed list: `0-9`, `0,3,7` or a mix (`0-2,5`); whole numbers ≥ 0, no duplicates, in the order given.
- * A bad list is a UserError naming the culprit.
+ * Parse a seed list: `0-9`, `0,3,7` or a mix (`0-2,5`); whole numbers from 0 to {@link MAX_SEED}, no duplicates, in
+ * the order given, at most {@link MAX_SEEDS} of them (a range is measured before it is expanded). A bad list is a
+ * UserError naming the culprit.
  */
 export function parseSeeds(text: string): number[] {
   const out: number[] = [];
+  const seen = new Set<number>();
   for (const part of text.split(",").map((p) => p.trim())) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new UserError(`--seeds: "${part}" is not a seed or a range like 0-9 (seeds are whole numbers ≥ 0)`);
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);
+    for (const x of [a, b])
+      if (!Number.isSafeInteger(x) || x > MAX_SEED)
+        throw new UserError(
+          `--seeds: ${m[2] === undefined ? "seed" : "the range"} "${part}" goes past ${MAX_SEED}, the largest seed`,
+        );
     if (b < a) throw new UserError(`--seeds: the range "${part}" runs backwards`);
+    if (out.length + (b - a + 1) > MAX_SEEDS)
+      throw new UserError(
+        `--seeds: "${text.slice(0, 40)}" lists more than ${MAX_SEEDS} seeds, the most one study takes`,
+      );
     for (let s = a; s <= b; s++) {
-      if (out.includes(s)) throw new UserError(`--seeds: seed ${s} is listed twice`);
+      if (seen.has(s)) throw new UserError(`--seeds: seed ${s} is listed twice`);
+      seen.add(s);
       out.push(s);
     }
   }
   if (!out.length) throw new UserError("--seeds: no seed given");
+  return out;
+}
+
+/** A comma list of names (--splits, --variants): trimmed, none empty, none twice; a UserError names the culprit. */
+export function parseNames(flag: string, text: string): string[] {
+  const out = text.split(",").map((x) => x.trim());
+  for (const [i, x] of out.entries()) {
+    if (!x) throw new UserError(`--${flag}: an empty name in "${text}"`);
+    if (out.indexOf(x) !== i) throw new UserError(`--${flag}: "${x}" is listed twice`);
+  }
   return out;
 }
 
@@ -120,6 +149,10 @@ export interface StudyOptions {
   shouldStop?: () => boolean;
   /** Also save each held-out run's best model (`model/` beside run.json), e.g. for notebook 08's regions over seeds. */
   keepModels?: boolean;
+  /** Delete each unfinished run's checkpoint before running it (a stopped run made with other settings). */
+  force?: boolean;
+  /** What the lock of each run folder says is running it (lib/lock.ts); default "a study". */
+  command?: string;
 }
 
 /**
@@ -141,6 +174,34 @@ export async function runStudy(opts: StudyOptions): Promise<{ ran: number; skipp
     const eta = ran ? ` ~${fmtSeconds((done / ran) * (todo.length - ran))} left` : "";
     log(`study: run ${skipped + ran + 1}/${opts.jobs.length}: ${job.dir}${eta}`);
     const checkpointDir = path.join(opts.out, job.dir, "checkpoint");
+    // One process per run folder: a second study into the same --out stops here with the owner's details (shards of
+    // one study run different jobs, so they never meet).
+    makeDirs(path.join(opts.out, job.dir));
+    const lock = acquireLock(path.join(opts.out, job.dir), opts.command ?? "a study");
+    try {
+      if (isFinished(opts.out, job)) {
+        log(`study: ${job.dir}: finished by another process meanwhile`);
+        continue;
+      }
+      if (opts.force) fs.rmSync(checkpointDir, { recursive: true, force: true });
+      await runJob(opts, job, config, checkpointDir, log);
+      ran++;
+    } finally {
+      lock.release();
+    }
+  }
+  return { ran, skipped, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** One job of a study: its protocol, then its run.json (and model), then its checkpoint removed. */
+async function runJob(
+  opts: StudyOptions,
+  job: StudyJob,
+  config: ProtocolConfig,
+  checkpointDir: string,
+  log: (line: string) => void,
+): Promise<void> {
+  {
     const common = {
       dataDir: opts.dataDir,
       seed: job.seed,
@@ -171,10 +232,8 @@ export async function runStudy(opts: StudyOptions): Promise<{ ran: number; skipp
       model.dispose();
     } else writeAtomic(file, runRecordJson(record));
     fs.rmSync(checkpointDir, { recursive: true, force: true });
-    ran++;
     log(`study: ${job.dir}: test accuracy ${record.test.accuracy.toFixed(4)} (${fmtSeconds(record.seconds)})`);
   }
-  return { ran, skipped, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** The finished runs of a study folder (every `run.json` under it), with their job. */

@@ -9,7 +9,10 @@ import * as os from "os";
 import * as path from "path";
 import sharp from "sharp";
 import { ROOT, NOTEBOOKS } from "../lib/paths";
-import { renderMarkdown, showsFaces, FACES_TAG, type Notebook } from "../lib/book/render";
+import { readNotebook, renderMarkdown, showsFaces, FACES_TAG, type Notebook } from "../lib/book/render";
+import fc from "fast-check";
+import { mutate, mutation } from "./helpers/mutate";
+import { settle } from "./helpers/outcome";
 import { buildSite, sourcesHash, bookSources } from "../lib/book/site";
 import { loadDataset } from "../lib/data/dataset";
 import { realCk48 } from "./fixtures/ck48";
@@ -259,5 +262,26 @@ describe("book: the published docs/", function () {
     ];
     for (const t of texts)
       expect(fs.readFileSync(t, "utf8"), path.relative(ROOT, t)).to.not.match(/data:image\/(png|jpe?g|gif|webp)/);
+  });
+});
+
+describe("book: reading a damaged notebook (fast-check)", () => {
+  it("every mutation of a real notebook gives a notebook or a one-line user error", () => {
+    const text = fs.readFileSync(path.join(NOTEBOOKS, "03-optim.ipynb"), "utf8");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fer-fuzz-nb-"));
+    const file = path.join(dir, "nb.ipynb");
+    const seen = new Set<string>();
+    try {
+      fc.assert(
+        fc.property(mutation, (m) => {
+          fs.writeFileSync(file, mutate(text, m));
+          seen.add(settle(() => readNotebook(file)));
+        }),
+        { numRuns: 300, seed: 25 },
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect([...seen]).to.include("user error");
   });
 });

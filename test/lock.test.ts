@@ -3,10 +3,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { acquireLock, lockFile, processAlive } from "../lib/cli/lock";
+import { acquireLock, lockFile, processAlive } from "../lib/lock";
 import { UserError } from "../lib/errors";
 
-describe("lib/cli/lock.ts: one process per output folder", () => {
+describe("lib/lock.ts: one process per output folder", () => {
   let dir: string;
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "fer-lock-"))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -7,6 +7,10 @@ import * as os from "os";
 import * as path from "path";
 import { loadRun, runRecordJson } from "../lib/record";
 import { makeRun } from "./fixtures/run";
+import fc from "fast-check";
+import { PAPER_RUN } from "../lib/paths";
+import { mutate, mutation } from "./helpers/mutate";
+import { settle } from "./helpers/outcome";
 
 describe("run record", () => {
   let tmp: string;
@@ -43,5 +47,28 @@ describe("run record", () => {
       expect(err?.message).to.match(pattern);
       expect(err?.message).to.not.include("\n");
     }
+  });
+});
+
+describe("record: random damage to a real run.json (fast-check)", function () {
+  this.timeout(120_000);
+  it("every mutation gives a valid record or a one-line user error, never a crash of the validator", () => {
+    const real = path.join(PAPER_RUN, "run.json");
+    const text = fs.readFileSync(real, "utf8");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fer-fuzz-run-"));
+    const file = path.join(dir, "run.json");
+    const seen = new Set<string>();
+    try {
+      fc.assert(
+        fc.property(mutation, (m) => {
+          fs.writeFileSync(file, mutate(text, m));
+          seen.add(settle(() => loadRun(file)));
+        }),
+        { numRuns: 300, seed: 22 },
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect([...seen]).to.include("user error"); // the damage was real
   });
 });

@@ -7,7 +7,10 @@ import * as os from "os";
 import * as path from "path";
 import { saveModel, loadModel } from "../lib/save";
 import { createModel } from "../lib/model";
+import fc from "fast-check";
 import { tf } from "../lib/tf";
+import { mutate, mutation } from "./helpers/mutate";
+import { settleAsync } from "./helpers/outcome";
 import type { Tensor } from "@tensorflow/tfjs";
 
 describe("saving the best model (tfjs layers format)", () => {
@@ -38,5 +41,39 @@ describe("saving the best model (tfjs layers format)", () => {
     await loadModel("/nonexistent/model").catch((e) => (err = e));
     expect(err?.name).to.equal("UserError");
     expect(err?.message).to.match(/no model at \/nonexistent\/model/);
+  });
+});
+
+describe("loading a model: random damage (fast-check)", function () {
+  this.timeout(300_000);
+  it("every mutation of model.json, and of weights.bin's length, gives a model or a one-line user error", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fer-fuzz-model-"));
+    const m = createModel(0);
+    await saveModel(m, dir);
+    m.dispose();
+    const json = fs.readFileSync(path.join(dir, "model.json"), "utf8");
+    const weights = fs.readFileSync(path.join(dir, "weights.bin"));
+    const seen = new Set<string>();
+    try {
+      await fc.assert(
+        fc.asyncProperty(mutation, fc.nat(), async (mu, cut) => {
+          fs.writeFileSync(path.join(dir, "model.json"), mutate(json, mu));
+          fs.writeFileSync(
+            path.join(dir, "weights.bin"),
+            cut % 4 ? weights : weights.subarray(0, cut % weights.length),
+          );
+          seen.add(
+            await settleAsync(async () => {
+              const loaded = await loadModel(dir);
+              loaded.dispose();
+            }),
+          );
+        }),
+        { numRuns: 80, seed: 24 },
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect([...seen]).to.include("user error");
   });
 });

@@ -7,7 +7,9 @@
  */
 import MarkdownIt from "markdown-it";
 import markdownItKatex from "@vscode/markdown-it-katex";
+import { z } from "zod";
 import { highlight } from "../display/listing";
+import { loadJsonFile } from "../files";
 
 /** One cell of an nbformat 4 notebook, as the book reads it. */
 export interface NotebookCell {
@@ -35,6 +37,51 @@ export interface Notebook {
   metadata: Record<string, unknown>;
   nbformat: number;
   nbformat_minor: number;
+}
+
+const TEXT = z.union([z.string(), z.array(z.string())]);
+
+/** The schema of an nbformat 4 notebook, as far as the project reads one (checked: nbformat's own validator). */
+export const NOTEBOOK_SCHEMA = z.object({
+  cells: z.array(
+    z.object({
+      cell_type: z.enum(["markdown", "code", "raw"]),
+      source: TEXT,
+      metadata: z.record(z.string(), z.unknown()),
+      outputs: z
+        .array(
+          z
+            .object({
+              output_type: z.enum(["display_data", "execute_result", "stream", "error"]),
+              data: z.record(z.string(), z.unknown()).optional(),
+              text: TEXT.optional(),
+            })
+            .passthrough(),
+        )
+        .optional(),
+      execution_count: z.number().int().nullable().optional(),
+    }),
+  ),
+  metadata: z.record(z.string(), z.unknown()),
+  nbformat: z.literal(4),
+  nbformat_minor: z.number().int().nonnegative(),
+});
+
+/** The largest notebook read: ours are under 1 MB stripped and a few MB executed. */
+const MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Read a notebook, checked against {@link NOTEBOOK_SCHEMA} before anything runs it: a damaged one (truncated, not
+ * JSON, cells of the wrong types) is a one-line UserError naming the file and the first problem.
+ */
+export function readNotebook(file: string): Notebook {
+  return loadJsonFile(
+    file,
+    NOTEBOOK_SCHEMA,
+    "notebook",
+    "restore it with git checkout, or open and save it again in Jupyter",
+    MAX_NOTEBOOK_BYTES,
+  ) as unknown as Notebook;
 }
 
 /** The tag of a cell whose outputs show CK+48 faces, or averages or overlays of them: left out of a public build. */

@@ -21,6 +21,7 @@ import {
   FACES_TAG,
   joined,
   notebookTitle,
+  readNotebook,
   renderMarkdown,
   showsFaces,
   type Notebook,
@@ -340,7 +341,7 @@ export function buildSite(opts: BuildOptions): BuiltSite {
   const rel = path.relative(out, ROOT) || ".";
   const sourceLink = opts.sourceLink ?? ((p: string) => path.posix.join(rel, p));
   const nbPages: Page[] = opts.notebooks.map((file) => {
-    const nb = JSON.parse(fs.readFileSync(file, "utf8")) as Notebook;
+    const nb = readNotebook(file);
     const name = path.basename(file, ".ipynb");
     log(`book: rendering ${name}`);
     return {

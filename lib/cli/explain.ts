@@ -90,6 +90,16 @@ async function images(a: Args<typeof EXPLAIN>): Promise<void> {
   const modelDir = path.resolve(a.model ?? path.join(PAPER_RUN, "model"));
   const out = path.resolve(a.out ?? path.join(ROOT, "out", "explain"));
   checkOutputDir(out, "--out");
+  const names = new Map<string, string>();
+  for (const f of a._) {
+    const name = path.basename(f).replace(/\.[^.]+$/, "");
+    const first = names.get(name);
+    if (first !== undefined)
+      throw new UserError(
+        `${first} and ${f} would both write ${name}-${a.method}.png: give images with different names, or one --out per folder`,
+      );
+    names.set(name, f);
+  }
   const decoded: Float32Array[] = [];
   for (const f of a._) decoded.push(await decodeImage(path.resolve(f))); // every image is checked before any work
   const model = await loadModel(modelDir);

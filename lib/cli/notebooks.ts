@@ -13,6 +13,7 @@ import * as readline from "readline";
 import { spawn, spawnSync } from "child_process";
 import { NOTEBOOKS, ROOT, checkOutputDir, shown } from "../paths";
 import { UserError } from "../errors";
+import { readNotebook } from "../book/render";
 import { writeAtomic } from "../files";
 import { defineCommand, defineCli, runCli, type Args } from "./args";
 
@@ -189,6 +190,7 @@ export async function runNotebooks(opts: RunOptions): Promise<NotebookResult[]> 
 
 async function notebooks(a: Args<typeof NOTEBOOKS_COMMAND>): Promise<number> {
   const notebooks = notebookFiles(a._);
+  for (const nb of notebooks) readNotebook(nb); // a damaged notebook is one line here, not a Python traceback later
   const out = path.resolve(a.out ?? EXECUTED);
   checkOutputDir(out, "--out");
   if (a.python !== undefined && !findPython([a.python])) {

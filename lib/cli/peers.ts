@@ -4,7 +4,7 @@
  * figures/peers.md beside our CNN. Flags: the declaration {@link PEERS_COMMAND} below.
  */
 import * as path from "path";
-import { checkOutputDir, resolveDataDir, shown } from "../paths";
+import { checkOutputDir, checkOutsideData, resolveDataDir, shown } from "../paths";
 import { initBackend, activeBackend } from "../tf";
 import { writeAtomic } from "../files";
 import { PEER_NAMES, type PeerName } from "../peers/models";
@@ -30,6 +30,7 @@ export const PEERS_COMMAND = defineCommand({
 async function peers(a: Args<typeof PEERS_COMMAND>): Promise<void> {
   const out = path.resolve(a.out ?? PEERS_FILE);
   checkOutputDir(path.dirname(out), "--out");
+  checkOutsideData(out, resolveDataDir(a.data));
   const names: readonly PeerName[] = a.only ? [a.only] : PEER_NAMES;
   console.log(`peers: backend ${activeBackend()}, ${names.join(" and ")}`);
   const record = await runPeers(resolveDataDir(a.data), names, (line) => console.log(line));

@@ -3,14 +3,14 @@
  * declaration {@link REPRODUCE} below (also `--help` and README.md's command table).
  *
  * Overwrite safety: a folder with `run.json` holds a finished run and is refused without --force; a lock file
- * (lib/cli/lock.ts) keeps two processes out of one --out; `model/` and then `run.json` are written atomically at the
+ * (lib/lock.ts) keeps two processes out of one --out; `model/` and then `run.json` are written atomically at the
  * end, so `run.json` appears only when the run is complete (with --force, the old one stays until the new run is
  * ready). On a user error nothing is left behind: a folder this run created is removed again.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { PAPER, QUICK, quickConfig } from "../config";
-import { checkOutputDir, makeDirs, resolveDataDir, ROOT, shown } from "../paths";
+import { checkOutputDir, checkOutsideData, makeDirs, resolveDataDir, ROOT, shown } from "../paths";
 import { UserError } from "../errors";
 import { activeBackend, initBackend } from "../tf";
 import { listImages } from "../data/files";
@@ -19,7 +19,7 @@ import { saveRun } from "../save";
 import { Interrupted } from "../checkpoint";
 import { defineCommand, defineCli, runCli, type Args } from "./args";
 import { BACKEND_FLAG, DATA_FLAG, ENV, NO_VERIFY_FLAG, QUICK_FLAG, WORKERS_FLAG } from "./flags";
-import { acquireLock } from "./lock";
+import { acquireLock } from "../lock";
 import { stopSignals } from "./signals";
 
 /** The flags of `npm run reproduce` (the one declaration: parser, --help, usage line and README table). */
@@ -99,6 +99,15 @@ export function checkpointOf(out: string): string {
  * in progress is the lock's to report) an unfinished one without --resume.
  */
 function refuseFinished(out: string, a: Args<typeof REPRODUCE>, unfinished: boolean): void {
+  // A folder (or another non-file) named run.json would make the run fail only after all its training.
+  for (const name of ["run.json", "model"]) {
+    const p = path.join(out, name);
+    const st = fs.existsSync(p) ? fs.lstatSync(p) : undefined;
+    if (st && (name === "run.json" ? !st.isFile() : !st.isDirectory()))
+      throw new UserError(
+        `${shown(p)} is a ${st.isDirectory() ? "folder" : "file"} where the run's ${name} goes: move it away, or choose another --out`,
+      );
+  }
   if (a.force) return;
   if (fs.existsSync(path.join(out, "run.json"))) {
     throw new UserError(
@@ -123,6 +132,7 @@ async function reproduce(a: Args<typeof REPRODUCE>): Promise<number | void> {
   const dataDir = resolveDataDir(a.data);
   const out = outDir(a);
   checkOutputDir(out, "--out");
+  checkOutsideData(out, dataDir);
   if (a.resume && a.force)
     throw new UserError(
       "--resume and --force contradict each other: --resume continues the run in --out, --force starts it over",

@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { quickConfig } from "../config";
-import { checkOutputDir, resolveDataDir, STUDY, shown } from "../paths";
+import { checkOutputDir, checkOutsideData, resolveDataDir, STUDY, shown } from "../paths";
 import { UserError } from "../errors";
 import { activeBackend, initBackend } from "../tf";
 import { SPLIT_NAMES, type SplitName } from "../split";
@@ -14,6 +14,7 @@ import { listImages } from "../data/files";
 import {
   loadStudyRuns,
   mergeStudy,
+  parseNames,
   parseSeeds,
   parseShard,
   runStudy,
@@ -26,6 +27,7 @@ import { Interrupted } from "../checkpoint";
 import { defineCommand, defineCli, runCli, type Args } from "./args";
 import { BACKEND_FLAG, DATA_FLAG, ENV, NO_VERIFY_FLAG, QUICK_FLAG, WORKERS_FLAG } from "./flags";
 import { stopSignals } from "./signals";
+import { inUse, liveOwner } from "../lock";
 
 /** The flags of `npm run study` (the one declaration: parser, --help, usage line and README table). */
 export const STUDY_COMMAND = defineCommand({
@@ -46,6 +48,10 @@ export const STUDY_COMMAND = defineCommand({
     out: { type: "string", arg: "DIR", help: "the study folder", defaultText: "data/runs/study" },
     data: DATA_FLAG,
     resume: { type: "boolean", help: "continue a study whose folder already holds runs (finished ones are skipped)" },
+    force: {
+      type: "boolean",
+      help: "start every unfinished run over: delete its checkpoint (e.g. one made with other settings); finished runs stay",
+    },
     shard: { type: "string", arg: "K/N", help: "run only every N-th job from the K-th; no summary is written" },
     merge: { type: "boolean", help: "only (re)write summary.json from the runs on disk" },
     workers: WORKERS_FLAG,
@@ -71,14 +77,19 @@ async function study(a: Args<typeof STUDY_COMMAND>): Promise<number | void> {
     return;
   }
   const seeds = parseSeeds(a.seeds ?? "0-9");
-  const splits = (a.splits ?? SPLIT_NAMES.join(",")).split(",").map((s) => s.trim()) as SplitName[];
+  const splits = parseNames("splits", a.splits ?? SPLIT_NAMES.join(",")) as SplitName[];
   for (const s of splits)
     if (!SPLIT_NAMES.includes(s)) throw new UserError(`--splits: "${s}" is not one of ${SPLIT_NAMES.join(", ")}`);
-  const variants = (a.variants ?? "paper").split(",").map((v) => v.trim());
+  const variants = parseNames("variants", a.variants ?? "paper");
   const configs = variantConfigs(variants);
   let jobs = studyJobs({ seeds, splits, variants });
   const shard = a.shard === undefined ? undefined : parseShard(a.shard);
   if (shard) jobs = shardJobs(jobs, shard.k, shard.n);
+  // Another study at work in this folder is named first: its finished runs are not a reason to say --resume.
+  for (const job of jobs) {
+    const owner = liveOwner(path.join(out, job.dir));
+    if (owner) throw inUse(path.join(out, job.dir), owner);
+  }
   const finished = fs.existsSync(out) ? loadStudyRuns(out).length : 0;
   if (finished > 0 && !a.resume && !shard) {
     throw new UserError(
@@ -87,6 +98,7 @@ async function study(a: Args<typeof STUDY_COMMAND>): Promise<number | void> {
   }
   if (a.quick) for (const v of variants) configs[v] = quickConfig(configs[v]);
   const dataDir = resolveDataDir(a.data);
+  checkOutsideData(out, dataDir);
   listImages(dataDir); // the folder's layout, before anything is written
   const todo = jobs.filter((j) => !isFinished(out, j)).length;
   console.log(
@@ -109,6 +121,8 @@ async function study(a: Args<typeof STUDY_COMMAND>): Promise<number | void> {
       log: (l) => console.log(l),
       shouldStop: stop.requested,
       keepModels: a["keep-models"],
+      force: a.force,
+      command: `npm run study -- ${process.argv.slice(2).join(" ")}`.trim(),
     });
     console.log(`study: ${r.ran} run(s) made, ${r.skipped} already there`);
   } catch (e) {

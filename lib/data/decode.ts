@@ -9,6 +9,9 @@ import { PAPER } from "../config";
 import { UserError } from "../errors";
 import { toModelInput } from "./pixels";
 
+/** The largest image file read (a 48×48 face is a few kB; a 3000×3000 photo tens of MB). */
+export const MAX_IMAGE_BYTES = 200_000_000;
+
 /**
  * Decode one image file (any format and colour type sharp reads: 8 or 16 bits, grey, palette, alpha, CMYK; PNG, JPEG,
  * WebP, GIF, TIFF, …) into RGB floats in [0, 1], size × size × 3, resizing (ignoring aspect ratio, as Keras'
@@ -17,9 +20,20 @@ import { toModelInput } from "./pixels";
  */
 export async function decodeImage(file: string, size: number = PAPER.imageSize): Promise<Float32Array> {
   let buf: Buffer;
+  let st: fs.Stats | undefined;
   try {
+    st = fs.statSync(file);
+    if (!st.isFile() && !st.isDirectory())
+      throw new UserError(
+        `cannot read ${file}: it is not a regular file (a device, pipe or socket); give an image file`,
+      );
+    if (st.size > MAX_IMAGE_BYTES)
+      throw new UserError(
+        `cannot read ${file}: it is ${(st.size / 1e6).toFixed(0)} MB, over the ${MAX_IMAGE_BYTES / 1e6} MB an image may be`,
+      );
     buf = fs.readFileSync(file);
   } catch (e) {
+    if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     const what = code === "ENOENT" ? " (no such file)" : code === "EISDIR" ? " (a folder, not an image file)" : "";
     throw new UserError(`cannot read ${file}: ${code ?? (e as Error).message}${what}`);

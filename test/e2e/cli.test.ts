@@ -13,9 +13,9 @@ import { findTorchPython } from "../../lib/bench";
 import { linearFit } from "../../lib/stats";
 import { validateRunRecord } from "../../lib/record";
 import { CLASSES } from "../../lib/config";
-import { realCk48, writeUnusualImages } from "../fixtures/ck48";
+import { makeFakeCk48, realCk48, writeUnusualImages } from "../fixtures/ck48";
 import { CASES, makeCtx, removeCtx, type Ctx } from "../fixtures/cli-cases";
-import { cliPath, copyDir, expectUserError, run, runAsync } from "../helpers/cli";
+import { cliPath, copyDir, expectUserError, run, runAsync, tree } from "../helpers/cli";
 
 /** The bad inputs run as real processes: one per kind of failure (a flag rule, a folder, a file, the environment). */
 const SPAWNED = ["negative number", "FER_BACKEND unknown", "missing data folder (manifest)", "model.json corrupt"];
@@ -436,5 +436,45 @@ module.exports = tf;
       expect(rec.split.train.length + rec.split.test.length).to.equal(70);
       expect(rec.split.test.length).to.equal(14);
     });
+  });
+});
+
+/** Mount a tmpfs of `kb` kilobytes at a new folder, or undefined where this machine does not allow it (not root). */
+function smallDisk(kb: number): string | undefined {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fer-full-"));
+  const r = spawnSync("mount", ["-t", "tmpfs", "-o", `size=${kb}k`, "tmpfs", dir], { encoding: "utf8" });
+  if (r.status === 0) return dir;
+  fs.rmSync(dir, { recursive: true, force: true });
+  return undefined;
+}
+
+describe("command line: a full disk", function () {
+  this.timeout(300_000);
+  let disk: string | undefined;
+  let fake: string;
+  before(async function () {
+    disk = smallDisk(96);
+    if (!disk) return this.skip(); // mounting needs root; test/files.test.ts injects ENOSPC instead
+    fake = await makeFakeCk48(6);
+  });
+  after(() => {
+    if (fake) fs.rmSync(fake, { recursive: true, force: true });
+    if (disk) {
+      spawnSync("umount", [disk]);
+      fs.rmSync(disk, { recursive: true, force: true });
+    }
+  });
+  const temps = (dir: string) => tree(dir).filter((f) => /\.tmp|tmp-/.test(f));
+  it("figures into a 96 kB disk: one line naming the file and ENOSPC, and no temp file left", () => {
+    const out = path.join(disk!, "figures");
+    const r = run("figures", ["--out", out]);
+    expectUserError(r, /^figures: cannot write .* \(ENOSPC\): the disk is full: free some space and run again$/);
+    expect(temps(disk!)).to.deep.equal([]);
+  });
+  it("reproduce --quick into it: one line, exit 2, no temp file left", () => {
+    const out = path.join(disk!, "run");
+    const r = run("reproduce", ["--quick", "--data", fake, "--out", out, "--no-verify", "--workers", "0"]);
+    expectUserError(r, /^reproduce: cannot write .* \(ENOSPC\): the disk is full/);
+    expect(temps(disk!)).to.deep.equal([]);
   });
 });

@@ -9,6 +9,7 @@ import * as path from "path";
 import { spawnSync, spawn } from "child_process";
 import { makeFakeCk48 } from "../fixtures/ck48";
 import { ROOT } from "../../lib/paths";
+import { tree } from "../helpers/cli";
 
 /** Run the study command as `npm run study` does (tsx), in a child process. */
 function study(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -47,6 +48,64 @@ describe("study: the command (quick setting on a made-up CK+48)", function () {
     "--workers",
     "0",
   ];
+
+  it("three studies into one folder at once: one works, the others stop naming the owner, nothing is lost", async () => {
+    const out = path.join(tmp, "crowded");
+    const start = () =>
+      new Promise<{ code: number | null; err: string }>((resolve) => {
+        const p = spawn(
+          process.execPath,
+          ["--import", "tsx", path.join(ROOT, "lib", "cli", "study.ts"), ...common(out)],
+          {
+            cwd: ROOT,
+          },
+        );
+        let err = "";
+        p.stderr.on("data", (c) => (err += c));
+        p.on("exit", (code) => resolve({ code, err }));
+      });
+    const runs = await Promise.all([start(), start(), start()]);
+    const won = runs.filter((r) => r.code === 0);
+    const lost = runs.filter((r) => r.code !== 0);
+    expect(won, runs.map((r) => r.err).join("\n")).to.have.length(1);
+    for (const r of lost) {
+      expect(r.code).to.equal(2);
+      expect(r.err.trim()).to.match(
+        /^study: .*seed-\d is in use by process \d+ \(npm run study -- .*, started .*\): wait for it/,
+      );
+    }
+    const summary = JSON.parse(fs.readFileSync(path.join(out, "summary.json"), "utf8"));
+    expect(summary.splits.map((x: { runs: unknown[] }) => x.runs.length)).to.deep.equal([2, 2]);
+    const locks = tree(out).filter((f) => f.includes(".lock"));
+    expect(locks).to.deep.equal([]);
+  });
+
+  it("a stopped run resumed with other settings says to start over with --force, and --force does", () => {
+    const out = path.join(tmp, "forced");
+    const ck = path.join(out, "paper", "random", "seed-0", "checkpoint");
+    fs.mkdirSync(ck, { recursive: true });
+    fs.writeFileSync(path.join(ck, "run-spec.json"), JSON.stringify({ seed: 99 }));
+    const args = [
+      "--data",
+      dir,
+      "--out",
+      out,
+      "--seeds",
+      "0",
+      "--splits",
+      "random",
+      "--quick",
+      "--no-verify",
+      "--workers",
+      "0",
+    ];
+    const r = study(args);
+    expect(r.code).to.equal(2);
+    expect(r.err.trim()).to.match(/made by a run with other settings .*; start over with --force$/);
+    const f = study([...args, "--force"]);
+    expect(f.code, f.err).to.equal(0);
+    expect(fs.existsSync(path.join(out, "paper", "random", "seed-0", "run.json"))).to.equal(true);
+  });
 
   it("two shards run as two processes, then a merge, give exactly the summary of one unsharded study", async () => {
     const whole = path.join(tmp, "whole");

@@ -108,7 +108,7 @@ export function tree(dir: string): string[] {
   const walk = (d: string) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);
-      out.push(`${path.relative(dir, p)}${e.isDirectory() ? "/" : ` ${fs.statSync(p).size}`}`);
+      out.push(`${path.relative(dir, p)}${e.isDirectory() ? "/" : ` ${fs.lstatSync(p).size}`}`);
       if (e.isDirectory()) walk(p);
     }
   };
