@@ -7,7 +7,7 @@
  */
 import * as path from "path";
 import { execFileSync, spawnSync } from "child_process";
-import { tf, useBackend, type LayersModel, type Tensor2D, type Tensor4D } from "./tf";
+import { initBackend, tf, useBackend, type LayersModel, type Tensor2D, type Tensor4D } from "./tf";
 import { createModel, trainingMultiplyAdds } from "./model";
 import { wasmPeakGflops, secondsAtPeak } from "./kernels/peak";
 import { PAPER, NUM_CLASSES } from "./config";
@@ -43,6 +43,8 @@ export interface BenchOptions {
   fixedCost?: boolean;
   /** The batch source; defaults to seeded random images. */
   source?: BatchSource;
+  /** Also time the same epochs on the tensorflow backend (tfjs-node), a peer on the same machine in the same run. */
+  tensorflow?: boolean;
 }
 
 /** Result of {@link runBench}. */
@@ -62,6 +64,8 @@ export interface BenchResult {
     byThreads: Record<string, number[]>;
     ratio: number;
   };
+  /** With `tensorflow`: tfjs-node's epochs on the same batches, its libtensorflow version, and ours ÷ it (fastest each). */
+  tensorflow?: { library: string; epochSeconds: number; epochTimes: number[]; ratio: number };
   /** The speed bound: an epoch's arithmetic at this machine's WebAssembly SIMD peak ({@link speedBound}). */
   bound: SpeedBound;
   /** With --fixed-cost: {@link fixedStepCost}. */
@@ -300,8 +304,32 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     useBackend("cpu-fast");
   }
 
+  let tensorflow: BenchResult["tensorflow"];
+  if (opts.tensorflow) {
+    initBackend("tensorflow");
+    const peer = createModel(0);
+    compileModel(peer);
+    await trainSteps(peer, source, 0, WARMUP_STEPS);
+    const peerTimes: number[] = [];
+    for (let e = 0; e < opts.epochs; e++) {
+      const { seconds: s } = await trainSteps(peer, source, e);
+      peerTimes.push(s);
+      log(`tensorflow epoch ${e + 1}: ${s.toFixed(3)} s wall`);
+    }
+    peer.dispose();
+    const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
+    tensorflow = {
+      library: binding?.TF_Version ?? "unknown",
+      epochSeconds: round(peerTimes.reduce((x, y) => x + y, 0) / peerTimes.length, 4),
+      epochTimes: peerTimes.map((t) => round(t, 4)),
+      ratio: round(Math.min(...times) / Math.min(...peerTimes), 3),
+    };
+    useBackend("cpu-fast");
+  }
+
   const result: BenchResult = {
     backend: "cpu-fast",
+    ...(tensorflow ? { tensorflow } : {}),
     epochSeconds: round(epochSeconds, 4),
     stockEpochSeconds: stockEpochSeconds === null ? null : round(stockEpochSeconds, 2),
     speedup: stockEpochSeconds === null ? null : round(stockEpochSeconds / epochSeconds, 1),

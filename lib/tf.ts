@@ -19,6 +19,7 @@
 import * as tfjs from "@tensorflow/tfjs";
 import { registerFastBackend, FAST_BACKEND } from "./kernels";
 import { UserError } from "./errors";
+import { registerTensorflowKernels } from "./tfjs-node-kernels";
 import { BACKENDS, requestedBackend, type BackendName } from "./backend";
 
 export { BACKENDS, type BackendName } from "./backend";
@@ -61,6 +62,7 @@ export function initBackend(
         "backend tensorflow: @tensorflow/tfjs-node loaded but registered no backend with this project's @tensorflow/tfjs (two copies of tfjs installed?): run npm ci",
       );
     }
+    registerTensorflowKernels(tf);
     tf.setBackend("tensorflow");
   } else if (name === "cpu") {
     tf.setBackend("cpu");

@@ -48,6 +48,10 @@ export const BENCH = defineCommand({
       type: "boolean",
       help: "also fit step time = fixed + per image × batch over batches 1–16 (random images): the per-step cost that no faster arithmetic removes",
     },
+    "compare-tensorflow": {
+      type: "boolean",
+      help: "also time the same epochs on the tensorflow backend (tfjs-node; bash scripts/tfjs-node-from-wheel.sh builds it offline)",
+    },
     "compare-torch": {
       type: "boolean",
       help: "also time PyTorch on the same model, step and random images, 1 and 2 threads, in the same run (needs a python3 with torch)",
@@ -107,6 +111,12 @@ export function reportLines(r: BenchResult): string[] {
       `       ${f.fixedMs.toFixed(2)} ms × ${steps} steps = ${((f.fixedMs * steps) / 1000).toFixed(3)} s of every epoch is per-step cost, whatever the arithmetic`,
     );
   }
+  const tn = r.tensorflow;
+  if (tn)
+    L.push(
+      `tensorflow ${tn.epochSeconds.toFixed(3).padStart(8)}  ${(r.images / tn.epochSeconds).toFixed(0).padStart(9)}   (tfjs-node on libtensorflow ${tn.library}, mean of ${tn.epochTimes.length})`,
+      `ours ÷ tensorflow: ${tn.ratio.toFixed(2)} (fastest epoch each, same batches, same run)`,
+    );
   const t = r.torch;
   if (t) {
     const settings = Object.entries(t.byThreads)
@@ -136,8 +146,13 @@ async function bench(a: Args<typeof BENCH>): Promise<void> {
     stockSteps: a["stock-steps"],
     profile: a.profile,
     fixedCost: a["fixed-cost"],
+    tensorflow: a["compare-tensorflow"],
     log: (l) => console.log(l),
   };
+  if (a["compare-tensorflow"]) {
+    initBackend("tensorflow"); // a missing or broken tfjs-node is one line now, not after the cpu-fast epochs
+    initBackend("cpu-fast");
+  }
   let python: string | null = null;
   if (a["compare-torch"]) {
     if (!a.random)

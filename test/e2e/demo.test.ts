@@ -92,6 +92,20 @@ describe("demo: npm run demo", () => {
     expect(await exit).to.equal(0);
   });
 
+  it("--host beyond this machine starts with a warning; the default host starts without one", async () => {
+    const wide = await start(["--port", "0", "--host", "0.0.0.0"]);
+    expect(wide.url, wide.err).to.match(/^http:\/\/0\.0\.0\.0:\d+\/$/);
+    expect(wide.out).to.match(/^demo: warning: --host 0\.0\.0\.0 lets other machines on the network reach the demo;/m);
+    const closed = new Promise((resolve) => wide.child.on("close", resolve));
+    wide.child.kill("SIGINT");
+    await closed;
+    const local = await start(["--port", "0"]);
+    expect(local.out).to.not.include("warning");
+    const done = new Promise((resolve) => local.child.on("close", resolve));
+    local.child.kill("SIGINT");
+    await done;
+  });
+
   it("a missing model folder, a bad port and a port in use: one line, exit 2", async () => {
     const missing = await start(["--model", path.join(os.tmpdir(), "no-such-model-folder"), "--port", "0"]);
     expect(missing.code).to.equal(2);
