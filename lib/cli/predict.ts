@@ -6,7 +6,8 @@ import * as path from "path";
 import { CLASSES } from "../config";
 import { PAPER_RUN, shown } from "../paths";
 import { tf, activeBackend, initBackend, type Tensor } from "../tf";
-import { decodeImage } from "../data/decode";
+import { decodeImage, decodePhoto } from "../data/decode";
+import { loadCropFit, photoFaces, type PhotoFace } from "../detect/face";
 import { loadModel } from "../save";
 import { argmax } from "../arrays";
 import { defineCommand, defineCli, runCli, type Args } from "./args";
@@ -16,7 +17,8 @@ import { BACKEND_FLAG, ENV } from "./flags";
 export const PREDICT = defineCommand({
   name: "predict",
   summary: "Prints each image's 7 class probabilities and the predicted class.",
-  details: "Any size or colour type sharp decodes is accepted (converted to RGB 48×48 in [0,1], as in training).",
+  details:
+    "Any size or colour type sharp decodes is accepted (converted to RGB 48×48 in [0,1], as in training). With --detect, photos of people: each face found is cropped as CK+48 is (data/detect/crop-fit.json) and classified; a photo without one says no face found.",
   flags: {
     model: {
       type: "string",
@@ -25,6 +27,10 @@ export const PREDICT = defineCommand({
       defaultText: "data/runs/paper/model",
     },
     json: { type: "boolean", help: "print one JSON object instead of a table" },
+    detect: {
+      type: "boolean",
+      help: "find the faces in each photo first (TinyFaceDetector), crop each as CK+48 is cropped, and classify every face",
+    },
     backend: BACKEND_FLAG,
   },
   positionals: { name: "IMAGE", help: "image files", min: 1 },
@@ -55,8 +61,66 @@ export async function predictFiles(modelDir: string, images: string[]): Promise<
   }));
 }
 
+/** One face found in a photo, and its prediction. */
+export interface FacePrediction extends PhotoFace {
+  predicted: string;
+  probabilities: Record<string, number>;
+}
+
+/** Find and classify every face of each photo (`--detect`): largest face first, none for a photo without one. */
+export async function predictFaces(
+  modelDir: string,
+  photos: string[],
+): Promise<{ image: string; faces: FacePrediction[] }[]> {
+  const decoded = [];
+  for (const f of photos) decoded.push(await decodePhoto(f)); // every photo is checked before the model loads
+  const fit = loadCropFit();
+  const model = await loadModel(modelDir);
+  const out: { image: string; faces: FacePrediction[] }[] = [];
+  for (const [i, d] of decoded.entries()) {
+    const photo = tf.tensor3d(d.data, [d.height, d.width, 3]);
+    const { faces, x } = await photoFaces(photo, fit);
+    const probs = faces.length ? ((model.predict(x) as Tensor).arraySync() as number[][]) : [];
+    tf.dispose([photo, x]);
+    out.push({
+      image: photos[i],
+      faces: faces.map((f, k) => ({
+        ...f,
+        predicted: CLASSES[argmax(probs[k])],
+        probabilities: Object.fromEntries(CLASSES.map((c, j) => [c, probs[k][j]])),
+      })),
+    });
+  }
+  model.dispose();
+  return out;
+}
+
+async function predictDetected(a: Args<typeof PREDICT>, modelDir: string): Promise<void> {
+  const results = await predictFaces(modelDir, a._);
+  if (a.json) {
+    console.log(JSON.stringify({ backend: activeBackend(), model: modelDir, photos: results }));
+    return;
+  }
+  console.log(`predict: backend ${activeBackend()}, model ${shown(modelDir)}, faces found by TinyFaceDetector`);
+  const px = (b: { x: number; y: number; width: number; height: number }) =>
+    `${Math.round(b.width)}×${Math.round(b.height)} at ${Math.round(b.x)},${Math.round(b.y)}`;
+  for (const r of results) {
+    if (!r.faces.length) {
+      console.log(`${path.basename(r.image)}: no face found`);
+      continue;
+    }
+    r.faces.forEach((f, k) => {
+      const top = CLASSES.map((c) => [c, f.probabilities[c]] as const).sort((u, v) => v[1] - u[1]);
+      console.log(
+        `${path.basename(r.image)} face ${k + 1} of ${r.faces.length} (crop ${px(f.crop)}, score ${f.score.toFixed(2)}): ${f.predicted} ${top[0][1].toFixed(4)}; then ${top[1][0]} ${top[1][1].toFixed(4)}, ${top[2][0]} ${top[2][1].toFixed(4)}`,
+      );
+    });
+  }
+}
+
 async function predict(a: Args<typeof PREDICT>): Promise<void> {
   const modelDir = path.resolve(a.model ?? path.join(PAPER_RUN, "model"));
+  if (a.detect) return predictDetected(a, modelDir);
   const results = await predictFiles(modelDir, a._);
   if (a.json) {
     console.log(JSON.stringify({ backend: activeBackend(), model: modelDir, predictions: results }));

@@ -117,3 +117,18 @@ export async function describeDecoding(file: string): Promise<DecodingReport> {
     scaled,
   };
 }
+
+/**
+ * Decode a photo at its own size, for face detection (`predict --detect`): RGB values in [0, 1], rows of width × 3,
+ * with the same bounded read and one-line errors as {@link decodeImage}.
+ */
+export async function decodePhoto(file: string): Promise<{ data: Float32Array; width: number; height: number }> {
+  await decodeImage(file, 1); // every check of decodeImage (a regular file, its size, a readable image) first
+  const { data, info } = await sharp(fs.readFileSync(file), { failOn: "error" })
+    .rotate()
+    .removeAlpha()
+    .toColourspace("srgb")
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data: toModelInput(data, 3), width: info.width, height: info.height };
+}
