@@ -5,9 +5,14 @@
  * class of a softmax row).
  */
 export function argmax(values: ArrayLike<number>): number {
+  return argmaxWhere(values, () => true);
+}
+
+/** The index of the largest of the values whose index `keep` accepts (ties: the first); -1 when it accepts none. */
+export function argmaxWhere(values: ArrayLike<number>, keep: (i: number) => boolean): number {
   if (values.length === 0) throw new Error("argmax of an empty row");
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  let best = -1;
+  for (let i = 0; i < values.length; i++) if (keep(i) && (best < 0 || values[i] > values[best])) best = i;
   return best;
 }
 

@@ -68,7 +68,12 @@ export function inUse(dir: string, owner: LockInfo): UserError {
 /** The owner of `dir`'s lock when a live process (or one on another host) holds it, else undefined. */
 export function liveOwner(dir: string, alive: (pid: number) => boolean = processAlive): LockInfo | undefined {
   const owner = fs.existsSync(lockFile(dir)) ? readLock(lockFile(dir)) : undefined;
-  return owner && (owner.host !== os.hostname() || alive(owner.pid)) ? owner : undefined;
+  return owner && holds(owner, alive) ? owner : undefined;
+}
+
+/** Whether a lock's owner still holds it: a live process here, or any process on another host (never taken over). */
+function holds(owner: LockInfo, alive: (pid: number) => boolean): boolean {
+  return owner.host !== os.hostname() || alive(owner.pid);
 }
 
 /**
@@ -109,7 +114,7 @@ export function acquireLock(dir: string, command: string, alive: (pid: number) =
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
     const owner = readLock(file);
-    if (owner && (owner.host !== me.host || alive(owner.pid))) throw inUse(dir, owner);
+    if (owner && holds(owner, alive)) throw inUse(dir, owner);
     // Stale (its process is gone) or unreadable (a crash while writing it): move it aside under a name of our own,
     // so that of two processes taking over at once only one succeeds, then check we moved the lock we judged.
     const aside = `${file}.stale-${process.pid}`;

@@ -19,6 +19,11 @@ export const MAX_IMAGE_BYTES = 200_000_000;
  * UserError naming it.
  */
 export async function decodeImage(file: string, size: number = PAPER.imageSize): Promise<Float32Array> {
+  return decodeImageBuffer(readImageFile(file), file, size);
+}
+
+/** An image file's bytes: a regular, non-empty file within {@link MAX_IMAGE_BYTES}, else a one-line UserError. */
+function readImageFile(file: string): Buffer {
   let buf: Buffer;
   let st: fs.Stats | undefined;
   try {
@@ -42,7 +47,14 @@ export async function decodeImage(file: string, size: number = PAPER.imageSize):
     throw new UserError(
       `cannot decode image ${file}: the file is empty (0 bytes); replace it with the original image or remove it`,
     );
-  return decodeImageBuffer(buf, file, size);
+  return buf;
+}
+
+/** A decoding failure of sharp's as the one-line UserError every decoder here gives. */
+function decodeError(name: string, e: unknown): UserError {
+  return new UserError(
+    `cannot decode image ${name}: ${(e as Error).message.split("\n")[0]} (truncated or not an image; replace it with the original or remove it)`,
+  );
 }
 
 /** As decodeImage, from bytes already read (`name` only labels errors). */
@@ -58,9 +70,7 @@ export async function decodeImageBuffer(
     if (meta.width !== size || meta.height !== size) img = img.resize(size, size, { fit: "fill" });
     raw = await img.raw().toBuffer({ resolveWithObject: true });
   } catch (e) {
-    throw new UserError(
-      `cannot decode image ${name}: ${(e as Error).message.split("\n")[0]} (truncated or not an image; replace it with the original or remove it)`,
-    );
+    throw decodeError(name, e);
   }
   if (raw.info.channels !== 3 || raw.info.width !== size || raw.info.height !== size) {
     throw new UserError(`cannot decode image ${name}: got ${raw.info.width}×${raw.info.height}×${raw.info.channels}`);
@@ -123,12 +133,17 @@ export async function describeDecoding(file: string): Promise<DecodingReport> {
  * with the same bounded read and one-line errors as {@link decodeImage}.
  */
 export async function decodePhoto(file: string): Promise<{ data: Float32Array; width: number; height: number }> {
-  await decodeImage(file, 1); // every check of decodeImage (a regular file, its size, a readable image) first
-  const { data, info } = await sharp(fs.readFileSync(file), { failOn: "error" })
-    .rotate()
-    .removeAlpha()
-    .toColourspace("srgb")
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { data: toModelInput(data, 3), width: info.width, height: info.height };
+  const buf = readImageFile(file);
+  let raw: { data: Buffer; info: sharp.OutputInfo };
+  try {
+    raw = await sharp(buf, { failOn: "error" })
+      .rotate()
+      .removeAlpha()
+      .toColourspace("srgb")
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    throw decodeError(file, e);
+  }
+  return { data: toModelInput(raw.data, 3), width: raw.info.width, height: raw.info.height };
 }

@@ -17,7 +17,7 @@ import { studyRecords } from "../study";
 import { loadJsonFile } from "../files";
 import { clusterRatioInterval, spread, type Interval, type Spread } from "../stats";
 import { sequenceOf, subjectOf } from "../data/files";
-import { argmax } from "../arrays";
+import { argmax, argmaxWhere } from "../arrays";
 import type { Prediction } from "../record";
 import { PEERS, PEER_NAMES, OUTPUT_CLASS, type PeerName } from "./models";
 
@@ -88,11 +88,7 @@ export function findPeers(file = PEERS_FILE): PeerRecord | undefined {
  * output names; ties go to the first output, like argmax.
  */
 export function peerAnswer(probs: readonly number[], outputs: readonly string[], rule: Rule): string | null {
-  let best = -1;
-  for (let k = 0; k < probs.length; k++) {
-    if (rule === "six-way" && !OUTPUT_CLASS[outputs[k]]) continue;
-    if (best < 0 || probs[k] > probs[best]) best = k;
-  }
+  const best = argmaxWhere(probs, (k) => rule === "as shipped" || !!OUTPUT_CLASS[outputs[k]]);
   return OUTPUT_CLASS[outputs[best]] ?? null;
 }
 
@@ -188,11 +184,7 @@ export function ourScores(runs: readonly RunAnswers[], rule: Rule = "as shipped"
     const contempt = r.classes.indexOf("contempt");
     return r.test.predictions
       .map((p) => {
-        let best = -1;
-        for (let k = 0; k < p.probs.length; k++) {
-          if (rule === "six-way" && k === contempt) continue;
-          if (best < 0 || p.probs[k] > p.probs[best]) best = k;
-        }
+        const best = argmaxWhere(p.probs, (k) => rule === "as shipped" || k !== contempt);
         return { file: p.file, subject: subjectOf(p.file), truth: r.classes[p.label], right: best === p.label };
       })
       .filter((a) => isShared(a.truth));

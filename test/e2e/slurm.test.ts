@@ -12,6 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { ROOT } from "../../lib/paths";
 import { makeFakeCk48 } from "../fixtures/ck48";
+import { summaryWithoutSeconds } from "../fixtures/study";
 
 /** The README's block between its slurm markers, as bash. */
 function readmeExample(): string {
@@ -156,14 +157,6 @@ describe("the README's Slurm example on a one-node Slurm", function () {
       },
     );
     expect(u.status, u.stderr).to.equal(0);
-    const strip = (file: string) => {
-      const s = JSON.parse(fs.readFileSync(file, "utf8"));
-      for (const sp of s.splits) {
-        delete sp.seconds;
-        for (const run of sp.runs) delete run.seconds;
-      }
-      return s;
-    };
-    expect(strip(summary)).to.deep.equal(strip(path.join(whole, "summary.json")));
+    expect(summaryWithoutSeconds(summary)).to.deep.equal(summaryWithoutSeconds(path.join(whole, "summary.json")));
   });
 });

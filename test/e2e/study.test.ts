@@ -9,6 +9,7 @@ import * as path from "path";
 import { spawnSync, spawn } from "child_process";
 import { makeFakeCk48 } from "../fixtures/ck48";
 import { ROOT } from "../../lib/paths";
+import { summaryWithoutSeconds } from "../fixtures/study";
 import { tree } from "../helpers/cli";
 
 /** Run the study command as `npm run study` does (tsx), in a child process. */
@@ -126,15 +127,9 @@ describe("study: the command (quick setting on a made-up CK+48)", function () {
     expect(fs.existsSync(path.join(sharded, "summary.json"))).to.equal(false);
     const m = study(["--merge", "--out", sharded]);
     expect(m.code, m.err).to.equal(0);
-    const strip = (file: string) => {
-      const s = JSON.parse(fs.readFileSync(file, "utf8"));
-      for (const sp of s.splits) {
-        delete sp.seconds;
-        for (const run of sp.runs) delete run.seconds;
-      }
-      return s;
-    };
-    expect(strip(path.join(sharded, "summary.json"))).to.deep.equal(strip(path.join(whole, "summary.json")));
+    expect(summaryWithoutSeconds(path.join(sharded, "summary.json"))).to.deep.equal(
+      summaryWithoutSeconds(path.join(whole, "summary.json")),
+    );
   });
 
   it("an interrupted study is refused without --resume and finished with it, skipping the finished runs", () => {
