@@ -13,6 +13,7 @@ import { loadDataset } from "../lib/data/dataset";
 import { resolveDataDir, DATA } from "../lib/paths";
 import { writeAtomic } from "../lib/files";
 import { CANVAS, DETECTOR, canvasOf, detectFaces } from "../lib/detect/face";
+import { nodeDetector } from "../lib/detect/load";
 import { cropFromBox, fitCrop, iou, type Box } from "../lib/detect/crop";
 import { PEERS, installedVersion } from "../lib/peers/models";
 import { quantile } from "../lib/stats";
@@ -21,11 +22,12 @@ async function main(): Promise<void> {
   initBackend("cpu-fast");
   const ds = await loadDataset(resolveDataDir(process.argv[2]));
   const per = ds.size * ds.size * 3;
+  const api = await nodeDetector();
   const boxes: { file: string; score: number | null; box: Box | null }[] = [];
   const t0 = performance.now();
   for (let i = 0; i < ds.files.length; i++) {
     const { image } = canvasOf(ds.x.subarray(i * per, (i + 1) * per), ds.size);
-    const found = await detectFaces(image);
+    const found = await detectFaces(api, image);
     image.dispose();
     const best = found.sort((a, b) => b.score - a.score)[0];
     const r = (v: number) => Number(v.toFixed(3));

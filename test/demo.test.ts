@@ -17,12 +17,23 @@ import {
   caveatHtml,
   faceProblem,
   greyStats,
+  CROP_SIDE,
+  cameraError,
+  facesListHtml,
   guideBox,
+  modeFor,
   pictureRgba,
+  timingText,
 } from "../lib/demo/widgets";
 import { median } from "../lib/arrays";
 import { bundleDemo, demoFacts, isLoopback, requestPath } from "../lib/cli/demo";
 import { realCk48 } from "./fixtures/ck48";
+import { committedPeerComparison } from "../lib/peers/compare";
+import { detectorDir, loadCropFit } from "../lib/detect/load";
+import { DETECTOR_FILES } from "../lib/detect/face";
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT } from "../lib/paths";
 import { faceGrey } from "./fixtures/faces";
 
 const S = PAPER.imageSize;
@@ -99,6 +110,57 @@ describe("demo: the page's pure helpers", () => {
     expect(median([4, 1, 3, 2])).to.equal(2.5);
   });
 
+  it("a drawn face or an image already cropped to a face starts in the manual box; a photo or a camera in the chosen mode", () => {
+    expect(modeFor({ width: 48, height: 48 }, "largest")).to.equal("manual");
+    expect(modeFor({ width: 95, height: 400 }, "all")).to.equal("manual");
+    expect(modeFor({ width: 96, height: 96 }, "all")).to.equal("all");
+    expect(modeFor({ width: 240, height: 240, drawn: true }, "largest")).to.equal("manual");
+    expect(modeFor({ width: 640, height: 480 }, "largest")).to.equal("largest");
+  });
+
+  it("the faces list: class and probability of a classified face, a hint for one that is not; the camera's errors", () => {
+    const crop = { x: 10.4, y: 20.6, width: 99.5 };
+    expect(
+      facesListHtml([
+        { score: 0.912, crop, predicted: "happy", probabilities: [0.1, 0.9] },
+        { score: 0.5, crop },
+      ]),
+    ).to.equal(
+      "<li>1: <b>happy</b> 90.0% <span>crop 100 px at 10, 21; detector score 0.91</span></li>" +
+        "<li>2: not classified (choose “find all”) <span>crop 100 px at 10, 21; detector score 0.50</span></li>",
+    );
+    expect(cameraError("NotAllowedError", "")).to.match(/^Camera permission denied/);
+    expect(cameraError("NotReadableError", "")).to.match(/^The camera is busy/);
+    expect(cameraError(undefined, "boom")).to.equal(
+      "The camera could not start (error: boom); choose an image file instead.",
+    );
+  });
+
+  it("the README's numbers on the demo are the records' (peers, the detector's weights, the crop side)", function () {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8").replace(/\s+/g, " ");
+    const peers = committedPeerComparison();
+    if (!peers) return this.skip();
+    const f = (x: number) => (100 * x).toFixed(1);
+    const said = (s: { accuracy: number; interval: { lo: number; hi: number } | null }) =>
+      `${f(s.accuracy)} % [${f(s.interval!.lo)}, ${f(s.interval!.hi)}]`;
+    const human = peers.peers.find((p) => !p.info.seenCk)!.scores["as shipped"].overall;
+    const ours = peers.ours.find((o) => o.split === "subject-cv")!.scores["as shipped"].pooled;
+    expect(readme).to.include(`is right ${said(human)} of the time`);
+    expect(readme).to.include(`is right ${said(ours)}`);
+    const kb = DETECTOR_FILES.reduce((a, n) => a + fs.statSync(path.join(detectorDir(), n)).size, 0) / 1000;
+    expect(readme).to.include(`(${Math.round(kb)} kB for the detector`);
+    expect(readme).to.include(`under ${CROP_SIDE} px`);
+  });
+
+  it("the timing line adds the frame's steps and gives frames per second from the medians", () => {
+    expect(timingText({ detect: 100, predict: 1, cam: 4 }, { detect: 120, predict: 2, cam: 3 }, 7)).to.equal(
+      "detection 100.0 + prediction 1.0 + Grad-CAM 4.0 = 105.0 ms this frame; median of the last 7: 125.0 ms (8.0 frames/s)",
+    );
+    expect(timingText({ predict: 1.25, cam: 3.75 }, { predict: 1, cam: 4 }, 2)).to.equal(
+      "prediction 1.3 + Grad-CAM 3.8 = 5.0 ms this frame; median of the last 2: 5.0 ms (200.0 frames/s)",
+    );
+  });
+
   it("the caveat's numbers come from the manifest and the committed study", () => {
     const f = demoFacts("m");
     const rows = readManifest();
@@ -109,13 +171,24 @@ describe("demo: the page's pure helpers", () => {
     expect(html).to.include("981 posed faces of 118 people");
     expect(html).to.include('href="notebooks/06-study.ipynb"');
     if (f.subject) expect(html).to.include(`right ${(100 * f.subject.mean).toFixed(1)}% of the time`);
+    // The cross-data-set drop: the peers' comparison (figures/peers.md) when it is committed.
+    const peers = committedPeerComparison();
+    if (peers) {
+      const human = peers.peers.find((p) => !p.info.seenCk)!.scores["as shipped"].overall;
+      expect(f.crossData?.accuracy).to.equal(human.accuracy);
+      expect(html).to.include(`is right ${(100 * human.accuracy).toFixed(1)}% (`);
+      expect(html).to.include("does not make a lab model work in the wild");
+    }
+    expect(f.cropFit).to.deep.equal(loadCropFit());
   });
 
-  it("the page's bundle holds lib/ code for the browser only: no node paths, no sharp, no cpu-fast kernels", async () => {
+  it("the page's bundle holds lib/ code for the browser only: no node paths, no sharp; the cpu-fast kernels and face-api's detector", async () => {
     const { js } = await bundleDemo();
     expect(js).to.not.include("__dirname");
     expect(js).to.not.include("manifest.csv");
-    expect(js).to.not.include("cpu-fast");
+    expect(js).to.not.include("tfjs-backend-wasm.wasm"); // face-api's wasm backend is left out
+    expect(js).to.include("cpu-fast");
+    expect(js).to.include("TinyFaceDetector");
     expect(js).to.include("No clear face"); // lib/demo/widgets.ts itself
     expect(js).to.include("the last layer must be Dense"); // lib/explain/attribution.ts' splitModel (Grad-CAM)
     expect(js.length).to.be.below(2e6);

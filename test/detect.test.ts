@@ -8,11 +8,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { cropFromBox, fitCrop, iou, type Box } from "../lib/detect/crop";
 import { canvasOf, detectFaces } from "../lib/detect/face";
+import { nodeDetector } from "../lib/detect/load";
 import { loadDataset } from "../lib/data/dataset";
 import { DATA, PAPER_RUN } from "../lib/paths";
 import { realCk48 } from "./fixtures/ck48";
 import * as os from "os";
-import sharp from "sharp";
+import { TWO_FACES, writeTwoFaces, writeWall } from "./fixtures/photos";
 import { predictFaces } from "../lib/cli/predict";
 import { runInProcess } from "./helpers/cli";
 
@@ -70,7 +71,7 @@ describe("detect: from a detector's box to a CK+48-like crop", () => {
     for (const [i, p] of ds.files.entries()) {
       const want = picks.find((q) => q.file === p)!;
       const { image } = canvasOf(ds.x.subarray(i * 6912, (i + 1) * 6912), 48);
-      const got = (await detectFaces(image)).sort((a, b) => b.score - a.score)[0];
+      const got = (await detectFaces(await nodeDetector(), image)).sort((a, b) => b.score - a.score)[0];
       image.dispose();
       if (!want.box) {
         expect(got, p).to.equal(undefined);
@@ -84,30 +85,13 @@ describe("detect: from a detector's box to a CK+48-like crop", () => {
   describe("predict --detect on a photo made here from CK+48 crops (skipped without CK+48)", function () {
     this.timeout(120_000);
     let tmp: string;
-    const placed: Box[] = [
-      { x: 60, y: 100, width: 168, height: 168 },
-      { x: 400, y: 80, width: 120, height: 120 },
-    ];
+    const placed = TWO_FACES.map((f) => f.box);
     before(async function () {
       const dir = realCk48();
       if (!dir || !fs.existsSync(FIT_FILE)) return this.skip();
       tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fer-detect-"));
-      const faces = ["happy/S010_006_00000013.png", "surprise/S010_002_00000014.png"];
-      const layers = await Promise.all(
-        faces.map(async (f, i) => ({
-          input: await sharp(path.join(dir, f)).resize(placed[i].width, placed[i].height).png().toBuffer(),
-          left: placed[i].x,
-          top: placed[i].y,
-        })),
-      );
-      const grey = { r: 128, g: 128, b: 128 };
-      await sharp({ create: { width: 600, height: 360, channels: 3, background: grey } })
-        .composite(layers)
-        .png()
-        .toFile(path.join(tmp, "two.png"));
-      await sharp({ create: { width: 600, height: 360, channels: 3, background: grey } })
-        .png()
-        .toFile(path.join(tmp, "wall.png"));
+      await writeTwoFaces(dir, path.join(tmp, "two.png"));
+      await writeWall(path.join(tmp, "wall.png"));
     });
     after(() => tmp && fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -118,6 +102,21 @@ describe("detect: from a detector's box to a CK+48-like crop", () => {
         expect(iou(f.crop, placed[k]), `face ${k + 1}`).to.be.above(0.6);
         expect(Object.values(f.probabilities).reduce((a, b) => a + b, 0)).to.be.closeTo(1, 1e-5);
       });
+    });
+
+    it("explain --detect: one overlay per face, named after its photo and rank; a photo without a face is said", async () => {
+      const out = path.join(tmp, "explained");
+      const r = await runInProcess("explain", [
+        "--detect",
+        "--out",
+        out,
+        path.join(tmp, "two.png"),
+        path.join(tmp, "wall.png"),
+      ]);
+      expect(r.code, r.err).to.equal(0);
+      expect(fs.readdirSync(out).sort()).to.deep.equal(["two-face1-gradcam.png", "two-face2-gradcam.png"]);
+      expect(r.out).to.match(/^wall\.png: no face found$/m);
+      expect(r.out).to.match(/two-face2-gradcam\.png {2}predicted \w+ \(\d\.\d\d\)$/m);
     });
 
     it("a photo without a face: no face found, exit 0", async () => {

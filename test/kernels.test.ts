@@ -495,6 +495,82 @@ describe("cpu-fast kernels vs stock cpu", function () {
     });
   });
 
+  describe("PadV2 (exact: the same elements, shape and dtype)", () => {
+    // [x shape, paddings, constant]; the first is the detector's pad before a 3×3 convolution
+    const cases: [number[], [number, number][], number][] = [
+      [
+        [1, 40, 40, 16],
+        [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ],
+        0,
+      ],
+      [
+        [2, 5, 6, 3],
+        [
+          [1, 0],
+          [0, 2],
+          [3, 1],
+          [1, 1],
+        ],
+        0.5,
+      ],
+      [[7], [[2, 3]], -1],
+      [
+        [4, 5],
+        [
+          [0, 0],
+          [0, 0],
+        ],
+        2,
+      ],
+      [
+        [3, 0, 2],
+        [
+          [1, 1],
+          [0, 1],
+          [1, 0],
+        ],
+        1,
+      ],
+    ];
+    it("pads like the stock kernel for float32, int32 and bool, any rank, zero or another constant", () => {
+      for (const [xs, pads, value] of cases) {
+        const x = randomArray(
+          Math.max(
+            1,
+            xs.reduce((a, b) => a * b, 1),
+          ),
+          seed++,
+        ).slice(
+          0,
+          xs.reduce((a, b) => a * b, 1),
+        );
+        for (const dtype of ["float32", "int32", "bool"] as const) {
+          const c = dtype === "float32" ? value : Math.abs(Math.round(value));
+          const results = (["cpu", "cpu-fast"] as const).map((b) => {
+            useBackend(b);
+            return tf.tidy(() => {
+              const y = tf.pad(
+                tf
+                  .tensor(x, xs)
+                  .mul(dtype === "float32" ? 1 : 10)
+                  .cast(dtype),
+                pads,
+                dtype === "bool" ? Math.min(1, c) : c,
+              );
+              return { shape: y.shape, dtype: y.dtype, values: Array.from(y.dataSync()) };
+            });
+          });
+          expect(results[1], `${xs} ${JSON.stringify(pads)} ${dtype}`).to.deep.equal(results[0]);
+        }
+      }
+    });
+  });
+
   describe("unsupported configurations give the stock result", () => {
     const x = { shape: [2, 9, 9, 3], values: randomArray(2 * 9 * 9 * 3, 901) };
     const w = { shape: [3, 3, 3, 4], values: randomArray(3 * 3 * 3 * 4, 902) };

@@ -21,6 +21,9 @@ import { loadModel } from "../save";
 import { splitOf } from "../claims";
 import { loadSummary } from "../summary";
 import type { DemoFacts } from "../demo/widgets";
+import { DETECTOR_FILES } from "../detect/face";
+import { detectorDir, loadCropFit } from "../detect/load";
+import { committedPeerComparison } from "../peers/compare";
 import { defineCommand, defineCli, runCli, type Args } from "./args";
 
 /** The flags of `npm run demo` (the one declaration: parser, --help, usage line and README table). */
@@ -28,7 +31,8 @@ export const DEMO = defineCommand({
   name: "demo",
   summary:
     "Serves the live demo on this machine and prints its address: the paper's CNN in the browser on a face from the webcam, an image file or a drawn face, with the 7 probabilities and the Grad-CAM map of the predicted class.",
-  details: "TensorFlow.js webgl in the browser when it has it, else cpu. Ctrl-C stops it.",
+  details:
+    "Faces are found with TinyFaceDetector and cropped as CK+48 is (the manual box stays as a fallback). TensorFlow.js webgl in the browser on a real GPU, else cpu-fast (this project's WebAssembly kernels). Ctrl-C stops it.",
   flags: {
     model: {
       type: "string",
@@ -52,6 +56,12 @@ export const DEMO_ENTRY = path.join(ROOT, "lib", "demo", "page.ts");
 export const DEMO_PAGE = path.join(ROOT, "lib", "demo", "page.html");
 /** The notebook with the subject-independent numbers the page's caveat links to. */
 const STUDY_NOTEBOOK = "notebooks/06-study.ipynb";
+
+/**
+ * face-api's browser build imports the wasm backend beside webgl; the page runs webgl, cpu-fast or cpu, so the wasm backend
+ * (and its .wasm files, which it would fetch) is left out as an empty module.
+ */
+const UNUSED_IN_PAGE = /^@tensorflow\/tfjs-backend-wasm(\/.*)?$/;
 
 /** Node's own modules and the packages that exist only in node: the page's script must never reach them. */
 const NODE_ONLY =
@@ -101,6 +111,11 @@ export function browserPlugin(root: string = ROOT): esbuild.Plugin {
           : // tfjs and seedrandom mention fs and crypto on code paths the browser never takes
             { path: a.path, namespace: "fer-node-only", sideEffects: false },
       );
+      build.onResolve({ filter: UNUSED_IN_PAGE }, (a) => ({
+        path: a.path,
+        namespace: "fer-node-only",
+        sideEffects: false,
+      }));
       build.onLoad({ filter: /.*/, namespace: "fer-node-only" }, () => ({
         contents: "module.exports = {};\n",
         loader: "js",
@@ -139,6 +154,23 @@ export function demoFacts(model: string, summaryFile = path.join(STUDY, "summary
       if (a?.t) facts[split] = { mean: a.mean, lo: a.t.lo, hi: a.t.hi, seeds: a.n };
     }
   }
+  facts.cropFit = loadCropFit();
+  const peers = committedPeerComparison();
+  const cross = peers?.peers.find((p) => !p.info.seenCk);
+  const ours = peers?.ours.find((o) => o.split === "subject-cv") ?? peers?.ours[0];
+  const theirs = cross?.scores["as shipped"].overall;
+  const mine = ours?.scores["as shipped"].pooled;
+  if (cross && theirs?.interval && mine?.interval)
+    facts.crossData = {
+      peer: `${cross.info.package}'s emotion model`,
+      trainedOn: cross.info.trainedOn.replace(/ \(.*\)$/, ""),
+      accuracy: theirs.accuracy,
+      lo: theirs.interval.lo,
+      hi: theirs.interval.hi,
+      ours: mine.accuracy,
+      oursLo: mine.interval.lo,
+      oursHi: mine.interval.hi,
+    };
   return facts;
 }
 
@@ -237,6 +269,8 @@ export async function startDemo(opts: { modelDir: string; port: number; host: st
       asset(fs.readFileSync(path.join(opts.modelDir, p)), "application/octet-stream"),
     );
   }
+  for (const f of DETECTOR_FILES)
+    files.set(`/detector/${f}`, asset(fs.readFileSync(path.join(detectorDir(), f)), "application/octet-stream"));
   const bundle = await bundleDemo();
   const page = pageHtml(demoFacts(shown(opts.modelDir)));
   files.set("/", asset(page, "text/html; charset=utf-8", true));

@@ -10,6 +10,7 @@ import { checkOutputDir, DATA, PAPER_RUN, ROOT, makeDirs, resolveDataDir, shown 
 import { UserError } from "../errors";
 import { tf, activeBackend, initBackend } from "../tf";
 import { decodeImage } from "../data/decode";
+import { facesInPhotos } from "../detect/load";
 import { loadModel } from "../save";
 import { writeAtomic } from "../files";
 import { loadStudyRuns } from "../study";
@@ -30,7 +31,7 @@ export const EXPLAIN = defineCommand({
   summary:
     "Writes an overlay PNG per image (the 48×48 face the model sees, the map of --method over it, the 7 probabilities) and prints where it went.",
   details:
-    "Any image predict accepts. With `--regions DIR` instead: occludes each facial region in the test images of every run with a model in DIR (`npm run study -- --keep-models`) and writes the class × region table over seeds.",
+    "Any image predict accepts; with --detect, photos of people: every face found is cropped as CK+48 is and explained (NAME-faceK-METHOD.png). With `--regions DIR` instead: occludes each facial region in the test images of every run with a model in DIR (`npm run study -- --keep-models`) and writes the class × region table over seeds.",
   flags: {
     model: {
       type: "string",
@@ -55,6 +56,10 @@ export const EXPLAIN = defineCommand({
       type: "string",
       arg: "DIR",
       help: "a study folder whose runs have models: the region analysis instead of images",
+    },
+    detect: {
+      type: "boolean",
+      help: "find the faces in each photo first (TinyFaceDetector), crop each as CK+48 is cropped, and explain every face",
     },
     data: { ...DATA_FLAG, help: "the CK+48 folder (for --regions)" },
     backend: BACKEND_FLAG,
@@ -100,8 +105,28 @@ async function images(a: Args<typeof EXPLAIN>): Promise<void> {
       );
     names.set(name, f);
   }
-  const decoded: Float32Array[] = [];
-  for (const f of a._) decoded.push(await decodeImage(path.resolve(f))); // every image is checked before any work
+  // What is explained: each image as it is, or with --detect each face found in it (every file is checked first).
+  const items: { file: string; title: string; stem: string; input: Float32Array }[] = [];
+  const stem = (f: string) => path.basename(f).replace(/\.[^.]+$/, "");
+  if (a.detect) {
+    for (const p of await facesInPhotos(a._.map((f) => path.resolve(f)))) {
+      const name = path.basename(p.image);
+      if (!p.faces.length) console.log(`${name}: no face found`);
+      p.faces.forEach((f, k) =>
+        items.push({
+          file: p.image,
+          title: `${name}, face ${k + 1} of ${p.faces.length} (crop ${Math.round(f.crop.width)} px at ${Math.round(f.crop.x)}, ${Math.round(f.crop.y)})`,
+          stem: `${stem(p.image)}-face${k + 1}`,
+          input: p.inputs[k],
+        }),
+      );
+    }
+  } else {
+    for (const f of a._)
+      items.push({ file: f, title: path.basename(f), stem: stem(f), input: await decodeImage(path.resolve(f)) });
+  }
+  if (!items.length) return;
+  const decoded = items.map((i) => i.input);
   const model = await loadModel(modelDir);
   const size = Math.round(Math.sqrt(decoded[0].length / 3));
   const x = tf.tensor4d(Float32Array.from(decoded.flatMap((d) => Array.from(d))), [decoded.length, size, size, 3]);
@@ -132,8 +157,8 @@ async function images(a: Args<typeof EXPLAIN>): Promise<void> {
         ],
       },
     ];
-    const png = await imageGrid(cells, { scale: 4, minCellWidth: 220, title: path.basename(a._[i]) });
-    const file = path.join(out, `${path.basename(a._[i]).replace(/\.[^.]+$/, "")}-${a.method}.png`);
+    const png = await imageGrid(cells, { scale: 4, minCellWidth: 220, title: items[i].title });
+    const file = path.join(out, `${items[i].stem}-${a.method}.png`);
     writeAtomic(file, png);
     console.log(`${shown(file)}  predicted ${CLASSES[argmax(probs[i])]} (${Math.max(...probs[i]).toFixed(2)})`);
   }
@@ -143,8 +168,10 @@ async function images(a: Args<typeof EXPLAIN>): Promise<void> {
 
 async function explain(a: Args<typeof EXPLAIN>): Promise<void> {
   if (a.regions !== undefined) {
-    if (a._.length)
-      throw new UserError("--regions takes no images: it explains the test images of every run in its folder");
+    if (a._.length || a.detect)
+      throw new UserError(
+        `--regions takes no ${a.detect ? "--detect" : "images"}: it explains the test images of every run in its folder`,
+      );
     return regions(a);
   }
   return images(a);

@@ -17,7 +17,7 @@ import { BACKEND_FLAG, DATA_FLAG, ENV } from "./flags";
 export const PEERS_COMMAND = defineCommand({
   name: "peers",
   summary:
-    "Runs @vladmandic/human's emotion model and @vladmandic/face-api's faceExpressionNet (dev dependencies) on every CK+48 image and writes their probabilities to `data/runs/peers/peers.json` (about 3 min).",
+    "Runs @vladmandic/human's emotion model and @vladmandic/face-api's faceExpressionNet on every CK+48 image and writes their probabilities to `data/runs/peers/peers.json` (about 3 min).",
   flags: {
     only: { type: "choice", choices: PEER_NAMES, help: "run one model only", defaultText: "both" },
     out: { type: "string", arg: "FILE", help: "where the JSON goes", defaultText: "data/runs/peers/peers.json" },

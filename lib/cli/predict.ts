@@ -6,8 +6,9 @@ import * as path from "path";
 import { CLASSES } from "../config";
 import { PAPER_RUN, shown } from "../paths";
 import { tf, activeBackend, initBackend, type Tensor } from "../tf";
-import { decodeImage, decodePhoto } from "../data/decode";
-import { loadCropFit, photoFaces, type PhotoFace } from "../detect/face";
+import { decodeImage } from "../data/decode";
+import type { PhotoFace } from "../detect/face";
+import { facesInPhotos } from "../detect/load";
 import { loadModel } from "../save";
 import { argmax } from "../arrays";
 import { defineCommand, defineCli, runCli, type Args } from "./args";
@@ -72,25 +73,21 @@ export async function predictFaces(
   modelDir: string,
   photos: string[],
 ): Promise<{ image: string; faces: FacePrediction[] }[]> {
-  const decoded = [];
-  for (const f of photos) decoded.push(await decodePhoto(f)); // every photo is checked before the model loads
-  const fit = loadCropFit();
+  const found = await facesInPhotos(photos);
   const model = await loadModel(modelDir);
-  const out: { image: string; faces: FacePrediction[] }[] = [];
-  for (const [i, d] of decoded.entries()) {
-    const photo = tf.tensor3d(d.data, [d.height, d.width, 3]);
-    const { faces, x } = await photoFaces(photo, fit);
-    const probs = faces.length ? ((model.predict(x) as Tensor).arraySync() as number[][]) : [];
-    tf.dispose([photo, x]);
-    out.push({
-      image: photos[i],
-      faces: faces.map((f, k) => ({
+  const out = found.map((p) => {
+    const x = tf.tensor4d(Float32Array.from(p.inputs.flatMap((i) => Array.from(i))), [p.inputs.length, 48, 48, 3]);
+    const probs = p.inputs.length ? ((model.predict(x) as Tensor).arraySync() as number[][]) : [];
+    x.dispose();
+    return {
+      image: p.image,
+      faces: p.faces.map((f, k) => ({
         ...f,
         predicted: CLASSES[argmax(probs[k])],
         probabilities: Object.fromEntries(CLASSES.map((c, j) => [c, probs[k][j]])),
       })),
-    });
-  }
+    };
+  });
   model.dispose();
   return out;
 }

@@ -12,41 +12,49 @@
  */
 import { tf, type LayersModel } from "../tf";
 import { CLASSES, PAPER } from "../config";
-import { median } from "../arrays";
-import { toModelInput } from "../data/pixels";
 import type { Picture } from "../display/pictures";
+import { argmax, median } from "../arrays";
+import type { FaceApi } from "../detect/face";
+import type { CropFit } from "../detect/crop";
 import {
+  NO_FACE,
   barChartSvg,
+  cameraError,
+  facesListHtml,
   caveatHtml,
   faceProblem,
   guideBox,
-  pictureRgba,
+  modeFor,
   syntheticFaceSvg,
-  type Box,
+  timingText,
   type DemoFacts,
+  type FindMode,
+  type FrameTimes,
   type SampleExpression,
 } from "./widgets";
-import { predictInput } from "./predict";
+import { predictInput, predictMany } from "./predict";
+import { cutBox, drawFaces, drawGuide, drawSource, pixelsOf, showPicture } from "./stage";
+import { frameFaces, loadDetector } from "./faces";
+import { backendLabel, pickBackend, wireBackendChoice } from "./backend";
 
 // ---------------------------------------------------------------------------------------------------------------
 // The page (browser only)
 // ---------------------------------------------------------------------------------------------------------------
 
-/** The source the guide box is cut from. */
+/** The source faces are found in or the guide box is cut from. */
 interface Source {
   kind: "camera" | "image";
   el: CanvasImageSource;
   width: number;
   height: number;
+  /** A drawn sample face. */
+  drawn?: boolean;
 }
 
-/** A message on the page: an error, a warning (e.g. no clear face) or a note. Never console-only. */
+/** A message on the page: an error, a warning (e.g. no face found) or a note. Never console-only. */
 type MessageKind = "error" | "warning" | "info";
 
 const SIDE = PAPER.imageSize;
-
-/** The stage's largest height on the page, in CSS pixels. */
-const STAGE_HEIGHT = 440;
 
 /** Timings kept for the medians shown on the page. */
 const KEEP_TIMES = 20;
@@ -57,18 +65,25 @@ function byId<T extends HTMLElement>(id: string): T {
   return el as T;
 }
 
+const pct = (p: number) => `${(100 * p).toFixed(1)}%`;
+
 /** Everything the page holds between frames. */
 class DemoPage {
   model: LayersModel | null = null;
+  detector: FaceApi | null = null;
+  fit: CropFit | null = null;
   source: Source | null = null;
   stream: MediaStream | null = null;
   fraction = { camera: 0.6, image: 1 };
+  /** The find mode the user chose; a drawn face or a small image starts in the manual box ({@link modeFor}). */
+  chosen: FindMode = "largest";
+  mode: FindMode = "largest";
   frames = 0;
   busy = false;
-  timesPredict: number[] = [];
-  timesCam: number[] = [];
+  times: FrameTimes[] = [];
   readonly stage = byId<HTMLCanvasElement>("stage");
   readonly crop = document.createElement("canvas");
+  readonly frame = document.createElement("canvas");
   readonly input = byId<HTMLCanvasElement>("input");
   readonly cam = byId<HTMLCanvasElement>("cam");
   readonly result = byId<HTMLElement>("result");
@@ -90,108 +105,123 @@ class DemoPage {
     byId("status").textContent = text;
   }
 
-  /**
-   * Draw the source and its guide box on the stage, fitted to the page (small images enlarged with square pixels);
-   * returns the box in source pixels.
-   */
-  drawStage(): Box | null {
-    const s = this.source;
-    if (!s) return null;
-    const maxW = Math.max(160, (this.stage.parentElement?.clientWidth ?? 640) - 8);
-    const scale = Math.min(maxW / s.width, STAGE_HEIGHT / s.height);
-    const w = Math.max(1, Math.round(s.width * scale));
-    const h = Math.max(1, Math.round(s.height * scale));
-    if (this.stage.width !== w || this.stage.height !== h) {
-      this.stage.width = w;
-      this.stage.height = h;
-    }
-    const ctx = this.stage.getContext("2d")!;
-    ctx.imageSmoothingEnabled = Math.min(s.width, s.height) >= 128; // small images enlarged with square pixels
-    ctx.drawImage(s.el, 0, 0, w, h);
-    const box = guideBox(s.width, s.height, this.fraction[s.kind]);
-    const [bx, by, bs] = [box.x * scale, box.y * scale, box.side * scale];
-    ctx.save();
-    ctx.fillStyle = "rgba(10, 14, 24, 0.55)";
-    ctx.beginPath();
-    ctx.rect(0, 0, w, h);
-    ctx.rect(bx, by, bs, bs);
-    ctx.fill("evenodd");
-    ctx.strokeStyle = "#ffcf4a";
-    ctx.lineWidth = 3;
-    ctx.strokeRect(bx + 1.5, by + 1.5, bs - 3, bs - 3);
-    ctx.restore();
-    return box;
-  }
-
-  /** The model input of the box: drawn at 48×48 (the browser's high-quality downscale), then lib/data/pixels.ts' toModelInput, grey. */
-  cut(box: Box): Float32Array {
-    const ctx = this.crop.getContext("2d", { willReadFrequently: true })!;
-    ctx.imageSmoothingEnabled = true;
-    ctx.imageSmoothingQuality = "high";
-    ctx.clearRect(0, 0, SIDE, SIDE);
-    ctx.drawImage(this.source!.el, box.x, box.y, box.side, box.side, 0, 0, SIDE, SIDE);
-    return toModelInput(ctx.getImageData(0, 0, SIDE, SIDE).data, 4, true);
-  }
-
   show(canvas: HTMLCanvasElement, p: Picture | null): void {
-    const ctx = canvas.getContext("2d")!;
-    if (!p) {
-      ctx.clearRect(0, 0, canvas.width, canvas.height);
-      return;
-    }
-    const img = ctx.createImageData(p.width, p.height);
-    img.data.set(pictureRgba(p));
-    ctx.putImageData(img, 0, 0);
+    showPicture(canvas, p);
   }
 
-  /** One frame: stage, box, crop, check, prediction, chart. */
-  step(): void {
+  /** A frame without a prediction: the box is refused, or no face was found. */
+  refuse(state: "rejected" | "no-face", text: string, extra: Record<string, string> = {}): void {
+    this.show(this.cam, null);
+    if (state === "no-face") this.show(this.input, null);
+    byId("chart").innerHTML = barChartSvg(null);
+    byId("cam-label").textContent = "Grad-CAM";
+    byId("verdict").textContent = "";
+    byId("faces").innerHTML = "";
+    const r = this.result;
+    for (const k of ["probabilities", "predicted", "faces"]) delete r.dataset[k];
+    Object.assign(r.dataset, { state, ...extra });
+    this.message("warning", text);
+  }
+
+  /** One frame: find the face (or cut the manual box), predict, explain, draw. */
+  async step(): Promise<void> {
     if (!this.model || !this.source || this.busy) return;
     this.busy = true;
     try {
-      const box = this.drawStage()!;
-      const input = this.cut(box);
-      this.show(this.input, { data: input, width: SIDE, height: SIDE, channels: 3 });
-      const problem = faceProblem(input, box.side);
-      const r = this.result;
-      if (problem) {
-        this.show(this.cam, null);
-        byId("chart").innerHTML = barChartSvg(null);
-        byId("cam-label").textContent = "Grad-CAM";
-        r.dataset.state = "rejected";
-        delete r.dataset.probabilities;
-        delete r.dataset.predicted;
-        this.message("warning", problem);
-        return;
-      }
-      const p = predictInput(this.model, input);
-      this.frames++;
-      this.timesPredict = [...this.timesPredict, p.msPredict].slice(-KEEP_TIMES);
-      this.timesCam = [...this.timesCam, p.msCam].slice(-KEEP_TIMES);
-      this.show(this.cam, p.overlay);
-      byId("chart").innerHTML = barChartSvg(p.probabilities);
-      const name = CLASSES[p.predicted];
-      byId("cam-label").textContent = `Grad-CAM of “${name}”`;
-      byId("verdict").textContent = `${name} ${(100 * p.probabilities[p.predicted]).toFixed(1)}%`;
-      const mp = median(this.timesPredict);
-      const mc = median(this.timesCam);
-      byId("timing").textContent =
-        `prediction ${p.msPredict.toFixed(1)} ms, Grad-CAM ${p.msCam.toFixed(1)} ms (median of the last ${this.timesPredict.length}: ${mp.toFixed(1)} + ${mc.toFixed(1)} ms)`;
-      Object.assign(r.dataset, {
-        state: "ok",
-        probabilities: JSON.stringify(p.probabilities),
-        predicted: name,
-        frames: String(this.frames),
-        msPredict: String(p.msPredict),
-        msCam: String(p.msCam),
-        tensors: String(tf.memory().numTensors),
-      });
-      if (byId("message").dataset.kind === "warning") this.message(null);
+      if (this.mode === "manual" || !this.detector || !this.fit) this.stepManual();
+      else await this.stepDetect(this.detector, this.fit);
     } catch (e) {
       this.fail("The prediction failed", e);
     } finally {
       this.busy = false;
     }
+  }
+
+  stepManual(): void {
+    const s = this.source!;
+    const scale = drawSource(this.stage, s.el, s.width, s.height);
+    const box = guideBox(s.width, s.height, this.fraction[s.kind]);
+    drawGuide(this.stage, box, scale);
+    const input = cutBox(this.crop, s.el, box);
+    this.show(this.input, { data: input, width: SIDE, height: SIDE, channels: 3 });
+    const problem = faceProblem(input, box.side);
+    if (problem) return this.refuse("rejected", problem);
+    byId("faces").innerHTML = "";
+    this.predicted(input, undefined, []);
+  }
+
+  async stepDetect(detector: FaceApi, fit: CropFit): Promise<void> {
+    const s = this.source!;
+    const found = await frameFaces(
+      detector,
+      pixelsOf(this.frame, s.el, s.width, s.height),
+      s.width,
+      s.height,
+      fit,
+      SIDE,
+    );
+    const scale = drawSource(this.stage, s.el, s.width, s.height);
+    if (!found.faces.length) {
+      drawFaces(this.stage, [], scale);
+      return this.refuse("no-face", NO_FACE, { faces: "[]", msDetect: String(found.ms) });
+    }
+    const classified = this.mode === "all" ? found.inputs.length : 1;
+    const t0 = performance.now();
+    const others = classified > 1 ? predictMany(this.model!, found.inputs.slice(1)) : [];
+    const msOthers = performance.now() - t0;
+    this.show(this.input, { data: found.inputs[0], width: SIDE, height: SIDE, channels: 3 });
+    const first = this.predicted(found.inputs[0], { detect: found.ms, others: msOthers }, others);
+    const probs = [first, ...others];
+    const faces = found.faces.map((f, k) => ({
+      ...f,
+      ...(k < probs.length ? { predicted: CLASSES[argmax(probs[k])], probabilities: probs[k] } : {}),
+    }));
+    drawFaces(
+      this.stage,
+      faces.map((f, k) => ({
+        box: f.box,
+        crop: f.crop,
+        label: f.probabilities
+          ? `${k + 1} ${f.predicted} ${pct(f.probabilities[argmax(f.probabilities)])}`
+          : `${k + 1}`,
+      })),
+      scale,
+    );
+    byId("faces").innerHTML = facesListHtml(faces);
+    this.result.dataset.faces = JSON.stringify(faces);
+  }
+
+  /** Predict and explain the first face's input, and show it; returns its probabilities. */
+  predicted(input: Float32Array, detect: { detect: number; others: number } | undefined, others: number[][]): number[] {
+    const p = predictInput(this.model!, input);
+    this.frames++;
+    const now: FrameTimes = { detect: detect?.detect, predict: p.msPredict + (detect?.others ?? 0), cam: p.msCam };
+    this.times = [...this.times, now].slice(-KEEP_TIMES);
+    this.show(this.cam, p.overlay);
+    byId("chart").innerHTML = barChartSvg(p.probabilities);
+    const name = CLASSES[p.predicted];
+    byId("cam-label").textContent = `Grad-CAM of “${name}”${detect ? ", face 1" : ""}`;
+    byId("verdict").textContent = `${name} ${pct(p.probabilities[p.predicted])}`;
+    const med = (f: (t: FrameTimes) => number | undefined) => median(this.times.map((t) => f(t) ?? 0));
+    byId("timing").textContent = timingText(
+      now,
+      { detect: detect ? med((t) => t.detect) : undefined, predict: med((t) => t.predict), cam: med((t) => t.cam) },
+      this.times.length,
+    );
+    Object.assign(this.result.dataset, {
+      state: "ok",
+      mode: this.mode,
+      probabilities: JSON.stringify(p.probabilities),
+      predicted: name,
+      frames: String(this.frames),
+      msDetect: detect ? String(detect.detect) : "",
+      msPredict: String(now.predict),
+      msCam: String(p.msCam),
+      classified: String(1 + others.length),
+      tensors: String(tf.memory().numTensors),
+    });
+    if (byId("message").dataset.kind === "warning") this.message(null);
+    return p.probabilities;
   }
 
   fail(what: string, e: unknown): void {
@@ -223,15 +253,7 @@ class DemoPage {
         audio: false,
       });
     } catch (e) {
-      const name = (e as DOMException)?.name;
-      const text =
-        name === "NotAllowedError" || name === "SecurityError"
-          ? "Camera permission denied: allow the camera for this page (the camera icon in the address bar, or the site settings) and press “Use camera” again, or choose an image file instead."
-          : name === "NotFoundError" || name === "OverconstrainedError"
-            ? "No camera found: plug one in and press “Use camera” again, or choose an image file instead."
-            : name === "NotReadableError"
-              ? "The camera is busy (another application is using it): close that application and press “Use camera” again."
-              : `The camera could not start (${name ?? "error"}: ${(e as Error)?.message ?? e}); choose an image file instead.`;
+      const text = cameraError((e as DOMException)?.name, String((e as Error)?.message ?? e));
       this.result.dataset.state = "error";
       this.message("error", text);
       return;
@@ -244,13 +266,13 @@ class DemoPage {
     byId<HTMLButtonElement>("stop").disabled = false;
     this.status(`camera, ${this.source.width}×${this.source.height}`);
     this.message(null);
-    this.setFractionSlider();
+    this.sourceChanged();
     const loop = () => {
       if (!this.stream || this.source?.kind !== "camera") return;
       const v = this.video;
       if (v.videoWidth && (v.videoWidth !== this.source.width || v.videoHeight !== this.source.height))
         Object.assign(this.source, { width: v.videoWidth, height: v.videoHeight });
-      this.step();
+      void this.step();
       requestAnimationFrame(loop);
     };
     requestAnimationFrame(loop);
@@ -281,8 +303,13 @@ class DemoPage {
     this.message(null);
     this.source = { kind: "image", el: bitmap, width: bitmap.width, height: bitmap.height };
     this.status(`${file.name}, ${bitmap.width}×${bitmap.height}`);
-    this.setFractionSlider();
-    this.step();
+    this.sourceChanged();
+    if (this.mode === "manual" && this.chosen !== "manual")
+      this.message(
+        "info",
+        `A ${bitmap.width}×${bitmap.height} image is taken as a face crop already, as npm run predict takes it without --detect; choose a find mode to look for faces in it.`,
+      );
+    await this.step();
   }
 
   /** A drawn sample face (synthetic: the page ships no CK+48 face). */
@@ -296,15 +323,27 @@ class DemoPage {
     c.getContext("2d")!.drawImage(img, 0, 0);
     this.stopCamera();
     this.message(null);
-    this.source = { kind: "image", el: c, width: c.width, height: c.height };
+    this.source = { kind: "image", el: c, width: c.width, height: c.height, drawn: true };
     this.status(`drawn face (${expression}), ${c.width}×${c.height}`);
-    this.setFractionSlider();
-    this.step();
+    this.sourceChanged();
+    await this.step();
   }
 
-  setFractionSlider(): void {
-    const s = byId<HTMLInputElement>("box");
-    if (this.source) s.value = String(Math.round(100 * this.fraction[this.source.kind]));
+  /** A new source: its find mode ({@link modeFor}) and the box slider's value. */
+  sourceChanged(): void {
+    const s = this.source;
+    if (!s) return;
+    this.setMode(this.detector ? modeFor(s, this.chosen) : "manual");
+    byId<HTMLInputElement>("box").value = String(Math.round(100 * this.fraction[s.kind]));
+  }
+
+  setMode(mode: FindMode): void {
+    this.mode = mode;
+    byId<HTMLSelectElement>("find").value = mode;
+    byId<HTMLInputElement>("box").disabled = mode !== "manual";
+    byId("input-title").textContent =
+      mode === "manual" ? "Input: put a face in the yellow box" : "Input: faces found by TinyFaceDetector";
+    this.times = [];
   }
 
   wire(): void {
@@ -324,7 +363,14 @@ class DemoPage {
     byId<HTMLInputElement>("box").addEventListener("input", (e) => {
       if (!this.source) return;
       this.fraction[this.source.kind] = Number((e.target as HTMLInputElement).value) / 100;
-      if (this.source.kind === "image") this.step();
+      if (this.source.kind === "image") void this.step();
+    });
+    const find = byId<HTMLSelectElement>("find");
+    find.addEventListener("change", () => {
+      this.chosen = find.value as FindMode;
+      this.setMode(this.chosen);
+      this.message(null);
+      if (this.source?.kind === "image") void this.step();
     });
     const drop = byId("drop");
     drop.addEventListener("dragover", (e) => {
@@ -340,30 +386,6 @@ class DemoPage {
   }
 }
 
-/** The WebGL renderer's name (e.g. a GPU, or SwiftShader, Chromium's software GPU), or "" when the browser hides it. */
-function webglRenderer(): string {
-  const gl =
-    document.createElement("canvas").getContext("webgl2") ?? document.createElement("canvas").getContext("webgl");
-  if (!gl) return "";
-  const info = gl.getExtension("WEBGL_debug_renderer_info");
-  return String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? "");
-}
-
-/** Pick the backend: `?backend=` if given, else webgl when the browser has it, else cpu. */
-async function pickBackend(asked: string | null): Promise<string> {
-  for (const b of asked ? [asked] : ["webgl", "cpu"]) {
-    try {
-      if (await tf.setBackend(b)) {
-        await tf.ready();
-        return b;
-      }
-    } catch {
-      // try the next one
-    }
-  }
-  throw new Error(`no TensorFlow.js backend ${asked ?? "webgl or cpu"} in this browser`);
-}
-
 /** The page's start: facts, backend, model, controls. Every failure ends as a message on the page. */
 async function main(): Promise<void> {
   const page = new DemoPage();
@@ -372,15 +394,7 @@ async function main(): Promise<void> {
   byId("model").textContent = facts.model ?? "model";
   byId("chart").innerHTML = barChartSvg(null);
   page.wire();
-  const asked = new URLSearchParams(location.search).get("backend");
-  const select = byId<HTMLSelectElement>("backend-choice");
-  select.value = asked ?? "auto";
-  select.addEventListener("change", () => {
-    const q = new URLSearchParams(location.search);
-    if (select.value === "auto") q.delete("backend");
-    else q.set("backend", select.value);
-    location.search = q.toString();
-  });
+  const asked = wireBackendChoice(byId<HTMLSelectElement>("backend-choice"));
   let backend: string;
   try {
     backend = await pickBackend(asked);
@@ -388,13 +402,7 @@ async function main(): Promise<void> {
     page.fail("TensorFlow.js cannot run here", e);
     return;
   }
-  const precision =
-    backend === "webgl" ? (tf.env().getBool("WEBGL_RENDER_FLOAT32_ENABLED") ? ", float32" : ", float16") : "";
-  const software =
-    backend === "webgl" && /swiftshader|llvmpipe|software/i.test(webglRenderer()) ? ", software GPU" : "";
-  byId("backend").textContent = `${backend}${precision}${software}`;
-  if (software)
-    byId("backend").title = `${webglRenderer()}: WebGL emulated on the CPU; the cpu backend may be faster here`;
+  Object.assign(byId("backend"), backendLabel(backend));
   page.result.dataset.backend = backend;
   page.status("loading the model…");
   try {
@@ -403,14 +411,25 @@ async function main(): Promise<void> {
     page.fail("The model did not load from model/model.json", e);
     return;
   }
-  // One prediction on a blank input first: webgl compiles its shaders on first use (about half a second here), which
-  // would otherwise be the first prediction's time.
+  page.status("loading the face detector…");
+  try {
+    if (!facts.cropFit) throw new Error("the server sent no crop mapping");
+    page.fit = facts.cropFit;
+    page.detector = await loadDetector("detector");
+  } catch (e) {
+    page.detector = null;
+    page.message("warning", `The face detector did not load (${(e as Error)?.message ?? e}): use the manual box.`);
+  }
+  // One prediction and one detection on a blank input first: webgl compiles its shaders on first use (about half a
+  // second here), which would otherwise be the first frame's time.
   page.status("warming up…");
   predictInput(page.model, new Float32Array(SIDE * SIDE * 3));
+  if (page.detector) await frameFaces(page.detector, new Uint8ClampedArray(64 * 64 * 4), 64, 64, page.fit!, SIDE);
   page.status("ready: use the camera, choose or drop an image, or try a drawn face");
   page.result.dataset.state = "ready";
   // The test's handle (test/demo.test.ts): run the current source again, e.g. to time 20 predictions of one image.
   (window as unknown as { ferDemo: object }).ferDemo = { again: () => page.step(), page };
+  page.setMode(page.detector ? page.chosen : "manual");
 }
 
 if (typeof document !== "undefined" && typeof window !== "undefined") {

@@ -47,3 +47,23 @@ export function predictInput(
     x.dispose();
   }
 }
+
+/** The class probabilities of several model inputs in one batch (the other faces of a frame: no Grad-CAM). */
+export function predictMany(
+  model: LayersModel,
+  inputs: readonly Float32Array[],
+  side: number = PAPER.imageSize,
+): number[][] {
+  if (!inputs.length) return [];
+  const x = tf.tensor4d(Float32Array.from(inputs.flatMap((i) => Array.from(i))), [
+    inputs.length,
+    side,
+    side,
+    3,
+  ]) as Tensor4D;
+  try {
+    return probabilities(model, x);
+  } finally {
+    x.dispose();
+  }
+}

@@ -28,8 +28,8 @@ export function guideBox(width: number, height: number, fraction: number): Box {
 }
 
 /**
- * The check that stands in for a face detector, which the project does not have: the crop must not be tiny, and must
- * not be nearly uniform. It cannot tell a face from a textured wall, so the page asks the user to fill the box with a
+ * The check of the manual box (the fallback when the detector is not used): the crop must not be tiny, and must not
+ * be nearly uniform. It cannot tell a face from a textured wall, so the page asks the user to fill the box with a
  * face; it only refuses what is certainly not one (a blank image, a covered or dark camera, a few pixels blown up).
  */
 export const FACE_CHECK = {
@@ -169,6 +169,22 @@ export interface DemoFacts {
   /** The committed study's test accuracy over seeds on the paper's random split and on unseen people, if present. */
   random?: { mean: number; lo: number; hi: number; seeds: number };
   subject?: { mean: number; lo: number; hi: number; seeds: number };
+  /** The mapping from a detector's box to a CK+48-like crop (data/detect/crop-fit.json), when the page finds faces. */
+  cropFit?: { dx: number; dy: number; scale: number };
+  /**
+   * The peers' comparison (data/runs/peers/peers.json), six shared classes as shipped, people resampled: a model
+   * trained on other faces (Human's, FER2013 only) on CK+48, beside ours on CK+48 people it never saw.
+   */
+  crossData?: {
+    peer: string;
+    trainedOn: string;
+    accuracy: number;
+    lo: number;
+    hi: number;
+    ours: number;
+    oursLo: number;
+    oursHi: number;
+  };
 }
 
 /** The caveat shown under the demo, as HTML (numbers from {@link DemoFacts}; `notebook` is the study notebook's link). */
@@ -182,6 +198,82 @@ export function caveatHtml(f: DemoFacts, notebook = "notebooks/06-study.ipynb"):
     `<strong>Read this before trusting a bar.</strong> The model was trained on ${f.images} posed faces of ${f.subjects} people, photographed in a lab (CK+48: grey, frontal, posed expressions). ` +
     `A face from a webcam, in other light, pose or ethnicity, is far from that, and so is a drawing: treat what you see as a demonstration of the method, not a reading of emotions.` +
     study +
-    ` There is no face detector: the box must hold a face, centred and filling it; the page only refuses a box that is nearly uniform or too small.`
+    ` Finding the face (TinyFaceDetector, cropped as CK+48 is cropped) puts the face where the model expects it; it does not make a lab model work in the wild.` +
+    (f.crossData
+      ? ` A model trained on other faces does much worse on these than one trained on them: ${f.crossData.peer}, trained on ${f.crossData.trainedOn}, is right ${pct(f.crossData.accuracy)} (${pct(f.crossData.lo)}–${pct(f.crossData.hi)}) of the time on CK+48's six shared classes, ours, trained on CK+48 and tested on its people it never saw, ${pct(f.crossData.ours)} (${pct(f.crossData.oursLo)}–${pct(f.crossData.oursHi)}; 95% intervals resampling the people). Expect the same gap the other way round from ours on a webcam.`
+      : "")
   );
+}
+
+/** How the page finds the face: the detector's largest face, every face it finds, or the manual (yellow) box. */
+export const FIND_MODES = ["largest", "all", "manual"] as const;
+export type FindMode = (typeof FIND_MODES)[number];
+
+/**
+ * Below this shorter side, in pixels, an image is taken as a face crop already (a CK+48 image is 48×48), as
+ * `npm run predict` takes it without --detect: the detector needs a face of 30 px or more with some room around it.
+ */
+export const CROP_SIDE = 96;
+
+/**
+ * The find mode a new source starts in: the manual box for a drawn face (the detector, trained on photos, rarely
+ * sees a drawing as a face) and for an image already cropped to a face; else the mode the user chose.
+ */
+export function modeFor(source: { width: number; height: number; drawn?: boolean }, chosen: FindMode): FindMode {
+  return source.drawn || Math.min(source.width, source.height) < CROP_SIDE ? "manual" : chosen;
+}
+
+/** What the page says when the detector finds no face, instead of classifying a wall. */
+export const NO_FACE =
+  "No face found: face the camera in good light, come closer, or choose “manual box” and put the face in the yellow box yourself.";
+
+/** One frame's times in milliseconds: detection (crops included; absent with the manual box), prediction, Grad-CAM. */
+export interface FrameTimes {
+  detect?: number;
+  predict: number;
+  cam: number;
+}
+
+/** The page's timing line: this frame's steps, their total, and the medians of the last frames. */
+export function timingText(now: FrameTimes, medians: FrameTimes, frames: number): string {
+  const total = (t: FrameTimes) => (t.detect ?? 0) + t.predict + t.cam;
+  const parts = (t: FrameTimes) =>
+    [
+      t.detect === undefined ? null : `detection ${t.detect.toFixed(1)}`,
+      `prediction ${t.predict.toFixed(1)}`,
+      `Grad-CAM ${t.cam.toFixed(1)}`,
+    ]
+      .filter(Boolean)
+      .join(" + ");
+  const m = total(medians);
+  return `${parts(now)} = ${total(now).toFixed(1)} ms this frame; median of the last ${frames}: ${m.toFixed(1)} ms (${(1000 / m).toFixed(1)} frames/s)`;
+}
+
+/** What the page says when the camera does not start, by the DOMException's name. */
+export function cameraError(name: string | undefined, message: string): string {
+  if (name === "NotAllowedError" || name === "SecurityError")
+    return "Camera permission denied: allow the camera for this page (the camera icon in the address bar, or the site settings) and press “Use camera” again, or choose an image file instead.";
+  if (name === "NotFoundError" || name === "OverconstrainedError")
+    return "No camera found: plug one in and press “Use camera” again, or choose an image file instead.";
+  if (name === "NotReadableError")
+    return "The camera is busy (another application is using it): close that application and press “Use camera” again.";
+  return `The camera could not start (${name ?? "error"}: ${message}); choose an image file instead.`;
+}
+
+/** The list of faces found, as HTML items: each face's class and probability (when classified), crop and score. */
+export function facesListHtml(
+  faces: readonly {
+    score: number;
+    crop: { x: number; y: number; width: number };
+    predicted?: string;
+    probabilities?: readonly number[];
+  }[],
+): string {
+  const pct = (p: number) => `${(100 * p).toFixed(1)}%`;
+  return faces
+    .map(
+      (f, k) =>
+        `<li>${k + 1}: ${f.probabilities ? `<b>${f.predicted}</b> ${pct(Math.max(...f.probabilities))}` : "not classified (choose “find all”)"} <span>crop ${Math.round(f.crop.width)} px at ${Math.round(f.crop.x)}, ${Math.round(f.crop.y)}; detector score ${f.score.toFixed(2)}</span></li>`,
+    )
+    .join("");
 }

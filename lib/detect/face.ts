@@ -1,43 +1,62 @@
 /**
- * Faces in an image, with @vladmandic/face-api's TinyFaceDetector (its weights ship inside the npm package, about
- * 190 kB: nothing is downloaded at run time), on our TensorFlow.js. Node: it loads the package's files.
+ * Faces in an image, with @vladmandic/face-api's TinyFaceDetector, and the CK+48-like model input of each face.
+ * Browser-safe: the same functions run in `npm run predict -- --detect` (lib/detect/load.ts loads the detector from
+ * the npm package's files) and in the live demo's page (lib/demo/faces.ts loads it from the demo server), so the page
+ * and the shell give the same boxes and probabilities.
  */
-import * as path from "path";
-import { z } from "zod";
 import { tf, type Tensor3D, type Tensor4D } from "../tf";
-import { DATA } from "../paths";
-import { loadJsonFile } from "../files";
-import { packageDir, requireFaceApi } from "../peers/models";
 import { cropFromBox, type Box, type CropFit } from "./crop";
 
 /** The detector's settings: the side its input is resized to (a multiple of 32), and the lowest score kept. */
 export const DETECTOR = { package: "@vladmandic/face-api", inputSize: 320, scoreThreshold: 0.5 } as const;
 
-interface Detection {
+/** The weight files of the detector inside the package's `model/` folder (197 kB). */
+export const DETECTOR_FILES = ["tiny_face_detector_model-weights_manifest.json", "tiny_face_detector_model.bin"];
+
+/** One face the detector found: its score and box, in the image's pixels. */
+export interface Detection {
   score: number;
   box: Box;
 }
 
-interface DetectorApi {
-  nets: { tinyFaceDetector: { isLoaded: boolean; loadFromDisk(dir: string): Promise<void> } };
+/** What this project uses of face-api, once its TinyFaceDetector is loaded (node's build or the browser's). */
+export interface FaceApi {
   TinyFaceDetectorOptions: new (o: { inputSize: number; scoreThreshold: number }) => unknown;
   detectAllFaces(input: Tensor3D, options: unknown): Promise<{ score: number; box: Box }[]>;
 }
 
-/** The faces in an RGB image with values in [0, 1] (H×W×3), largest first: each box in the image's pixels. */
-export async function detectFaces(image: Tensor3D, opts: Partial<typeof DETECTOR> = {}): Promise<Detection[]> {
+/**
+ * The faces in an RGB image with values in [0, 1] (H×W×3), largest first: each box in the image's pixels.
+ *
+ * A photo larger than the detector's input is first resized (bilinear, aspect kept) so that its longer side is the
+ * input size: face-api would pad the full photo to a square and normalise it before shrinking it to the same size,
+ * and that padding and arithmetic on every pixel of a 640×480 frame took longer than the network itself (in node,
+ * 73 of 195 ms in PadV2 for a 600×360 photo). The network sees the same pixels at the same scale either way.
+ */
+export async function detectFaces(
+  api: FaceApi,
+  image: Tensor3D,
+  opts: Partial<typeof DETECTOR> = {},
+): Promise<Detection[]> {
   const o = { ...DETECTOR, ...opts };
-  const api = requireFaceApi() as unknown as DetectorApi;
-  const net = api.nets.tinyFaceDetector;
-  if (!net.isLoaded) await net.loadFromDisk(path.join(packageDir(DETECTOR.package), "model"));
-  const scaled = tf.mul(image, 255) as Tensor3D; // face-api's input is 0–255, as its image loaders give
+  const [h, w] = image.shape;
+  const k = Math.min(1, o.inputSize / Math.max(h, w));
+  const scaled = tf.tidy(() => {
+    const small = k < 1 ? tf.image.resizeBilinear(image, [Math.round(h * k), Math.round(w * k)]) : image;
+    return tf.mul(small, 255) as Tensor3D; // face-api's input is 0–255, as its image loaders give
+  });
   try {
     const found = await api.detectAllFaces(
       scaled,
       new api.TinyFaceDetectorOptions({ inputSize: o.inputSize, scoreThreshold: o.scoreThreshold }),
     );
+    const [sh, sw] = scaled.shape;
+    const [ky, kx] = [h / sh, w / sw];
     return found
-      .map((d) => ({ score: d.score, box: { x: d.box.x, y: d.box.y, width: d.box.width, height: d.box.height } }))
+      .map((d) => ({
+        score: d.score,
+        box: { x: d.box.x * kx, y: d.box.y * ky, width: d.box.width * kx, height: d.box.height * ky },
+      }))
       .sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
   } finally {
     scaled.dispose();
@@ -70,20 +89,7 @@ export function canvasOf(x: Float32Array, side: number): { image: Tensor3D; crop
   return { image, crop: { x: CANVAS.pad, y: CANVAS.pad, width: s, height: s } };
 }
 
-/** The committed mapping from a detector's box to a CK+48-like crop (scripts/fit-crop.ts). */
-export const CROP_FIT_FILE = path.join(DATA, "detect", "crop-fit.json");
-
-/** Read the fitted mapping (a one-line user error when the file is missing or damaged). */
-export function loadCropFit(file = CROP_FIT_FILE): CropFit {
-  return loadJsonFile(
-    file,
-    z.object({ fit: z.object({ dx: z.number(), dy: z.number(), scale: z.number() }) }),
-    "crop fit",
-    "restore it with git checkout, or fit it again with npx tsx scripts/fit-crop.ts",
-  ).fit;
-}
-
-/** One face of a photo: the detector's box and score, the CK+48-like crop, and the 48×48 input made from it. */
+/** One face of a photo: the detector's box and score, and the CK+48-like crop the model input is cut from. */
 export interface PhotoFace {
   score: number;
   box: Box;
@@ -91,31 +97,20 @@ export interface PhotoFace {
 }
 
 /**
- * The faces of a photo (RGB in [0, 1], height × width × 3), largest first, and their model inputs: each crop cut out
- * with bilinear sampling, made grey (ITU-R 601 luma, copied to the three channels, as CK+48's grey images are read)
- * and resized to 48×48. Parts of a crop outside the photo are black.
+ * The model inputs of crops of a photo (RGB in [0, 1], height × width × 3): each crop cut out with bilinear sampling,
+ * made grey (ITU-R 601 luma, copied to the three channels, as CK+48's grey images are read) and resized to
+ * size × size. Parts of a crop outside the photo are black.
  */
-export async function photoFaces(
-  photo: Tensor3D,
-  fit: CropFit,
-  size = 48,
-): Promise<{ faces: PhotoFace[]; x: Tensor4D }> {
+export function cutFaces(photo: Tensor3D, crops: readonly Box[], size = 48): Tensor4D {
   const [h, w] = photo.shape;
-  const found = await detectFaces(photo);
-  const faces = found.map((d) => ({ score: d.score, box: d.box, crop: cropFromBox(d.box, fit) }));
-  const x = tf.tidy(() => {
-    if (!faces.length) return tf.zeros([0, size, size, 3]) as Tensor4D;
-    const boxes = faces.map((f) => [
-      f.crop.y / h,
-      f.crop.x / w,
-      (f.crop.y + f.crop.height) / h,
-      (f.crop.x + f.crop.width) / w,
-    ]);
+  return tf.tidy(() => {
+    if (!crops.length) return tf.zeros([0, size, size, 3]) as Tensor4D;
+    const boxes = crops.map((c) => [c.y / h, c.x / w, (c.y + c.height) / h, (c.x + c.width) / w]);
     const cut = tf.image.cropAndResize(
       tf.expandDims(photo, 0) as Tensor4D,
-      tf.tensor2d(boxes, [faces.length, 4]),
+      tf.tensor2d(boxes, [crops.length, 4]),
       tf.tensor1d(
-        faces.map(() => 0),
+        crops.map(() => 0),
         "int32",
       ),
       [size, size],
@@ -124,5 +119,23 @@ export async function photoFaces(
     const grey = tf.sum(tf.mul(cut, tf.tensor1d([0.299, 0.587, 0.114])), 3, true);
     return tf.tile(grey, [1, 1, 1, 3]) as Tensor4D;
   });
-  return { faces, x };
+}
+
+/** The faces of a photo (RGB in [0, 1], height × width × 3), largest first, and their model inputs ({@link cutFaces}). */
+export async function photoFaces(
+  api: FaceApi,
+  photo: Tensor3D,
+  fit: CropFit,
+  size = 48,
+): Promise<{ faces: PhotoFace[]; x: Tensor4D }> {
+  const found = await detectFaces(api, photo);
+  const faces = found.map((d) => ({ score: d.score, box: d.box, crop: cropFromBox(d.box, fit) }));
+  return {
+    faces,
+    x: cutFaces(
+      photo,
+      faces.map((f) => f.crop),
+      size,
+    ),
+  };
 }

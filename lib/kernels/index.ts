@@ -21,6 +21,7 @@ import { matmulKernels } from "./matmul";
 import { elementwiseKernels } from "./elementwise";
 import { transformKernels } from "./transform";
 import { gatherKernels } from "./gather";
+import { padKernels } from "./pad";
 
 export const FAST_BACKEND = "cpu-fast";
 
@@ -45,6 +46,7 @@ export const REPLACED_KERNELS: readonly string[] = [
   "Sum",
   "Transform",
   "GatherV2",
+  "PadV2",
 ];
 
 let registered = false;
@@ -65,6 +67,7 @@ export function registerFastBackend(tf: typeof tfjs): void {
     ...elementwiseKernels(tf, FAST_BACKEND),
     ...transformKernels(tf, FAST_BACKEND),
     ...gatherKernels(tf, FAST_BACKEND),
+    ...padKernels(tf, FAST_BACKEND),
   ];
   const replaced = new Set(fast.map((k) => k.kernelName));
   for (const k of tf.getKernelsForBackend("cpu")) {

@@ -192,7 +192,9 @@ let arena: Arena | undefined;
 /** The process-wide arena over the (lazily instantiated) wasm module. */
 export function wasmArena(): Arena {
   if (!arena) {
-    const bytes = Buffer.from(WASM_BASE64, "base64");
+    // atob, not node's Buffer: the live demo's page runs these kernels too (its cpu-fast backend); the module is
+    // about 7 kB, small enough for browsers to compile synchronously on the page's thread.
+    const bytes = Uint8Array.from(atob(WASM_BASE64), (c) => c.charCodeAt(0));
     const mod = new WA.Module(bytes);
     const inst = new WA.Instance(mod, {
       env: {

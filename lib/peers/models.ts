@@ -1,7 +1,8 @@
 /**
  * The pretrained expression models a JavaScript developer would pick from npm instead of training one, run on CK+48
  * (notebook 06, `npm run peers`, figures/peers.md). Both ship their weights inside their npm package, both are MIT
- * and on TensorFlow.js 4.22; they are dev dependencies, used only for this comparison.
+ * and on TensorFlow.js 4.22. Human is a dev dependency, used only for this comparison; face-api is a dependency, as its
+ * TinyFaceDetector finds the faces of `predict --detect` and of the live demo (lib/detect/).
  *
  * - `@vladmandic/human`'s `emotion` model: oarriaga's mini-Xception trained on FER2013 only, so it has never seen a
  *   CK+ face: a cross-data-set peer. Its graph model runs here on our own TensorFlow.js, and {@link humanInput} is
@@ -85,7 +86,7 @@ export const OUTPUT_CLASS: Record<string, string | null> = {
 export function packageDir(pkg: string, root = ROOT): string {
   const dir = path.join(root, "node_modules", ...pkg.split("/"));
   if (!fs.existsSync(path.join(dir, "package.json")))
-    throw new UserError(`${pkg} is not installed (it is a dev dependency: run npm ci, or npm install ${pkg})`);
+    throw new UserError(`${pkg} is not installed (run npm ci, or npm install ${pkg})`);
   return dir;
 }
 

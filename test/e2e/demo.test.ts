@@ -16,11 +16,13 @@ import sharp from "sharp";
 import { CLASSES, PAPER } from "../../lib/config";
 import { FIGURES, PAPER_RUN, ROOT } from "../../lib/paths";
 import { decodeImage } from "../../lib/data/decode";
-import { syntheticFaceSvg } from "../../lib/demo/widgets";
+import { NO_FACE, syntheticFaceSvg } from "../../lib/demo/widgets";
 import { median } from "../../lib/arrays";
 import { writeY4m } from "../fixtures/faces";
 import { startDemo, type DemoServer } from "../../lib/cli/demo";
-import { predictFiles } from "../../lib/cli/predict";
+import { predictFaces, predictFiles } from "../../lib/cli/predict";
+import type { Box } from "../../lib/detect/crop";
+import { writeMovingFace, writeTwoFaces, writeWall } from "../fixtures/photos";
 import { realCk48 } from "../fixtures/ck48";
 import type { Browser, Page } from "playwright-core";
 
@@ -220,11 +222,11 @@ describe("demo: the page in chromium (Playwright)", function () {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it("an image file: the probabilities npm run predict's code gives (within 1e-4) on webgl and cpu, a Grad-CAM overlay, the time per prediction", async () => {
+  it("an image file: the probabilities npm run predict's code gives (within 1e-4) on webgl, cpu-fast and cpu, a Grad-CAM overlay, the time per prediction", async () => {
     const [expected] = await predictFiles(MODEL, [image]);
     const want = CLASSES.map((c) => expected.probabilities[c]);
     const page = await browser.newPage();
-    for (const backend of ["webgl", "cpu"]) {
+    for (const backend of ["webgl", "cpu-fast", "cpu"]) {
       await open(page, demo.url, backend);
       const message = await page.$eval("#message", (m) => ((m as HTMLElement).hidden ? "" : (m.textContent ?? "")));
       if (backend === "webgl" && /no TensorFlow\.js backend webgl/.test(message)) {
@@ -232,9 +234,12 @@ describe("demo: the page in chromium (Playwright)", function () {
         continue;
       }
       expect(message, backend).to.equal("");
-      expect(await page.textContent("#backend")).to.match(new RegExp(`^${backend}`));
       await page.setInputFiles("#file", image);
       await page.waitForSelector('#result[data-state="ok"]');
+      // A 48×48 image is a face crop already: the page says so and takes it whole, as predict does without --detect.
+      expect(await page.textContent("#message")).to.match(/^A 48×48 image is taken as a face crop already/);
+      expect(await page.inputValue("#find")).to.equal("manual");
+      expect(await page.textContent("#backend")).to.match(new RegExp(`^${backend}`));
       const r = await result(page);
       const got = JSON.parse(r.probabilities) as number[];
       got.forEach((p, k) => expect(Math.abs(p - want[k]), `${backend} ${CLASSES[k]}`).to.be.below(1e-4));
@@ -337,7 +342,7 @@ describe("demo: the page in chromium (Playwright)", function () {
     }
   });
 
-  it("the webcam (Chromium's fake camera playing a clip of drawn faces): predictions appear and update; writes figures/demo.png", async () => {
+  it("the webcam (Chromium's fake camera playing a clip of drawn faces, manual box): predictions appear and update", async () => {
     const clip = path.join(tmp, "faces.y4m");
     await writeY4m(clip);
     const { chromium } = await import("playwright-core");
@@ -352,6 +357,7 @@ describe("demo: the page in chromium (Playwright)", function () {
     try {
       const page = await cam.newPage({ viewport: { width: 1280, height: 840 } });
       await open(page, demo.url);
+      await page.selectOption("#find", "manual"); // drawn faces: the detector is trained on photos
       await page.click("#start");
       await page.waitForSelector('#result[data-state="ok"]', { timeout: 30_000 });
       const seen = new Set<string>();
@@ -391,5 +397,128 @@ describe("demo: the page in chromium (Playwright)", function () {
     } finally {
       await cam.close();
     }
+  });
+
+  describe("faces found in photos and in a webcam (CK+48 crops composed at test time; skipped without CK+48)", () => {
+    let ck: string | undefined;
+    before(async function () {
+      ck = realCk48();
+      if (!ck) return this.skip();
+      await writeTwoFaces(ck, path.join(tmp, "two.png"));
+      await writeWall(path.join(tmp, "wall.png"));
+    });
+
+    it("a photo of two people: both found, boxed and classified as predict --detect does (1e-4), on webgl, cpu-fast and cpu, timed per frame", async () => {
+      const [want] = await predictFaces(MODEL, [path.join(tmp, "two.png")]);
+      expect(want.faces).to.have.length(2);
+      const page = await browser.newPage();
+      for (const backend of ["webgl", "cpu-fast", "cpu"]) {
+        await open(page, demo.url, backend);
+        if ((await result(page)).state !== "ready") continue; // no webgl here: the first test said so
+        expect(await page.inputValue("#find")).to.equal("largest");
+        await page.selectOption("#find", "all");
+        await page.setInputFiles("#file", path.join(tmp, "two.png"));
+        await page.waitForSelector('#result[data-state="ok"]');
+        const r = await result(page);
+        const faces = JSON.parse(r.faces) as { crop: Box; probabilities: number[]; predicted: string }[];
+        expect(faces, backend).to.have.length(2);
+        faces.forEach((f, k) => {
+          const w = want.faces[k];
+          for (const key of ["x", "y", "width", "height"] as const)
+            expect(f.crop[key], `${backend} face ${k + 1} ${key}`).to.be.closeTo(w.crop[key], 0.05);
+          f.probabilities.forEach((p, j) =>
+            expect(Math.abs(p - w.probabilities[CLASSES[j]]), `${backend} face ${k + 1} ${CLASSES[j]}`).to.be.below(
+              1e-4,
+            ),
+          );
+          expect(f.predicted).to.equal(w.predicted);
+        });
+        expect(await page.$$eval("#faces li", (li) => li.length)).to.equal(2);
+        expect(await page.textContent("#timing")).to.match(/^detection \d+\.\d \+ prediction/);
+        // Time per frame: 10 more frames of the same photo, largest face only (the webcam's default).
+        await page.selectOption("#find", "largest");
+        await page.waitForSelector('#result[data-classified="1"]');
+        const tensors = (await result(page)).tensors;
+        const times = await page.evaluate(async () => {
+          const w = window as unknown as { ferDemo: { again: () => Promise<void> } };
+          const el = document.getElementById("result")!;
+          const out: number[][] = [];
+          for (let i = 0; i < 10; i++) {
+            await w.ferDemo.again();
+            out.push([el.dataset.msDetect, el.dataset.msPredict, el.dataset.msCam].map(Number));
+          }
+          return out;
+        });
+        const col = (k: number) => times.map((t) => t[k]);
+        const total = times.map((t) => t[0] + t[1] + t[2]);
+        const fmt = (v: number[]) => `${Math.min(...v).toFixed(1)} / ${median(v).toFixed(1)}`;
+        console.log(
+          `      ${backend}, a 600×360 photo, min / median of 10 frames (ms): detection ${fmt(col(0))}, prediction ${fmt(col(1))}, Grad-CAM ${fmt(col(2))}, frame ${fmt(total)}`,
+        );
+        expect((await result(page)).tensors, "no tensor leaks between frames").to.equal(tensors);
+      }
+      await page.close();
+    });
+
+    it("a photo without a face: “No face found” on the page, nothing classified", async () => {
+      const page = await browser.newPage();
+      await open(page, demo.url, "cpu");
+      await page.setInputFiles("#file", path.join(tmp, "wall.png"));
+      await page.waitForSelector('#result[data-state="no-face"]');
+      expect(await page.textContent("#message")).to.equal(NO_FACE);
+      const r = await result(page);
+      expect(r.probabilities).to.equal(undefined);
+      expect(r.faces).to.equal("[]");
+      expect(await page.textContent("#verdict")).to.equal("");
+      await page.close();
+    });
+
+    it("a fake webcam playing a face that moves across the frame: the crop follows it", async () => {
+      const clip = path.join(tmp, "moving.y4m");
+      const lefts = await writeMovingFace(ck!, clip);
+      const { chromium } = await import("playwright-core");
+      const cam = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          "--use-fake-ui-for-media-stream",
+          "--use-fake-device-for-media-stream",
+          `--use-file-for-fake-video-capture=${clip}`,
+        ],
+      });
+      try {
+        const page = await cam.newPage();
+        await open(page, demo.url);
+        await page.click("#start");
+        await page.waitForSelector('#result[data-state="ok"]', { timeout: 30_000 });
+        const first = await result(page);
+        const xs = new Set<number>();
+        const deadline = Date.now() + 20_000;
+        let last = first;
+        while (Date.now() < deadline && xs.size < 6) {
+          last = await result(page);
+          if (last.state === "ok") {
+            const [f] = JSON.parse(last.faces) as { crop: Box }[];
+            xs.add(Math.round(f.crop.x + f.crop.width / 2));
+          }
+          await page.waitForTimeout(60);
+        }
+        const centres = [...xs].sort((a, b) => a - b);
+        const side = 132;
+        console.log(
+          `      moving face: crop centres ${centres.join(", ")} px (the face's centre went from ${lefts[0] + side / 2} to ${lefts.at(-1)! + side / 2}); ${await page.textContent("#timing")}`,
+        );
+        expect(centres.length, "the crop moves with the face").to.be.at.least(4);
+        expect(centres.at(-1)! - centres[0]).to.be.above(80);
+        for (const c of centres)
+          expect(
+            Math.min(...lefts.map((l) => Math.abs(l + side / 2 - c))),
+            `a crop centred at ${c} px is on the face`,
+          ).to.be.below(20);
+        expect(last.tensors, "no tensor leaks between frames").to.equal(first.tensors);
+        await page.click("#stop");
+      } finally {
+        await cam.close();
+      }
+    });
   });
 });
