@@ -5,16 +5,14 @@
  * bound (the epoch's arithmetic at this machine's measured WebAssembly SIMD peak), and PyTorch on the same model and
  * step when asked. Returns numbers; prints nothing.
  */
-import * as path from "path";
-import { execFileSync, spawnSync } from "child_process";
 import { initBackend, tf, useBackend, type LayersModel, type Tensor2D, type Tensor4D } from "./tf";
 import { createModel, trainingMultiplyAdds } from "./model";
 import { wasmPeakGflops, secondsAtPeak } from "./kernels/peak";
 import { PAPER, NUM_CLASSES } from "./config";
-import { compileModel, trainingBatch } from "./train";
+import { compileModel, trainStep, trainingBatch } from "./train";
+import type { PeerEpochs, ProtocolRatio } from "./bench-peers";
 import { loadDataset, imagesTensor, labelsTensor } from "./data/dataset";
 import { trainTestSplit } from "./split";
-import { ROOT } from "./paths";
 import { Rng } from "./random";
 import { linearFit } from "./stats";
 
@@ -57,13 +55,11 @@ export interface BenchResult {
   /** Every timed epoch on the fast backend (seconds). */
   epochTimes: number[];
   /** With --compare-torch: PyTorch's fastest epoch (over its 1- and 2-thread settings), and ours ÷ it. */
-  torch?: {
-    version: string;
-    epochSeconds: number;
-    threads: number;
-    byThreads: Record<string, number[]>;
-    ratio: number;
-  };
+  torch?: PeerEpochs;
+  /** With --compare-keras: Keras 3 on TensorFlow, `model.fit`, fastest epoch over 1 and 2 threads, and ours ÷ it. */
+  keras?: PeerEpochs;
+  /** With --compare-torch-protocol: a run record's protocol against the same protocol in PyTorch. */
+  protocol?: ProtocolRatio;
   /** With `tensorflow`: tfjs-node's epochs on the same batches, its libtensorflow version, and ours ÷ it (fastest each). */
   tensorflow?: { library: string; epochSeconds: number; epochTimes: number[]; ratio: number };
   /** The speed bound: an epoch's arithmetic at this machine's WebAssembly SIMD peak ({@link speedBound}). */
@@ -92,11 +88,19 @@ export interface FixedStepCost {
   perImageMs: number;
 }
 
+/** One training step as training takes it (lib/train.ts trainStep), its loss read back as training reads it. */
+function step(model: LayersModel, xs: Tensor4D, ys: Tensor2D): number {
+  const { loss, acc } = trainStep(model, xs, ys);
+  const l = loss.dataSync()[0];
+  tf.dispose([loss, acc]);
+  return l;
+}
+
 /** Batch sizes of {@link fixedStepCost}. */
 export const FIXED_COST_BATCHES = [1, 2, 4, 8, 16];
 
 /**
- * Time `model.trainOnBatch` on random images at each of {@link FIXED_COST_BATCHES} and fit a line: its intercept is
+ * Time training's step (lib/train.ts trainStep) on random images at each of {@link FIXED_COST_BATCHES} and fit a line: its intercept is
  * what a step costs before any image is processed. Uses the model's current weights (trains it further).
  */
 export async function fixedStepCost(model: LayersModel): Promise<FixedStepCost> {
@@ -108,18 +112,23 @@ export async function fixedStepCost(model: LayersModel): Promise<FixedStepCost> 
       Float32Array.from({ length: n }, () => rng.next()),
       [b, PAPER.imageSize, PAPER.imageSize, PAPER.channels],
     );
-    const ys = tf.oneHot(
-      tf.tensor1d(
-        Array.from({ length: b }, (_, i) => i % NUM_CLASSES),
-        "int32",
+    const ys = tf.tidy(() =>
+      tf.cast(
+        tf.oneHot(
+          tf.tensor1d(
+            Array.from({ length: b }, (_, i) => i % NUM_CLASSES),
+            "int32",
+          ),
+          NUM_CLASSES,
+        ),
+        "float32",
       ),
-      NUM_CLASSES,
-    );
-    for (let i = 0; i < 20; i++) await model.trainOnBatch(xs, ys); // warm-up at this shape
+    ) as Tensor2D;
+    for (let i = 0; i < 20; i++) step(model, xs, ys); // warm-up at this shape
     let best = Infinity;
     for (let r = 0; r < 5; r++) {
       const t0 = performance.now();
-      for (let i = 0; i < 20; i++) await model.trainOnBatch(xs, ys);
+      for (let i = 0; i < 20; i++) step(model, xs, ys);
       best = Math.min(best, (performance.now() - t0) / 20);
     }
     tf.dispose([xs, ys]);
@@ -234,7 +243,7 @@ async function trainSteps(
       ys.dispose();
       break;
     }
-    await model.trainOnBatch(xs, ys);
+    step(model, xs, ys);
     xs.dispose();
     ys.dispose();
     i++;
@@ -346,55 +355,8 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   return result;
 }
 
-/**
- * The python that can import torch: $FER_PYTHON, else `python3` on the PATH, else Debian's /usr/bin/python3 (a pyenv
- * python3 may shadow the one python3-torch is installed for). Null when none can.
- */
-export function findTorchPython(): string | null {
-  const candidates = process.env.FER_PYTHON ? [process.env.FER_PYTHON] : ["python3", "/usr/bin/python3"];
-  for (const py of candidates) {
-    const r = spawnSync(py, ["-c", "import torch"], { stdio: "ignore" });
-    if (r.status === 0) return py;
-  }
-  return null;
-}
-
-/**
- * PyTorch's seconds per epoch of the same model and step on `images` random images (scripts/torch-bench.py), for
- * each thread count; the comparison the speed goal is stated in. Several epochs per setting: the caller takes the min.
- */
-export function torchEpochs(
-  python: string,
-  images: number,
-  epochs: number,
-): { version: string; byThreads: Record<string, number[]> } {
-  const out = execFileSync(
-    python,
-    [path.join(ROOT, "scripts", "torch-bench.py"), String(images), String(epochs), "1,2"],
-    { encoding: "utf8" },
-  );
-  const r = JSON.parse(out.trim().split("\n").pop()!) as { torch: string; threads: Record<string, number[]> };
-  return { version: r.torch, byThreads: r.threads };
-}
-
 /** `x` rounded to `digits` decimals. */
 export function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
-}
-
-/** PyTorch's fastest epoch on the same images beside ours ({@link BenchResult} `torch`). */
-export function compareTorch(python: string, r: BenchResult): NonNullable<BenchResult["torch"]> {
-  // Same run, right after ours: the machine's load is as alike as it can be; min over epochs on both sides.
-  const t = torchEpochs(python, r.images, Math.max(3, r.epochs));
-  let best = { threads: 1, s: Infinity };
-  for (const [k, v] of Object.entries(t.byThreads)) for (const s of v) if (s < best.s) best = { threads: Number(k), s };
-  const ours = Math.min(...r.epochTimes);
-  return {
-    version: t.version,
-    epochSeconds: best.s,
-    threads: best.threads,
-    byThreads: t.byThreads,
-    ratio: round(ours / best.s, 3),
-  };
 }

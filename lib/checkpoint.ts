@@ -146,23 +146,18 @@ export function runClock(dir: string | undefined, t0: number): { seconds: () => 
 
 /**
  * What a fold's training holds between epochs (lib/train.ts trainFold): everything a {@link TrainCheckpoint} saves.
- * `early` is tfjs' EarlyStopping callback, whose `best` and `wait` are private fields read and set here.
  */
 export interface FoldState {
   model: LayersModel;
   rng: { batch: Rng; augment: Rng; dropout: Rng };
-  early: InstanceType<typeof tf.Callback>;
+  early: { best: number; wait: number };
   best: { best: number; bestEpoch: number; weights: Tensor[] | null };
-  log: { history: EpochRecord[]; restore(history: EpochRecord[]): void };
+  history: EpochRecord[];
 }
-
-/** tfjs' EarlyStopping keeps its state in private fields; a checkpoint saves and restores them. */
-const earlyState = (early: FoldState["early"]) => early as unknown as { best: number; wait: number };
 
 /**
  * Put a checkpoint back into a fold about to train: the model's and the optimiser's weights, the three generators,
- * the best weights so far and the history. (Early stopping's state goes back at the start of training, in
- * {@link checkpointCallbacks}: tfjs resets it there.)
+ * early stopping's state, the best weights so far and the history.
  */
 export async function resumeFold(fold: FoldState, c: TrainCheckpoint): Promise<void> {
   fold.model.setWeights(c.weights.map(loadTensor));
@@ -172,10 +167,12 @@ export async function resumeFold(fold: FoldState, c: TrainCheckpoint): Promise<v
   fold.rng.batch.restore(c.rng.batch);
   fold.rng.augment.restore(c.rng.augment);
   fold.rng.dropout.restore(c.rng.dropout);
+  fold.early.best = c.early.best;
+  fold.early.wait = c.early.wait;
   fold.best.best = c.best.value;
   fold.best.bestEpoch = c.best.epoch;
   fold.best.weights = c.best.weights ? c.best.weights.map((w) => tf.keep(loadTensor(w))) : null;
-  fold.log.restore(c.history);
+  fold.history.splice(0, fold.history.length, ...c.history);
 }
 
 /** Whether a checkpoint was written at the epoch that ended training (patience used up, or the last epoch). */
@@ -183,54 +180,30 @@ export function trainingEnded(c: TrainCheckpoint, config: { patience: number; ma
   return c.early.wait >= config.patience || c.epoch >= config.maxEpochs;
 }
 
+/** Everything needed to continue a fold exactly after its finished epoch `epoch`. */
+export async function foldCheckpoint(fold: FoldState, epoch: number): Promise<TrainCheckpoint> {
+  const optimizer = await fold.model.optimizer.getWeights();
+  return {
+    epoch,
+    weights: fold.model.getWeights().map((w) => saveTensor(w)),
+    optimizer: optimizer.map((w) => saveTensor(w.tensor, w.name)),
+    rng: { batch: fold.rng.batch.save(), augment: fold.rng.augment.save(), dropout: fold.rng.dropout.save() },
+    early: { best: fold.early.best, wait: fold.early.wait },
+    best: {
+      value: fold.best.best,
+      epoch: fold.best.bestEpoch,
+      weights: fold.best.weights ? fold.best.weights.map((w) => saveTensor(w)) : null,
+    },
+    history: fold.history.slice(),
+  };
+}
+
 /**
- * The two callbacks that make a fold resumable, to come last in its list: one puts a resumed fold's early-stopping
- * state back after tfjs' EarlyStopping resets itself at the start of training; the other, after every epoch (when
- * every other callback has updated its state), hands `onCheckpoint` everything needed to continue from there, and
- * after every batch gives the event loop a turn and stops with {@link Interrupted} when `shouldStop` says so.
+ * After a batch: give the event loop a turn (training never does otherwise), so a Ctrl-C handler or a worker's
+ * "stop" message can run (about 10 µs), and stop with {@link Interrupted} when `shouldStop` says so.
  */
-export function checkpointCallbacks(
-  fold: FoldState,
-  opts: {
-    resume?: TrainCheckpoint;
-    onCheckpoint?: (c: TrainCheckpoint) => void | Promise<void>;
-    shouldStop?: () => boolean;
-    label?: string;
-  },
-): InstanceType<typeof tf.Callback>[] {
-  const r = opts.resume;
-  const restoreEarly = new (class extends tf.Callback {
-    override async onTrainBegin(): Promise<void> {
-      if (r) Object.assign(earlyState(fold.early), { best: r.early.best, wait: r.early.wait });
-    }
-  })();
-  const checkpoint = new (class extends tf.Callback {
-    override async onEpochEnd(epoch: number): Promise<void> {
-      if (!opts.onCheckpoint) return;
-      const e = earlyState(fold.early);
-      const optimizer = await fold.model.optimizer.getWeights();
-      const c: TrainCheckpoint = {
-        epoch: epoch + 1,
-        weights: fold.model.getWeights().map((w) => saveTensor(w)),
-        optimizer: optimizer.map((w) => saveTensor(w.tensor, w.name)),
-        rng: { batch: fold.rng.batch.save(), augment: fold.rng.augment.save(), dropout: fold.rng.dropout.save() },
-        early: { best: e.best, wait: e.wait },
-        best: {
-          value: fold.best.best,
-          epoch: fold.best.bestEpoch,
-          weights: fold.best.weights ? fold.best.weights.map((w) => saveTensor(w)) : null,
-        },
-        history: fold.log.history.slice(),
-      };
-      await opts.onCheckpoint(c);
-    }
-    override async onBatchEnd(): Promise<void> {
-      if (!opts.shouldStop) return;
-      // Give the event loop a turn (training never does: yieldEvery "never"), so a Ctrl-C handler or a worker's
-      // "stop" message can run; about 10 µs a batch.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (opts.shouldStop()) throw new Interrupted(`${opts.label ?? "training"}: interrupted after a batch`);
-    }
-  })();
-  return [restoreEarly, checkpoint];
+export async function stopIfAsked(shouldStop: (() => boolean) | undefined, label: string): Promise<void> {
+  if (!shouldStop) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (shouldStop()) throw new Interrupted(`${label}: interrupted after a batch`);
 }

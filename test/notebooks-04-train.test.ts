@@ -10,7 +10,6 @@ import { ABLATIONS, PAPER_RUN, STUDY } from "../lib/paths";
 import { loadRun, type RunRecord } from "../lib/record";
 import { manifestFiles, readManifest } from "../lib/data/manifest";
 import { trainTestSplit } from "../lib/split";
-import { checkpointCallbacks, type FoldState } from "../lib/checkpoint";
 import { Rng } from "../lib/random";
 import { makeRun } from "./fixtures/run";
 import {
@@ -29,7 +28,6 @@ import {
   stepsPerEpoch,
   storedRuns,
   summaryMarkdown,
-  trainFoldCallbacks,
 } from "../lib/notebooks/04-train";
 
 const record = (): RunRecord => loadRun(path.join(PAPER_RUN, "run.json"));
@@ -119,14 +117,6 @@ describe("notebook 04: early stopping replayed on a history", () => {
 });
 
 describe("notebook 04: the loop, the curves and the summary", () => {
-  it("trainFoldCallbacks counts trainFold's callbacks from its source: four named ones and checkpointCallbacks' two", () => {
-    const names = trainFoldCallbacks();
-    expect(names.slice(0, 4)).to.deep.equal(["dropout", "log", "best", "early"]);
-    const fold = {} as FoldState;
-    expect(names.length).to.equal(4 + checkpointCallbacks(fold, {}).length);
-    expect(proseFacts()["trainFold.callbacks"]).to.equal(names.length);
-  });
-
   it("stepsPerEpoch is the number of batches tf.data makes of n items in batches of b", async () => {
     for (const [n, b] of [
       [627, 8],

@@ -351,6 +351,7 @@ describe("notebooks: the code they teach", () => {
       "trainTestSplit",
       "kFold",
       "trainFold",
+      "trainStep",
       "BestWeights",
       "rocCurve",
       "auc",

@@ -12,7 +12,6 @@ import { loadRun, type RunRecord } from "../record";
 import { splitSizes, type SplitSizes } from "../split";
 import type { TrainingPlan } from "../runs";
 import { VARIANTS } from "../ablations";
-import { sourceOf } from "../display/listing";
 import { fmt, markdownTable, pct } from "../display/text";
 import { mean } from "../stats";
 
@@ -105,26 +104,8 @@ export function historyMarkdown(history: RunRecord["folds"][number]["history"], 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The loop's callbacks, the learning curves and the summary
+// The loop, the learning curves and the summary
 // ---------------------------------------------------------------------------------------------------------------
-
-/**
- * The callbacks trainFold hands to `fitDataset`, counted from its real source (lib/train.ts): the names in its
- * `callbacks: [...]` list, where a spread `...checkpointCallbacks(...)` counts as the two callbacks it returns.
- */
-export function trainFoldCallbacks(): string[] {
-  const code = sourceOf(path.join(ROOT, "lib", "train.ts"), "trainFold").code;
-  const list = /callbacks: \[([^\]]*)\]/.exec(code)?.[1];
-  if (!list) throw new Error("trainFold: no callbacks list in its source");
-  return list
-    .replace(/\([^)]*\)/g, "()")
-    .split(",")
-    .map((x) => x.trim())
-    .filter(Boolean)
-    .flatMap((x) =>
-      x === "...checkpointCallbacks()" ? ["checkpoint: resumed early stopping", "checkpoint: every epoch"] : [x],
-    );
-}
 
 /** Optimiser steps (batches) in one epoch over `n` training images in batches of `batchSize`: ⌈n / batchSize⌉. */
 export function stepsPerEpoch(n: number, batchSize: number): number {
@@ -428,7 +409,6 @@ export function proseFacts(): Record<string, number> {
   return {
     "split.trainFraction": 1 - PAPER.testFraction,
     "quick.perClass": QUICK.perClass,
-    "trainFold.callbacks": trainFoldCallbacks().length,
     "variant.batch-32.batchSize": VARIANTS.find((v) => v.name === "batch-32")?.overrides.batchSize ?? NaN,
     ...(run
       ? {

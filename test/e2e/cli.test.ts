@@ -8,8 +8,8 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ROOT } from "../../lib/paths";
-import { findTorchPython } from "../../lib/bench";
+import { PAPER_RUN, ROOT } from "../../lib/paths";
+import { findPython, findTorchPython, torchProtocol } from "../../lib/bench-peers";
 import { linearFit } from "../../lib/stats";
 import { validateRunRecord } from "../../lib/record";
 import { CLASSES } from "../../lib/config";
@@ -417,11 +417,51 @@ module.exports = tf;
     expect(last.torch.epochSeconds).to.equal(Math.min(...all));
     expect(last.torch.ratio).to.be.closeTo(Math.min(...last.epochTimes) / last.torch.epochSeconds, 1e-3);
     expect(r.out).to.match(/ours ÷ pytorch: \d+\.\d\d/);
-    const goal = 0.5 * last.torch.epochSeconds;
+    const goal = 0.7 * last.torch.epochSeconds;
     const share = Math.round((100 * last.bound.floorSeconds.twoCores) / goal);
     expect(r.out).to.include(
       `the goal, ${goal.toFixed(3)} s per epoch, needs ${share}% of both cores' WebAssembly peak`,
     );
+  });
+
+  it("bench --compare-keras times Keras 3's model.fit on the same model in the same run (only where a python has keras)", function () {
+    if (!findPython("keras")) this.skip(); // Keras is not a dependency (bash scripts/python-peers.sh)
+    this.timeout(300_000);
+    const r = run("bench", [
+      "--random",
+      "--epochs",
+      "1",
+      "--images",
+      "64",
+      "--stock-steps",
+      "0",
+      "--compare-keras",
+      "--json",
+    ]);
+    expect(r.code, r.err).to.equal(0);
+    const last = JSON.parse(r.out.trim().split("\n").pop()!);
+    expect(Object.keys(last.keras.byThreads)).to.deep.equal(["1", "2"]);
+    const all = [...last.keras.byThreads["1"], ...last.keras.byThreads["2"]];
+    expect(all).to.have.length(6);
+    expect(last.keras.epochSeconds).to.equal(Math.min(...all));
+    expect(last.keras.version).to.match(/^3\.\d+\.\d+ on TensorFlow 2\.\d+/);
+    expect(r.out).to.match(/ours ÷ keras: \d+\.\d\d/);
+  });
+
+  it("the protocol in PyTorch: the run of record's folds and epochs (a 2% share here), folds in parallel, timed (only where a python has torch)", function () {
+    const python = findTorchPython();
+    if (!python) this.skip();
+    this.timeout(300_000);
+    const run = path.join(PAPER_RUN, "run.json");
+    const r = torchProtocol(python!, run, 2, 0.02);
+    const record = JSON.parse(fs.readFileSync(run, "utf8"));
+    const epochs = record.folds.reduce(
+      (a: number, f: { history: unknown[] }) => a + Math.max(1, Math.round(f.history.length * 0.02)),
+      0,
+    );
+    expect(r.epochs).to.equal(epochs);
+    expect(r.torchSeconds).to.be.above(0);
+    expect(r.ratio).to.be.closeTo(record.seconds / r.torchSeconds, 0.01 * r.ratio);
   });
 
   describe("on the real CK+48 (when present)", function () {
