@@ -59,6 +59,20 @@ export function findTorchPython(): string | null {
   return findPython("torch")?.python ?? null;
 }
 
+/** Run one of scripts/'s Python timers and parse the one JSON line it ends with. */
+function runScript<T>(
+  python: string,
+  script: string,
+  args: (string | number)[],
+  stderr: "inherit" | "ignore" = "inherit",
+): T {
+  const out = execFileSync(python, [path.join(ROOT, "scripts", script), ...args.map(String)], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", stderr],
+  });
+  return JSON.parse(out.trim().split("\n").pop()!) as T;
+}
+
 /**
  * PyTorch's seconds per epoch of the same model and step on `images` random images (scripts/torch-bench.py), for
  * each thread count; the comparison the speed goal is stated in. Several epochs per setting: the caller takes the min.
@@ -68,12 +82,11 @@ export function torchEpochs(
   images: number,
   epochs: number,
 ): { version: string; byThreads: Record<string, number[]> } {
-  const out = execFileSync(
-    python,
-    [path.join(ROOT, "scripts", "torch-bench.py"), String(images), String(epochs), "1,2"],
-    { encoding: "utf8" },
-  );
-  const r = JSON.parse(out.trim().split("\n").pop()!) as { torch: string; threads: Record<string, number[]> };
+  const r = runScript<{ torch: string; threads: Record<string, number[]> }>(python, "torch-bench.py", [
+    images,
+    epochs,
+    "1,2",
+  ]);
   return { version: r.torch, byThreads: r.threads };
 }
 
@@ -89,16 +102,13 @@ export function kerasEpochs(
   const byThreads: Record<string, number[]> = {};
   let version = "";
   for (const threads of [1, 2]) {
-    const out = execFileSync(
+    // TensorFlow writes its start-up notes on stderr whatever its log level
+    const r = runScript<{ keras: string; tensorflow: string; threads: Record<string, number[]> }>(
       python,
-      [path.join(ROOT, "scripts", "keras-bench.py"), String(images), String(epochs), String(threads)],
-      { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+      "keras-bench.py",
+      [images, epochs, threads],
+      "ignore",
     );
-    const r = JSON.parse(out.trim().split("\n").pop()!) as {
-      keras: string;
-      tensorflow: string;
-      threads: Record<string, number[]>;
-    };
     Object.assign(byThreads, r.threads);
     version = `${r.keras} on TensorFlow ${r.tensorflow}`;
   }
@@ -150,12 +160,12 @@ export interface ProtocolRatio {
  */
 export function torchProtocol(python: string, runFile: string, workers: number, scale = 1): ProtocolRatio {
   const record = JSON.parse(fs.readFileSync(runFile, "utf8")) as { seconds: number };
-  const out = execFileSync(
+  const r = runScript<{ torch: string; seconds: number; epochs: number }>(
     python,
-    [path.join(ROOT, "scripts", "torch-protocol.py"), runFile, String(workers), String(scale)],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+    "torch-protocol.py",
+    [runFile, workers, scale],
+    "ignore",
   );
-  const r = JSON.parse(out.trim().split("\n").pop()!) as { torch: string; seconds: number; epochs: number };
   return {
     run: runFile,
     torch: r.torch,

@@ -5,22 +5,16 @@
 #   bash scripts/jupyterlab.sh [DIR]          # default out/jupyterlab
 #   DIR/bin/jupyter lab notebooks/            # from the repository root; Run > Run All Cells
 #
-# pip installs from the package indexes it is configured with: where `pip config` names extra indexes and they are
-# local (file://, a machine's own wheel index), only those, so pip never waits on an index it cannot reach; else as
-# usual. The kernel spec "tslab" (the notebooks' kernel) starts this checkout's node_modules/.bin/tslab.
+# pip installs from the package indexes it is configured with (scripts/pip-index.sh). The kernel spec "tslab" (the
+# notebooks' kernel) starts this checkout's node_modules/.bin/tslab.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${1:-out/jupyterlab}
 [ -x node_modules/.bin/tslab ] || { echo "jupyterlab: run npm ci first (no node_modules/.bin/tslab)"; exit 2; }
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 
-read -r -a extra <<< "$(python3 -m pip config get global.extra-index-url 2>/dev/null || true)"
-args=()
-if [ "${#extra[@]}" -gt 0 ] && [[ "${extra[0]}" == file://* ]]; then
-  args=(--index-url "${extra[0]}")
-  for u in "${extra[@]:1}"; do args+=(--extra-index-url "$u"); done
-fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${args[@]}" "jupyterlab>=4,<5"
+source scripts/pip-index.sh
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${pip_index_args[@]}" "jupyterlab>=4,<5"
 
 kernels="$venv/share/jupyter/kernels/tslab"
 mkdir -p "$kernels"

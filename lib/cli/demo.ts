@@ -23,7 +23,7 @@ import { loadSummary } from "../summary";
 import type { DemoFacts } from "../demo/widgets";
 import { DETECTOR_FILES } from "../detect/face";
 import { detectorDir, loadCropFit } from "../detect/load";
-import { committedPeerComparison } from "../peers/compare";
+import { crossDataScores } from "../peers/compare";
 import { defineCommand, defineCli, runCli, type Args } from "./args";
 
 /** The flags of `npm run demo` (the one declaration: parser, --help, usage line and README table). */
@@ -155,21 +155,17 @@ export function demoFacts(model: string, summaryFile = path.join(STUDY, "summary
     }
   }
   facts.cropFit = loadCropFit();
-  const peers = committedPeerComparison();
-  const cross = peers?.peers.find((p) => !p.info.seenCk);
-  const ours = peers?.ours.find((o) => o.split === "subject-cv") ?? peers?.ours[0];
-  const theirs = cross?.scores["as shipped"].overall;
-  const mine = ours?.scores["as shipped"].pooled;
-  if (cross && theirs?.interval && mine?.interval)
+  const cross = crossDataScores();
+  if (cross?.theirs.interval && cross.ours.interval)
     facts.crossData = {
-      peer: `${cross.info.package}'s emotion model`,
-      trainedOn: cross.info.trainedOn.replace(/ \(.*\)$/, ""),
-      accuracy: theirs.accuracy,
-      lo: theirs.interval.lo,
-      hi: theirs.interval.hi,
-      ours: mine.accuracy,
-      oursLo: mine.interval.lo,
-      oursHi: mine.interval.hi,
+      peer: `${cross.peer.package}'s emotion model`,
+      trainedOn: cross.peer.trainedOn.replace(/ \(.*\)$/, ""),
+      accuracy: cross.theirs.accuracy,
+      lo: cross.theirs.interval.lo,
+      hi: cross.theirs.interval.hi,
+      ours: cross.ours.accuracy,
+      oursLo: cross.ours.interval.lo,
+      oursHi: cross.ours.interval.hi,
     };
   return facts;
 }

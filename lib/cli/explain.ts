@@ -95,9 +95,10 @@ async function images(a: Args<typeof EXPLAIN>): Promise<void> {
   const modelDir = path.resolve(a.model ?? path.join(PAPER_RUN, "model"));
   const out = path.resolve(a.out ?? path.join(ROOT, "out", "explain"));
   checkOutputDir(out, "--out");
+  const stem = (f: string) => path.basename(f).replace(/\.[^.]+$/, "");
   const names = new Map<string, string>();
   for (const f of a._) {
-    const name = path.basename(f).replace(/\.[^.]+$/, "");
+    const name = stem(f);
     const first = names.get(name);
     if (first !== undefined)
       throw new UserError(
@@ -106,15 +107,13 @@ async function images(a: Args<typeof EXPLAIN>): Promise<void> {
     names.set(name, f);
   }
   // What is explained: each image as it is, or with --detect each face found in it (every file is checked first).
-  const items: { file: string; title: string; stem: string; input: Float32Array }[] = [];
-  const stem = (f: string) => path.basename(f).replace(/\.[^.]+$/, "");
+  const items: { title: string; stem: string; input: Float32Array }[] = [];
   if (a.detect) {
     for (const p of await facesInPhotos(a._.map((f) => path.resolve(f)))) {
       const name = path.basename(p.image);
       if (!p.faces.length) console.log(`${name}: no face found`);
       p.faces.forEach((f, k) =>
         items.push({
-          file: p.image,
           title: `${name}, face ${k + 1} of ${p.faces.length} (crop ${Math.round(f.crop.width)} px at ${Math.round(f.crop.x)}, ${Math.round(f.crop.y)})`,
           stem: `${stem(p.image)}-face${k + 1}`,
           input: p.inputs[k],
@@ -123,7 +122,7 @@ async function images(a: Args<typeof EXPLAIN>): Promise<void> {
     }
   } else {
     for (const f of a._)
-      items.push({ file: f, title: path.basename(f), stem: stem(f), input: await decodeImage(path.resolve(f)) });
+      items.push({ title: path.basename(f), stem: stem(f), input: await decodeImage(path.resolve(f)) });
   }
   if (!items.length) return;
   const decoded = items.map((i) => i.input);

@@ -1,12 +1,12 @@
 /**
  * The live demo's faces: face-api's browser build (without its own copy of TensorFlow.js, so it runs on the page's
  * tfjs and backend), its TinyFaceDetector fetched from the demo server's /detector/, and lib/detect/face.ts'
- * photoFaces, the very function `npm run predict -- --detect` runs. Browser-safe.
+ * photoFaceInputs, the very function `npm run predict -- --detect` runs. Browser-safe.
  */
 import * as faceapi from "@vladmandic/face-api/dist/face-api.esm-nobundle.js";
 import { tf, type Tensor3D } from "../tf";
 import { toModelInput } from "../data/pixels";
-import { photoFaces, type FaceApi, type PhotoFace } from "../detect/face";
+import { photoFaceInputs, type FaceApi, type PhotoFace } from "../detect/face";
 import type { CropFit } from "../detect/crop";
 
 /** face-api with its TinyFaceDetector loaded from `url` (the folder holding its manifest and weights). */
@@ -24,7 +24,7 @@ export interface FrameFaces {
 
 /**
  * Find the faces in RGBA pixels (a canvas' ImageData): the same RGB floats in [0, 1] as predict's decoding
- * (lib/data/pixels.ts toModelInput), then {@link photoFaces}.
+ * (lib/data/pixels.ts toModelInput), then {@link photoFaceInputs}.
  */
 export async function frameFaces(
   api: FaceApi,
@@ -38,11 +38,8 @@ export async function frameFaces(
   const t0 = now();
   const photo = tf.tensor3d(toModelInput(rgba, 4), [height, width, 3]) as Tensor3D;
   try {
-    const { faces, x } = await photoFaces(api, photo, fit, side);
-    const all = (await x.data()) as Float32Array;
-    x.dispose();
-    const n = side * side * 3;
-    return { faces, inputs: faces.map((_, k) => all.slice(k * n, (k + 1) * n)), ms: now() - t0 };
+    const { faces, inputs } = await photoFaceInputs(api, photo, fit, side);
+    return { faces, inputs, ms: now() - t0 };
   } finally {
     photo.dispose();
   }

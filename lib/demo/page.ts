@@ -12,7 +12,6 @@
  */
 import { tf, type LayersModel } from "../tf";
 import { CLASSES, PAPER } from "../config";
-import type { Picture } from "../display/pictures";
 import { argmax, median } from "../arrays";
 import type { FaceApi } from "../detect/face";
 import type { CropFit } from "../detect/crop";
@@ -25,6 +24,7 @@ import {
   faceProblem,
   guideBox,
   modeFor,
+  pct,
   syntheticFaceSvg,
   timingText,
   type DemoFacts,
@@ -65,8 +65,6 @@ function byId<T extends HTMLElement>(id: string): T {
   return el as T;
 }
 
-const pct = (p: number) => `${(100 * p).toFixed(1)}%`;
-
 /** Everything the page holds between frames. */
 class DemoPage {
   model: LayersModel | null = null;
@@ -105,14 +103,10 @@ class DemoPage {
     byId("status").textContent = text;
   }
 
-  show(canvas: HTMLCanvasElement, p: Picture | null): void {
-    showPicture(canvas, p);
-  }
-
   /** A frame without a prediction: the box is refused, or no face was found. */
   refuse(state: "rejected" | "no-face", text: string, extra: Record<string, string> = {}): void {
-    this.show(this.cam, null);
-    if (state === "no-face") this.show(this.input, null);
+    showPicture(this.cam, null);
+    if (state === "no-face") showPicture(this.input, null);
     byId("chart").innerHTML = barChartSvg(null);
     byId("cam-label").textContent = "Grad-CAM";
     byId("verdict").textContent = "";
@@ -143,7 +137,7 @@ class DemoPage {
     const box = guideBox(s.width, s.height, this.fraction[s.kind]);
     drawGuide(this.stage, box, scale);
     const input = cutBox(this.crop, s.el, box);
-    this.show(this.input, { data: input, width: SIDE, height: SIDE, channels: 3 });
+    showPicture(this.input, { data: input, width: SIDE, height: SIDE, channels: 3 });
     const problem = faceProblem(input, box.side);
     if (problem) return this.refuse("rejected", problem);
     byId("faces").innerHTML = "";
@@ -169,7 +163,7 @@ class DemoPage {
     const t0 = performance.now();
     const others = classified > 1 ? predictMany(this.model!, found.inputs.slice(1)) : [];
     const msOthers = performance.now() - t0;
-    this.show(this.input, { data: found.inputs[0], width: SIDE, height: SIDE, channels: 3 });
+    showPicture(this.input, { data: found.inputs[0], width: SIDE, height: SIDE, channels: 3 });
     const first = this.predicted(found.inputs[0], { detect: found.ms, others: msOthers }, others);
     const probs = [first, ...others];
     const faces = found.faces.map((f, k) => ({
@@ -197,7 +191,7 @@ class DemoPage {
     this.frames++;
     const now: FrameTimes = { detect: detect?.detect, predict: p.msPredict + (detect?.others ?? 0), cam: p.msCam };
     this.times = [...this.times, now].slice(-KEEP_TIMES);
-    this.show(this.cam, p.overlay);
+    showPicture(this.cam, p.overlay);
     byId("chart").innerHTML = barChartSvg(p.probabilities);
     const name = CLASSES[p.predicted];
     byId("cam-label").textContent = `Grad-CAM of “${name}”${detect ? ", face 1" : ""}`;

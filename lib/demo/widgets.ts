@@ -11,6 +11,9 @@ import type { Picture } from "../display/pictures";
 // Pure helpers (no DOM): tested in node
 // ---------------------------------------------------------------------------------------------------------------
 
+/** A probability or an accuracy as the page writes it: "91.2%". */
+export const pct = (p: number): string => `${(100 * p).toFixed(1)}%`;
+
 /** A square in source pixels: the guide box whose content the model sees. */
 export interface Box {
   x: number;
@@ -105,7 +108,7 @@ export function barChartSvg(probs: ArrayLike<number> | null, classes: readonly s
     const p = probs ? probs[i] : 0;
     const y = i * rowH;
     const cls = i === best ? "bar best" : "bar";
-    const text = probs ? `${(100 * p).toFixed(1)}%` : "–";
+    const text = probs ? pct(p) : "–";
     return (
       `<g class="${cls}" data-class="${c}" data-p="${probs ? p : ""}">` +
       `<text x="${labelW - 8}" y="${y + rowH / 2}" text-anchor="end" dominant-baseline="central">${c}</text>` +
@@ -189,7 +192,6 @@ export interface DemoFacts {
 
 /** The caveat shown under the demo, as HTML (numbers from {@link DemoFacts}; `notebook` is the study notebook's link). */
 export function caveatHtml(f: DemoFacts, notebook = "notebooks/06-study.ipynb"): string {
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const study =
     f.subject && f.random
       ? ` Even on people it never saw from that same lab, the model is right ${pct(f.subject.mean)} of the time (95% interval ${pct(f.subject.lo)}–${pct(f.subject.hi)}, ${f.subject.seeds} seeds), against ${pct(f.random.mean)} on the paper's random split, where a test face's sibling frames are in training: see the subject-independent numbers in <a href="${notebook}">${notebook}</a>.`
@@ -269,7 +271,6 @@ export function facesListHtml(
     probabilities?: readonly number[];
   }[],
 ): string {
-  const pct = (p: number) => `${(100 * p).toFixed(1)}%`;
   return faces
     .map(
       (f, k) =>

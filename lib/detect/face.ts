@@ -139,3 +139,17 @@ export async function photoFaces(
     ),
   };
 }
+
+/** {@link photoFaces} with each face's model input read back as an array of its own (size × size × 3; the tensor freed). */
+export async function photoFaceInputs(
+  api: FaceApi,
+  photo: Tensor3D,
+  fit: CropFit,
+  size = 48,
+): Promise<{ faces: PhotoFace[]; inputs: Float32Array[] }> {
+  const { faces, x } = await photoFaces(api, photo, fit, size);
+  const all = (await x.data()) as Float32Array;
+  x.dispose();
+  const n = size * size * 3;
+  return { faces, inputs: faces.map((_, k) => all.slice(k * n, (k + 1) * n)) };
+}

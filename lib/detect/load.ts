@@ -9,7 +9,7 @@ import { loadJsonFile } from "../files";
 import { packageDir, requireFaceApi } from "../peers/models";
 import { tf } from "../tf";
 import { decodePhoto } from "../data/decode";
-import { DETECTOR, photoFaces, type FaceApi, type PhotoFace } from "./face";
+import { DETECTOR, photoFaceInputs, type FaceApi, type PhotoFace } from "./face";
 import type { CropFit } from "./crop";
 
 /** face-api with its TinyFaceDetector loaded from `node_modules/@vladmandic/face-api/model`. */
@@ -59,11 +59,9 @@ export async function facesInPhotos(files: readonly string[], size = 48): Promis
   const out: PhotoFaces[] = [];
   for (const [i, d] of decoded.entries()) {
     const photo = tf.tensor3d(d.data, [d.height, d.width, 3]);
-    const { faces, x } = await photoFaces(api, photo, fit, size);
-    const all = x.dataSync() as Float32Array;
-    tf.dispose([photo, x]);
-    const n = size * size * 3;
-    out.push({ image: files[i], faces, inputs: faces.map((_, k) => all.slice(k * n, (k + 1) * n)) });
+    const { faces, inputs } = await photoFaceInputs(api, photo, fit, size);
+    photo.dispose();
+    out.push({ image: files[i], faces, inputs });
   }
   return out;
 }

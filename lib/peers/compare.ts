@@ -272,6 +272,31 @@ export function committedStudy(dir = STUDY): { split: string; runs: RunAnswers[]
   }));
 }
 
+/**
+ * The cross-data-set comparison alone (the live demo's caveat): the peer that has never seen a CK+ face, as shipped,
+ * beside ours on people it never saw (the first of {@link OUR_SPLITS} with runs, all runs pooled). Computes only
+ * these two scores, not the whole {@link PeerComparison}; undefined without the record or such runs.
+ */
+export function crossDataScores(
+  file = PEERS_FILE,
+  dir = STUDY,
+): { peer: (typeof PEERS)[PeerName]; theirs: Score; split: string; ours: Score } | undefined {
+  const record = findPeers(file);
+  const peer = record?.peers.find((p) => !PEERS[p.name].seenCk);
+  if (!record || !peer) return undefined;
+  for (const split of OUR_SPLITS) {
+    const runs = studyRecords(split, dir);
+    if (runs.length)
+      return {
+        peer: PEERS[peer.name],
+        theirs: peerScores(record, peer.name, "as shipped").overall,
+        split,
+        ours: ourScores(runs, "as shipped").pooled,
+      };
+  }
+  return undefined;
+}
+
 /** The comparison from the committed peers record and study, or undefined before `npm run peers`. */
 export function committedPeerComparison(file = PEERS_FILE, dir = STUDY): PeerComparison | undefined {
   const record = findPeers(file);

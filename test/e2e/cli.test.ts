@@ -10,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { PAPER_RUN, ROOT } from "../../lib/paths";
 import { findPython, findTorchPython, torchProtocol } from "../../lib/bench-peers";
+import type { BenchResult } from "../../lib/bench";
 import { linearFit } from "../../lib/stats";
 import { validateRunRecord } from "../../lib/record";
 import { CLASSES } from "../../lib/config";
@@ -20,6 +21,13 @@ import { tfjsNodeLoads } from "../helpers/tfjs-node";
 
 /** The bad inputs run as real processes: one per kind of failure (a flag rule, a folder, a file, the environment). */
 const SPAWNED = ["negative number", "FER_BACKEND unknown", "missing data folder (manifest)", "model.json corrupt"];
+
+/** A tiny bench (one epoch of 64 random images, no stock steps) beside `flag`'s framework: its output and JSON line. */
+function tinyBench(flag: string): { r: ReturnType<typeof run>; last: BenchResult } {
+  const r = run("bench", ["--random", "--epochs", "1", "--images", "64", "--stock-steps", "0", flag, "--json"]);
+  expect(r.code, r.err).to.equal(0);
+  return { r, last: JSON.parse(r.out.trim().split("\n").pop()!) };
+}
 
 describe("command line (processes)", function () {
   this.timeout(300_000);
@@ -400,24 +408,13 @@ module.exports = tf;
 
   it("bench --compare-torch times PyTorch on the same model in the same run (only where a python has torch)", function () {
     if (!findTorchPython()) this.skip(); // PyTorch is not a dependency (Debian: python3-torch)
-    const r = run("bench", [
-      "--random",
-      "--epochs",
-      "1",
-      "--images",
-      "64",
-      "--stock-steps",
-      "0",
-      "--compare-torch",
-      "--json",
-    ]);
-    expect(r.code, r.err).to.equal(0);
-    const last = JSON.parse(r.out.trim().split("\n").pop()!);
-    const all = [...last.torch.byThreads["1"], ...last.torch.byThreads["2"]];
-    expect(last.torch.epochSeconds).to.equal(Math.min(...all));
-    expect(last.torch.ratio).to.be.closeTo(Math.min(...last.epochTimes) / last.torch.epochSeconds, 1e-3);
+    const { r, last } = tinyBench("--compare-torch");
+    const torch = last.torch!;
+    const all = [...torch.byThreads["1"], ...torch.byThreads["2"]];
+    expect(torch.epochSeconds).to.equal(Math.min(...all));
+    expect(torch.ratio).to.be.closeTo(Math.min(...last.epochTimes) / torch.epochSeconds, 1e-3);
     expect(r.out).to.match(/ours ÷ pytorch: \d+\.\d\d/);
-    const goal = 0.7 * last.torch.epochSeconds;
+    const goal = 0.7 * torch.epochSeconds;
     const share = Math.round((100 * last.bound.floorSeconds.twoCores) / goal);
     expect(r.out).to.include(
       `the goal, ${goal.toFixed(3)} s per epoch, needs ${share}% of both cores' WebAssembly peak`,
@@ -427,24 +424,13 @@ module.exports = tf;
   it("bench --compare-keras times Keras 3's model.fit on the same model in the same run (only where a python has keras)", function () {
     if (!findPython("keras")) this.skip(); // Keras is not a dependency (bash scripts/python-peers.sh)
     this.timeout(300_000);
-    const r = run("bench", [
-      "--random",
-      "--epochs",
-      "1",
-      "--images",
-      "64",
-      "--stock-steps",
-      "0",
-      "--compare-keras",
-      "--json",
-    ]);
-    expect(r.code, r.err).to.equal(0);
-    const last = JSON.parse(r.out.trim().split("\n").pop()!);
-    expect(Object.keys(last.keras.byThreads)).to.deep.equal(["1", "2"]);
-    const all = [...last.keras.byThreads["1"], ...last.keras.byThreads["2"]];
+    const { r, last } = tinyBench("--compare-keras");
+    const keras = last.keras!;
+    expect(Object.keys(keras.byThreads)).to.deep.equal(["1", "2"]);
+    const all = [...keras.byThreads["1"], ...keras.byThreads["2"]];
     expect(all).to.have.length(6);
-    expect(last.keras.epochSeconds).to.equal(Math.min(...all));
-    expect(last.keras.version).to.match(/^3\.\d+\.\d+ on TensorFlow 2\.\d+/);
+    expect(keras.epochSeconds).to.equal(Math.min(...all));
+    expect(keras.version).to.match(/^3\.\d+\.\d+ on TensorFlow 2\.\d+/);
     expect(r.out).to.match(/ours ÷ keras: \d+\.\d\d/);
   });
 
@@ -452,9 +438,9 @@ module.exports = tf;
     const python = findTorchPython();
     if (!python) this.skip();
     this.timeout(300_000);
-    const run = path.join(PAPER_RUN, "run.json");
-    const r = torchProtocol(python!, run, 2, 0.02);
-    const record = JSON.parse(fs.readFileSync(run, "utf8"));
+    const runFile = path.join(PAPER_RUN, "run.json");
+    const r = torchProtocol(python!, runFile, 2, 0.02);
+    const record = JSON.parse(fs.readFileSync(runFile, "utf8"));
     const epochs = record.folds.reduce(
       (a: number, f: { history: unknown[] }) => a + Math.max(1, Math.round(f.history.length * 0.02)),
       0,

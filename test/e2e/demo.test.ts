@@ -35,6 +35,19 @@ async function result(page: Page): Promise<Record<string, string>> {
   return page.$eval("#result", (el) => ({ ...(el as HTMLElement).dataset }) as Record<string, string>);
 }
 
+/** Chromium with a fake camera that plays `clip` (a YUV4MPEG2 file) and grants it without a prompt. */
+async function withCamera(clip: string): Promise<Browser> {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-video-capture=${clip}`,
+    ],
+  });
+}
+
 /** Load the page (optionally on one backend) and wait until the model is loaded or a message says why not. */
 async function open(page: Page, url: string, backend?: string): Promise<void> {
   await page.goto(backend ? `${url}?backend=${backend}` : url);
@@ -345,15 +358,7 @@ describe("demo: the page in chromium (Playwright)", function () {
   it("the webcam (Chromium's fake camera playing a clip of drawn faces, manual box): predictions appear and update", async () => {
     const clip = path.join(tmp, "faces.y4m");
     await writeY4m(clip);
-    const { chromium } = await import("playwright-core");
-    const cam = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        `--use-file-for-fake-video-capture=${clip}`,
-      ],
-    });
+    const cam = await withCamera(clip);
     try {
       const page = await cam.newPage({ viewport: { width: 1280, height: 840 } });
       await open(page, demo.url);
@@ -476,15 +481,7 @@ describe("demo: the page in chromium (Playwright)", function () {
     it("a fake webcam playing a face that moves across the frame: the crop follows it", async () => {
       const clip = path.join(tmp, "moving.y4m");
       const lefts = await writeMovingFace(ck!, clip);
-      const { chromium } = await import("playwright-core");
-      const cam = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          "--use-fake-ui-for-media-stream",
-          "--use-fake-device-for-media-stream",
-          `--use-file-for-fake-video-capture=${clip}`,
-        ],
-      });
+      const cam = await withCamera(clip);
       try {
         const page = await cam.newPage();
         await open(page, demo.url);
