@@ -96,22 +96,27 @@ export function convForward(
  * dw[ky, k, n] = sum_m x[window(m, ky) + k] * dy[m, n] for k < KWCP, n < NP, with dy unpadded [M, N]: lanes
  * n >= N read the next pixel's (or the slack's) values, and rows k >= KW*C read past the window, so those entries
  * of dw [KH, KWCP, NP] are garbage the caller drops. Tiles of 4 k × 8 n in registers, reduced over all pixels.
+ * Only the row tiles t0 <= t < t1 (tile t is rows ky*KWCP + 4t' .. +4 of dw, t = ky*KWCP/4 + t') are computed, so
+ * two threads can share one call: every entry of dw is summed over the pixels in the same order whatever the split.
  */
 export function convBackpropFilter(
   x: usize, dy: usize, dw: usize,
   B: i32, Hp: i32, Wp: i32, C: i32, OH: i32, OW: i32, N: i32, NP: i32,
-  KH: i32, KW: i32, SH: i32, SW: i32,
+  KH: i32, KW: i32, SH: i32, SW: i32, t0: i32, t1: i32,
 ): void {
   const KWC = KW * C;
   const KWCP = (KWC + 3) & ~3;
+  const tilesPerRow = KWCP >> 2;
   const stepBytes = (SW * C) << 2; // x bytes between output columns
   const dyRowBytes = N << 2;
   const rb = NP << 2;
-  memory.fill(dw, 0, (KH * KWCP * NP) << 2);
+  memory.fill(dw + ((t0 * 4 * NP) << 2), 0, ((t1 - t0) * 4 * NP) << 2);
   // One image at a time (its x and dy stay in cache across all the tiles), accumulating into dw.
   for (let b = 0; b < B; b++) {
-    for (let ky = 0; ky < KH; ky++) {
-      for (let k0 = 0; k0 < KWCP; k0 += 4) {
+    for (let t = t0; t < t1; t++) {
+      const ky = t / tilesPerRow;
+      const k0 = (t - ky * tilesPerRow) << 2;
+      {
         for (let n0 = 0; n0 < NP; n0 += 8) {
           const pw = dw + (((ky * KWCP + k0) * NP + n0) << 2);
           let a00 = v128.load(pw), a01 = v128.load(pw, 16);

@@ -7,12 +7,16 @@
  * although it loops over flat arrays, is scalar JavaScript with an inner loop over the (often 6- or 16-wide) output
  * channels. Here each convolution is a register-tiled product of NHWC slices in 128-bit SIMD (see asm/conv.ts).
  *
+ * With two kernel threads (threads.ts) each call is cut in two (parallel.ts): the forward pass and the input gradient
+ * by images, the filter gradient by rows of the filter, so every output is summed in the same order as in one call.
+ *
  * Supported: float32, NHWC, dilation 1, any stride, valid / same / explicit / numeric padding; FusedConv2D with
  * a 1-D bias (or none) and linear or relu activation. Anything else goes to the stock cpu kernel.
  */
 import type * as tfjs from "@tensorflow/tfjs";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { wasmArena } from "./wasm";
+import { runParts, splitRange } from "./parallel";
 
 type Tf = typeof tfjs;
 type TensorInfo = tfjs.TensorInfo;
@@ -122,7 +126,15 @@ function convForward(
   const bv = a.view(pb, NP);
   bv.fill(0);
   if (bias) bv.set(bias);
-  a.fn.convForward(px, pw, pb, py, B, Hp, Wp, C, OH, OW, NP, KH, KW, SH, SW, relu ? 1 : 0);
+  const parts = splitRange(B).map(([b0, b1]) => [
+    px + b0 * Hp * Wp * C * 4,
+    pw,
+    pb,
+    py + b0 * OH * OW * NP * 4,
+    b1 - b0,
+    ...[Hp, Wp, C, OH, OW, NP, KH, KW, SH, SW, relu ? 1 : 0],
+  ]);
+  runParts(a.fn, "convForward", parts);
   a.fn.compactRows(py, M, N, NP);
   return backend.makeTensorInfo([B, OH, OW, N], "float32", a.copyOut(py, M * N));
 }
@@ -138,7 +150,14 @@ function convBackpropFilter(backend: MathBackendCPU, x: TensorInfo, dy: TensorIn
   const pdw = a.alloc(KH * KWCP * NP);
   padInto(a.view(px, B * Hp * Wp * C), valuesOf(backend, x), info, Hp, Wp);
   a.view(pdy, M * N).set(valuesOf(backend, dy));
-  a.fn.convBackpropFilter(px, pdy, pdw, B, Hp, Wp, C, OH, OW, N, NP, KH, KW, SH, SW);
+  const parts = splitRange((KH * KWCP) / 4).map((t) => [
+    px,
+    pdy,
+    pdw,
+    ...[B, Hp, Wp, C, OH, OW, N, NP, KH, KW, SH, SW],
+    ...t,
+  ]);
+  runParts(a.fn, "convBackpropFilter", parts);
   const dwv = a.view(pdw, KH * KWCP * NP);
   const out = new Float32Array(KH * KWC * N);
   for (let ky = 0; ky < KH; ky++) {
@@ -159,8 +178,12 @@ function convBackpropInput(backend: MathBackendCPU, dy: TensorInfo, filter: Tens
   const a = wasmArena();
   const pdy = a.alloc(M * N);
   const pwt = a.alloc(KH * N * KWCP);
-  const pdx = a.alloc(B * Hp * Wp * C);
-  const spare = a.alloc(KWCP);
+  // One dx buffer (and scratch window) per part: the kernel adds exact zeros just past an image's last window, which
+  // must not land in another thread's image.
+  const ranges = splitRange(B);
+  const image = Hp * Wp * C;
+  const pdx = ranges.map(([b0, b1]) => a.alloc((b1 - b0) * image));
+  const spare = ranges.map(() => a.alloc(KWCP));
   a.view(pdy, M * N).set(valuesOf(backend, dy));
   const w = valuesOf(backend, filter);
   const wt = a.view(pwt, KH * N * KWCP);
@@ -172,20 +195,30 @@ function convBackpropInput(backend: MathBackendCPU, dy: TensorInfo, filter: Tens
       for (let n = 0; n < N; n++) wt[d + n * KWCP] = w[s + n];
     }
   }
-  const dxv = a.view(pdx, B * Hp * Wp * C + 16); // + the slack the kernel may touch with exact zeros
-  dxv.fill(0);
-  a.fn.convBackpropInput(pdy, pwt, pdx, spare, B, Hp, Wp, C, OH, OW, N, KH, KW, SH, SW);
+  const dxv = ranges.map(([b0, b1], i) => a.view(pdx[i], (b1 - b0) * image + 16)); // + the slack the kernel may touch
+  for (const v of dxv) v.fill(0);
+  const parts = ranges.map(([b0, b1], i) => [
+    pdy + b0 * OH * OW * N * 4,
+    pwt,
+    pdx[i],
+    spare[i],
+    b1 - b0,
+    ...[Hp, Wp, C, OH, OW, N, KH, KW, SH, SW],
+  ]);
+  runParts(a.fn, "convBackpropInput", parts);
   let out: Float32Array;
-  if (Hp === H && Wp === W) out = a.copyOut(pdx, B * H * W * C);
+  if (Hp === H && Wp === W && ranges.length === 1) out = a.copyOut(pdx[0], B * H * W * C);
   else {
     out = new Float32Array(B * H * W * C);
     const row = W * C;
-    for (let b = 0; b < B; b++) {
-      for (let y = 0; y < H; y++) {
-        const s = ((b * Hp + y + top) * Wp + left) * C;
-        out.set(dxv.subarray(s, s + row), (b * H + y) * row);
+    ranges.forEach(([b0, b1], i) => {
+      for (let b = b0; b < b1; b++) {
+        for (let y = 0; y < H; y++) {
+          const s = (((b - b0) * Hp + y + top) * Wp + left) * C;
+          out.set(dxv[i].subarray(s, s + row), (b * H + y) * row);
+        }
       }
-    }
+    });
   }
   return backend.makeTensorInfo([B, H, W, C], "float32", out);
 }

@@ -1,13 +1,15 @@
 /**
  * The WebAssembly SIMD module (built from asm/index.ts by scripts/build-wasm.ts, embedded as base64) and a bump
- * arena over its memory. Kernels are synchronous and single-threaded, so one arena, reset at the start of every
- * kernel call, is enough: allocate every buffer first (memory may grow), then take views, fill, call, read back.
+ * arena over its memory. Kernels are synchronous and called from one thread, so one arena, reset at the start of
+ * every kernel call, is enough: allocate every buffer first (memory may grow), then take views, fill, call, read back.
+ * With two kernel threads (threads.ts) the arena is over the shared build's memory, and a second thread runs part of
+ * a convolution on the same buffers while the caller waits.
  */
-import { WASM_BASE64 } from "./wasm-binary";
+import { WASM_BASE64, WASM_SHARED_BASE64, WASM_SHARED_MAX_PAGES } from "./wasm-binary";
 
 /** The part of WebAssembly.Memory used here (the project's tsconfig has no DOM lib, which declares WebAssembly). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
   grow(pages: number): number;
 }
 
@@ -17,9 +19,40 @@ const WA = (
     WebAssembly: {
       Module: new (bytes: Uint8Array) => object;
       Instance: new (module: object, imports: object) => { exports: unknown };
+      Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
     };
   }
 ).WebAssembly;
+
+/** A compiled module and, for the shared build, the memory every instance of it imports. */
+export interface WasmBuild {
+  module: object;
+  memory?: WasmMemory;
+}
+
+function bytesOf(base64: string): Uint8Array {
+  // atob, not node's Buffer: the live demo's page runs these kernels too (its cpu-fast backend); the module is
+  // about 7 kB, small enough for browsers to compile synchronously on the page's thread.
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}
+
+/** The build with its own memory, or (`shared`) the build over a new shared memory that threads can import. */
+export function compileWasm(shared = false): WasmBuild {
+  if (!shared) return { module: new WA.Module(bytesOf(WASM_BASE64)) };
+  const memory = new WA.Memory({ initial: 16, maximum: WASM_SHARED_MAX_PAGES, shared: true });
+  return { module: new WA.Module(bytesOf(WASM_SHARED_BASE64)), memory };
+}
+
+/** An instance of `build` on this thread. */
+export function instantiateWasm(build: WasmBuild): ConvExports {
+  const env: Record<string, unknown> = {
+    abort: () => {
+      throw new Error("wasm abort");
+    },
+  };
+  if (build.memory) env.memory = build.memory;
+  return new WA.Instance(build.module, { env }).exports as unknown as ConvExports;
+}
 
 /** The functions exported by asm/index.ts (pointers are byte offsets into `memory`). */
 export interface ConvExports {
@@ -59,6 +92,8 @@ export interface ConvExports {
     KW: number,
     SH: number,
     SW: number,
+    t0: number,
+    t1: number,
   ): void;
   convBackpropInput(
     dy: number,
@@ -152,9 +187,10 @@ export class Arena {
   private readonly base: number;
   private top: number;
 
-  constructor(fn: ConvExports) {
+  /** `reserved` bytes after the module's static data are kept out of the arena (threads.ts keeps its signals there). */
+  constructor(fn: ConvExports, reserved = 0) {
     this.fn = fn;
-    this.base = (fn.heapBase() + 15) & ~15;
+    this.base = ((fn.heapBase() + 15) & ~15) + ((reserved + 15) & ~15);
     this.top = this.base;
   }
 
@@ -178,7 +214,14 @@ export class Arena {
    * fast as `.slice()` on a typed view of wasm memory, which takes a slow generic path.
    */
   copyOut(p: number, floats: number): Float32Array {
-    return new Float32Array(this.fn.memory.buffer.slice(p, p + floats * 4));
+    const buf = this.fn.memory.buffer;
+    // A shared memory's slice is shared too; tensors get a plain buffer.
+    if (!(buf instanceof ArrayBuffer)) {
+      const out = new Float32Array(floats);
+      out.set(this.view(p, floats));
+      return out;
+    }
+    return new Float32Array(buf.slice(p, p + floats * 4));
   }
 
   /** A Float32Array view of `floats` floats at byte offset `p` (take views only after the last alloc). */
@@ -191,20 +234,12 @@ let arena: Arena | undefined;
 
 /** The process-wide arena over the (lazily instantiated) wasm module. */
 export function wasmArena(): Arena {
-  if (!arena) {
-    // atob, not node's Buffer: the live demo's page runs these kernels too (its cpu-fast backend); the module is
-    // about 7 kB, small enough for browsers to compile synchronously on the page's thread.
-    const bytes = Uint8Array.from(atob(WASM_BASE64), (c) => c.charCodeAt(0));
-    const mod = new WA.Module(bytes);
-    const inst = new WA.Instance(mod, {
-      env: {
-        abort: () => {
-          throw new Error("wasm abort");
-        },
-      },
-    });
-    arena = new Arena(inst.exports as unknown as ConvExports);
-  }
+  if (!arena) arena = new Arena(instantiateWasm(compileWasm()));
   arena.reset();
   return arena;
+}
+
+/** Make `next` the process-wide arena (threads.ts switches between the two builds); undefined goes back to the own-memory build. */
+export function setWasmArena(next: Arena | undefined): void {
+  arena = next;
 }
