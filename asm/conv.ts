@@ -98,11 +98,12 @@ export function convForward(
  * of dw [KH, KWCP, NP] are garbage the caller drops. Tiles of 4 k × 8 n in registers, reduced over all pixels.
  * Only the row tiles t0 <= t < t1 (tile t is rows ky*KWCP + 4t' .. +4 of dw, t = ky*KWCP/4 + t') are computed, so
  * two threads can share one call: every entry of dw is summed over the pixels in the same order whatever the split.
+ * With zero == 0 the sums continue from dw's values, so calls over consecutive images give the bits of one call.
  */
 export function convBackpropFilter(
   x: usize, dy: usize, dw: usize,
   B: i32, Hp: i32, Wp: i32, C: i32, OH: i32, OW: i32, N: i32, NP: i32,
-  KH: i32, KW: i32, SH: i32, SW: i32, t0: i32, t1: i32,
+  KH: i32, KW: i32, SH: i32, SW: i32, t0: i32, t1: i32, zero: i32,
 ): void {
   const KWC = KW * C;
   const KWCP = (KWC + 3) & ~3;
@@ -110,7 +111,7 @@ export function convBackpropFilter(
   const stepBytes = (SW * C) << 2; // x bytes between output columns
   const dyRowBytes = N << 2;
   const rb = NP << 2;
-  memory.fill(dw + ((t0 * 4 * NP) << 2), 0, ((t1 - t0) * 4 * NP) << 2);
+  if (zero) memory.fill(dw + ((t0 * 4 * NP) << 2), 0, ((t1 - t0) * 4 * NP) << 2);
   // One image at a time (its x and dy stay in cache across all the tiles), accumulating into dw.
   for (let b = 0; b < B; b++) {
     for (let t = t0; t < t1; t++) {

@@ -9,3 +9,4 @@ export * from "./pool";
 export * from "./reduce";
 export * from "./peak";
 export * from "./transform";
+export * from "./trunk";

@@ -129,16 +129,16 @@ export function peerEpochs(t: { version: string; byThreads: Record<string, numbe
 }
 
 /** Our bench's images, epochs and epoch times: what a framework is timed beside. */
-type Ours = { images: number; epochs: number; epochTimes: number[] };
+type Ours = { images: number; epochs: number; fastestEpoch: number };
 
 /** PyTorch's fastest epoch on the same images beside ours. */
 export function compareTorch(python: string, r: Ours): PeerEpochs {
-  return peerEpochs(torchEpochs(python, r.images, Math.max(3, r.epochs)), Math.min(...r.epochTimes));
+  return peerEpochs(torchEpochs(python, r.images, Math.max(3, r.epochs)), r.fastestEpoch);
 }
 
 /** Keras' fastest epoch on the same images beside ours. */
 export function compareKeras(python: string, r: Ours): PeerEpochs {
-  return peerEpochs(kerasEpochs(python, r.images, Math.max(3, r.epochs)), Math.min(...r.epochTimes));
+  return peerEpochs(kerasEpochs(python, r.images, Math.max(3, r.epochs)), r.fastestEpoch);
 }
 
 /** PyTorch's time for the protocol of a run record (scripts/torch-protocol.py), beside the record's own time. */

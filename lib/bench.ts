@@ -15,6 +15,7 @@ import { loadDataset, imagesTensor, labelsTensor } from "./data/dataset";
 import { trainTestSplit } from "./split";
 import { Rng } from "./random";
 import { linearFit } from "./stats";
+import { setKernelThreads } from "./kernels/threads";
 
 /** One mini-batch: images [b,48,48,3] and one-hot labels [b,7]. The caller disposes them after the step. */
 export interface Batch {
@@ -43,6 +44,8 @@ export interface BenchOptions {
   source?: BatchSource;
   /** Also time the same epochs on the tensorflow backend (tfjs-node), a peer on the same machine in the same run. */
   tensorflow?: boolean;
+  /** 2: also time cpu-fast with its kernels on two threads (lib/kernels/threads.ts), epochs alternating with one thread's. */
+  threads?: number;
 }
 
 /** Result of {@link runBench}. */
@@ -52,8 +55,12 @@ export interface BenchResult {
   stockEpochSeconds: number | null;
   speedup: number | null;
   imagesPerSecond: number;
-  /** Every timed epoch on the fast backend (seconds). */
+  /** Every timed epoch on the fast backend, kernels on one thread (seconds). */
   epochTimes: number[];
+  /** With `threads: 2`: the same epochs with the kernels on two threads, timed alternately with the one-thread ones. */
+  twoThreads?: { epochSeconds: number; epochTimes: number[] };
+  /** Our fastest epoch, over both thread settings: what PyTorch's and Keras' fastest are compared with. */
+  fastestEpoch: number;
   /** With --compare-torch: PyTorch's fastest epoch (over its 1- and 2-thread settings), and ours ÷ it. */
   torch?: PeerEpochs;
   /** With --compare-keras: Keras 3 on TensorFlow, `model.fit`, fastest epoch over 1 and 2 threads, and ours ÷ it. */
@@ -283,18 +290,28 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   );
   // Warm-up: JIT compilation of tfjs' JavaScript and tier-up of the wasm kernels (not part of an epoch's cost in a
   // 100-epoch run). The first timed epoch is still printed separately so a cold start is visible.
-  await trainSteps(fast, source, 0, WARMUP_STEPS);
-  const times: number[] = [];
-  for (let e = 0; e < opts.epochs; e++) {
-    const c0 = process.cpuUsage();
-    const { seconds: s } = await trainSteps(fast, source, e);
-    const c = process.cpuUsage(c0);
-    times.push(s);
-    log(
-      `cpu-fast epoch ${e + 1}: ${s.toFixed(3)} s wall, ${((c.user + c.system) / 1e6).toFixed(3)} s cpu, ${tf.memory().numTensors} tensors`,
-    );
+  const settings = opts.threads === 2 ? [1, 2] : [1];
+  for (const t of settings) {
+    setKernelThreads(t);
+    await trainSteps(fast, source, 0, WARMUP_STEPS);
   }
-  const epochSeconds = times.reduce((a, b) => a + b, 0) / times.length;
+  const byThreads: Record<number, number[]> = { 1: [], 2: [] };
+  for (let e = 0; e < opts.epochs; e++) {
+    for (const t of settings) {
+      setKernelThreads(t);
+      const c0 = process.cpuUsage();
+      const { seconds: s } = await trainSteps(fast, source, e);
+      const c = process.cpuUsage(c0);
+      byThreads[t].push(s);
+      log(
+        `cpu-fast epoch ${e + 1}, ${t} thread${t > 1 ? "s" : ""}: ${s.toFixed(3)} s wall, ${((c.user + c.system) / 1e6).toFixed(3)} s cpu, ${tf.memory().numTensors} tensors`,
+      );
+    }
+  }
+  setKernelThreads(1);
+  const times = byThreads[1];
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  const epochSeconds = mean(times);
   const profile = opts.profile ? { fast: await profileSteps(fast, source, 20) } : undefined;
   const bound = speedBound(fast, opts.images, Math.min(...times));
   const fixedCost = opts.fixedCost ? await fixedStepCost(fast) : undefined;
@@ -344,6 +361,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     speedup: stockEpochSeconds === null ? null : round(stockEpochSeconds / epochSeconds, 1),
     imagesPerSecond: round(opts.images / epochSeconds, 1),
     epochTimes: times.map((t) => round(t, 4)),
+    ...(opts.threads === 2
+      ? { twoThreads: { epochSeconds: round(mean(byThreads[2]), 4), epochTimes: byThreads[2].map((t) => round(t, 4)) } }
+      : {}),
+    fastestEpoch: round(Math.min(...times, ...byThreads[2]), 4),
     bound,
     ...(fixedCost ? { fixedCost } : {}),
     ...(profile ? { profile } : {}),

@@ -15,6 +15,7 @@ import { augmentBatch } from "./augment";
 import { Rng } from "./random";
 import type { EpochRecord } from "./record";
 import { UserError } from "./errors";
+import { trunkOf } from "./kernels/trunk";
 import {
   foldCheckpoint,
   resumeFold,
@@ -122,14 +123,15 @@ function seedDropout(model: LayersModel, rng: Rng): void {
 }
 
 /**
- * One optimiser step on one batch (Eq. 1–4): the forward pass in training mode (dropout on), the mean categorical
- * cross-entropy, its gradients and the RMSprop update, through the optimiser's `minimize` as tfjs-layers'
- * `trainOnBatch` does, so the weights come out with the same bits. Returns the batch's loss and accuracy (scalars the
- * caller disposes). The accuracy is read off the same forward pass.
+ * One optimiser step on one batch (Eq. 1–4) in tfjs' own terms: the forward pass in training mode (dropout on), the
+ * mean categorical cross-entropy, its gradients and the RMSprop update, through the optimiser's `minimize` as
+ * tfjs-layers' `trainOnBatch` does, so the weights come out with the same bits. Returns the batch's loss and accuracy
+ * (scalars the caller disposes); the accuracy is read off the same forward pass. {@link trainStep} is this step,
+ * faster.
  *
  * @see notebooks/04-train.ipynb
  */
-export function trainStep(model: LayersModel, xs: Tensor4D, ys: Tensor2D): { loss: Scalar; acc: Scalar } {
+export function tfjsStep(model: LayersModel, xs: Tensor4D, ys: Tensor2D): { loss: Scalar; acc: Scalar } {
   let acc: Scalar | undefined;
   const variables = model.trainableWeights.map((w) => (w as unknown as { read(): Variable }).read());
   const loss = model.optimizer.minimize(
@@ -143,6 +145,40 @@ export function trainStep(model: LayersModel, xs: Tensor4D, ys: Tensor2D): { los
     variables,
   )!;
   return { loss, acc: acc! };
+}
+
+/**
+ * The training step: {@link tfjsStep}'s bits, with the convolutional trunk (conv → ReLU → pool stages) in
+ * WebAssembly on `cpu-fast` (lib/kernels/trunk.ts: one call per thread for its forward pass, one for its backward
+ * pass) and the rest of the model (Flatten, the dense layers, dropout, the loss) through tfjs, which hands the trunk
+ * the gradient of its output. All the gradients then go to the optimiser at once. Other models and backends take
+ * {@link tfjsStep}.
+ *
+ * @see notebooks/04-train.ipynb
+ */
+export function trainStep(model: LayersModel, xs: Tensor4D, ys: Tensor2D): { loss: Scalar; acc: Scalar } {
+  const trunk = trunkOf(tf, model);
+  if (!trunk) return tfjsStep(model, xs, ys);
+  let acc: Scalar | undefined;
+  const variables = model.trainableWeights.map((w) => (w as unknown as { read(): Variable }).read());
+  const features = trunk.forward(xs);
+  const head = model.layers.slice(2 * trunk.stages.length); // Flatten onwards
+  const { value: loss, grads } = tf.engine().gradients(
+    () => {
+      const p = head.reduce((h, layer) => layer.apply(h, { training: true }) as Tensor, features as Tensor) as Tensor2D;
+      const l = tf.mean(tf.metrics.categoricalCrossentropy(ys, p)) as Scalar;
+      acc = tf.keep(tf.mean(tf.metrics.categoricalAccuracy(ys, p)) as Scalar);
+      return l;
+    },
+    [features, ...variables.slice(2 * trunk.stages.length)],
+    undefined,
+    true,
+  );
+  const trunkGrads = trunk.backward(grads[0]);
+  const all = [...trunkGrads, ...grads.slice(1)];
+  model.optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: all[i] })));
+  tf.dispose([features, ...grads, ...trunkGrads]);
+  return { loss: loss as Scalar, acc: acc! };
 }
 
 /**

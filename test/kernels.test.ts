@@ -16,6 +16,11 @@ import { createModel } from "../lib/model";
 import { Rng } from "../lib/random";
 import { fusedRmspropClass } from "../lib/kernels/rmsprop";
 import { wasmPeakGflops, secondsAtPeak } from "../lib/kernels/peak";
+import { setKernelThreads, workerParts } from "../lib/kernels/threads";
+import { splitRange } from "../lib/kernels/parallel";
+import { trunkStages } from "../lib/kernels/trunk";
+import { wasmArena } from "../lib/kernels/wasm";
+import { PAPER } from "../lib/config";
 
 const TOL = 1e-5;
 
@@ -722,6 +727,105 @@ describe("cpu-fast kernels vs stock cpu", function () {
       this.timeout(60000);
       expect(fs.readFileSync(WASM_MODULE, "utf8")).to.equal(moduleText(buildWasm(), buildWasm(SHARED_FLAGS)));
     });
+  });
+});
+
+describe("two kernel threads (lib/kernels/threads.ts, parallel.ts) and the trunk (trunk.ts)", function () {
+  this.timeout(120_000);
+  const backendBefore = tf.getBackend();
+  before(() => useBackend("cpu-fast"));
+  after(() => {
+    setKernelThreads(1);
+    tf.setBackend(backendBefore);
+  });
+
+  it("splitRange halves a count for two threads (the first part the larger) and keeps it whole for one", () => {
+    expect(splitRange(8, 2)).to.deep.equal([
+      [0, 4],
+      [4, 8],
+    ]);
+    expect(splitRange(5, 2)).to.deep.equal([
+      [0, 3],
+      [3, 5],
+    ]);
+    expect(splitRange(1, 2)).to.deep.equal([[0, 1]]);
+    expect(splitRange(8, 1)).to.deep.equal([[0, 8]]);
+  });
+
+  it("every convolution gives the same bits on two threads as on one, and the second thread ran its parts", () => {
+    let seed = 500;
+    for (const c of [...convCases(), ...PAPER_CONVS, { ...PAPER_CONVS[1], b: 5 }]) {
+      const [oh, ow] = outSize(c);
+      const x = tf.tensor4d(randomArray(c.b * c.h * c.w * c.cin, seed++), [c.b, c.h, c.w, c.cin]);
+      const w = tf.tensor4d(randomArray(c.k * c.k * c.cin * c.cout, seed++), [c.k, c.k, c.cin, c.cout]);
+      const bias = tf.tensor1d(randomArray(c.cout, seed++));
+      const dy = tf.tensor4d(randomArray(c.b * oh * ow * c.cout, seed++), [c.b, oh, ow, c.cout]);
+      const attrs = { strides: c.s, pad: c.pad, dataFormat: "NHWC", dimRoundingMode: undefined } as const;
+      const run = () =>
+        [
+          tf.conv2d(x, w, c.s, c.pad),
+          tf.fused.conv2d({ x, filter: w, strides: c.s, pad: c.pad, bias, activation: "relu" }),
+          tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { ...attrs, filterShape: w.shape } as never),
+          tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: w }, { ...attrs, inputShape: x.shape } as never),
+        ].map((t) => {
+          const v = Array.from((t as tfjs.Tensor).dataSync());
+          (t as tfjs.Tensor).dispose();
+          return v;
+        });
+      setKernelThreads(1);
+      const one = run();
+      setKernelThreads(2);
+      const parts = workerParts();
+      const two = run();
+      if (c.b > 1) expect(workerParts(), name(c)).to.be.greaterThan(parts);
+      expect(two, name(c)).to.deep.equal(one);
+      tf.dispose([x, w, bias, dy]);
+    }
+  });
+
+  it("finds the paper's trunk: three conv → ReLU → pool stages, with their sizes", () => {
+    const m = createModel(0);
+    expect(trunkStages(m)).to.deep.equal([
+      { H: 48, W: 48, C: 3, K: 5, N: 6, P: 2 },
+      { H: 22, W: 22, C: 6, K: 5, N: 16, P: 2 },
+      { H: 9, W: 9, C: 16, K: 3, N: 64, P: 2 },
+    ]);
+    m.dispose();
+  });
+
+  it("finds no trunk in a model with batch normalisation, padding, strides, another activation or no Flatten", () => {
+    const bn = createModel(0, { ...PAPER, arch: { ...PAPER.arch, batchNorm: true } });
+    expect(trunkStages(bn)).to.equal(undefined);
+    bn.dispose();
+    const variant = (conv: Record<string, unknown>, flatten = true) => {
+      const m = tf.sequential();
+      m.add(tf.layers.conv2d({ inputShape: [12, 12, 3], filters: 4, kernelSize: 3, activation: "relu", ...conv }));
+      m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+      if (flatten) m.add(tf.layers.flatten());
+      else m.add(tf.layers.globalAveragePooling2d({}));
+      m.add(tf.layers.dense({ units: 2 }));
+      const found = trunkStages(m);
+      m.dispose();
+      return found;
+    };
+    expect(variant({})).to.deep.equal([{ H: 12, W: 12, C: 3, K: 3, N: 4, P: 2 }]); // the check's own control
+    expect(variant({ padding: "same" })).to.equal(undefined);
+    expect(variant({ strides: 2 })).to.equal(undefined);
+    expect(variant({ activation: "elu" })).to.equal(undefined);
+    expect(variant({ useBias: false })).to.equal(undefined);
+    expect(variant({}, false)).to.equal(undefined);
+  });
+
+  it("a reserved buffer outlives the kernel calls that reset the arena after it", () => {
+    const a = wasmArena();
+    const p = a.reserve(64);
+    a.view(p, 64).fill(7);
+    tf.tidy(() =>
+      tf.conv2d(tf.ones([2, 9, 9, 3]) as tfjs.Tensor4D, tf.ones([3, 3, 3, 8]) as tfjs.Tensor4D, 1, "valid").dataSync(),
+    );
+    const q = wasmArena().alloc(64);
+    expect(q).to.be.greaterThan(p);
+    expect(Array.from(a.view(p, 64))).to.deep.equal(Array(64).fill(7));
   });
 });
 

@@ -6,7 +6,9 @@ import * as fs from "fs";
 import { runProtocol } from "../lib/protocol";
 import { PAPER } from "../lib/config";
 import { makeFakeCk48 } from "./fixtures/ck48";
-import { compileModel, trainFold, trainStep } from "../lib/train";
+import { compileModel, tfjsStep, trainFold, trainStep } from "../lib/train";
+import { trunkOf } from "../lib/kernels/trunk";
+import { setKernelThreads } from "../lib/kernels/threads";
 import { createModel } from "../lib/model";
 import { Interrupted, type TrainCheckpoint } from "../lib/checkpoint";
 import { tf, type LayersModel, type Tensor2D } from "../lib/tf";
@@ -48,42 +50,72 @@ describe("training one fold (Section 3)", function () {
   });
 });
 
-describe("trainStep: the explicit step against tfjs-layers' own trainOnBatch", () => {
-  it("30 steps give the same losses, accuracies and weights, bit for bit (dropout seeded alike)", async () => {
-    const rng = new Rng(8);
-    const batches = Array.from({ length: 30 }, () => ({
+describe("trainStep: the explicit step against tfjs-layers' own trainOnBatch", function () {
+  this.timeout(120_000);
+  after(() => setKernelThreads(1));
+  const batchesOf = (seed: number, sizes: number[]) => {
+    const rng = new Rng(seed);
+    return sizes.map((b) => ({
       xs: tf.tensor4d(
-        Float32Array.from({ length: 8 * 48 * 48 * 3 }, () => rng.next()),
-        [8, 48, 48, 3],
+        Float32Array.from({ length: b * 48 * 48 * 3 }, () => rng.next()),
+        [b, 48, 48, 3],
       ),
       ys: tf
         .oneHot(
           tf.tensor1d(
-            Array.from({ length: 8 }, () => Math.floor(rng.next() * 7)),
+            Array.from({ length: b }, () => Math.floor(rng.next() * 7)),
             "int32",
           ),
           7,
         )
         .toFloat() as Tensor2D,
     }));
-    const [a, b] = [createModel(5), createModel(5)];
+  };
+  const seed = (m: LayersModel, s: number) =>
+    m.layers
+      .filter((l) => l.getClassName() === "Dropout")
+      .forEach((l) => ((l as unknown as { seed: number }).seed = s));
+  const bits = (m: LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+
+  // 30 steps of 8 images and a last one of 5 (an odd split between two threads)
+  for (const threads of [1, 2]) {
+    it(`${threads} kernel thread${threads > 1 ? "s" : ""}: 31 steps give the same losses, accuracies and weights, bit for bit (dropout seeded alike)`, async () => {
+      setKernelThreads(threads);
+      const batches = batchesOf(8, [...Array(30).fill(8), 5]);
+      const [a, b] = [createModel(5), createModel(5)];
+      compileModel(a);
+      compileModel(b);
+      expect(trunkOf(tf, b)?.stages.length, "the paper's model trains its trunk in WebAssembly").to.equal(3);
+      for (const [i, { xs, ys }] of batches.entries()) {
+        seed(a, 1000 + i);
+        seed(b, 1000 + i);
+        const [lossA, accA] = (await a.trainOnBatch(xs, ys)) as number[];
+        const { loss, acc } = trainStep(b, xs, ys);
+        expect([loss.dataSync()[0], acc.dataSync()[0]], `step ${i + 1}`).to.deep.equal([lossA, accA]);
+        tf.dispose([loss, acc, xs, ys]);
+      }
+      expect(bits(b)).to.deep.equal(bits(a));
+      expect(bits(b)).to.not.deep.equal(bits(createModel(5))); // the steps did train
+      a.dispose();
+      b.dispose();
+    });
+  }
+
+  it("a model without a trunk (batch normalisation) takes tfjsStep, which gives trainOnBatch's bits", async () => {
+    const config = { ...PAPER, arch: { ...PAPER.arch, batchNorm: true } };
+    const [a, b] = [createModel(2, config), createModel(2, config)];
     compileModel(a);
     compileModel(b);
-    const seed = (m: LayersModel, s: number) =>
-      m.layers
-        .filter((l) => l.getClassName() === "Dropout")
-        .forEach((l) => ((l as unknown as { seed: number }).seed = s));
-    for (const [i, { xs, ys }] of batches.entries()) {
-      seed(a, 1000 + i);
-      seed(b, 1000 + i);
-      const [lossA, accA] = (await a.trainOnBatch(xs, ys)) as number[];
-      const { loss, acc } = trainStep(b, xs, ys);
-      expect([loss.dataSync()[0], acc.dataSync()[0]], `step ${i + 1}`).to.deep.equal([lossA, accA]);
+    expect(trunkOf(tf, b)).to.equal(undefined);
+    for (const [i, { xs, ys }] of batchesOf(3, [8, 8, 6]).entries()) {
+      seed(a, 50 + i);
+      seed(b, 50 + i);
+      const [lossA] = (await a.trainOnBatch(xs, ys)) as number[];
+      const { loss, acc } = tfjsStep(b, xs, ys);
+      expect(loss.dataSync()[0], `step ${i + 1}`).to.equal(lossA);
       tf.dispose([loss, acc, xs, ys]);
     }
-    const bits = (m: LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
     expect(bits(b)).to.deep.equal(bits(a));
-    expect(bits(b)).to.not.deep.equal(bits(createModel(5))); // the steps did train
     a.dispose();
     b.dispose();
   });

@@ -156,6 +156,7 @@ function convBackpropFilter(backend: MathBackendCPU, x: TensorInfo, dy: TensorIn
     pdw,
     ...[B, Hp, Wp, C, OH, OW, N, NP, KH, KW, SH, SW],
     ...t,
+    1,
   ]);
   runParts(a.fn, "convBackpropFilter", parts);
   const dwv = a.view(pdw, KH * KWCP * NP);

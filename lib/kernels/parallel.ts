@@ -6,8 +6,15 @@
  */
 import type { ConvExports } from "./wasm";
 
-/** The kernels that are cut into parts (asm/conv.ts). */
-export const PARTED_KERNELS = ["convForward", "convBackpropFilter", "convBackpropInput"] as const;
+/** The kernels that are cut into parts (asm/conv.ts, asm/trunk.ts). */
+export const PARTED_KERNELS = [
+  "convForward",
+  "convBackpropFilter",
+  "convBackpropInput",
+  "trunkForward",
+  "trunkBackward",
+  "trunkGradients",
+] as const;
 export type PartedKernel = (typeof PARTED_KERNELS)[number];
 
 /** Runs a kernel's parts, the first on the calling thread; returns when all are done. */

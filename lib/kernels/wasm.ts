@@ -94,6 +94,7 @@ export interface ConvExports {
     SW: number,
     t0: number,
     t1: number,
+    zero: number,
   ): void;
   convBackpropInput(
     dy: number,
@@ -143,6 +144,9 @@ export interface ConvExports {
     momentum: number,
   ): void;
   sumRows(x: number, out: number, acc: number, rows: number, I: number): void;
+  trunkForward(ctx: number, part: number): void;
+  trunkBackward(ctx: number, part: number): void;
+  trunkGradients(ctx: number, part: number, parts: number): void;
   maxPool(
     x: number,
     out: number,
@@ -184,7 +188,7 @@ const SLACK = 64;
 /** A bump allocator over the wasm memory (see the file comment for the calling discipline). */
 export class Arena {
   readonly fn: ConvExports;
-  private readonly base: number;
+  private base: number;
   private top: number;
 
   /** `reserved` bytes after the module's static data are kept out of the arena (threads.ts keeps its signals there). */
@@ -192,6 +196,18 @@ export class Arena {
     this.fn = fn;
     this.base = ((fn.heapBase() + 15) & ~15) + ((reserved + 15) & ~15);
     this.top = this.base;
+  }
+
+  /**
+   * A buffer of `floats` float32s that lives as long as the arena (trunk.ts's workspace): taken below the arena's
+   * base, between kernel calls, so no reset frees it.
+   */
+  reserve(floats: number): number {
+    this.reset();
+    const p = this.alloc(floats);
+    this.base = this.top;
+    new Uint8Array(this.fn.memory.buffer, p, this.top - p).fill(0); // earlier kernel calls' leftovers
+    return p;
   }
 
   /** Forget every buffer of the previous kernel call. */

@@ -359,6 +359,8 @@ module.exports = tf;
       "speedup",
       "imagesPerSecond",
       "epochTimes",
+      "twoThreads",
+      "fastestEpoch",
       "bound",
       "images",
       "epochs",
@@ -374,7 +376,13 @@ module.exports = tf;
     expect(last.epochTimes).to.have.length(1);
     expect(last.epochTimes[0]).to.be.closeTo(last.epochSeconds, 1e-3);
     expect(last.speedup).to.be.above(1);
+    expect(last.twoThreads.epochTimes).to.have.length(1);
+    expect(last.fastestEpoch).to.equal(Math.min(last.epochTimes[0], last.twoThreads.epochTimes[0]));
+    expect(r.out).to.match(
+      /\(2 threads: mean of 1 epoch, alternating with 1 thread's; min \d\.\d{3}, median \d\.\d{3}; 1 ÷ 2 threads \d+\.\d\d×\)/,
+    );
     expectUserError(run("bench", ["--epochs", "zero"]), /^bench: --epochs must be a whole number \(got "zero"\)$/);
+    expectUserError(run("bench", ["--threads", "3"]), /^bench: --threads must be/);
   });
 
   it("bench --fixed-cost fits step time over batch sizes: the intercept is the per-step cost", () => {
@@ -412,7 +420,7 @@ module.exports = tf;
     const torch = last.torch!;
     const all = [...torch.byThreads["1"], ...torch.byThreads["2"]];
     expect(torch.epochSeconds).to.equal(Math.min(...all));
-    expect(torch.ratio).to.be.closeTo(Math.min(...last.epochTimes) / torch.epochSeconds, 1e-3);
+    expect(torch.ratio).to.be.closeTo(last.fastestEpoch / torch.epochSeconds, 1e-3);
     expect(r.out).to.match(/ours ÷ pytorch: \d+\.\d\d/);
     const goal = 0.7 * torch.epochSeconds;
     const share = Math.round((100 * last.bound.floorSeconds.twoCores) / goal);
