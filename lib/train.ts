@@ -16,6 +16,7 @@ import { Rng } from "./random";
 import type { EpochRecord } from "./record";
 import { UserError } from "./errors";
 import { trunkOf } from "./kernels/trunk";
+import { headOf } from "./kernels/head";
 import {
   foldCheckpoint,
   resumeFold,
@@ -159,25 +160,37 @@ export function tfjsStep(model: LayersModel, xs: Tensor4D, ys: Tensor2D): { loss
 export function trainStep(model: LayersModel, xs: Tensor4D, ys: Tensor2D): { loss: Scalar; acc: Scalar } {
   const trunk = trunkOf(tf, model);
   if (!trunk) return tfjsStep(model, xs, ys);
-  let acc: Scalar | undefined;
   const variables = model.trainableWeights.map((w) => (w as unknown as { read(): Variable }).read());
+  const update = (grads: Tensor[]) =>
+    model.optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: grads[i] })));
+  const B = xs.shape[0];
   const features = trunk.forward(xs);
-  const head = model.layers.slice(2 * trunk.stages.length); // Flatten onwards
+  const head = headOf(tf, model, 2 * trunk.stages.length);
+  if (head) {
+    const h = head.step(features, ys.dataSync() as Float32Array, B);
+    const grads = [...trunk.backward(h.dFeatures), ...h.grads.map((g, i) => tf.tensor(g, head.shapes[i]))];
+    update(grads);
+    tf.dispose(grads);
+    return { loss: tf.scalar(h.loss), acc: tf.scalar(h.acc) };
+  }
+  // Another head: through tfjs, which hands the trunk the gradient of its output.
+  let acc: Scalar | undefined;
+  const input = tf.tensor4d(features, trunk.outShape(B));
+  const layers = model.layers.slice(2 * trunk.stages.length); // Flatten onwards
   const { value: loss, grads } = tf.engine().gradients(
     () => {
-      const p = head.reduce((h, layer) => layer.apply(h, { training: true }) as Tensor, features as Tensor) as Tensor2D;
+      const p = layers.reduce((h, layer) => layer.apply(h, { training: true }) as Tensor, input as Tensor) as Tensor2D;
       const l = tf.mean(tf.metrics.categoricalCrossentropy(ys, p)) as Scalar;
       acc = tf.keep(tf.mean(tf.metrics.categoricalAccuracy(ys, p)) as Scalar);
       return l;
     },
-    [features, ...variables.slice(2 * trunk.stages.length)],
+    [input, ...variables.slice(2 * trunk.stages.length)],
     undefined,
     true,
   );
-  const trunkGrads = trunk.backward(grads[0]);
-  const all = [...trunkGrads, ...grads.slice(1)];
-  model.optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: all[i] })));
-  tf.dispose([features, ...grads, ...trunkGrads]);
+  const trunkGrads = trunk.backward(grads[0].dataSync() as Float32Array);
+  update([...trunkGrads, ...grads.slice(1)]);
+  tf.dispose([input, ...grads, ...trunkGrads]);
   return { loss: loss as Scalar, acc: acc! };
 }
 

@@ -61,10 +61,36 @@ function matmul(
   bias: Float32Array | null,
   relu: boolean,
 ): TensorInfo {
+  const out = matmulValues(valuesOf(backend, a), valuesOf(backend, b), p, transposeA, transposeB, bias, relu);
+  return backend.makeTensorInfo(p.outShape, "float32", out);
+}
+
+/** A row-major [M,K] · [K,N] product as BatchMatMul computes it (`transposeA`: a is [K,M]; `transposeB`: b is [N,K]). */
+export function matmul2d(
+  a: Float32Array,
+  b: Float32Array,
+  M: number,
+  K: number,
+  N: number,
+  transposeA = false,
+  transposeB = false,
+): Float32Array {
+  const p: Plan = { batch: 1, batchA: 1, batchB: 1, M, K, N, outShape: [M, N] };
+  return matmulValues(a, b, p, transposeA, transposeB, null, false);
+}
+
+/** The values of {@link matmul}. */
+function matmulValues(
+  av: Float32Array,
+  bv: Float32Array,
+  p: Plan,
+  transposeA: boolean,
+  transposeB: boolean,
+  bias: Float32Array | null,
+  relu: boolean,
+): Float32Array {
   const { M, K, N } = p;
   const NP = Math.ceil(N / 8) * 8;
-  const av = valuesOf(backend, a);
-  const bv = valuesOf(backend, b);
   const out = new Float32Array(p.batch * M * N);
   const ar = wasmArena();
   const pa = ar.alloc(M * K);
@@ -108,7 +134,7 @@ function matmul(
     ar.fn.compactRows(py, M, N, NP);
     out.set(Y.subarray(0, M * N), t * M * N);
   }
-  return backend.makeTensorInfo(p.outShape, "float32", out);
+  return out;
 }
 
 /** BatchMatMul and _FusedMatMul kernel configs for `backendName`, falling back to the stock cpu kernels. */

@@ -217,8 +217,15 @@ export class Trunk {
     private readonly variables: Tensor[],
   ) {}
 
-  /** The trunk's output for images `xs` [B,H,W,C]: the last pool's [B,PH,PW,N] (a new tensor). */
-  forward(xs: tfjs.Tensor4D): tfjs.Tensor4D {
+  /** The shape of the trunk's output for `batch` images: the last pool's [B, PH, PW, N]. */
+  outShape(batch: number): [number, number, number, number] {
+    const s = this.stages[this.stages.length - 1];
+    const z = sizes(s);
+    return [batch, z.PH, z.PW, s.N];
+  }
+
+  /** The trunk's output for images `xs` [B,H,W,C]: the values of {@link outShape}. */
+  forward(xs: tfjs.Tensor4D): Float32Array {
     const backend = this.tf.backend() as MathBackendCPU;
     const values = (t: Tensor) => backend.data.get(t.dataId).values as Float32Array;
     const B = xs.shape[0];
@@ -243,16 +250,14 @@ export class Trunk {
     const per = z.PH * z.PW * this.stages[last].N;
     const out = new Float32Array(B * per);
     parts.forEach(([b0, b1], p) => out.set(a.view(ws.ptr(last, PO, p), (b1 - b0) * per), b0 * per));
-    return this.tf.tensor4d(out, [B, z.PH, z.PW, this.stages[last].N]);
+    return out;
   }
 
   /** The filter and bias gradients (in the order of `variables`) from the gradient of the trunk's output. */
-  backward(dOut: Tensor): Tensor[] {
+  backward(d: Float32Array): Tensor[] {
     const ws = this.ws!;
     const parts = this.parts;
     const a = ws.arena;
-    const backend = this.tf.backend() as MathBackendCPU;
-    const d = backend.data.get(dOut.dataId).values as Float32Array;
     const last = this.stages.length - 1;
     const z = sizes(this.stages[last]);
     const per = z.PH * z.PW * this.stages[last].N;
