@@ -8,11 +8,13 @@
 // the pooling kernels, the ReLU gradient dy · step(x) (Step, Multiply), the bias gradient summed in float64 in row
 // order (Sum). So the trunk gives tfjs' bits, and what it saves is tfjs' dispatch, tape and copies.
 //
-// Images are split into two parts (part 1 may be empty), each with its own buffers (vector stores run a little past a
-// buffer's end, into its slack, never into the other part's images), so two threads can run the two parts at once.
-// The filter gradients sum the images of part 0, then those of part 1, in order, whichever thread runs them.
+// Threads share the work by taking the next image (forward, backward) or the next task (a stage's filter-gradient
+// tile range, or its bias gradient) from a counter, so a thread that starts late simply takes less. Each image has
+// its own stretch of every buffer, with slack (vector stores run a little past an image's end, into its own slack,
+// never into another image), and every filter-gradient tile sums the images in order, whoever computes it: the bits
+// do not depend on the threads.
 //
-// ctx: i32 words. Header: [0] stages, [1] images in part 0, [2] images in part 1. Stage s at word HEADER + s * SW.
+// ctx: i32 words. Header: [0] stages, [1] images, [2] next image, [3] next task. Stage s at word HEADER + s * SW.
 import { convForward, convBackpropFilter, convBackpropInput } from "./conv";
 import { maxPool, maxPoolGrad } from "./pool";
 
@@ -20,13 +22,18 @@ const HEADER = 4;
 const STAGE_WORDS = 40;
 // geometry: input H×W×C, conv output OH×OW×N (NP = N rounded up to 8), kernel K×K, pool window P, pool output PH×PW
 const H = 0, W = 1, C = 2, OH = 3, OW = 4, N = 5, NP = 6, K = 7, P = 8, PH = 9, PW = 10;
-// buffers shared by the parts: filter [K, K*C, NP], zero bias [NP], bias [N], filter transposed [K, N, KWCP],
+// shared buffers: filter [K, K*C, NP], zero bias [NP], bias [NP], filter transposed [K, N, KWCP],
 // filter gradient [K, KWCP, NP], bias gradient [N], float64 scratch [N]
 const WF = 11, ZB = 12, BIAS = 13, WT = 14, DW = 15, DB = 16, ACC = 17;
-// per-part buffers (word + part): input [nb,H,W,C] (the previous stage's pool output), conv output [nb*OH*OW, NP],
-// ReLU output [nb,OH,OW,N], pool output [nb,PH,PW,N], its gradient, the ReLU output's gradient, the conv output's
-// gradient [nb*OH*OW, N], the input's gradient (stage > 0; the previous stage's pool-output gradient), a scratch window
-const A = 18, Y = 20, R = 22, PO = 24, DPO = 26, DR = 28, DZ = 30, DA = 32, SPARE = 34;
+// per-image buffers, as (first image's byte offset, bytes between images): input [H,W,C] (the previous stage's pool
+// output), conv output [OH*OW, NP], ReLU output [OH,OW,N], pool output [PH,PW,N], its gradient, the ReLU output's
+// gradient, the conv output's gradient [OH*OW, N], the input's gradient (stage > 0: the previous stage's pool-output
+// gradient)
+const A = 18, Y = 20, R = 22, PO = 24, DPO = 26, DR = 28, DZ = 30, DA = 32;
+// a scratch window per thread (2)
+const SPARE = 34;
+/** Filter-gradient tasks per stage: its row tiles in this many ranges. */
+const TILE_TASKS = 4;
 
 @inline function word(p: usize, i: i32): i32 {
   return load<i32>(p + (<usize>i << 2));
@@ -34,6 +41,11 @@ const A = 18, Y = 20, R = 22, PO = 24, DPO = 26, DR = 28, DZ = 30, DA = 32, SPAR
 
 @inline function stage(ctx: usize, s: i32): usize {
   return ctx + (<usize>(HEADER + s * STAGE_WORDS) << 2);
+}
+
+/** Image b's stretch of the per-image buffer at word `at` of stage descriptor d. */
+@inline function img(d: usize, at: i32, b: i32): usize {
+  return <usize>word(d, at) + <usize>(b * word(d, at + 1));
 }
 
 /** r[m, n] = max(0, y[m, n] + bias[n]) for m < M, n < N, from rows of NP floats into rows of N. */
@@ -62,66 +74,74 @@ function reluGrad(dr: usize, r: usize, dz: usize, n: i32): void {
   }
 }
 
-/** Forward pass of part `part`'s images through every stage. */
-export function trunkForward(ctx: usize, part: i32): void {
-  const nb = word(ctx, 1 + part);
-  if (nb == 0) return;
+/** The forward pass of images taken from the counter, through every stage. */
+export function trunkForward(ctx: usize, thread: i32): void {
   const L = word(ctx, 0);
-  for (let s = 0; s < L; s++) {
-    const d = stage(ctx, s);
-    const oh = word(d, OH), ow = word(d, OW), n = word(d, N), np = word(d, NP), k = word(d, K), p = word(d, P);
-    const y = word(d, Y + part), r = word(d, R + part);
-    convForward(word(d, A + part), word(d, WF), word(d, ZB), y, nb, word(d, H), word(d, W), word(d, C), oh, ow, np, k, k, 1, 1, 0);
-    biasRelu(y, word(d, BIAS), r, nb * oh * ow, n, np);
-    maxPool(r, word(d, PO + part), nb, oh, ow, n, word(d, PH), word(d, PW), p, p, p, p, 0, 0);
+  const B = word(ctx, 1);
+  for (let b = atomic.add<i32>(ctx + 8, 1); b < B; b = atomic.add<i32>(ctx + 8, 1)) {
+    for (let s = 0; s < L; s++) {
+      const d = stage(ctx, s);
+      const oh = word(d, OH), ow = word(d, OW), n = word(d, N), np = word(d, NP), k = word(d, K), p = word(d, P);
+      const y = img(d, Y, b), r = img(d, R, b);
+      convForward(img(d, A, b), word(d, WF), word(d, ZB), y, 1, word(d, H), word(d, W), word(d, C), oh, ow, np, k, k, 1, 1, 0);
+      biasRelu(y, word(d, BIAS), r, oh * ow, n, np);
+      maxPool(r, img(d, PO, b), 1, oh, ow, n, word(d, PH), word(d, PW), p, p, p, p, 0, 0);
+    }
   }
 }
 
-/** Backward pass of part `part`'s images from the last stage's pool-output gradient to every conv output's gradient. */
-export function trunkBackward(ctx: usize, part: i32): void {
-  const nb = word(ctx, 1 + part);
-  if (nb == 0) return;
+/** The backward pass of images taken from the counter, from the last pool's output gradient to every conv output's. */
+export function trunkBackward(ctx: usize, thread: i32): void {
   const L = word(ctx, 0);
-  for (let s = L - 1; s >= 0; s--) {
-    const d = stage(ctx, s);
-    const h = word(d, H), w = word(d, W), c = word(d, C), oh = word(d, OH), ow = word(d, OW), n = word(d, N);
-    const k = word(d, K), p = word(d, P);
-    const r = word(d, R + part), dr = word(d, DR + part), dz = word(d, DZ + part);
-    const size = nb * oh * ow * n;
-    memory.fill(dr, 0, <usize>size << 2);
-    maxPoolGrad(r, word(d, DPO + part), dr, nb, oh, ow, n, word(d, PH), word(d, PW), p, p, p, p, 0, 0);
-    reluGrad(dr, r, dz, size);
-    if (s > 0) {
-      const da = word(d, DA + part);
-      memory.fill(da, 0, (<usize>(nb * h * w * c) + 16) << 2);
-      convBackpropInput(dz, word(d, WT), da, word(d, SPARE + part), nb, h, w, c, oh, ow, n, k, k, 1, 1);
+  const B = word(ctx, 1);
+  for (let b = atomic.add<i32>(ctx + 8, 1); b < B; b = atomic.add<i32>(ctx + 8, 1)) {
+    for (let s = L - 1; s >= 0; s--) {
+      const d = stage(ctx, s);
+      const h = word(d, H), w = word(d, W), c = word(d, C), oh = word(d, OH), ow = word(d, OW), n = word(d, N);
+      const k = word(d, K), p = word(d, P);
+      const r = img(d, R, b), dr = img(d, DR, b), dz = img(d, DZ, b);
+      const size = oh * ow * n;
+      memory.fill(dr, 0, <usize>size << 2);
+      maxPoolGrad(r, img(d, DPO, b), dr, 1, oh, ow, n, word(d, PH), word(d, PW), p, p, p, p, 0, 0);
+      reluGrad(dr, r, dz, size);
+      if (s > 0) {
+        const da = img(d, DA, b);
+        memory.fill(da, 0, (<usize>(h * w * c) + 16) << 2);
+        const spare = <usize>word(d, SPARE + thread);
+        convBackpropInput(dz, word(d, WT), da, spare, 1, h, w, c, oh, ow, n, k, k, 1, 1);
+      }
     }
   }
 }
 
 /**
- * The filter gradients (the row tiles of thread `part` of `parts`) and, on the last thread, the bias gradients
- * (float64 sums in row order, part 0's rows then part 1's, rounded once), of every stage.
+ * The filter gradients (each stage's row tiles in TILE_TASKS ranges, each summed over the images in order) and the
+ * bias gradients (float64 sums in row order, rounded once), as tasks taken from the counter.
  */
-export function trunkGradients(ctx: usize, part: i32, parts: i32): void {
+export function trunkGradients(ctx: usize, thread: i32): void {
   const L = word(ctx, 0);
-  const nb0 = word(ctx, 1), nb1 = word(ctx, 2);
-  for (let s = 0; s < L; s++) {
+  const B = word(ctx, 1);
+  const tasks = L * (TILE_TASKS + 1);
+  for (let t = atomic.add<i32>(ctx + 12, 1); t < tasks; t = atomic.add<i32>(ctx + 12, 1)) {
+    const s = t / (TILE_TASKS + 1);
+    const q = t - s * (TILE_TASKS + 1);
     const d = stage(ctx, s);
     const h = word(d, H), w = word(d, W), c = word(d, C), oh = word(d, OH), ow = word(d, OW), n = word(d, N);
-    const np = word(d, NP), k = word(d, K), dw = word(d, DW);
-    const tiles = (k * ((k * c + 3) & ~3)) >> 2;
-    const half = (tiles + 1) >> 1;
-    const t0 = parts == 1 || part == 0 ? 0 : half;
-    const t1 = parts == 1 || part == 1 ? tiles : half;
-    convBackpropFilter(word(d, A), word(d, DZ), dw, nb0, h, w, c, oh, ow, n, np, k, k, 1, 1, t0, t1, 1);
-    if (nb1 > 0) convBackpropFilter(word(d, A + 1), word(d, DZ + 1), dw, nb1, h, w, c, oh, ow, n, np, k, k, 1, 1, t0, t1, 0);
-    if (part != parts - 1) continue;
+    if (q < TILE_TASKS) {
+      const np = word(d, NP), k = word(d, K), dw = word(d, DW);
+      const tiles = (k * ((k * c + 3) & ~3)) >> 2;
+      const t0 = (tiles * q) / TILE_TASKS, t1 = (tiles * (q + 1)) / TILE_TASKS;
+      if (t1 <= t0) continue;
+      for (let b = 0; b < B; b++) {
+        convBackpropFilter(img(d, A, b), img(d, DZ, b), dw, 1, h, w, c, oh, ow, n, np, k, k, 1, 1, t0, t1, b == 0 ? 1 : 0);
+      }
+      continue;
+    }
     const acc = <usize>word(d, ACC);
     memory.fill(acc, 0, <usize>n << 3);
-    for (let q = 0; q < 2; q++) {
-      const rows = (q == 0 ? nb0 : nb1) * oh * ow;
-      const dz = <usize>word(d, DZ + q);
+    const rows = oh * ow;
+    for (let b = 0; b < B; b++) {
+      const dz = img(d, DZ, b);
       for (let m = 0; m < rows; m++) {
         const row = dz + (<usize>(m * n) << 2);
         for (let j = 0; j < n; j++) {

@@ -13,8 +13,11 @@ const ROOT = path.resolve(__dirname, "..");
 export const WASM_SOURCE = path.join(ROOT, "asm", "index.ts");
 /** The generated TypeScript module holding the binary. */
 export const WASM_MODULE = path.join(ROOT, "lib", "kernels", "wasm-binary.ts");
-/** asc flags: SIMD on, optimised, no GC runtime (the kernels never allocate), no bounds-check asserts. */
-export const ASC_FLAGS = ["--enable", "simd", "-O3", "--runtime", "stub", "--noAssert"];
+/**
+ * asc flags: SIMD and atomics on (the trunk's work counters; on an unshared memory they are plain reads and writes),
+ * optimised, no GC runtime (the kernels never allocate), no bounds-check asserts.
+ */
+export const ASC_FLAGS = ["--enable", "simd", "--enable", "threads", "-O3", "--runtime", "stub", "--noAssert"];
 /** Maximum pages (64 KiB) of the shared build's memory: shared memory must declare one; 2 GiB is reserved, not used. */
 export const SHARED_MAX_PAGES = 32768;
 /**
@@ -22,8 +25,6 @@ export const SHARED_MAX_PAGES = 32768;
  * declaration differs, so both builds compute the same bits.
  */
 export const SHARED_FLAGS = [
-  "--enable",
-  "threads",
   "--importMemory",
   "--sharedMemory",
   "--initialMemory",

@@ -89,7 +89,9 @@ export class Head {
     }
     // Dropout: x · floor(u + keep) / keep, u from the layer's seeded randomUniform (tf.dropout)
     const keep = f(1 - this.dropout.rate);
-    const u = this.tf.tidy(() => this.tf.randomUniform([B, U], 0, 1, "float32", this.dropout.seed).dataSync());
+    const noise = this.tf.randomUniform([B, U], 0, 1, "float32", this.dropout.seed);
+    const u = noise.dataSync(); // not through tidy, which would walk the 1,024 numbers looking for tensors
+    noise.dispose();
     const mask = new Float32Array(B * U);
     const a1d = new Float32Array(B * U);
     for (let i = 0; i < B * U; i++) {

@@ -3,9 +3,12 @@
  * the WebAssembly module (wasm-binary.ts), starts one worker thread with an instance over the same memory, and lets
  * parallel.ts hand it the second part of each convolution. `setKernelThreads(1)` goes back to the own-memory build.
  *
- * Why by hand: the parts are 0.05–1 ms long, 8 of them per training step, so a message per part (postMessage, a
- * worker pool library) would cost more than it saves. The two threads meet on a few words of the shared memory with
- * Atomics: the worker spins briefly, then sleeps in Atomics.wait; the caller runs its part, then waits the same way.
+ * Why by hand: the parts are 0.05–1 ms long, 3 to 8 of them per training step, so a message per part (postMessage,
+ * a worker pool library) would cost more than it saves. The two threads meet on a few words of the shared memory
+ * with Atomics. The worker sleeps in Atomics.wait between parts rather than spinning: on these machines a busy
+ * second core slows the first one's JavaScript (the dense head, tfjs' bookkeeping) by up to half, more than the
+ * 0.05 ms a wake-up costs; and the trunk's parts take images from a counter, so a late start only means fewer
+ * images for the worker. The caller runs its part, then spins briefly and sleeps until the worker is done.
  */
 import { Worker } from "worker_threads";
 import { Arena, compileWasm, instantiateWasm, setWasmArena, type ConvExports } from "./wasm";
@@ -13,26 +16,18 @@ import { PARTED_KERNELS, setPartRunner, type PartRunner, type PartedKernel } fro
 
 /** Words of the signal block: [job, done, kernel, argument count, arguments...]. */
 const CTL_WORDS = 32;
-/** Polls before the caller, waiting for the other part, sleeps (well over any part's length). */
+/** Polls before the caller, waiting for the other thread to finish its last image or task, sleeps. */
 const SPINS = 100_000;
-/**
- * Milliseconds the worker polls for the next part before it sleeps: longer than the gaps between a training step's
- * convolutions and between steps, because waking a sleeping thread costs 0.05–0.2 ms, as much as a part saves.
- */
-const WORKER_SPIN_MS = 20;
 
 /** The worker: an instance over the shared memory, running the kernel parts it is signalled. Plain JS, no imports. */
 const WORKER_SOURCE = `
 const { workerData } = require("worker_threads");
-const { module, memory, at, names, spinMs } = workerData;
+const { module, memory, at, names } = workerData;
 const fn = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error("wasm abort"); } } }).exports;
 const ctl = new Int32Array(memory.buffer, at, ${CTL_WORDS});
 let seen = 0;
 for (;;) {
-  let n = 0, t0 = performance.now();
-  while (Atomics.load(ctl, 0) === seen) {
-    if ((++n & 1023) === 0 && performance.now() - t0 > spinMs) { Atomics.wait(ctl, 0, seen); t0 = performance.now(); }
-  }
+  while (Atomics.load(ctl, 0) === seen) Atomics.wait(ctl, 0, seen);
   seen = Atomics.load(ctl, 0);
   const op = ctl[2];
   if (op < 0) break;
@@ -87,7 +82,7 @@ function startPool(): TwoThreads {
   const at = (fn.heapBase() + 15) & ~15;
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { module: build.module, memory: build.memory, at, names: PARTED_KERNELS, spinMs: WORKER_SPIN_MS },
+    workerData: { module: build.module, memory: build.memory, at, names: PARTED_KERNELS },
   });
   worker.unref(); // it never keeps the process alive
   return new TwoThreads(new Arena(fn, CTL_WORDS * 4), new Int32Array(build.memory!.buffer, at, CTL_WORDS), worker);

@@ -14,7 +14,7 @@
 import type * as tfjs from "@tensorflow/tfjs";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { wasmArena, type Arena } from "./wasm";
-import { kernelThreads, runParts, splitRange } from "./parallel";
+import { kernelThreads, runParts } from "./parallel";
 import { FAST_BACKEND } from "./index";
 
 type Tf = typeof tfjs;
@@ -34,7 +34,11 @@ const HEADER = 4;
 const STAGE_WORDS = 40;
 // word offsets of a stage descriptor (asm/trunk.ts): 0–10 its sizes, then the buffers
 const [WF, ZB, BIAS, WT, DW, DB, ACC] = [11, 12, 13, 14, 15, 16, 17];
-const [A, Y, R, PO, DPO, DR, DZ, DA, SPARE] = [18, 20, 22, 24, 26, 28, 30, 32, 34];
+// per-image buffers: (first image's byte offset, bytes between images)
+const [A, Y, R, PO, DPO, DR, DZ, DA] = [18, 20, 22, 24, 26, 28, 30, 32];
+const SPARE = 34;
+/** Floats of slack after each image's stretch of a buffer (vector stores and reads run up to 8 floats past it). */
+const IMAGE_SLACK = 16;
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
@@ -91,124 +95,104 @@ export function trunkStages(model: tfjs.LayersModel): Stage[] | undefined {
   return stages;
 }
 
-/** The trunk's buffers in one arena, for up to `capacity[p]` images in part p. */
+/** The trunk's buffers in one arena, for up to `capacity` images. */
 class Workspace {
   readonly ctx: number;
   private readonly words: Int32Array;
   constructor(
     readonly arena: Arena,
     readonly stages: Stage[],
-    readonly capacity: [number, number],
+    readonly capacity: number,
   ) {
     const L = stages.length;
     this.ctx = arena.reserve(HEADER + L * STAGE_WORDS);
     const w = new Int32Array(HEADER + L * STAGE_WORDS);
     w[0] = L;
-    const perPart = (f: (nb: number) => number) => capacity.map((nb) => arena.reserve(Math.max(1, f(nb))));
+    // [first image's byte offset, bytes between images] of a per-image buffer of `floats` floats per image
+    const perImage = (floats: number): [number, number] => {
+      const stride = roundUp(floats + IMAGE_SLACK, 4);
+      return [arena.reserve(capacity * stride), stride * 4];
+    };
     stages.forEach((s, i) => {
       const z = sizes(s);
       const o = HEADER + i * STAGE_WORDS;
-      w.set([s.H, s.W, s.C, z.OH, z.OW, s.N, z.NP, s.K, s.P, z.PH, z.PW], o);
+      const put = (at: number, v: number[]) => w.set(v, o + at);
+      put(0, [s.H, s.W, s.C, z.OH, z.OW, s.N, z.NP, s.K, s.P, z.PH, z.PW]);
       const KWC = s.K * s.C;
-      w[o + WF] = arena.reserve(s.K * KWC * z.NP);
-      w[o + ZB] = arena.reserve(z.NP);
-      w[o + BIAS] = arena.reserve(z.NP);
-      w[o + WT] = arena.reserve(s.K * s.N * z.KWCP);
-      w[o + DW] = arena.reserve(s.K * z.KWCP * z.NP);
-      w[o + DB] = arena.reserve(s.N);
-      w[o + ACC] = arena.reserve(2 * s.N);
+      put(WF, [arena.reserve(s.K * KWC * z.NP)]);
+      put(ZB, [arena.reserve(z.NP)]);
+      put(BIAS, [arena.reserve(z.NP)]);
+      put(WT, [arena.reserve(s.K * s.N * z.KWCP)]);
+      put(DW, [arena.reserve(s.K * z.KWCP * z.NP)]);
+      put(DB, [arena.reserve(s.N)]);
+      put(ACC, [arena.reserve(2 * s.N)]);
       const pix = z.OH * z.OW;
-      const put = (at: number, ps: number[]) => w.set(ps, o + at);
-      if (i === 0)
-        put(
-          A,
-          perPart((nb) => nb * s.H * s.W * s.C),
-        );
-      else w.set(w.subarray(o - STAGE_WORDS + PO, o - STAGE_WORDS + PO + 2), o + A);
-      put(
-        Y,
-        perPart((nb) => nb * pix * z.NP),
-      );
-      put(
-        R,
-        perPart((nb) => nb * pix * s.N),
-      );
-      put(
-        PO,
-        perPart((nb) => nb * z.PH * z.PW * s.N),
-      );
-      put(
-        DR,
-        perPart((nb) => nb * pix * s.N),
-      );
-      put(
-        DZ,
-        perPart((nb) => nb * pix * s.N + 8),
-      );
+      if (i === 0) put(A, perImage(s.H * s.W * s.C));
+      else w.copyWithin(o + A, o - STAGE_WORDS + PO, o - STAGE_WORDS + PO + 2); // the previous stage's pool output
+      put(Y, perImage(pix * z.NP));
+      put(R, perImage(pix * s.N));
+      put(PO, perImage(z.PH * z.PW * s.N));
+      put(DR, perImage(pix * s.N));
+      put(DZ, perImage(pix * s.N));
       if (i > 0) {
-        put(
-          DA,
-          perPart((nb) => nb * s.H * s.W * s.C + 16),
-        );
-        w.set(w.subarray(o + DA, o + DA + 2), o - STAGE_WORDS + DPO);
+        put(DA, perImage(s.H * s.W * s.C));
+        w.copyWithin(o - STAGE_WORDS + DPO, o + DA, o + DA + 2); // the previous stage's pool-output gradient
       }
-      put(
-        SPARE,
-        perPart(() => z.KWCP),
-      );
+      put(SPARE, [arena.reserve(z.KWCP), arena.reserve(z.KWCP)]);
     });
-    const last = HEADER + (L - 1) * STAGE_WORDS;
-    const s = stages[L - 1];
-    const z = sizes(s);
-    w.set(
-      perPart((nb) => nb * z.PH * z.PW * s.N),
-      last + DPO,
-    );
+    const last = stages[L - 1];
+    const z = sizes(last);
+    w.set(perImage(z.PH * z.PW * last.N), HEADER + (L - 1) * STAGE_WORDS + DPO);
     this.words = w;
-    this.write();
-    for (let i = 0; i < L; i++) arena.view(w[HEADER + i * STAGE_WORDS + ZB], sizes(stages[i]).NP).fill(0);
   }
 
-  /** Pointer `at` (+ part) of stage `i`. */
-  ptr(i: number, at: number, part = 0): number {
-    return this.words[HEADER + i * STAGE_WORDS + at + part];
+  /** Image `b`'s stretch of the per-image buffer `at` of stage i, as a view of `floats` floats. */
+  image(i: number, at: number, b: number, floats: number): Float32Array {
+    const o = HEADER + i * STAGE_WORDS + at;
+    return this.arena.view(this.words[o] + b * this.words[o + 1], floats);
   }
 
-  /** Set the image counts of the two parts and write the descriptor into the module's memory. */
-  setParts(nb0: number, nb1: number): void {
-    this.words[1] = nb0;
-    this.words[2] = nb1;
-    this.write();
+  /** Buffer `at` of stage i (a shared one). */
+  ptr(i: number, at: number): number {
+    return this.words[HEADER + i * STAGE_WORDS + at];
   }
 
-  private write(): void {
+  /** Write the descriptor for a batch of `images`, its counters at 0, into the module's memory. */
+  start(images: number): void {
+    this.words[1] = images;
+    this.words[2] = 0;
+    this.words[3] = 0;
     new Int32Array(this.arena.fn.memory.buffer, this.ctx, this.words.length).set(this.words);
   }
 }
 
 let workspace: Workspace | undefined;
 
-/** The process's workspace for `stages` with room for a batch of `batch` split over this many threads. */
+/** The process's workspace for `stages` with room for `batch` images in the current arena. */
 function workspaceFor(stages: Stage[], batch: number): Workspace {
   const arena = wasmArena();
-  const parts = splitRange(batch);
   const fits =
     workspace &&
     workspace.arena === arena &&
     JSON.stringify(workspace.stages) === JSON.stringify(stages) &&
-    parts.every(([b0, b1], i) => b1 - b0 <= workspace!.capacity[i]) &&
-    (parts.length === 2 || workspace.capacity[1] === 0);
-  if (!fits) {
-    const cap: [number, number] = [parts[0][1] - parts[0][0], parts[1] ? parts[1][1] - parts[1][0] : 0];
-    workspace = new Workspace(arena, stages, cap);
-  }
+    batch <= workspace.capacity;
+  if (!fits) workspace = new Workspace(arena, stages, batch);
   return workspace!;
+}
+
+/** Run one of the trunk's calls on every thread: each takes images or tasks from the counters until none is left. */
+function onAllThreads(ws: Workspace, name: "trunkForward" | "trunkBackward" | "trunkGradients"): void {
+  runParts(
+    ws.arena.fn,
+    name,
+    Array.from({ length: kernelThreads() }, (_, t) => [ws.ctx, t]),
+  );
 }
 
 /** A model's trunk on the `cpu-fast` backend: forward, then backward, once per training step. */
 export class Trunk {
   private ws?: Workspace;
-  private parts: [number, number][] = [];
+  private batch = 0;
 
   constructor(
     private readonly tf: Tf,
@@ -228,51 +212,36 @@ export class Trunk {
   forward(xs: tfjs.Tensor4D): Float32Array {
     const backend = this.tf.backend() as MathBackendCPU;
     const values = (t: Tensor) => backend.data.get(t.dataId).values as Float32Array;
-    const B = xs.shape[0];
+    const B = (this.batch = xs.shape[0]);
     const ws = (this.ws = workspaceFor(this.stages, B));
-    const parts = (this.parts = splitRange(B));
-    ws.setParts(parts[0][1] - parts[0][0], parts[1] ? parts[1][1] - parts[1][0] : 0);
-    const a = ws.arena;
     const s0 = this.stages[0];
     const image = s0.H * s0.W * s0.C;
     const x = values(xs);
-    parts.forEach(([b0, b1], p) => a.view(ws.ptr(0, A, p), (b1 - b0) * image).set(x.subarray(b0 * image, b1 * image)));
+    for (let b = 0; b < B; b++) ws.image(0, A, b, image).set(x.subarray(b * image, (b + 1) * image));
     this.stages.forEach((s, i) =>
       this.loadStage(ws, i, s, values(this.variables[2 * i]), values(this.variables[2 * i + 1])),
     );
-    runParts(
-      a.fn,
-      "trunkForward",
-      parts.map((_, p) => [ws.ctx, p]),
-    );
+    ws.start(B);
+    onAllThreads(ws, "trunkForward");
     const last = this.stages.length - 1;
-    const z = sizes(this.stages[last]);
-    const per = z.PH * z.PW * this.stages[last].N;
+    const per = this.perImage();
     const out = new Float32Array(B * per);
-    parts.forEach(([b0, b1], p) => out.set(a.view(ws.ptr(last, PO, p), (b1 - b0) * per), b0 * per));
+    for (let b = 0; b < B; b++) out.set(ws.image(last, PO, b, per), b * per);
     return out;
   }
 
   /** The filter and bias gradients (in the order of `variables`) from the gradient of the trunk's output. */
   backward(d: Float32Array): Tensor[] {
     const ws = this.ws!;
-    const parts = this.parts;
-    const a = ws.arena;
+    const B = this.batch;
     const last = this.stages.length - 1;
-    const z = sizes(this.stages[last]);
-    const per = z.PH * z.PW * this.stages[last].N;
-    parts.forEach(([b0, b1], p) => a.view(ws.ptr(last, DPO, p), (b1 - b0) * per).set(d.subarray(b0 * per, b1 * per)));
-    runParts(
-      a.fn,
-      "trunkBackward",
-      parts.map((_, p) => [ws.ctx, p]),
-    );
-    const threads = kernelThreads();
-    runParts(
-      a.fn,
-      "trunkGradients",
-      Array.from({ length: threads }, (_, t) => [ws.ctx, t, threads]),
-    );
+    const per = this.perImage();
+    for (let b = 0; b < B; b++) ws.image(last, DPO, b, per).set(d.subarray(b * per, (b + 1) * per));
+    ws.start(B);
+    onAllThreads(ws, "trunkBackward");
+    ws.start(B);
+    onAllThreads(ws, "trunkGradients");
+    const a = ws.arena;
     const grads: Tensor[] = [];
     this.stages.forEach((s, i) => {
       const { NP: np, KWCP } = sizes(s);
@@ -289,6 +258,12 @@ export class Trunk {
       grads.push(this.tf.tensor1d(a.view(ws.ptr(i, DB), s.N).slice()));
     });
     return grads;
+  }
+
+  /** Floats per image of the trunk's output. */
+  private perImage(): number {
+    const [, ph, pw, n] = this.outShape(1);
+    return ph * pw * n;
   }
 
   /** Lay stage i's filter out for the forward pass ([K, K*C, NP]) and the input gradient ([K, N, KWCP]). */
