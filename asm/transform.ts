@@ -14,46 +14,103 @@ export function warpBilinearClamp(
 ): void {
   const maxX = <f64>(W - 1);
   const maxY = <f64>(H - 1);
+  const zero2 = f64x2.splat(0), one2 = f64x2.splat(1), maxX2 = f64x2.splat(maxX), maxY2 = f64x2.splat(maxY);
   for (let b = 0; b < B; b++) {
     const t: usize = perImage ? transforms + (<usize>b << 5) : transforms;
     const a0 = <f64>load<f32>(t), a1 = <f64>load<f32>(t, 4), a2 = <f64>load<f32>(t, 8);
     const b0 = <f64>load<f32>(t, 12), b1 = <f64>load<f32>(t, 16), b2 = <f64>load<f32>(t, 20);
     const c0 = <f64>load<f32>(t, 24), c1 = <f64>load<f32>(t, 28);
-    const base = b * H * W * C;
+    const A0 = f64x2.splat(a0), A1 = f64x2.splat(a1), A2 = f64x2.splat(a2);
+    const B0 = f64x2.splat(b0), B1 = f64x2.splat(b1), B2 = f64x2.splat(b2);
+    const C0 = f64x2.splat(c0), C1 = f64x2.splat(c1);
+    const base = img + ((b * H * W * C) << 2);
     let o = out + ((b * OH * OW * C) << 2);
     for (let oy = 0; oy < OH; oy++) {
       const fy = <f64>oy;
-      for (let ox = 0; ox < OW; ox++, o += C << 2) {
-        const fx = <f64>ox;
-        const projection = c0 * fx + c1 * fy + 1;
-        if (projection == 0) {
-          for (let c = 0; c < C; c++) store<f32>(o + (c << 2), <f32>fillValue);
+      const FY = f64x2.splat(fy);
+      let ox = 0;
+      // two output pixels at a time, each lane the scalar code's float64 operations in its order (bit-identical)
+      for (; ox + 1 < OW; ox += 2, o += C << 3) {
+        const FX = f64x2(<f64>ox, <f64>(ox + 1));
+        const projection = f64x2.add(f64x2.add(f64x2.mul(C0, FX), f64x2.mul(C1, FY)), one2);
+        if (v128.any_true(f64x2.eq(projection, zero2))) {
+          pixel(base, o, fillValue, <f64>ox, fy, a0, a1, a2, b0, b1, b2, c0, c1, maxX, maxY, H, W, C);
+          pixel(base, o + (C << 2), fillValue, <f64>(ox + 1), fy, a0, a1, a2, b0, b1, b2, c0, c1, maxX, maxY, H, W, C);
           continue;
         }
-        const x = max(0.0, min((a0 * fx + a1 * fy + a2) / projection, maxX));
-        const y = max(0.0, min((b0 * fx + b1 * fy + b2) / projection, maxY));
-        const yFloor = floor(y), xFloor = floor(x);
-        const yCeil = yFloor + 1, xCeil = xFloor + 1;
-        const iyF = <i32>yFloor, ixF = <i32>xFloor;
-        const iyC = iyF + 1, ixC = ixF + 1;
-        // clamped, so only the ceilings can fall outside the image (then they read fillValue)
-        const inYC = iyC < H, inXC = ixC < W;
-        const p00 = img + ((base + (iyF * W + ixF) * C) << 2);
-        const p01 = img + ((base + (iyF * W + ixC) * C) << 2);
-        const p10 = img + ((base + (iyC * W + ixF) * C) << 2);
-        const p11 = img + ((base + (iyC * W + ixC) * C) << 2);
-        const wx0 = xCeil - x, wx1 = x - xFloor, wy0 = yCeil - y, wy1 = y - yFloor;
+        const xs = f64x2.div(f64x2.add(f64x2.add(f64x2.mul(A0, FX), f64x2.mul(A1, FY)), A2), projection);
+        const ys = f64x2.div(f64x2.add(f64x2.add(f64x2.mul(B0, FX), f64x2.mul(B1, FY)), B2), projection);
+        const x = f64x2.max(zero2, f64x2.min(xs, maxX2));
+        const y = f64x2.max(zero2, f64x2.min(ys, maxY2));
+        const xFloor = f64x2.floor(x), yFloor = f64x2.floor(y);
+        const wx0 = f64x2.sub(f64x2.add(xFloor, one2), x), wx1 = f64x2.sub(x, xFloor);
+        const wy0 = f64x2.sub(f64x2.add(yFloor, one2), y), wy1 = f64x2.sub(y, yFloor);
+        const ixF0 = <i32>f64x2.extract_lane(xFloor, 0), ixF1 = <i32>f64x2.extract_lane(xFloor, 1);
+        const iyF0 = <i32>f64x2.extract_lane(yFloor, 0), iyF1 = <i32>f64x2.extract_lane(yFloor, 1);
+        const inXC0 = ixF0 + 1 < W, inYC0 = iyF0 + 1 < H, inXC1 = ixF1 + 1 < W, inYC1 = iyF1 + 1 < H;
+        const q0 = base + (((iyF0 * W + ixF0) * C) << 2), q1 = base + (((iyF1 * W + ixF1) * C) << 2);
+        const row = (W * C) << 2, px = C << 2;
         for (let c = 0; c < C; c++) {
-          const off = c << 2;
-          const v00 = <f64>load<f32>(p00 + off);
-          const v01 = inXC ? <f64>load<f32>(p01 + off) : fillValue;
-          const v10 = inYC ? <f64>load<f32>(p10 + off) : fillValue;
-          const v11 = inYC && inXC ? <f64>load<f32>(p11 + off) : fillValue;
-          const valueYFloor = wx0 * v00 + wx1 * v01;
-          const valueYCeil = wx0 * v10 + wx1 * v11;
-          store<f32>(o + off, <f32>(wy0 * valueYFloor + wy1 * valueYCeil));
+          const off = <usize>(c << 2);
+          const v00 = f64x2(<f64>load<f32>(q0 + off), <f64>load<f32>(q1 + off));
+          const v01 = f64x2(
+            inXC0 ? <f64>load<f32>(q0 + px + off) : fillValue,
+            inXC1 ? <f64>load<f32>(q1 + px + off) : fillValue,
+          );
+          const v10 = f64x2(
+            inYC0 ? <f64>load<f32>(q0 + row + off) : fillValue,
+            inYC1 ? <f64>load<f32>(q1 + row + off) : fillValue,
+          );
+          const v11 = f64x2(
+            inYC0 && inXC0 ? <f64>load<f32>(q0 + row + px + off) : fillValue,
+            inYC1 && inXC1 ? <f64>load<f32>(q1 + row + px + off) : fillValue,
+          );
+          const yf = f64x2.add(f64x2.mul(wx0, v00), f64x2.mul(wx1, v01));
+          const yc = f64x2.add(f64x2.mul(wx0, v10), f64x2.mul(wx1, v11));
+          const r = f64x2.add(f64x2.mul(wy0, yf), f64x2.mul(wy1, yc));
+          store<f32>(o + off, <f32>f64x2.extract_lane(r, 0));
+          store<f32>(o + px + off, <f32>f64x2.extract_lane(r, 1));
         }
       }
+      for (; ox < OW; ox++, o += C << 2) {
+        pixel(base, o, fillValue, <f64>ox, fy, a0, a1, a2, b0, b1, b2, c0, c1, maxX, maxY, H, W, C);
+      }
     }
+  }
+}
+
+/** One output pixel of warpBilinearClamp, in scalar float64 (odd last columns, and pairs with a zero projection). */
+@inline function pixel(
+  base: usize, o: usize, fillValue: f64, fx: f64, fy: f64,
+  a0: f64, a1: f64, a2: f64, b0: f64, b1: f64, b2: f64, c0: f64, c1: f64, maxX: f64, maxY: f64,
+  H: i32, W: i32, C: i32,
+): void {
+  const projection = c0 * fx + c1 * fy + 1;
+  if (projection == 0) {
+    for (let c = 0; c < C; c++) store<f32>(o + (c << 2), <f32>fillValue);
+    return;
+  }
+  const x = max(0.0, min((a0 * fx + a1 * fy + a2) / projection, maxX));
+  const y = max(0.0, min((b0 * fx + b1 * fy + b2) / projection, maxY));
+  const yFloor = floor(y), xFloor = floor(x);
+  const yCeil = yFloor + 1, xCeil = xFloor + 1;
+  const iyF = <i32>yFloor, ixF = <i32>xFloor;
+  const iyC = iyF + 1, ixC = ixF + 1;
+  // clamped, so only the ceilings can fall outside the image (then they read fillValue)
+  const inYC = iyC < H, inXC = ixC < W;
+  const p00 = base + (((iyF * W + ixF) * C) << 2);
+  const p01 = base + (((iyF * W + ixC) * C) << 2);
+  const p10 = base + (((iyC * W + ixF) * C) << 2);
+  const p11 = base + (((iyC * W + ixC) * C) << 2);
+  const wx0 = xCeil - x, wx1 = x - xFloor, wy0 = yCeil - y, wy1 = y - yFloor;
+  for (let c = 0; c < C; c++) {
+    const off = c << 2;
+    const v00 = <f64>load<f32>(p00 + off);
+    const v01 = inXC ? <f64>load<f32>(p01 + off) : fillValue;
+    const v10 = inYC ? <f64>load<f32>(p10 + off) : fillValue;
+    const v11 = inYC && inXC ? <f64>load<f32>(p11 + off) : fillValue;
+    const valueYFloor = wx0 * v00 + wx1 * v01;
+    const valueYCeil = wx0 * v10 + wx1 * v11;
+    store<f32>(o + off, <f32>(wy0 * valueYFloor + wy1 * valueYCeil));
   }
 }
