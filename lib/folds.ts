@@ -32,6 +32,7 @@ import { loadJsonFile, writeAtomic } from "./files";
 import { predictProbs } from "./evaluate";
 import { UserError } from "./errors";
 import type { EpochRecord } from "./record";
+import { kernelThreads } from "./kernels/parallel";
 
 /** What a fold job needs: the images as plain arrays (so it can cross into a worker). */
 export interface FoldJob {
@@ -179,26 +180,31 @@ export async function runFoldJob(
 
 /** Messages from a fold worker. */
 export type WorkerMessage =
-  | { type: "epoch"; fold: number; rec: EpochRecord; info: Parameters<EpochListener>[1] }
+  | { type: "epoch"; fold: number; rec: EpochRecord; info: Parameters<EpochListener>[1]; threads: number }
   | { type: "done"; outcome: FoldOutcome }
   | { type: "error"; message: string; interrupted?: boolean; user?: boolean };
 
+/** What a fold worker is told besides its jobs: stop after the batch (Ctrl-C), or run its kernels on n threads. */
+export type WorkerCommand = { type: "stop" } | { type: "threads"; n: number };
+
 /**
- * Run fold jobs on `workers` threads (0 = in this thread), calling onEpoch with every epoch of every fold. When
- * `shouldStop` turns true, no new fold starts and the running ones stop after their current batch; the promise then
- * rejects with {@link Interrupted} (their checkpoints stand).
+ * Run fold jobs on `workers` threads (0 = in this thread), calling onEpoch with every epoch of every fold and the
+ * kernel threads it trained on. When the last job is running alone while another core is free, its worker moves its
+ * kernels onto two threads (lib/kernels/threads.ts: the same bits). When `shouldStop` turns true, no new fold starts
+ * and the running ones stop after their current batch; the promise then rejects with {@link Interrupted} (their
+ * checkpoints stand).
  */
 export async function runFoldJobs(
   jobs: FoldJob[],
   workers: number,
-  onEpoch?: (fold: number, rec: EpochRecord, info: Parameters<EpochListener>[1]) => void,
+  onEpoch?: (fold: number, rec: EpochRecord, info: Parameters<EpochListener>[1], threads: number) => void,
   shouldStop: () => boolean = () => false,
 ): Promise<FoldOutcome[]> {
   if (workers <= 0) {
     const out: FoldOutcome[] = [];
     for (const j of jobs) {
       if (shouldStop()) throw new Interrupted();
-      out.push(await runFoldJob(j, (rec, info) => onEpoch?.(j.index, rec, info), shouldStop));
+      out.push(await runFoldJob(j, (rec, info) => onEpoch?.(j.index, rec, info, kernelThreads()), shouldStop));
     }
     return out;
   }
@@ -213,13 +219,13 @@ export async function runFoldJobs(
   const poll = setInterval(() => {
     if (!stopping && shouldStop()) {
       stopping = true;
-      for (const w of live) w.postMessage({ type: "stop" });
+      for (const w of live) w.postMessage({ type: "stop" } satisfies WorkerCommand);
     }
   }, 100);
   const runOne = (w: Worker, job: FoldJob) =>
     new Promise<FoldOutcome>((resolve, reject) => {
       const onMsg = (m: WorkerMessage) => {
-        if (m.type === "epoch") onEpoch?.(m.fold, m.rec, m.info);
+        if (m.type === "epoch") onEpoch?.(m.fold, m.rec, m.info, m.threads);
         else {
           w.off("message", onMsg);
           w.off("error", onErr);
@@ -241,6 +247,9 @@ export async function runFoldJobs(
       for (let job = queue.shift(); job && !stopping; job = queue.shift()) results.push(await runOne(w, job));
     } finally {
       live.delete(w);
+      // The other core is free now: the fold still running may use it
+      if (live.size === 1 && !stopping && cores() >= 2)
+        for (const o of live) o.postMessage({ type: "threads", n: 2 } satisfies WorkerCommand);
       await w.terminate();
     }
   });
@@ -255,11 +264,15 @@ export async function runFoldJobs(
   return results.sort((a, b) => a.index - b.index);
 }
 
+/** This machine's cores. */
+function cores(): number {
+  return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+}
+
 /** The default number of fold workers for the current backend. */
 export function defaultWorkers(folds: number): number {
   if (activeBackend() === "tensorflow") return 0;
-  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(folds, cores));
+  return Math.max(1, Math.min(folds, cores()));
 }
 
 /**

@@ -49,12 +49,12 @@ export interface ProtocolOptions {
 
 /** A progress line per epoch of a fold: losses, accuracies, the early-stopping wait and a lower bound on time left. */
 function epochLogger(folds: number, log: (line: string) => void) {
-  return (fold: number, rec: EpochRecord, info: Parameters<EpochListener>[1]) => {
+  return (fold: number, rec: EpochRecord, info: Parameters<EpochListener>[1], threads = 1) => {
     const left = Math.min(info.maxEpochs - rec.epoch, info.patience - info.wait) * rec.seconds;
     log(
       `fold ${fold + 1}/${folds} epoch ${String(rec.epoch).padStart(3)}/${info.maxEpochs}  loss ${rec.loss.toFixed(4)} acc ${rec.acc.toFixed(3)}  ` +
         `val_loss ${rec.valLoss.toFixed(4)} val_acc ${rec.valAcc.toFixed(3)}  ${rec.seconds.toFixed(1)} s  best ${info.bestEpoch} (wait ${info.wait}/${info.patience}, ` +
-        `≥ ${fmtSeconds(left)} left in fold)`,
+        `≥ ${fmtSeconds(left)} left in fold)${threads > 1 ? `, ${threads} kernel threads` : ""}`,
     );
   };
 }
