@@ -8,6 +8,7 @@ import { PAPER } from "../lib/config";
 import { makeFakeCk48 } from "./fixtures/ck48";
 import { compileModel, tfjsStep, trainFold, trainStep } from "../lib/train";
 import { trunkOf } from "../lib/kernels/trunk";
+import { headOf } from "../lib/kernels/head";
 import { setKernelThreads } from "../lib/kernels/threads";
 import { createModel } from "../lib/model";
 import { Interrupted, type TrainCheckpoint } from "../lib/checkpoint";
@@ -96,6 +97,28 @@ describe("trainStep: the explicit step against tfjs-layers' own trainOnBatch", f
       }
       expect(bits(b)).to.deep.equal(bits(a));
       expect(bits(b)).to.not.deep.equal(bits(createModel(5))); // the steps did train
+      a.dispose();
+      b.dispose();
+    });
+  }
+
+  for (const dropout of [0, 0.25]) {
+    it(`dropout ${dropout} (an ablation): the trunk with ${dropout ? "the plain-arithmetic head" : "tfjs' head"} gives trainOnBatch's bits`, async () => {
+      const config = { ...PAPER, dropout };
+      const [a, b] = [createModel(3, config), createModel(3, config)];
+      compileModel(a);
+      compileModel(b);
+      expect(trunkOf(tf, b)?.stages.length).to.equal(3);
+      expect(!!headOf(tf, b, 6)).to.equal(dropout > 0);
+      for (const [i, { xs, ys }] of batchesOf(6, [8, 8, 8, 3]).entries()) {
+        seed(a, 70 + i);
+        seed(b, 70 + i);
+        const [lossA, accA] = (await a.trainOnBatch(xs, ys)) as number[];
+        const { loss, acc } = trainStep(b, xs, ys);
+        expect([loss.dataSync()[0], acc.dataSync()[0]], `step ${i + 1}`).to.deep.equal([lossA, accA]);
+        tf.dispose([loss, acc, xs, ys]);
+      }
+      expect(bits(b)).to.deep.equal(bits(a));
       a.dispose();
       b.dispose();
     });
