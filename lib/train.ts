@@ -123,6 +123,17 @@ function seedDropout(model: LayersModel, rng: Rng): void {
     if (l.getClassName() === "Dropout") (l as unknown as { seed: number }).seed = rng.seed();
 }
 
+/** The model's trainable weights as the tf.Variables the optimiser updates, in the model's order. */
+function trainableVariables(model: LayersModel): Variable[] {
+  return model.trainableWeights.map((w) => (w as unknown as { read(): Variable }).read());
+}
+
+/** A batch's mean categorical cross-entropy (Eq. 1–2), to differentiate, and its accuracy, kept past the tidy. */
+function lossAndAccuracy(ys: Tensor2D, p: Tensor2D): { loss: Scalar; acc: Scalar } {
+  const loss = tf.mean(tf.metrics.categoricalCrossentropy(ys, p)) as Scalar;
+  return { loss, acc: tf.keep(tf.mean(tf.metrics.categoricalAccuracy(ys, p)) as Scalar) };
+}
+
 /**
  * One optimiser step on one batch (Eq. 1–4) in tfjs' own terms: the forward pass in training mode (dropout on), the
  * mean categorical cross-entropy, its gradients and the RMSprop update, through the optimiser's `minimize` as
@@ -134,38 +145,37 @@ function seedDropout(model: LayersModel, rng: Rng): void {
  */
 export function tfjsStep(model: LayersModel, xs: Tensor4D, ys: Tensor2D): { loss: Scalar; acc: Scalar } {
   let acc: Scalar | undefined;
-  const variables = model.trainableWeights.map((w) => (w as unknown as { read(): Variable }).read());
   const loss = model.optimizer.minimize(
     () => {
-      const p = model.apply(xs, { training: true }) as Tensor2D;
-      const l = tf.mean(tf.metrics.categoricalCrossentropy(ys, p)) as Scalar;
-      acc = tf.keep(tf.mean(tf.metrics.categoricalAccuracy(ys, p)) as Scalar);
-      return l;
+      const r = lossAndAccuracy(ys, model.apply(xs, { training: true }) as Tensor2D);
+      acc = r.acc;
+      return r.loss;
     },
     true,
-    variables,
+    trainableVariables(model),
   )!;
   return { loss, acc: acc! };
 }
 
 /**
- * The training step: {@link tfjsStep}'s bits, with the convolutional trunk (conv → ReLU → pool stages) in
- * WebAssembly on `cpu-fast` (lib/kernels/trunk.ts: one call per thread for its forward pass, one for its backward
- * pass) and the rest of the model (Flatten, the dense layers, dropout, the loss) through tfjs, which hands the trunk
- * the gradient of its output. All the gradients then go to the optimiser at once. Other models and backends take
- * {@link tfjsStep}.
+ * The training step: {@link tfjsStep}'s bits, faster. On `cpu-fast`, the convolutional trunk (conv → ReLU → pool
+ * stages) runs in WebAssembly (lib/kernels/trunk.ts: a call for its forward pass, one for its backward pass), and the
+ * paper's head (Flatten, Dense, Dropout, Dense, the loss and their gradients) as plain arithmetic that follows tfjs'
+ * ops (lib/kernels/head.ts); another head goes through tfjs, which hands the trunk the gradient of its output. All
+ * the gradients then go to the optimiser at once. Other models and backends take {@link tfjsStep}.
  *
  * @see notebooks/04-train.ipynb
  */
 export function trainStep(model: LayersModel, xs: Tensor4D, ys: Tensor2D): { loss: Scalar; acc: Scalar } {
   const trunk = trunkOf(tf, model);
   if (!trunk) return tfjsStep(model, xs, ys);
-  const variables = model.trainableWeights.map((w) => (w as unknown as { read(): Variable }).read());
+  const variables = trainableVariables(model);
   const update = (grads: Tensor[]) =>
     model.optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: grads[i] })));
   const B = xs.shape[0];
+  const split = 2 * trunk.stages.length; // the trunk's weights (a kernel and a bias per stage), then the head's
   const features = trunk.forward(xs);
-  const head = headOf(tf, model, 2 * trunk.stages.length);
+  const head = headOf(tf, model, split);
   if (head) {
     const h = head.step(features, ys.dataSync() as Float32Array, B);
     const grads = [...trunk.backward(h.dFeatures), ...h.grads.map((g, i) => tf.tensor(g, head.shapes[i]))];
@@ -173,18 +183,17 @@ export function trainStep(model: LayersModel, xs: Tensor4D, ys: Tensor2D): { los
     tf.dispose(grads);
     return { loss: tf.scalar(h.loss), acc: tf.scalar(h.acc) };
   }
-  // Another head: through tfjs, which hands the trunk the gradient of its output.
   let acc: Scalar | undefined;
   const input = tf.tensor4d(features, trunk.outShape(B));
-  const layers = model.layers.slice(2 * trunk.stages.length); // Flatten onwards
+  const layers = model.layers.slice(split); // Flatten onwards
   const { value: loss, grads } = tf.engine().gradients(
     () => {
       const p = layers.reduce((h, layer) => layer.apply(h, { training: true }) as Tensor, input as Tensor) as Tensor2D;
-      const l = tf.mean(tf.metrics.categoricalCrossentropy(ys, p)) as Scalar;
-      acc = tf.keep(tf.mean(tf.metrics.categoricalAccuracy(ys, p)) as Scalar);
-      return l;
+      const r = lossAndAccuracy(ys, p);
+      acc = r.acc;
+      return r.loss;
     },
-    [input, ...variables.slice(2 * trunk.stages.length)],
+    [input, ...variables.slice(split)],
     undefined,
     true,
   );

@@ -77,6 +77,17 @@ describe("trainStep: the explicit step against tfjs-layers' own trainOnBatch", f
       .filter((l) => l.getClassName() === "Dropout")
       .forEach((l) => ((l as unknown as { seed: number }).seed = s));
   const bits = (m: LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+  /** Train `a` by trainOnBatch and `b` by trainStep on the same batches (dropout seeded alike from `seed0`); every step's loss and accuracy must agree. */
+  const sameSteps = async (a: LayersModel, b: LayersModel, batches: ReturnType<typeof batchesOf>, seed0: number) => {
+    for (const [i, { xs, ys }] of batches.entries()) {
+      seed(a, seed0 + i);
+      seed(b, seed0 + i);
+      const [lossA, accA] = (await a.trainOnBatch(xs, ys)) as number[];
+      const { loss, acc } = trainStep(b, xs, ys);
+      expect([loss.dataSync()[0], acc.dataSync()[0]], `step ${i + 1}`).to.deep.equal([lossA, accA]);
+      tf.dispose([loss, acc, xs, ys]);
+    }
+  };
 
   // 30 steps of 8 images and a last one of 5 (an odd split between two threads)
   for (const threads of [1, 2]) {
@@ -87,14 +98,7 @@ describe("trainStep: the explicit step against tfjs-layers' own trainOnBatch", f
       compileModel(a);
       compileModel(b);
       expect(trunkOf(tf, b)?.stages.length, "the paper's model trains its trunk in WebAssembly").to.equal(3);
-      for (const [i, { xs, ys }] of batches.entries()) {
-        seed(a, 1000 + i);
-        seed(b, 1000 + i);
-        const [lossA, accA] = (await a.trainOnBatch(xs, ys)) as number[];
-        const { loss, acc } = trainStep(b, xs, ys);
-        expect([loss.dataSync()[0], acc.dataSync()[0]], `step ${i + 1}`).to.deep.equal([lossA, accA]);
-        tf.dispose([loss, acc, xs, ys]);
-      }
+      await sameSteps(a, b, batches, 1000);
       expect(bits(b)).to.deep.equal(bits(a));
       expect(bits(b)).to.not.deep.equal(bits(createModel(5))); // the steps did train
       a.dispose();
@@ -110,14 +114,7 @@ describe("trainStep: the explicit step against tfjs-layers' own trainOnBatch", f
       compileModel(b);
       expect(trunkOf(tf, b)?.stages.length).to.equal(3);
       expect(!!headOf(tf, b, 6)).to.equal(dropout > 0);
-      for (const [i, { xs, ys }] of batchesOf(6, [8, 8, 8, 3]).entries()) {
-        seed(a, 70 + i);
-        seed(b, 70 + i);
-        const [lossA, accA] = (await a.trainOnBatch(xs, ys)) as number[];
-        const { loss, acc } = trainStep(b, xs, ys);
-        expect([loss.dataSync()[0], acc.dataSync()[0]], `step ${i + 1}`).to.deep.equal([lossA, accA]);
-        tf.dispose([loss, acc, xs, ys]);
-      }
+      await sameSteps(a, b, batchesOf(6, [8, 8, 8, 3]), 70);
       expect(bits(b)).to.deep.equal(bits(a));
       a.dispose();
       b.dispose();

@@ -99,6 +99,51 @@ function geometry(info: ConvInfo) {
   };
 }
 
+/** The forward kernel's filter layout: `w` [KH,KW,C,N] into `dst` [KH, KW*C, NP], channels zero-padded to NP. */
+export function layFilter(dst: Float32Array, w: Float32Array, rows: number, N: number, NP: number): void {
+  if (NP === N) return dst.set(w);
+  dst.fill(0);
+  for (let r = 0; r < rows; r++) dst.set(w.subarray(r * N, r * N + N), r * NP);
+}
+
+/** The input gradient's filter layout: `w` [KH,KW,C,N] into `dst` [KH, N, KWCP], transposed per row, zero-padded. */
+export function layFilterTransposed(
+  dst: Float32Array,
+  w: Float32Array,
+  KH: number,
+  KWC: number,
+  N: number,
+  KWCP: number,
+): void {
+  dst.fill(0);
+  for (let ky = 0; ky < KH; ky++) {
+    for (let k = 0; k < KWC; k++) {
+      const s = (ky * KWC + k) * N;
+      const d = ky * N * KWCP + k;
+      for (let n = 0; n < N; n++) dst[d + n * KWCP] = w[s + n];
+    }
+  }
+}
+
+/** The filter gradient's kernel layout [KH, KWCP, NP] back to tfjs' [KH,KW,C,N], dropping the padding's garbage. */
+export function filterGradient(
+  dw: Float32Array,
+  KH: number,
+  KWC: number,
+  N: number,
+  KWCP: number,
+  NP: number,
+): Float32Array {
+  const out = new Float32Array(KH * KWC * N);
+  for (let ky = 0; ky < KH; ky++) {
+    for (let k = 0; k < KWC; k++) {
+      const s = (ky * KWCP + k) * NP;
+      out.set(dw.subarray(s, s + N), (ky * KWC + k) * N);
+    }
+  }
+  return out;
+}
+
 /** Forward convolution (+ optional bias and relu) of NHWC `x` with `filter` [KH,KW,C,N]. */
 function convForward(
   backend: MathBackendCPU,
@@ -116,13 +161,7 @@ function convForward(
   const pb = a.alloc(NP);
   const py = a.alloc(M * NP);
   padInto(a.view(px, B * Hp * Wp * C), valuesOf(backend, x), info, Hp, Wp);
-  const w = valuesOf(backend, filter);
-  const wv = a.view(pw, rows * NP);
-  if (NP === N) wv.set(w);
-  else {
-    wv.fill(0);
-    for (let r = 0; r < rows; r++) wv.set(w.subarray(r * N, r * N + N), r * NP);
-  }
+  layFilter(a.view(pw, rows * NP), valuesOf(backend, filter), rows, N, NP);
   const bv = a.view(pb, NP);
   bv.fill(0);
   if (bias) bv.set(bias);
@@ -159,15 +198,7 @@ function convBackpropFilter(backend: MathBackendCPU, x: TensorInfo, dy: TensorIn
     1,
   ]);
   runParts(a.fn, "convBackpropFilter", parts);
-  const dwv = a.view(pdw, KH * KWCP * NP);
-  const out = new Float32Array(KH * KWC * N);
-  for (let ky = 0; ky < KH; ky++) {
-    for (let k = 0; k < KWC; k++) {
-      const s = (ky * KWCP + k) * NP;
-      const d = (ky * KWC + k) * N;
-      for (let n = 0; n < N; n++) out[d + n] = dwv[s + n];
-    }
-  }
+  const out = filterGradient(a.view(pdw, KH * KWCP * NP), KH, KWC, N, KWCP, NP);
   return backend.makeTensorInfo([KH, KW, C, N], "float32", out);
 }
 
@@ -186,16 +217,7 @@ function convBackpropInput(backend: MathBackendCPU, dy: TensorInfo, filter: Tens
   const pdx = ranges.map(([b0, b1]) => a.alloc((b1 - b0) * image));
   const spare = ranges.map(() => a.alloc(KWCP));
   a.view(pdy, M * N).set(valuesOf(backend, dy));
-  const w = valuesOf(backend, filter);
-  const wt = a.view(pwt, KH * N * KWCP);
-  wt.fill(0);
-  for (let ky = 0; ky < KH; ky++) {
-    for (let k = 0; k < KWC; k++) {
-      const s = (ky * KWC + k) * N;
-      const d = ky * N * KWCP + k;
-      for (let n = 0; n < N; n++) wt[d + n * KWCP] = w[s + n];
-    }
-  }
+  layFilterTransposed(a.view(pwt, KH * N * KWCP), valuesOf(backend, filter), KH, KWC, N, KWCP);
   const dxv = ranges.map(([b0, b1], i) => a.view(pdx[i], (b1 - b0) * image + 16)); // + the slack the kernel may touch
   for (const v of dxv) v.fill(0);
   const parts = ranges.map(([b0, b1], i) => [

@@ -175,10 +175,10 @@ export class Head {
 }
 
 /**
- * `model`'s head from layer `from` on, when it is exactly Flatten, Dense (ReLU, bias), Dropout (0 < rate < 1, no
- * noise shape), Dense (softmax, bias); else undefined (such models train their head through tfjs).
+ * The dropout rate of `model`'s head from layer `from` on, when the head is exactly Flatten, Dense (ReLU, bias),
+ * Dropout (0 < rate < 1, no noise shape), Dense (softmax, bias); else undefined.
  */
-export function headOf(tf: Tf, model: tfjs.LayersModel, from: number): Head | undefined {
+function headRate(model: tfjs.LayersModel, from: number): number | undefined {
   const layers = model.layers.slice(from);
   const kinds = layers.map((l) => l.getClassName()).join(",");
   if (kinds !== "Flatten,Dense,Dropout,Dense") return undefined;
@@ -186,10 +186,25 @@ export function headOf(tf: Tf, model: tfjs.LayersModel, from: number): Head | un
   const rate = drop.rate as number;
   if (dense.activation !== "relu" || out.activation !== "softmax" || !dense.useBias || !out.useBias) return undefined;
   if (!(rate > 0 && rate < 1) || drop.noiseShape != null) return undefined;
+  return rate;
+}
+
+/** Each model's {@link headRate}, parsed once: headOf runs every training step, and layers never change. */
+const parsed = new WeakMap<tfjs.LayersModel, { from: number; rate?: number }>();
+
+/**
+ * `model`'s head from layer `from` on ({@link headRate}), with its weights and its dropout layer's seed as they are
+ * now (lib/train.ts reseeds it every batch); else undefined (such models train their head through tfjs).
+ */
+export function headOf(tf: Tf, model: tfjs.LayersModel, from: number): Head | undefined {
+  let p = parsed.get(model);
+  if (p?.from !== from) parsed.set(model, (p = { from, rate: headRate(model, from) }));
+  if (p.rate === undefined) return undefined;
+  const layers = model.layers.slice(from);
   const vars = [layers[1], layers[3]].flatMap((l) =>
     l.trainableWeights.map((w) => (w as unknown as { read(): Tensor }).read()),
   );
   if (vars.length !== 4) return undefined;
   const seed = (layers[2] as unknown as { seed?: number }).seed;
-  return new Head(tf, vars, { rate, seed });
+  return new Head(tf, vars, { rate: p.rate, seed });
 }

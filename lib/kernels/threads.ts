@@ -30,7 +30,6 @@ for (;;) {
   while (Atomics.load(ctl, 0) === seen) Atomics.wait(ctl, 0, seen);
   seen = Atomics.load(ctl, 0);
   const op = ctl[2];
-  if (op < 0) break;
   let done = seen;
   try { fn[names[op]](...ctl.subarray(4, 4 + ctl[3])); } catch { done = -seen; }
   Atomics.store(ctl, 1, done);

@@ -15,6 +15,7 @@ import type * as tfjs from "@tensorflow/tfjs";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { wasmArena, type Arena } from "./wasm";
 import { kernelThreads, runParts } from "./parallel";
+import { filterGradient, layFilter, layFilterTransposed } from "./conv";
 import { FAST_BACKEND } from "./index";
 
 type Tf = typeof tfjs;
@@ -245,15 +246,8 @@ export class Trunk {
     const grads: Tensor[] = [];
     this.stages.forEach((s, i) => {
       const { NP: np, KWCP } = sizes(s);
-      const KWC = s.K * s.C;
       const dw = a.view(ws.ptr(i, DW), s.K * KWCP * np);
-      const out = new Float32Array(s.K * KWC * s.N);
-      for (let ky = 0; ky < s.K; ky++) {
-        for (let k = 0; k < KWC; k++) {
-          const src = (ky * KWCP + k) * np;
-          out.set(dw.subarray(src, src + s.N), (ky * KWC + k) * s.N);
-        }
-      }
+      const out = filterGradient(dw, s.K, s.K * s.C, s.N, KWCP, np);
       grads.push(this.tf.tensor4d(out, [s.K, s.K, s.C, s.N]));
       grads.push(this.tf.tensor1d(a.view(ws.ptr(i, DB), s.N).slice()));
     });
@@ -271,29 +265,22 @@ export class Trunk {
     const a = ws.arena;
     const { NP: np, KWCP } = sizes(s);
     const KWC = s.K * s.C;
-    const rows = s.K * KWC;
-    const wf = a.view(ws.ptr(i, WF), rows * np);
-    if (np === s.N) wf.set(w);
-    else for (let r = 0; r < rows; r++) wf.set(w.subarray(r * s.N, r * s.N + s.N), r * np);
-    const wt = a.view(ws.ptr(i, WT), s.K * s.N * KWCP);
-    wt.fill(0);
-    for (let ky = 0; ky < s.K; ky++) {
-      for (let k = 0; k < KWC; k++) {
-        const src = (ky * KWC + k) * s.N;
-        const dst = ky * s.N * KWCP + k;
-        for (let n = 0; n < s.N; n++) wt[dst + n * KWCP] = w[src + n];
-      }
-    }
+    layFilter(a.view(ws.ptr(i, WF), s.K * KWC * np), w, s.K * KWC, s.N, np);
+    layFilterTransposed(a.view(ws.ptr(i, WT), s.K * s.N * KWCP), w, s.K, KWC, s.N, KWCP);
     const b = a.view(ws.ptr(i, BIAS), np);
     b.fill(0);
     b.set(bias);
   }
 }
 
+/** Each model's stages (or null: none), parsed once: trunkOf runs every training step, and layers never change. */
+const parsed = new WeakMap<tfjs.LayersModel, Stage[] | null>();
+
 /** `model`'s trunk when the active backend is `cpu-fast` and the model has one ({@link trunkStages}), else undefined. */
 export function trunkOf(tf: Tf, model: tfjs.LayersModel): Trunk | undefined {
   if (tf.getBackend() !== FAST_BACKEND) return undefined;
-  const stages = trunkStages(model);
+  let stages = parsed.get(model);
+  if (stages === undefined) parsed.set(model, (stages = trunkStages(model) ?? null));
   if (!stages) return undefined;
   const vars = model.trainableWeights
     .slice(0, 2 * stages.length)
