@@ -240,16 +240,22 @@ export async function runFoldJobs(
       w.once("error", onErr);
       w.postMessage(job);
     });
+  // A worker left alone with the last job may take a free core for its kernels (the same bits).
+  const alone = () => {
+    if (live.size === 1 && queue.length === 0 && !stopping && cores() >= 2)
+      for (const o of live) o.postMessage({ type: "threads", n: 2 } satisfies WorkerCommand);
+  };
   const pool = Array.from({ length: Math.min(workers, jobs.length) }, async () => {
     const w = new Worker(bootstrap, { eval: true, env: process.env });
     live.add(w);
     try {
-      for (let job = queue.shift(); job && !stopping; job = queue.shift()) results.push(await runOne(w, job));
+      for (let job = queue.shift(); job && !stopping; job = queue.shift()) {
+        alone(); // a run with one fold left (a single fold, or a resumed run)
+        results.push(await runOne(w, job));
+      }
     } finally {
       live.delete(w);
-      // The other core is free now: the fold still running may use it
-      if (live.size === 1 && !stopping && cores() >= 2)
-        for (const o of live) o.postMessage({ type: "threads", n: 2 } satisfies WorkerCommand);
+      alone(); // the other worker's fold is the last one running
       await w.terminate();
     }
   });
