@@ -48,7 +48,7 @@ export interface ProtocolOptions {
 }
 
 /** A progress line per epoch of a fold: losses, accuracies, the early-stopping wait and a lower bound on time left. */
-function epochLogger(folds: number, log: (line: string) => void) {
+export function epochLogger(folds: number, log: (line: string) => void) {
   return (fold: number, rec: EpochRecord, info: Parameters<EpochListener>[1], threads = 1) => {
     const left = Math.min(info.maxEpochs - rec.epoch, info.patience - info.wait) * rec.seconds;
     log(

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as fs from "fs";
-import { runProtocol, runSubjectCv } from "../lib/protocol";
+import { epochLogger, runProtocol, runSubjectCv } from "../lib/protocol";
 import { fmtSeconds } from "../lib/display/text";
 import { subjectOf } from "../lib/data/files";
 import { sampleFiles } from "../lib/data/dataset";
@@ -145,5 +145,25 @@ describe("progress formatting", () => {
     expect(fmtSeconds(179.6)).to.equal("3 min 0 s");
     expect(fmtSeconds(42.4)).to.equal("42 s");
     expect(fmtSeconds(Infinity)).to.equal("?");
+  });
+});
+
+describe("protocol: the epoch line (epochLogger)", () => {
+  const rec = { epoch: 12, loss: 0.51234, acc: 0.8125, valLoss: 0.61, valAcc: 0.75, seconds: 2.04 };
+  const info = { maxEpochs: 200, wait: 3, patience: 8, bestEpoch: 9 };
+  const line = (threads?: number) => {
+    const lines: string[] = [];
+    epochLogger(5, (l) => lines.push(l))(1, rec, info, threads);
+    return lines;
+  };
+  it("names the fold, epoch, losses, the wait and a lower bound on time left (5 epochs of wait × 2.04 s)", () => {
+    expect(line()).to.deep.equal([
+      `fold 2/5 epoch  12/200  loss 0.5123 acc 0.813  val_loss 0.6100 val_acc 0.750  2.0 s  best 9 (wait 3/8, ` +
+        `≥ ${fmtSeconds(5 * 2.04)} left in fold)`,
+    ]);
+  });
+  it("says so when the fold trains on two kernel threads, and only then", () => {
+    expect(line(1)).to.deep.equal(line());
+    expect(line(2)[0]).to.equal(line()[0] + ", 2 kernel threads");
   });
 });
