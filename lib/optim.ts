@@ -45,6 +45,9 @@ function fusedRmsprop(): ReturnType<typeof fusedRmspropClass> {
   return (fused ??= fusedRmspropClass(tf));
 }
 
+/** The fused RMSprop optimiser (lib/kernels/rmsprop.ts), which `trainStep` hands its gradients as arrays. */
+export type FusedRMSProp = InstanceType<ReturnType<typeof fusedRmspropClass>>;
+
 /**
  * The installed tfjs RMSprop source, shown beside {@link rmspropStep} in notebook 03: the code training runs on the
  * stock backends, and the arithmetic lib/kernels/rmsprop.ts fuses, bit for bit, on cpu-fast.

@@ -17,6 +17,7 @@ import type { EpochRecord } from "./record";
 import { UserError } from "./errors";
 import { trunkOf } from "./kernels/trunk";
 import { headOf } from "./kernels/head";
+import type { FusedRMSProp } from "./optim";
 import {
   foldCheckpoint,
   resumeFold,
@@ -170,17 +171,20 @@ export function trainStep(model: LayersModel, xs: Tensor4D, ys: Tensor2D): { los
   const trunk = trunkOf(tf, model);
   if (!trunk) return tfjsStep(model, xs, ys);
   const variables = trainableVariables(model);
-  const update = (grads: Tensor[]) =>
-    model.optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: grads[i] })));
+  const update = (grads: Float32Array[]) => {
+    const optimizer = model.optimizer as Partial<FusedRMSProp>;
+    if (optimizer.applyArrays) return optimizer.applyArrays(variables, grads); // the fused RMSprop (lib/optim.ts)
+    const named = variables.map((v, i) => ({ name: v.name, tensor: tf.tensor(grads[i], v.shape) }));
+    model.optimizer.applyGradients(named);
+    tf.dispose(named.map((g) => g.tensor));
+  };
   const B = xs.shape[0];
   const split = 2 * trunk.stages.length; // the trunk's weights (a kernel and a bias per stage), then the head's
   const features = trunk.forward(xs);
   const head = headOf(tf, model, split);
   if (head) {
     const h = head.step(features, ys.dataSync() as Float32Array, B);
-    const grads = [...trunk.backward(h.dFeatures), ...h.grads.map((g, i) => tf.tensor(g, head.shapes[i]))];
-    update(grads);
-    tf.dispose(grads);
+    update([...trunk.backward(h.dFeatures), ...h.grads]);
     return { loss: tf.scalar(h.loss), acc: tf.scalar(h.acc) };
   }
   let acc: Scalar | undefined;
@@ -198,8 +202,8 @@ export function trainStep(model: LayersModel, xs: Tensor4D, ys: Tensor2D): { los
     true,
   );
   const trunkGrads = trunk.backward(grads[0].dataSync() as Float32Array);
-  update([...trunkGrads, ...grads.slice(1)]);
-  tf.dispose([input, ...grads, ...trunkGrads]);
+  update([...trunkGrads, ...grads.slice(1).map((g) => g.dataSync() as Float32Array)]);
+  tf.dispose([input, ...grads]);
   return { loss: loss as Scalar, acc: acc! };
 }
 

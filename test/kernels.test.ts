@@ -830,8 +830,11 @@ describe("two kernel threads (lib/kernels/threads.ts, parallel.ts) and the trunk
 });
 
 describe("cpu-fast Transform (tf.image.transform, the augmentation's warp)", () => {
-  /** Random near-affine transforms (small projective terms) around the identity, one row of 8 per image. */
-  function transforms(n: number, seed: number): Float32Array {
+  /**
+   * Random transforms around the identity, one row of 8 per image: near-affine (small projective terms), or affine
+   * (projective terms 0, as the augmentation's: the kernel's fast path for RGB images).
+   */
+  function transforms(n: number, seed: number, affine = false): Float32Array {
     const r = new Rng(seed);
     const out = new Float32Array(n * 8);
     for (let i = 0; i < n; i++) {
@@ -842,43 +845,50 @@ describe("cpu-fast Transform (tf.image.transform, the augmentation's warp)", () 
         r.uniform(-0.4, 0.4),
         1 + r.uniform(-0.3, 0.3),
         r.uniform(-8, 8),
-        r.uniform(-0.004, 0.004),
-        r.uniform(-0.004, 0.004),
+        affine ? 0 : r.uniform(-0.004, 0.004),
+        affine ? 0 : r.uniform(-0.004, 0.004),
       ];
       out.set(t, i * 8);
     }
     return out;
   }
   const modes = ["constant", "nearest", "reflect", "wrap"] as const;
-  for (const interpolation of ["bilinear", "nearest"] as const) {
-    for (const fillMode of modes) {
-      it(`${interpolation}, fill ${fillMode}: every image equals the stock kernel on that image alone, bit for bit`, () => {
-        const [B, H, W, C] = [3, 13, 17, 3];
-        const img = randomArray(B * H * W * C, 11);
-        const t = transforms(B, 12);
-        const fast = runOn(
-          "cpu-fast",
-          { img: { shape: [B, H, W, C], values: img }, t: { shape: [B, 8], values: t } },
+  const cases = [
+    { interpolation: "bilinear", fillMode: "nearest", affine: true, C: 3, fill: 0.25 },
+    { interpolation: "bilinear", fillMode: "nearest", affine: true, C: 3, fill: 0.1 }, // 0.1 is no float32
+    { interpolation: "bilinear", fillMode: "nearest", affine: true, C: 1, fill: 0.25 },
+    ...(["bilinear", "nearest"] as const).flatMap((interpolation) =>
+      modes.map((fillMode) => ({ interpolation, fillMode, affine: false, C: 3, fill: 0.25 })),
+    ),
+  ] as const;
+  for (const { interpolation, fillMode, affine, C, fill } of cases) {
+    const what = `${interpolation}, fill ${fillMode}, ${affine ? "affine" : "projective"}, ${C} channel(s), fill value ${fill}`;
+    it(`${what}: every image equals the stock kernel on that image alone, bit for bit`, () => {
+      const [B, H, W] = [3, 13, 17];
+      const img = randomArray(B * H * W * C, 11);
+      const t = transforms(B, 12, affine);
+      const fast = runOn(
+        "cpu-fast",
+        { img: { shape: [B, H, W, C], values: img }, t: { shape: [B, 8], values: t } },
+        (x) =>
+          tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, interpolation, fillMode, fill, [11, 19]),
+      );
+      expect(fast.shape).to.deep.equal([B, 11, 19, C]);
+      const per = 11 * 19 * C;
+      for (let b = 0; b < B; b++) {
+        // the stock kernel is only right for a batch of one (see lib/kernels/transform.ts)
+        const ref = runOn(
+          "cpu",
+          {
+            img: { shape: [1, H, W, C], values: img.subarray(b * H * W * C, (b + 1) * H * W * C) },
+            t: { shape: [1, 8], values: t.subarray(b * 8, b * 8 + 8) },
+          },
           (x) =>
-            tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, interpolation, fillMode, 0.25, [11, 19]),
+            tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, interpolation, fillMode, fill, [11, 19]),
         );
-        expect(fast.shape).to.deep.equal([B, 11, 19, C]);
-        const per = 11 * 19 * C;
-        for (let b = 0; b < B; b++) {
-          // the stock kernel is only right for a batch of one (see lib/kernels/transform.ts)
-          const ref = runOn(
-            "cpu",
-            {
-              img: { shape: [1, H, W, C], values: img.subarray(b * H * W * C, (b + 1) * H * W * C) },
-              t: { shape: [1, 8], values: t.subarray(b * 8, b * 8 + 8) },
-            },
-            (x) =>
-              tf.image.transform(x.img as tfjs.Tensor4D, x.t as tfjs.Tensor2D, interpolation, fillMode, 0.25, [11, 19]),
-          );
-          expect(Array.from(fast.values.subarray(b * per, (b + 1) * per))).to.deep.equal(Array.from(ref.values));
-        }
-      });
-    }
+        expect(Array.from(fast.values.subarray(b * per, (b + 1) * per))).to.deep.equal(Array.from(ref.values));
+      }
+    });
   }
 
   it("one transform row applies to every image of the batch", () => {
@@ -951,6 +961,44 @@ describe("fused RMSprop (lib/kernels/rmsprop.ts)", () => {
       stock.dispose();
       fusedOpt.dispose();
     }
+  });
+
+  it("applyArrays gives applyGradients' bits, writes in place, and leaves a clone of a weight as it was", () => {
+    const FusedRMSProp = fusedRmspropClass(tf);
+    const rng = new Rng(12);
+    const shapes = [[5, 5, 3, 6], [6], [576, 128], [7]];
+    const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+    const init = shapes.map((s) => Float32Array.from({ length: size(s) }, () => rng.uniform(-1, 1)));
+    const stockVars = shapes.map((s, i) => tf.variable(tf.tensor(init[i], s), true, `arrays_stock_${i}`));
+    const fusedVars = shapes.map((s, i) => tf.variable(tf.tensor(init[i], s), true, `arrays_fused_${i}`));
+    const stock = tf.train.rmsprop(0.001, 0.9, 0, 1e-7);
+    const fusedOpt = new FusedRMSProp(0.001, 0.9, 0, 1e-7);
+    let kept: tfjs.Tensor | undefined;
+    let keptBits: number[] = [];
+    const ids = new Set<object>();
+    for (let step = 0; step < 30; step++) {
+      const grads = shapes.map((s) => Float32Array.from({ length: size(s) }, () => rng.uniform(-1, 1)));
+      tf.tidy(() =>
+        stock.applyGradients(Object.fromEntries(stockVars.map((v, i) => [v.name, tf.tensor(grads[i], shapes[i])]))),
+      );
+      if (step === 10) {
+        kept = fusedVars[2].clone(); // as BestWeights keeps the best epoch's weights
+        keptBits = Array.from(kept.dataSync());
+      }
+      const before = tf.memory().numTensors;
+      fusedOpt.applyArrays(fusedVars, grads);
+      if (step > 0) expect(tf.memory().numTensors, "no tensor made or left").to.equal(before);
+      if (step > 0 && step !== 11) ids.add(fusedVars[0].dataId); // after the clone, one new tensor, then in place
+    }
+    stockVars.forEach((v, i) =>
+      expect(Array.from(fusedVars[i].dataSync()), `shape ${shapes[i]}`).to.deep.equal(Array.from(v.dataSync())),
+    );
+    expect(ids.size, "the first variable kept its storage").to.equal(1);
+    expect(Array.from(kept!.dataSync()), "the clone").to.deep.equal(keptBits);
+    expect(Array.from(kept!.dataSync())).to.not.deep.equal(Array.from(fusedVars[2].dataSync()));
+    tf.dispose([...stockVars, ...fusedVars, kept!]);
+    stock.dispose();
+    fusedOpt.dispose();
   });
 
   it("keeps the stock state layout: getWeights of both have the same names and bits, and the tensor count stays flat", async () => {

@@ -15,6 +15,7 @@
  * and dispose are inherited unchanged. lib/optim.ts keeps Eq. 3–4 written plainly as the readable reference.
  */
 import type * as tfjs from "@tensorflow/tfjs";
+import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { wasmArena } from "./wasm";
 
 type OptimizerVariable = { originalName: string; variable: tfjs.Variable };
@@ -31,6 +32,20 @@ interface StockFields {
 
 /** The fused RMSprop class for a given tfjs (the one lib/tf.ts loaded). */
 export function fusedRmspropClass(tf: typeof tfjs) {
+  /**
+   * Give variable `v` the values `x` (a view of wasm memory): in its own storage when no other tensor shares it, which
+   * saves a tensor and an allocation per variable; else (a clone shares it: lib/train.ts BestWeights keeps clones of
+   * the weights) by assigning a new tensor, as the stock code does.
+   */
+  const store = (v: tfjs.Variable, x: Float32Array): void => {
+    const data = (tf.backend() as MathBackendCPU).data.get(v.dataId);
+    if (data?.refCount === 1 && data.values instanceof Float32Array && data.values.length === x.length) {
+      data.values.set(x);
+      return;
+    }
+    tf.tidy(() => v.assign(tf.tensor(x.slice(), v.shape, "float32")));
+  };
+
   return class FusedRMSProp extends tf.RMSPropOptimizer {
     override applyGradients(variableGradients: tfjs.NamedTensorMap | { name: string; tensor: tfjs.Tensor }[]): void {
       const self = this as unknown as StockFields;
@@ -39,52 +54,68 @@ export function fusedRmspropClass(tf: typeof tfjs) {
         ? variableGradients.map((v) => v.name)
         : Object.keys(variableGradients);
       const registered = tf.engine().registeredVariables;
-      // The stock code's scalars, as float32 tensors hold them.
-      const decay = Math.fround(self.decay);
-      const oneMinusDecay = Math.fround(1 - self.decay);
-      const lr = Math.fround(self.learningRate);
-      const eps = Math.fround(self.epsilon);
-      const momentum = Math.fround(self.momentum);
       names.forEach((name, i) => {
-        const value = registered[name];
-        if (self.accumulatedMeanSquares[i] == null) {
-          self.accumulatedMeanSquares[i] = {
-            originalName: `${name}/rms`,
-            variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-          };
-        }
-        if (self.accumulatedMoments[i] == null) {
-          self.accumulatedMoments[i] = {
-            originalName: `${name}/momentum`,
-            variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
-          };
-        }
         const gradient = Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name];
-        if (gradient == null) return;
-        const ms = self.accumulatedMeanSquares[i].variable;
-        const mom = self.accumulatedMoments[i].variable;
-        const n = value.size;
-        // Copy the four inputs into wasm memory, update in place there (asm/elementwise.ts rmsprop), copy out.
-        const wasm = wasmArena();
-        const pg = wasm.alloc(n),
-          pv = wasm.alloc(n),
-          pa = wasm.alloc(n),
-          pm = wasm.alloc(n);
-        wasm.view(pg, n).set(gradient.dataSync() as Float32Array);
-        wasm.view(pv, n).set(value.dataSync() as Float32Array);
-        wasm.view(pa, n).set(ms.dataSync() as Float32Array);
-        wasm.view(pm, n).set(mom.dataSync() as Float32Array);
-        wasm.fn.rmsprop(pg, pv, pa, pm, n, decay, oneMinusDecay, lr, eps, momentum);
-        const a2 = wasm.copyOut(pa, n);
-        const m2 = wasm.copyOut(pm, n);
-        const v2 = wasm.copyOut(pv, n);
-        tf.tidy(() => {
-          ms.assign(tf.tensor(a2, ms.shape, "float32"));
-          mom.assign(tf.tensor(m2, mom.shape, "float32"));
-          value.assign(tf.tensor(v2, value.shape, "float32"));
-        });
+        this.update(i, registered[name], gradient == null ? undefined : (gradient.dataSync() as Float32Array));
       });
       self.incrementIterations();
+    }
+
+    /**
+     * {@link applyGradients} for gradients held as arrays, one per variable in order (lib/train.ts `trainStep`): the
+     * same bits, without a tensor per gradient, and each result written into its tensor's own storage.
+     */
+    applyArrays(variables: tfjs.Variable[], gradients: Float32Array[]): void {
+      const self = this as unknown as StockFields;
+      if (self.centered) {
+        const named = variables.map((v, i) => ({ name: v.name, tensor: tf.tensor(gradients[i], v.shape) }));
+        super.applyGradients(named);
+        tf.dispose(named.map((g) => g.tensor));
+        return;
+      }
+      variables.forEach((v, i) => this.update(i, v, gradients[i]));
+      self.incrementIterations();
+    }
+
+    /** Variable i's update from its gradient (none: only its state is made, as the stock code does). */
+    private update(i: number, value: tfjs.Variable, gradient: Float32Array | undefined): void {
+      const self = this as unknown as StockFields;
+      self.accumulatedMeanSquares[i] ??= {
+        originalName: `${value.name}/rms`,
+        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+      };
+      self.accumulatedMoments[i] ??= {
+        originalName: `${value.name}/momentum`,
+        variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+      };
+      if (gradient == null) return;
+      const ms = self.accumulatedMeanSquares[i].variable;
+      const mom = self.accumulatedMoments[i].variable;
+      const n = value.size;
+      // Copy the four inputs into wasm memory, update in place there (asm/elementwise.ts rmsprop), copy out.
+      const wasm = wasmArena();
+      const [pg, pv, pa, pm] = [wasm.alloc(n), wasm.alloc(n), wasm.alloc(n), wasm.alloc(n)];
+      wasm.view(pg, n).set(gradient);
+      wasm.view(pv, n).set(value.dataSync() as Float32Array);
+      wasm.view(pa, n).set(ms.dataSync() as Float32Array);
+      wasm.view(pm, n).set(mom.dataSync() as Float32Array);
+      // The stock code's scalars, as float32 tensors hold them.
+      const f = Math.fround;
+      wasm.fn.rmsprop(
+        pg,
+        pv,
+        pa,
+        pm,
+        n,
+        f(self.decay),
+        f(1 - self.decay),
+        f(self.learningRate),
+        f(self.epsilon),
+        f(self.momentum),
+      );
+      store(ms, wasm.view(pa, n));
+      store(mom, wasm.view(pm, n));
+      store(value, wasm.view(pv, n));
     }
   };
 }

@@ -231,8 +231,8 @@ export class Trunk {
     return out;
   }
 
-  /** The filter and bias gradients (in the order of `variables`) from the gradient of the trunk's output. */
-  backward(d: Float32Array): Tensor[] {
+  /** The filter and bias gradients (in the order of `variables`, each laid out as its variable) from the gradient of the trunk's output. */
+  backward(d: Float32Array): Float32Array[] {
     const ws = this.ws!;
     const B = this.batch;
     const last = this.stages.length - 1;
@@ -243,13 +243,12 @@ export class Trunk {
     ws.start(B);
     onAllThreads(ws, "trunkGradients");
     const a = ws.arena;
-    const grads: Tensor[] = [];
+    const grads: Float32Array[] = [];
     this.stages.forEach((s, i) => {
       const { NP: np, KWCP } = sizes(s);
       const dw = a.view(ws.ptr(i, DW), s.K * KWCP * np);
       const out = filterGradient(dw, s.K, s.K * s.C, s.N, KWCP, np);
-      grads.push(this.tf.tensor4d(out, [s.K, s.K, s.C, s.N]));
-      grads.push(this.tf.tensor1d(a.view(ws.ptr(i, DB), s.N).slice()));
+      grads.push(out, a.view(ws.ptr(i, DB), s.N).slice());
     });
     return grads;
   }

@@ -122,6 +122,7 @@ export interface ConvExports {
     img: number,
     transforms: number,
     out: number,
+    pad: number,
     B: number,
     H: number,
     W: number,
