@@ -5,10 +5,10 @@
  * add, sqrt, mul, div, mul, add, sub and three assigns), each a kernel call with its own output allocation and
  * bookkeeping: about half of a training step's time for this small CNN. This subclass does the same arithmetic in one
  * WebAssembly SIMD loop per variable (asm/elementwise.ts `rmsprop`; a plain JavaScript loop with `Math.fround` after
- * every op took 0.8 ms per step, 15% of it) and assigns the three results once. It is **bit-identical** to the stock
- * optimizer on the cpu and cpu-fast backends: those compute every op in float64 and store float32, and a float32 op
- * rounds exactly like a float64 op rounded to float32 (for +, −, ×, ÷, √), in the same order, with the same float32
- * constants (test/kernels.test.ts runs both for many steps).
+ * every op took 0.8 ms per step, 15% of it) and writes the three results once, into the variables' own storage when
+ * no clone shares it. It is **bit-identical** to the stock optimizer on the cpu and cpu-fast backends: those compute
+ * every op in float64 and store float32, and a float32 op rounds exactly like a float64 op rounded to float32 (for
+ * +, −, ×, ÷, √), in the same order, with the same float32 constants (test/kernels.test.ts runs both for many steps).
  *
  * Only the plain (not centred) RMSprop the paper uses is fused; a centred one falls back to the stock code. The state
  * (`accumulatedMeanSquares`, `accumulatedMoments`) lives in the stock fields, so getWeights/setWeights (checkpoints)
@@ -92,7 +92,7 @@ export function fusedRmspropClass(tf: typeof tfjs) {
       const ms = self.accumulatedMeanSquares[i].variable;
       const mom = self.accumulatedMoments[i].variable;
       const n = value.size;
-      // Copy the four inputs into wasm memory, update in place there (asm/elementwise.ts rmsprop), copy out.
+      // Copy the four inputs into wasm memory, update in place there (asm/elementwise.ts rmsprop), store the results.
       const wasm = wasmArena();
       const [pg, pv, pa, pm] = [wasm.alloc(n), wasm.alloc(n), wasm.alloc(n), wasm.alloc(n)];
       wasm.view(pg, n).set(gradient);

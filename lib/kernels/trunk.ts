@@ -231,7 +231,10 @@ export class Trunk {
     return out;
   }
 
-  /** The filter and bias gradients (in the order of `variables`, each laid out as its variable) from the gradient of the trunk's output. */
+  /**
+   * The filter and bias gradients (in the order of `variables`, each laid out as its variable) from the gradient of the
+   * trunk's output.
+   */
   backward(d: Float32Array): Float32Array[] {
     const ws = this.ws!;
     const B = this.batch;
