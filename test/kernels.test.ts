@@ -16,8 +16,8 @@ import { createModel } from "../lib/model";
 import { Rng } from "../lib/random";
 import { fusedRmspropClass } from "../lib/kernels/rmsprop";
 import { wasmPeakGflops, secondsAtPeak } from "../lib/kernels/peak";
-import { setKernelThreads, workerParts } from "../lib/kernels/threads";
-import { splitRange } from "../lib/kernels/parallel";
+import { setKernelThreads, workerParts, WORKER_SPIN_MS } from "../lib/kernels/threads";
+import { kernelThreads, splitRange } from "../lib/kernels/parallel";
 import { trunkStages } from "../lib/kernels/trunk";
 import { wasmArena } from "../lib/kernels/wasm";
 import { PAPER } from "../lib/config";
@@ -783,6 +783,30 @@ describe("two kernel threads (lib/kernels/threads.ts, parallel.ts) and the trunk
     }
   });
 
+  it("the second thread takes parts while it polls for them and after it has gone to sleep", async () => {
+    const c = PAPER_CONVS[1];
+    const x = tf.tensor4d(randomArray(8 * c.h * c.w * c.cin, 90), [8, c.h, c.w, c.cin]);
+    const w = tf.tensor4d(randomArray(c.k * c.k * c.cin * c.cout, 91), [c.k, c.k, c.cin, c.cout]);
+    const run = () => {
+      const t = tf.conv2d(x, w, c.s, c.pad);
+      const v = Array.from(t.dataSync());
+      t.dispose();
+      return v;
+    };
+    const before = kernelThreads();
+    setKernelThreads(1);
+    const one = run();
+    setKernelThreads(2);
+    for (const pauseMs of [0, 0, 5 * WORKER_SPIN_MS + 20, 0, 5 * WORKER_SPIN_MS + 20]) {
+      await new Promise((r) => setTimeout(r, pauseMs));
+      const parts = workerParts();
+      expect(run(), `after ${pauseMs} ms`).to.deep.equal(one);
+      expect(workerParts(), `after ${pauseMs} ms`).to.be.greaterThan(parts);
+    }
+    setKernelThreads(before);
+    tf.dispose([x, w]);
+  });
+
   it("finds the paper's trunk: three conv → ReLU → pool stages, with their sizes", () => {
     const m = createModel(0);
     expect(trunkStages(m)).to.deep.equal([
@@ -961,6 +985,40 @@ describe("fused RMSprop (lib/kernels/rmsprop.ts)", () => {
       stock.dispose();
       fusedOpt.dispose();
     }
+  });
+
+  it("gives the stock bits while mean squares decay through the subnormals (the float64 path of β·a)", () => {
+    // Each weight gets one gradient of size 10^-k (k = 11…19) and then 0 or, for some, a tiny or an ordinary one:
+    // its mean square shrinks by β every step, through the subnormals (below 2^-126) to 0, in mixed vectors.
+    const FusedRMSProp = fusedRmspropClass(tf);
+    const rng = new Rng(13);
+    const n = 203; // not a multiple of 4: the last vector is part slack
+    const stockVar = tf.variable(tf.zeros([n]), true, "subnormal_stock");
+    const fusedVar = tf.variable(tf.zeros([n]), true, "subnormal_fused");
+    const stock = tf.train.rmsprop(0.001, 0.9, 0, 1e-7);
+    const fusedOpt = new FusedRMSProp(0.001, 0.9, 0, 1e-7);
+    const first = Float32Array.from({ length: n }, (_, i) => (rng.uniform(-1, 1) < 0 ? -1 : 1) * 10 ** -(11 + (i % 9)));
+    let sawSubnormal = 0;
+    for (let step = 0; step < 420; step++) {
+      const g =
+        step === 0
+          ? first
+          : Float32Array.from({ length: n }, (_, i) => (i % 17 === 0 ? rng.uniform(-1, 1) : i % 23 === 0 ? 1e-25 : 0));
+      tf.tidy(() => stock.applyGradients({ [stockVar.name]: tf.tensor1d(g) }));
+      fusedOpt.applyArrays([fusedVar], [g]);
+      const ms = (fusedOpt as unknown as { accumulatedMeanSquares: { variable: tfjs.Variable }[] })
+        .accumulatedMeanSquares;
+      sawSubnormal += Array.from(ms[0].variable.dataSync()).filter((a) => a > 0 && a < 2 ** -126).length;
+    }
+    expect(sawSubnormal, "mean squares that were subnormal, summed over steps").to.be.greaterThan(1000);
+    const states = (o: tfjs.Optimizer) => o.getWeights().then((ws) => ws.map((w) => Array.from(w.tensor.dataSync())));
+    return Promise.all([states(stock), states(fusedOpt)]).then(([a, b]) => {
+      expect(b, "the optimiser's state").to.deep.equal(a);
+      expect(Array.from(fusedVar.dataSync()), "the weights").to.deep.equal(Array.from(stockVar.dataSync()));
+      tf.dispose([stockVar, fusedVar]);
+      stock.dispose();
+      fusedOpt.dispose();
+    });
   });
 
   it("applyArrays gives applyGradients' bits, writes in place, and leaves a clone of a weight as it was", () => {
