@@ -5,8 +5,9 @@
 //
 // Every step is the kernel, or the arithmetic, that the same op runs through tfjs on `cpu-fast`, in the same order:
 // the convolution with a zero bias (as tfjs' Conv2D), then the bias added in float32 (Add), ReLU as max(0, x) (Relu),
-// the pooling kernels, the ReLU gradient dy · step(x) (Step, Multiply), the bias gradient summed in float64 in row
-// order (Sum). So the trunk gives tfjs' bits, and what it saves is tfjs' dispatch, tape and copies.
+// max-pooling, the pooling gradient and the ReLU gradient dy · step(x) (MaxPoolGrad, Step, Multiply: one pass,
+// poolReluGrad), the bias gradient summed in float64 in row order (Sum). So the trunk gives tfjs' bits, and what it
+// saves is tfjs' dispatch, tape and copies.
 //
 // Threads share the work by taking the next image (forward, backward) or the next task (a stage's filter-gradient
 // tile range, or its bias gradient) from a counter, so a thread that starts late simply takes less. Each image has
@@ -16,20 +17,19 @@
 //
 // ctx: i32 words. Header: [0] stages, [1] images, [2] next image, [3] next task. Stage s at word HEADER + s * SW.
 import { convForward, convBackpropFilter, convBackpropInput } from "./conv";
-import { maxPool, maxPoolGrad } from "./pool";
+import { maxPool } from "./pool";
 
 const HEADER = 4;
 const STAGE_WORDS = 40;
 // geometry: input H×W×C, conv output OH×OW×N (NP = N rounded up to 8), kernel K×K, pool window P, pool output PH×PW
 const H = 0, W = 1, C = 2, OH = 3, OW = 4, N = 5, NP = 6, K = 7, P = 8, PH = 9, PW = 10;
 // shared buffers: filter [K, K*C, NP], zero bias [NP], bias [NP], filter transposed [K, N, KWCP],
-// filter gradient [K, KWCP, NP], bias gradient [N], float64 scratch [N]
+// filter gradient [K, KWCP, NP], bias gradient [N], float64 scratch [NP]
 const WF = 11, ZB = 12, BIAS = 13, WT = 14, DW = 15, DB = 16, ACC = 17;
 // per-image buffers, as (first image's byte offset, bytes between images): input [H,W,C] (the previous stage's pool
-// output), conv output [OH*OW, NP], ReLU output [OH,OW,N], pool output [PH,PW,N], its gradient, the ReLU output's
-// gradient, the conv output's gradient [OH*OW, N], the input's gradient (stage > 0: the previous stage's pool-output
-// gradient)
-const A = 18, Y = 20, R = 22, PO = 24, DPO = 26, DR = 28, DZ = 30, DA = 32;
+// output), conv output [OH*OW, NP], ReLU output [OH,OW,N], pool output [PH,PW,N], its gradient, the conv output's
+// gradient [OH*OW, N], the input's gradient (stage > 0: the previous stage's pool-output gradient)
+const A = 18, Y = 20, R = 22, PO = 24, DPO = 26, DZ = 30, DA = 32; // (words 28–29: unused)
 // a scratch window per thread (2)
 const SPARE = 34;
 /** Filter-gradient tasks per stage: its row tiles in this many ranges. */
@@ -62,15 +62,72 @@ function biasRelu(y: usize, bias: usize, r: usize, M: i32, N: i32, NP: i32): voi
   }
 }
 
-/** dz = dr · step(r) over n floats (step: 1 where r > 0, else 0, NaN stays NaN; r = ReLU(z) has z's step). */
-function reluGrad(dr: usize, r: usize, dz: usize, n: i32): void {
+/** step(r) of four floats: 1 where r > 0, else 0, NaN stays NaN (r = ReLU(z) has z's step). */
+@inline function reluStep(v: v128): v128 {
+  return v128.bitselect(v, v128.bitselect(f32x4.splat(1), f32x4.splat(0), f32x4.gt(v, f32x4.splat(0))), f32x4.ne(v, v));
+}
+
+/** Store the first `live` (≥ 1) of v's lanes at p: a chunk of a pixel's N channels must not spill into the next pixel. */
+@inline function storeLanes(p: usize, v: v128, live: i32): void {
+  if (live >= 4) v128.store(p, v);
+  else {
+    if (live >= 2) v128.store64_lane(p, v, 0);
+    else v128.store32_lane(p, v, 0);
+    if (live == 3) v128.store32_lane(p + 8, v, 2);
+  }
+}
+
+/**
+ * One image's ReLU-output gradient through a max-pool (window = stride = P, valid) and the ReLU: dz[y, x, c] =
+ * dr · step(r), where dr is the pool-output gradient dpo at the window's arg-max and 0 elsewhere. The same bits as
+ * maxPoolGrad into a zeroed dr (0 + dpo at the arg-max: the first element strictly greater than all before it,
+ * from −Infinity, so NaN never wins), then dr · step(r) (Step, Multiply), without writing and reading dr. Pixels
+ * that no window covers (OH or OW not a multiple of P) get 0 · step(r).
+ */
+function poolReluGrad(r: usize, dpo: usize, dz: usize, OH: i32, OW: i32, N: i32, PH: i32, PW: i32, P: i32): void {
   const zero = f32x4.splat(0);
-  const one = f32x4.splat(1);
-  const bytes = <usize>n << 2;
-  for (let i: usize = 0; i < bytes; i += 16) {
-    const v = v128.load(r + i);
-    const s = v128.bitselect(v, v128.bitselect(one, zero, f32x4.gt(v, zero)), f32x4.ne(v, v));
-    v128.store(dz + i, f32x4.mul(v128.load(dr + i), s));
+  const ninf = f32x4.splat(-Infinity);
+  const none = i32x4.splat(-1);
+  const rowBytes = <usize>(OW * N) << 2;
+  for (let wy = 0; wy < PH; wy++) {
+    for (let wx = 0; wx < PW; wx++) {
+      const corner = (<usize>((wy * P * OW + wx * P) * N)) << 2; // the window's first pixel
+      const g = dpo + (<usize>((wy * PW + wx) * N) << 2);
+      for (let c = 0; c < N; c += 4) {
+        const at = corner + (<usize>c << 2);
+        // the arg-max of each lane, as its position k = i * P + j in the window (-1: none)
+        let best = ninf;
+        let pos = none;
+        for (let i = 0; i < P; i++) {
+          for (let j = 0; j < P; j++) {
+            const v = v128.load(r + at + <usize>i * rowBytes + (<usize>(j * N) << 2));
+            const gt = f32x4.gt(v, best);
+            best = v128.bitselect(v, best, gt);
+            pos = v128.bitselect(i32x4.splat(i * P + j), pos, gt);
+          }
+        }
+        const dr = f32x4.add(zero, v128.load(g + (<usize>c << 2)));
+        const live = N - c;
+        for (let i = 0; i < P; i++) {
+          for (let j = 0; j < P; j++) {
+            const o = at + <usize>i * rowBytes + (<usize>(j * N) << 2);
+            const won = v128.bitselect(dr, zero, i32x4.eq(pos, i32x4.splat(i * P + j)));
+            storeLanes(dz + o, f32x4.mul(won, reluStep(v128.load(r + o))), live);
+          }
+        }
+      }
+    }
+  }
+  // pixels below or right of every window
+  for (let y = 0; y < OH; y++) {
+    const x0 = y < PH * P ? PW * P : 0;
+    for (let x = x0; x < OW; x++) {
+      const o = (<usize>((y * OW + x) * N)) << 2;
+      for (let c = 0; c < N; c += 4) {
+        const q = o + (<usize>c << 2);
+        storeLanes(dz + q, f32x4.mul(zero, reluStep(v128.load(r + q))), N - c);
+      }
+    }
   }
 }
 
@@ -99,11 +156,8 @@ export function trunkBackward(ctx: usize, thread: i32): void {
       const d = stage(ctx, s);
       const h = word(d, H), w = word(d, W), c = word(d, C), oh = word(d, OH), ow = word(d, OW), n = word(d, N);
       const k = word(d, K), p = word(d, P);
-      const r = img(d, R, b), dr = img(d, DR, b), dz = img(d, DZ, b);
-      const size = oh * ow * n;
-      memory.fill(dr, 0, <usize>size << 2);
-      maxPoolGrad(r, img(d, DPO, b), dr, 1, oh, ow, n, word(d, PH), word(d, PW), p, p, p, p, 0, 0);
-      reluGrad(dr, r, dz, size);
+      const dz = img(d, DZ, b);
+      poolReluGrad(img(d, R, b), img(d, DPO, b), dz, oh, ow, n, word(d, PH), word(d, PW), p);
       if (s > 0) {
         const da = img(d, DA, b);
         memory.fill(da, 0, (<usize>(h * w * c) + 16) << 2);
@@ -137,18 +191,30 @@ export function trunkGradients(ctx: usize, thread: i32): void {
       }
       continue;
     }
+    // eight channels at a time in four float64x2 sums (lanes past N read the next row or the slack, and are
+    // dropped), each summed over the images and rows in order
     const acc = <usize>word(d, ACC);
-    memory.fill(acc, 0, <usize>n << 3);
     const rows = oh * ow;
-    for (let b = 0; b < B; b++) {
-      const dz = img(d, DZ, b);
-      for (let m = 0; m < rows; m++) {
-        const row = dz + (<usize>(m * n) << 2);
-        for (let j = 0; j < n; j++) {
-          const a = acc + (<usize>j << 3);
-          store<f64>(a, load<f64>(a) + <f64>load<f32>(row + (<usize>j << 2)));
+    const rowBytes = <usize>n << 2;
+    for (let j = 0; j < n; j += 8) {
+      let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+      for (let b = 0; b < B; b++) {
+        let row = img(d, DZ, b) + (<usize>j << 2);
+        for (let m = 0; m < rows; m++) {
+          const lo = v128.load(row);
+          const hi = v128.load(row, 16);
+          s0 = f64x2.add(s0, f64x2.promote_low_f32x4(lo));
+          s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i8x16.shuffle(lo, lo, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+          s2 = f64x2.add(s2, f64x2.promote_low_f32x4(hi));
+          s3 = f64x2.add(s3, f64x2.promote_low_f32x4(i8x16.shuffle(hi, hi, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+          row += rowBytes;
         }
       }
+      const q = acc + (<usize>j << 3);
+      v128.store(q, s0);
+      v128.store(q, s1, 16);
+      v128.store(q, s2, 32);
+      v128.store(q, s3, 48);
     }
     const db = <usize>word(d, DB);
     for (let j = 0; j < n; j++) store<f32>(db + (<usize>j << 2), <f32>load<f64>(acc + (<usize>j << 3)));

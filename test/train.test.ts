@@ -121,6 +121,36 @@ describe("trainStep: the explicit step against tfjs-layers' own trainOnBatch", f
     });
   }
 
+  it("a trunk of odd sizes (5 and 3 channels, pool 3 leaving rows and columns uncovered) gives trainOnBatch's bits", async () => {
+    // 48 → conv 3 → 46 → pool 3 → 15 (one row and column uncovered) → conv 5 → 11 → pool 3 → 3 (two uncovered);
+    // 5 and 3 channels end in a part-vector of 1 and of 3 lanes
+    const arch = {
+      ...PAPER.arch,
+      convs: [
+        { filters: 5, kernel: 3 },
+        { filters: 3, kernel: 5 },
+      ],
+      pool: 3,
+      dense: 16,
+    };
+    const config = { ...PAPER, arch };
+    for (const threads of [1, 2]) {
+      setKernelThreads(threads);
+      const [a, b] = [createModel(4, config), createModel(4, config)];
+      compileModel(a);
+      compileModel(b);
+      expect(trunkOf(tf, b)?.stages.map((st) => [st.N, st.P])).to.deep.equal([
+        [5, 3],
+        [3, 3],
+      ]);
+      await sameSteps(a, b, batchesOf(9, [8, 8, 8, 8, 3]), 40);
+      expect(bits(b), `${threads} thread(s)`).to.deep.equal(bits(a));
+      a.dispose();
+      b.dispose();
+    }
+    setKernelThreads(1);
+  });
+
   it("a model without a trunk (batch normalisation) takes tfjsStep, which gives trainOnBatch's bits", async () => {
     const config = { ...PAPER, arch: { ...PAPER.arch, batchNorm: true } };
     const [a, b] = [createModel(2, config), createModel(2, config)];

@@ -36,7 +36,7 @@ const STAGE_WORDS = 40;
 // word offsets of a stage descriptor (asm/trunk.ts): 0–10 its sizes, then the buffers
 const [WF, ZB, BIAS, WT, DW, DB, ACC] = [11, 12, 13, 14, 15, 16, 17];
 // per-image buffers: (first image's byte offset, bytes between images)
-const [A, Y, R, PO, DPO, DR, DZ, DA] = [18, 20, 22, 24, 26, 28, 30, 32];
+const [A, Y, R, PO, DPO, DZ, DA] = [18, 20, 22, 24, 26, 30, 32]; // (words 28–29: unused)
 const SPARE = 34;
 /** Floats of slack after each image's stretch of a buffer (vector stores and reads run up to 8 floats past it). */
 const IMAGE_SLACK = 16;
@@ -126,14 +126,13 @@ class Workspace {
       put(WT, [arena.reserve(s.K * s.N * z.KWCP)]);
       put(DW, [arena.reserve(s.K * z.KWCP * z.NP)]);
       put(DB, [arena.reserve(s.N)]);
-      put(ACC, [arena.reserve(2 * s.N)]);
+      put(ACC, [arena.reserve(2 * z.NP)]); // float64 sums, eight channels at a time
       const pix = z.OH * z.OW;
       if (i === 0) put(A, perImage(s.H * s.W * s.C));
       else w.copyWithin(o + A, o - STAGE_WORDS + PO, o - STAGE_WORDS + PO + 2); // the previous stage's pool output
       put(Y, perImage(pix * z.NP));
       put(R, perImage(pix * s.N));
       put(PO, perImage(z.PH * z.PW * s.N));
-      put(DR, perImage(pix * s.N));
       put(DZ, perImage(pix * s.N));
       if (i > 0) {
         put(DA, perImage(s.H * s.W * s.C));
