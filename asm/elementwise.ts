@@ -106,7 +106,7 @@ export function rmsprop(g: usize, v: usize, a: usize, m: usize, n: i32, decay: f
   const mu = f32x4.splat(momentum);
   const dd = f64x2.splat(<f64>decay);
   // a below this may give a subnormal β·a (2^-126 is float32's smallest normal; twice that for margin)
-  const limit = f32x4.splat(decay > 0 ? <f32>min(Math.pow(2, -125) / <f64>decay, 1e30) : <f32>Math.pow(2, -126));
+  const limit = f32x4.splat(decay > 0 ? <f32>min(2.350988701644575e-38 / <f64>decay, 1e30) : <f32>1.1754943508222875e-38); // 2^-125 / β, 2^-126
   const zero = f32x4.splat(0);
   for (let i = 0; i < bytes; i += 16) {
     const gk = v128.load(g + i);
