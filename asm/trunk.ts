@@ -77,6 +77,36 @@ function biasRelu(y: usize, bias: usize, r: usize, M: i32, N: i32, NP: i32): voi
   }
 }
 
+/** poolReluGrad's window at byte offset `corner` for P = 2, its four elements unrolled (the paper's pooling). */
+@inline function poolReluGrad2(r: usize, g: usize, dz: usize, corner: usize, rowBytes: usize, N: i32): void {
+  const zero = f32x4.splat(0);
+  const pix = <usize>N << 2;
+  for (let c = 0; c < N; c += 4) {
+    const at = corner + (<usize>c << 2);
+    const v0 = v128.load(r + at);
+    const v1 = v128.load(r + at + pix);
+    const v2 = v128.load(r + at + rowBytes);
+    const v3 = v128.load(r + at + rowBytes + pix);
+    // first strictly greater, from −Infinity: w_i is set where element i is the arg-max
+    const w0 = f32x4.gt(v0, f32x4.splat(-Infinity));
+    let best = v128.bitselect(v0, f32x4.splat(-Infinity), w0);
+    const g1 = f32x4.gt(v1, best);
+    best = v128.bitselect(v1, best, g1);
+    const g2 = f32x4.gt(v2, best);
+    best = v128.bitselect(v2, best, g2);
+    const w3 = f32x4.gt(v3, best);
+    const w2 = v128.andnot(g2, w3);
+    const w1 = v128.andnot(v128.andnot(g1, g2), w3);
+    const w0only = v128.andnot(v128.andnot(v128.andnot(w0, g1), g2), w3);
+    const dr = f32x4.add(zero, v128.load(g + (<usize>c << 2)));
+    const live = N - c;
+    storeLanes(dz + at, f32x4.mul(v128.bitselect(dr, zero, w0only), reluStep(v0)), live);
+    storeLanes(dz + at + pix, f32x4.mul(v128.bitselect(dr, zero, w1), reluStep(v1)), live);
+    storeLanes(dz + at + rowBytes, f32x4.mul(v128.bitselect(dr, zero, w2), reluStep(v2)), live);
+    storeLanes(dz + at + rowBytes + pix, f32x4.mul(v128.bitselect(dr, zero, w3), reluStep(v3)), live);
+  }
+}
+
 /**
  * One image's ReLU-output gradient through a max-pool (window = stride = P, valid) and the ReLU: dz[y, x, c] =
  * dr · step(r), where dr is the pool-output gradient dpo at the window's arg-max and 0 elsewhere. The same bits as
@@ -93,6 +123,10 @@ function poolReluGrad(r: usize, dpo: usize, dz: usize, OH: i32, OW: i32, N: i32,
     for (let wx = 0; wx < PW; wx++) {
       const corner = (<usize>((wy * P * OW + wx * P) * N)) << 2; // the window's first pixel
       const g = dpo + (<usize>((wy * PW + wx) * N) << 2);
+      if (P == 2) {
+        poolReluGrad2(r, g, dz, corner, rowBytes, N);
+        continue;
+      }
       for (let c = 0; c < N; c += 4) {
         const at = corner + (<usize>c << 2);
         // the arg-max of each lane, as its position k = i * P + j in the window (-1: none)
