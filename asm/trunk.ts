@@ -165,6 +165,54 @@ function poolReluGrad(r: usize, dpo: usize, dz: usize, OH: i32, OW: i32, N: i32,
   }
 }
 
+/**
+ * biasRelu then maxPool for 2×2 windows (stride 2, valid) in one pass: each window's four conv outputs get their
+ * bias and ReLU, are stored as r, and their maximum (the first strictly greater, from −Infinity, as maxPool takes
+ * it) as the pool output. The same operations as the two passes, so the same bits; pixels no window covers (an odd
+ * OH or OW) get their r after.
+ */
+function biasReluPool2(y: usize, bias: usize, r: usize, po: usize, OH: i32, OW: i32, N: i32, NP: i32, PH: i32, PW: i32): void {
+  const zero = f32x4.splat(0);
+  const ninf = f32x4.splat(-Infinity);
+  const yPix = <usize>NP << 2, yRow = <usize>(OW * NP) << 2;
+  const rPix = <usize>N << 2, rRow = <usize>(OW * N) << 2;
+  for (let wy = 0; wy < PH; wy++) {
+    for (let wx = 0; wx < PW; wx++) {
+      const y0 = y + <usize>(2 * wy) * yRow + <usize>(2 * wx) * yPix;
+      const r0 = r + <usize>(2 * wy) * rRow + <usize>(2 * wx) * rPix;
+      const p0 = po + (<usize>((wy * PW + wx) * N) << 2);
+      for (let c = 0; c < N; c += 4) {
+        const o = <usize>c << 2;
+        const bc = v128.load(bias + o);
+        const live = N - c;
+        const v0 = f32x4.max(zero, f32x4.add(v128.load(y0 + o), bc));
+        const v1 = f32x4.max(zero, f32x4.add(v128.load(y0 + yPix + o), bc));
+        const v2 = f32x4.max(zero, f32x4.add(v128.load(y0 + yRow + o), bc));
+        const v3 = f32x4.max(zero, f32x4.add(v128.load(y0 + yRow + yPix + o), bc));
+        storeLanes(r0 + o, v0, live);
+        storeLanes(r0 + rPix + o, v1, live);
+        storeLanes(r0 + rRow + o, v2, live);
+        storeLanes(r0 + rRow + rPix + o, v3, live);
+        let best = v128.bitselect(v0, ninf, f32x4.gt(v0, ninf));
+        best = v128.bitselect(v1, best, f32x4.gt(v1, best));
+        best = v128.bitselect(v2, best, f32x4.gt(v2, best));
+        best = v128.bitselect(v3, best, f32x4.gt(v3, best));
+        storeLanes(p0 + o, best, live);
+      }
+    }
+  }
+  for (let oy = 0; oy < OH; oy++) {
+    for (let ox = oy < 2 * PH ? 2 * PW : 0; ox < OW; ox++) {
+      const py = y + (<usize>((oy * OW + ox) * NP) << 2);
+      const pr = r + (<usize>((oy * OW + ox) * N) << 2);
+      for (let c = 0; c < N; c += 4) {
+        const o = <usize>c << 2;
+        storeLanes(pr + o, f32x4.max(zero, f32x4.add(v128.load(py + o), v128.load(bias + o))), N - c);
+      }
+    }
+  }
+}
+
 /** The forward pass of images taken from the counter, through every stage. */
 export function trunkForward(ctx: usize, thread: i32): void {
   const L = word(ctx, 0);
@@ -175,8 +223,11 @@ export function trunkForward(ctx: usize, thread: i32): void {
       const oh = word(d, OH), ow = word(d, OW), n = word(d, N), np = word(d, NP), k = word(d, K), p = word(d, P);
       const y = img(d, Y, b), r = img(d, R, b);
       convForward(img(d, A, b), word(d, WF), word(d, ZB), y, 1, word(d, H), word(d, W), word(d, C), oh, ow, np, k, k, 1, 1, 0);
-      biasRelu(y, word(d, BIAS), r, oh * ow, n, np);
-      maxPool(r, img(d, PO, b), 1, oh, ow, n, word(d, PH), word(d, PW), p, p, p, p, 0, 0);
+      if (p == 2) biasReluPool2(y, word(d, BIAS), r, img(d, PO, b), oh, ow, n, np, word(d, PH), word(d, PW));
+      else {
+        biasRelu(y, word(d, BIAS), r, oh * ow, n, np);
+        maxPool(r, img(d, PO, b), 1, oh, ow, n, word(d, PH), word(d, PW), p, p, p, p, 0, 0);
+      }
     }
   }
 }
