@@ -4,6 +4,7 @@
 // Element-wise kernels. f32 SIMD arithmetic rounds exactly like JavaScript's double arithmetic rounded to float32
 // (for +, −, ×, ÷ and √ a double result rounded to float32 equals the correctly rounded float32 result), so these
 // are bit-identical to tfjs' stock kernels. n is the element count; buffers carry slack for the last vector.
+import { upperHalf } from "./simd";
 
 /** op: 0 add, 1 sub, 2 mul, 3 div. mode: 0 same shape, 1 b is a scalar, 2 a is a scalar, 3 b repeats every I. */
 export function binary(op: i32, a: usize, b: usize, out: usize, n: i32, mode: i32, I: i32): void {
@@ -68,11 +69,6 @@ export function unary(op: i32, x: usize, out: usize, n: i32, alpha: f32): void {
       v128.store(out + i, f32x4.mul(v, v));
     }
   }
-}
-
-/** The upper half of x's four floats, in its lower half. */
-@inline function upperHalf(x: v128): v128 {
-  return i8x16.shuffle(x, x, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15);
 }
 
 /**

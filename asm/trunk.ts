@@ -18,6 +18,7 @@
 // ctx: i32 words. Header: [0] stages, [1] images, [2] next image, [3] next task. Stage s at word HEADER + s * SW.
 import { convForward, convBackpropFilter, convBackpropInput } from "./conv";
 import { maxPool } from "./pool";
+import { upperHalf } from "./simd";
 
 const HEADER = 4;
 const STAGE_WORDS = 40;
@@ -289,9 +290,9 @@ export function trunkGradients(ctx: usize, thread: i32): void {
           const lo = v128.load(row);
           const hi = v128.load(row, 16);
           s0 = f64x2.add(s0, f64x2.promote_low_f32x4(lo));
-          s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i8x16.shuffle(lo, lo, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+          s1 = f64x2.add(s1, f64x2.promote_low_f32x4(upperHalf(lo)));
           s2 = f64x2.add(s2, f64x2.promote_low_f32x4(hi));
-          s3 = f64x2.add(s3, f64x2.promote_low_f32x4(i8x16.shuffle(hi, hi, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+          s3 = f64x2.add(s3, f64x2.promote_low_f32x4(upperHalf(hi)));
           row += rowBytes;
         }
       }

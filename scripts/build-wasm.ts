@@ -1,5 +1,5 @@
 /**
- * Build the WebAssembly SIMD kernels: `npx tsx scripts/build-wasm.ts` compiles asm/index.ts (AssemblyScript: asm/conv.ts, elementwise.ts, pool.ts, reduce.ts, peak.ts, transform.ts) with the
+ * Build the WebAssembly SIMD kernels: `npx tsx scripts/build-wasm.ts` compiles asm/index.ts (AssemblyScript: asm/conv.ts, elementwise.ts, pool.ts, reduce.ts, peak.ts, transform.ts, trunk.ts, simd.ts) with the
  * pinned `asc` and writes the binary, base64-encoded, into lib/kernels/wasm-binary.ts, which is committed, so no
  * build step runs at `npm install`. `--check` builds afresh and exits 1 if the committed binary differs.
  */
