@@ -153,6 +153,61 @@ export function convBackpropFilter(
 }
 
 /**
+ * convBackpropFilter (stride 1, one image) for an input whose C channels are equal copies, as a grey picture read as
+ * RGB: every channel's filter gradient is then the same sum, so only channel 0's is computed, for the KH·KW entries
+ * e = ky·KW + kx, into g [(KH·KW rounded up to 4), NP]. Tiles of 4 entries (lanes past the last entry repeat it)
+ * × 8 n, tiles t0 <= t < t1. Each entry is summed over the pixels in convBackpropFilter's order, so copied to every
+ * channel it has that function's bits (the same products, added in the same order), at a third of the work for RGB.
+ */
+export function convBackpropFilterEqualChannels(
+  x: usize, dy: usize, g: usize,
+  Wp: i32, C: i32, OH: i32, OW: i32, N: i32, NP: i32, KH: i32, KW: i32, t0: i32, t1: i32, zero: i32,
+): void {
+  const last = KH * KW - 1;
+  const stepBytes = <usize>C << 2;
+  const rowBytes = <usize>(Wp * C) << 2;
+  const dyRowBytes = <usize>N << 2;
+  const rb = <usize>NP << 2;
+  if (zero) memory.fill(g + ((t0 * 4 * NP) << 2), 0, ((t1 - t0) * 4 * NP) << 2);
+  for (let t = t0; t < t1; t++) {
+    // byte offsets of the tile's four entries from the window's corner
+    const e0 = min(4 * t, last), e1 = min(4 * t + 1, last), e2 = min(4 * t + 2, last), e3 = min(4 * t + 3, last);
+    const o0 = <usize>((e0 / KW) * Wp + e0 % KW) * stepBytes, o1 = <usize>((e1 / KW) * Wp + e1 % KW) * stepBytes;
+    const o2 = <usize>((e2 / KW) * Wp + e2 % KW) * stepBytes, o3 = <usize>((e3 / KW) * Wp + e3 % KW) * stepBytes;
+    for (let n0 = 0; n0 < NP; n0 += 8) {
+      const pw = g + (((4 * t) * NP + n0) << 2);
+      let a00 = v128.load(pw), a01 = v128.load(pw, 16);
+      let a10 = v128.load(pw + rb), a11 = v128.load(pw + rb, 16);
+      let a20 = v128.load(pw + 2 * rb), a21 = v128.load(pw + 2 * rb, 16);
+      let a30 = v128.load(pw + 3 * rb), a31 = v128.load(pw + 3 * rb, 16);
+      let pd = dy + (<usize>n0 << 2);
+      for (let oy = 0; oy < OH; oy++) {
+        const pa = x + <usize>oy * rowBytes;
+        let p0 = pa + o0, p1 = pa + o1, p2 = pa + o2, p3 = pa + o3;
+        for (let ox = 0; ox < OW; ox++) {
+          const d0 = v128.load(pd);
+          const d1 = v128.load(pd, 16);
+          const s0 = v128.load32_splat(p0);
+          const s1 = v128.load32_splat(p1);
+          const s2 = v128.load32_splat(p2);
+          const s3 = v128.load32_splat(p3);
+          p0 += stepBytes; p1 += stepBytes; p2 += stepBytes; p3 += stepBytes;
+          a00 = fma(a00, s0, d0); a01 = fma(a01, s0, d1);
+          a10 = fma(a10, s1, d0); a11 = fma(a11, s1, d1);
+          a20 = fma(a20, s2, d0); a21 = fma(a21, s2, d1);
+          a30 = fma(a30, s3, d0); a31 = fma(a31, s3, d1);
+          pd += dyRowBytes;
+        }
+      }
+      v128.store(pw, a00); v128.store(pw, a01, 16);
+      v128.store(pw + rb, a10); v128.store(pw + rb, a11, 16);
+      v128.store(pw + 2 * rb, a20); v128.store(pw + 2 * rb, a21, 16);
+      v128.store(pw + 3 * rb, a30); v128.store(pw + 3 * rb, a31, 16);
+    }
+  }
+}
+
+/**
  * In place, turn rows of NP floats into rows of N <= NP floats (ascending: each row's copy only overwrites the
  * already-copied tail of the previous destination row or the part of the source already read).
  */

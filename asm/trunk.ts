@@ -16,7 +16,7 @@
 // do not depend on the threads.
 //
 // ctx: i32 words. Header: [0] stages, [1] images, [2] next image, [3] next task. Stage s at word HEADER + s * SW.
-import { convForward, convBackpropFilter, convBackpropInput } from "./conv";
+import { convForward, convBackpropFilter, convBackpropFilterEqualChannels, convBackpropInput } from "./conv";
 import { maxPool } from "./pool";
 import { upperHalf } from "./simd";
 
@@ -30,7 +30,10 @@ const WF = 11, ZB = 12, BIAS = 13, WT = 14, DW = 15, DB = 16, ACC = 17;
 // per-image buffers, as (first image's byte offset, bytes between images): input [H,W,C] (the previous stage's pool
 // output), conv output [OH*OW, NP], ReLU output [OH,OW,N], pool output [PH,PW,N], its gradient, the conv output's
 // gradient [OH*OW, N], the input's gradient (stage > 0: the previous stage's pool-output gradient)
-const A = 18, Y = 20, R = 22, PO = 24, DPO = 26, DZ = 30, DA = 32; // (words 28–29: unused)
+const A = 18, Y = 20, R = 22, PO = 24, DPO = 26, DZ = 30, DA = 32;
+// 1 when this batch's input has C equal channels (a grey picture read as RGB; stage 0 only): the filter gradient
+// is then computed for channel 0 alone, into DW as [K*K rounded up to 4, NP] (lib/kernels/trunk.ts copies it out)
+const SAME = 28; // (word 29: unused)
 // a scratch window per thread (2)
 const SPARE = 34;
 /** Filter-gradient tasks per stage: its row tiles in this many ranges. */
@@ -214,6 +217,31 @@ function biasReluPool2(y: usize, bias: usize, r: usize, po: usize, OH: i32, OW: 
   }
 }
 
+/**
+ * 1 when each of the `pixels` RGB pixels at p has three bitwise-equal floats (lib/kernels/trunk.ts equalChannels says
+ * why), else 0. Four pixels (three vectors) at a time: each float against the next one, where both are of one pixel
+ * (floats 0-1, 1-2 of every pixel); the scalar tail does the rest. Reads one float past the vectors' end.
+ */
+export function equalChannels3(p: usize, pixels: i32): i32 {
+  // lanes where float i and i + 1 are of the same pixel, for floats 0-3, 4-7, 8-11 of four pixels
+  const m0 = i32x4(-1, -1, 0, -1), m1 = i32x4(-1, 0, -1, -1), m2 = i32x4(0, -1, -1, 0);
+  let bad = i32x4.splat(0);
+  let q = p;
+  const end = p + (<usize>(pixels >> 2) * 48);
+  for (; q < end; q += 48) {
+    const d0 = v128.xor(v128.load(q), v128.load(q, 4));
+    const d1 = v128.xor(v128.load(q, 16), v128.load(q, 20));
+    const d2 = v128.xor(v128.load(q, 32), v128.load(q, 36));
+    bad = v128.or(bad, v128.or(v128.and(d0, m0), v128.or(v128.and(d1, m1), v128.and(d2, m2))));
+  }
+  if (v128.any_true(bad)) return 0;
+  for (let i = pixels & ~3; i < pixels; i++, q += 12) {
+    const v = load<u32>(q);
+    if (load<u32>(q, 4) != v || load<u32>(q, 8) != v) return 0;
+  }
+  return 1;
+}
+
 /** The forward pass of images taken from the counter, through every stage. */
 export function trunkForward(ctx: usize, thread: i32): void {
   const L = word(ctx, 0);
@@ -268,12 +296,13 @@ export function trunkGradients(ctx: usize, thread: i32): void {
     const d = stage(ctx, s);
     const h = word(d, H), w = word(d, W), c = word(d, C), oh = word(d, OH), ow = word(d, OW), n = word(d, N);
     if (q < TILE_TASKS) {
-      const np = word(d, NP), k = word(d, K), dw = word(d, DW);
-      const tiles = (k * ((k * c + 3) & ~3)) >> 2;
+      const np = word(d, NP), k = word(d, K), dw = word(d, DW), same = word(d, SAME);
+      const tiles = same ? (k * k + 3) >> 2 : (k * ((k * c + 3) & ~3)) >> 2;
       const t0 = (tiles * q) / TILE_TASKS, t1 = (tiles * (q + 1)) / TILE_TASKS;
       if (t1 <= t0) continue;
       for (let b = 0; b < B; b++) {
-        convBackpropFilter(img(d, A, b), img(d, DZ, b), dw, 1, h, w, c, oh, ow, n, np, k, k, 1, 1, t0, t1, b == 0 ? 1 : 0);
+        if (same) convBackpropFilterEqualChannels(img(d, A, b), img(d, DZ, b), dw, w, c, oh, ow, n, np, k, k, t0, t1, b == 0 ? 1 : 0);
+        else convBackpropFilter(img(d, A, b), img(d, DZ, b), dw, 1, h, w, c, oh, ow, n, np, k, k, 1, 1, t0, t1, b == 0 ? 1 : 0);
       }
       continue;
     }

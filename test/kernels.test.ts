@@ -9,7 +9,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import type * as tfjs from "@tensorflow/tfjs";
 import { tf, useBackend } from "../lib/tf";
-import { kernelStats } from "../lib/kernels/conv";
+import { filterGradient, kernelStats } from "../lib/kernels/conv";
 import { REPLACED_KERNELS, FAST_BACKEND } from "../lib/kernels";
 import { buildWasm, moduleText, SHARED_FLAGS, WASM_MODULE } from "../scripts/build-wasm";
 import { createModel } from "../lib/model";
@@ -18,7 +18,7 @@ import { fusedRmspropClass } from "../lib/kernels/rmsprop";
 import { wasmPeakGflops, secondsAtPeak } from "../lib/kernels/peak";
 import { setKernelThreads, workerParts, WORKER_SPIN_MS } from "../lib/kernels/threads";
 import { kernelThreads, splitRange } from "../lib/kernels/parallel";
-import { trunkStages } from "../lib/kernels/trunk";
+import { equalChannels, spreadChannels, trunkStages } from "../lib/kernels/trunk";
 import { wasmArena } from "../lib/kernels/wasm";
 import { PAPER } from "../lib/config";
 
@@ -838,6 +838,92 @@ describe("two kernel threads (lib/kernels/threads.ts, parallel.ts) and the trunk
     expect(variant({ activation: "elu" })).to.equal(undefined);
     expect(variant({ useBias: false })).to.equal(undefined);
     expect(variant({}, false)).to.equal(undefined);
+  });
+
+  it("equalChannels: grey RGB pixels pass; one changed bit, or -0 beside +0, fails; equalChannels3 agrees", () => {
+    const a = wasmArena();
+    const rng = new Rng(77);
+    for (const pixels of [1, 3, 4, 5, 7, 8, 9, 2304]) {
+      const x = new Float32Array(pixels * 3);
+      for (let i = 0; i < pixels; i++) x[3 * i] = x[3 * i + 1] = x[3 * i + 2] = rng.next();
+      const both = (v: Float32Array) => {
+        const p = a.alloc(v.length + 8); // equalChannels3 reads one float past its last vector
+        a.view(p, v.length).set(v);
+        return [equalChannels(v, 3), a.fn.equalChannels3(p, pixels) === 1];
+      };
+      expect(both(x), `${pixels} grey pixels`).to.deep.equal([true, true]);
+      for (const at of [0, Math.floor(pixels / 2), pixels - 1])
+        for (const c of [0, 1, 2]) {
+          const y = x.slice();
+          const u = new Uint32Array(y.buffer);
+          u[3 * at + c] ^= 1; // the lowest bit of one channel of one pixel
+          expect(both(y), `${pixels} pixels, pixel ${at} channel ${c}`).to.deep.equal([false, false]);
+        }
+      const z = x.slice();
+      z[3 * (pixels - 1)] = 0;
+      z[3 * (pixels - 1) + 1] = -0;
+      z[3 * (pixels - 1) + 2] = 0;
+      expect(both(z), `${pixels} pixels, -0 beside +0`).to.deep.equal([false, false]);
+    }
+    expect(equalChannels(new Float32Array([1, 1, 2, 2]), 2)).to.equal(true);
+    expect(equalChannels(new Float32Array([1, 1, 2, 3]), 2)).to.equal(false);
+    expect(equalChannels(new Float32Array([1, 2]), 1)).to.equal(false); // one channel: nothing to share
+  });
+
+  it("the filter gradient of an input with equal channels, computed once per grey value, has the general kernel's bits", () => {
+    const a = wasmArena();
+    let seed = 300;
+    // the paper's first stage, and 3×3 filters over 2 channels to 5 (12 entries for 9: the last tile part-filled)
+    for (const c of [
+      { H: 48, W: 48, C: 3, K: 5, N: 6 },
+      { H: 11, W: 9, C: 2, K: 3, N: 5 },
+    ]) {
+      const [OH, OW, NP, E] = [c.H - c.K + 1, c.W - c.K + 1, Math.ceil(c.N / 8) * 8, c.K * c.K];
+      const KWCP = Math.ceil((c.K * c.C) / 4) * 4;
+      const tiles = Math.ceil(E / 4);
+      const images = [0, 1].map(() => {
+        const grey = randomArray(c.H * c.W, seed++);
+        const x = new Float32Array(c.H * c.W * c.C).map((_, i) => grey[Math.floor(i / c.C)]);
+        return { x, dy: randomArray(OH * OW * c.N, seed++) };
+      });
+      const px = a.alloc(c.H * c.W * c.C + 16),
+        pdy = a.alloc(OH * OW * c.N + 16);
+      const pdw = a.alloc(c.K * KWCP * NP),
+        pg = a.alloc(tiles * 4 * NP);
+      images.forEach(({ x, dy }, b) => {
+        a.view(px, x.length).set(x);
+        a.view(pdy, dy.length).set(dy);
+        const zero = b === 0 ? 1 : 0; // the second image's sums go on from the first's
+        a.fn.convBackpropFilter(
+          px,
+          pdy,
+          pdw,
+          1,
+          c.H,
+          c.W,
+          c.C,
+          OH,
+          OW,
+          c.N,
+          NP,
+          c.K,
+          c.K,
+          1,
+          1,
+          0,
+          (c.K * KWCP) / 4,
+          zero,
+        );
+        // in two tile ranges, as two threads would take them
+        const mid = Math.floor(tiles / 2);
+        a.fn.convBackpropFilterEqualChannels(px, pdy, pg, c.W, c.C, OH, OW, c.N, NP, c.K, c.K, 0, mid, zero);
+        a.fn.convBackpropFilterEqualChannels(px, pdy, pg, c.W, c.C, OH, OW, c.N, NP, c.K, c.K, mid, tiles, zero);
+      });
+      const general = filterGradient(a.view(pdw, c.K * KWCP * NP), c.K, c.K * c.C, c.N, KWCP, NP);
+      const once = spreadChannels(a.view(pg, tiles * 4 * NP), E, c.C, c.N, NP);
+      expect(Array.from(once), JSON.stringify(c)).to.deep.equal(Array.from(general));
+      expect(general.some((v) => v !== 0)).to.equal(true);
+    }
   });
 
   it("a reserved buffer outlives the kernel calls that reset the arena after it", () => {

@@ -151,6 +151,38 @@ describe("trainStep: the explicit step against tfjs-layers' own trainOnBatch", f
     setKernelThreads(1);
   });
 
+  it("grey images (equal channels, as CK+48's): the first stage's filter gradient per grey value gives trainOnBatch's bits", async () => {
+    // RGB batches of grey pictures, and one (the fourth) whose last image has one pixel a bit off grey
+    const grey = batchesOf(12, [8, 8, 8, 8, 8, 3]).map(({ xs, ys }, i) => {
+      const v = xs.dataSync().slice() as Float32Array;
+      for (let p = 0; p < v.length; p += 3) v[p + 1] = v[p + 2] = v[p];
+      if (i === 3) v[v.length - 2] += 1e-3;
+      xs.dispose();
+      return { xs: tf.tensor4d(v, [ys.shape[0], 48, 48, 3]), ys };
+    });
+    const m = createModel(0);
+    const taken = grey.map(({ xs }) => {
+      const t = trunkOf(tf, m)!;
+      t.forward(xs);
+      return t.equalChannels;
+    });
+    m.dispose();
+    expect(taken).to.deep.equal([true, true, true, false, true, true]);
+    for (const threads of [1, 2]) {
+      setKernelThreads(threads);
+      const [a, b] = [createModel(6), createModel(6)];
+      compileModel(a);
+      compileModel(b);
+      const batches = grey.map(({ xs, ys }) => ({ xs: xs.clone(), ys: ys.clone() }));
+      await sameSteps(a, b, [...batches, ...grey.map(({ xs, ys }) => ({ xs: xs.clone(), ys: ys.clone() }))], 90);
+      expect(bits(b), `${threads} thread(s)`).to.deep.equal(bits(a));
+      a.dispose();
+      b.dispose();
+    }
+    tf.dispose(grey.flatMap(({ xs, ys }) => [xs, ys]));
+    setKernelThreads(1);
+  });
+
   it("a model without a trunk (batch normalisation) takes tfjsStep, which gives trainOnBatch's bits", async () => {
     const config = { ...PAPER, arch: { ...PAPER.arch, batchNorm: true } };
     const [a, b] = [createModel(2, config), createModel(2, config)];

@@ -36,12 +36,31 @@ const STAGE_WORDS = 40;
 // word offsets of a stage descriptor (asm/trunk.ts): 0–10 its sizes, then the buffers
 const [WF, ZB, BIAS, WT, DW, DB, ACC] = [11, 12, 13, 14, 15, 16, 17];
 // per-image buffers: (first image's byte offset, bytes between images)
-const [A, Y, R, PO, DPO, DZ, DA] = [18, 20, 22, 24, 26, 30, 32]; // (words 28–29: unused)
+const [A, Y, R, PO, DPO, DZ, DA] = [18, 20, 22, 24, 26, 30, 32];
+/** Word 28 of stage 0: 1 when the batch's C > 1 channels are equal copies, see {@link equalChannels}. (29: unused) */
+const SAME = 28;
 const SPARE = 34;
 /** Floats of slack after each image's stretch of a buffer (vector stores and reads run up to 8 floats past it). */
 const IMAGE_SLACK = 16;
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+
+/**
+ * Whether every pixel of the NHWC `x` (C channels) has C bitwise-equal values: a grey picture read as RGB, as CK+48's
+ * are, and stay through the augmentation's warp (the same arithmetic on each channel). The trunk then computes the
+ * first stage's filter gradient once per grey value (asm/conv.ts convBackpropFilterEqualChannels): a third of the
+ * work for RGB, the same bits. Bits are compared, not values: equal bits give equal products, while -0 and +0 (equal
+ * values) would not.
+ */
+export function equalChannels(x: Float32Array, C: number): boolean {
+  if (C < 2) return false;
+  const u = new Uint32Array(x.buffer, x.byteOffset, x.length);
+  for (let i = 0; i < u.length; i += C) {
+    const v = u[i];
+    for (let c = 1; c < C; c++) if (u[i + c] !== v) return false;
+  }
+  return true;
+}
 
 /** Sizes derived from a stage. */
 function sizes(s: Stage) {
@@ -146,15 +165,28 @@ class Workspace {
     this.words = w;
   }
 
+  /** The byte offset of image `b`'s stretch of the per-image buffer `at` of stage i. */
+  imagePtr(i: number, at: number, b: number): number {
+    const o = HEADER + i * STAGE_WORDS + at;
+    return this.words[o] + b * this.words[o + 1];
+  }
+
   /** Image `b`'s stretch of the per-image buffer `at` of stage i, as a view of `floats` floats. */
   image(i: number, at: number, b: number, floats: number): Float32Array {
-    const o = HEADER + i * STAGE_WORDS + at;
-    return this.arena.view(this.words[o] + b * this.words[o + 1], floats);
+    return this.arena.view(this.imagePtr(i, at, b), floats);
   }
 
   /** Buffer `at` of stage i (a shared one). */
   ptr(i: number, at: number): number {
     return this.words[HEADER + i * STAGE_WORDS + at];
+  }
+
+  /** Whether stage 0's input channels are equal copies for this batch (the descriptor's SAME word). */
+  get same(): boolean {
+    return this.words[HEADER + SAME] === 1;
+  }
+  set same(v: boolean) {
+    this.words[HEADER + SAME] = v ? 1 : 0;
   }
 
   /** Write the descriptor for a batch of `images`, its counters at 0, into the module's memory. */
@@ -217,7 +249,15 @@ export class Trunk {
     const s0 = this.stages[0];
     const image = s0.H * s0.W * s0.C;
     const x = values(xs);
-    for (let b = 0; b < B; b++) ws.image(0, A, b, image).set(x.subarray(b * image, (b + 1) * image));
+    let same = s0.C > 1;
+    for (let b = 0; b < B; b++) {
+      ws.image(0, A, b, image).set(x.subarray(b * image, (b + 1) * image));
+      if (!same) continue;
+      // RGB, the usual case, in WebAssembly (55k floats a batch: 0.07 ms in JavaScript, ~0.01 there)
+      if (s0.C === 3) same = ws.arena.fn.equalChannels3(ws.imagePtr(0, A, b), s0.H * s0.W) === 1;
+      else same = equalChannels(x.subarray(b * image, (b + 1) * image), s0.C);
+    }
+    ws.same = same;
     this.stages.forEach((s, i) =>
       this.loadStage(ws, i, s, values(this.variables[2 * i]), values(this.variables[2 * i + 1])),
     );
@@ -249,10 +289,18 @@ export class Trunk {
     this.stages.forEach((s, i) => {
       const { NP: np, KWCP } = sizes(s);
       const dw = a.view(ws.ptr(i, DW), s.K * KWCP * np);
-      const out = filterGradient(dw, s.K, s.K * s.C, s.N, KWCP, np);
+      const out =
+        i === 0 && ws.same
+          ? spreadChannels(dw, s.K * s.K, s.C, s.N, np)
+          : filterGradient(dw, s.K, s.K * s.C, s.N, KWCP, np);
       grads.push(out, a.view(ws.ptr(i, DB), s.N).slice());
     });
     return grads;
+  }
+
+  /** Whether the last {@link forward}'s images had equal channels (the first stage's filter gradient per grey value). */
+  get equalChannels(): boolean {
+    return !!this.ws?.same;
   }
 
   /** Floats per image of the trunk's output. */
@@ -272,6 +320,19 @@ export class Trunk {
     b.fill(0);
     b.set(bias);
   }
+}
+
+/**
+ * The filter gradient [K, K, C, N] from channel 0's, `g` [E = K·K entries, rows of NP] (the equal-channels case of
+ * {@link equalChannels}): every channel gets the same values.
+ */
+export function spreadChannels(g: Float32Array, E: number, C: number, N: number, NP: number): Float32Array {
+  const out = new Float32Array(E * C * N);
+  for (let e = 0; e < E; e++) {
+    const row = g.subarray(e * NP, e * NP + N);
+    for (let c = 0; c < C; c++) out.set(row, (e * C + c) * N);
+  }
+  return out;
 }
 
 /** Each model's stages (or null: none), parsed once: trunkOf runs every training step, and layers never change. */

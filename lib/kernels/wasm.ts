@@ -96,6 +96,22 @@ export interface ConvExports {
     t1: number,
     zero: number,
   ): void;
+  convBackpropFilterEqualChannels(
+    x: number,
+    dy: number,
+    g: number,
+    Wp: number,
+    C: number,
+    OH: number,
+    OW: number,
+    N: number,
+    NP: number,
+    KH: number,
+    KW: number,
+    t0: number,
+    t1: number,
+    zero: number,
+  ): void;
   convBackpropInput(
     dy: number,
     wt: number,
@@ -145,6 +161,7 @@ export interface ConvExports {
     momentum: number,
   ): void;
   sumRows(x: number, out: number, acc: number, rows: number, I: number): void;
+  equalChannels3(p: number, pixels: number): number;
   trunkForward(ctx: number, part: number): void;
   trunkBackward(ctx: number, part: number): void;
   trunkGradients(ctx: number, part: number, parts: number): void;
