@@ -333,13 +333,36 @@ export async function trainFold(opts: TrainFoldOptions): Promise<TrainedFold> {
   return { model, history, bestEpoch: best.bestEpoch, bestValLoss: best.best };
 }
 
-/** Loss and accuracy of a model on a labelled set, in inference mode (dropout off). */
+/**
+ * Loss and accuracy of a model on a labelled set, in inference mode (dropout off): tfjs-layers' `model.evaluate`, or
+ * its bits without its ops when the model has the trunk and head {@link trainStep} runs by hand.
+ */
 export function evaluateModel(
   model: LayersModel,
   x: Tensor4D,
   y: Tensor2D,
   batchSize = 64,
 ): { loss: number; accuracy: number } {
+  const trunk = trunkOf(tf, model);
+  const head = trunk && headOf(tf, model, 2 * trunk.stages.length);
+  if (trunk && head) {
+    // tfjs-layers' testLoop: each batch's mean loss and accuracy times its size, summed in float32, ÷ the count
+    const N = x.shape[0];
+    const per = x.size / N;
+    const xv = x.dataSync() as Float32Array;
+    const yv = y.dataSync() as Float32Array;
+    const K = y.shape[1];
+    let loss = 0;
+    let accuracy = 0;
+    for (let start = 0; start < N; start += batchSize) {
+      const B = Math.min(batchSize, N - start);
+      const features = trunk.forwardValues(xv.subarray(start * per, (start + B) * per), B);
+      const r = head.evaluate(features, yv.subarray(start * K, (start + B) * K), B);
+      loss = Math.fround(loss + Math.fround(B * r.loss));
+      accuracy = Math.fround(accuracy + Math.fround(B * r.acc));
+    }
+    return { loss: Math.fround(loss / N), accuracy: Math.fround(accuracy / N) };
+  }
   const out = model.evaluate(x, y, { batchSize }) as Scalar[];
   const [loss, accuracy] = out.map((s) => s.dataSync()[0]);
   tf.dispose(out);

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import { runProtocol } from "../lib/protocol";
 import { PAPER } from "../lib/config";
 import { makeFakeCk48 } from "./fixtures/ck48";
-import { compileModel, tfjsStep, trainFold, trainStep } from "../lib/train";
+import { compileModel, evaluateModel, tfjsStep, trainFold, trainStep } from "../lib/train";
 import { trunkOf } from "../lib/kernels/trunk";
 import { headOf } from "../lib/kernels/head";
 import { setKernelThreads } from "../lib/kernels/threads";
@@ -15,6 +15,7 @@ import { Interrupted, type TrainCheckpoint } from "../lib/checkpoint";
 import { tf, type LayersModel, type Tensor2D } from "../lib/tf";
 import { Rng } from "../lib/random";
 import type { EpochRecord } from "../lib/record";
+import type { Scalar } from "@tensorflow/tfjs";
 
 const QUICK = { ...PAPER, folds: 2, maxEpochs: 2 };
 
@@ -181,6 +182,27 @@ describe("trainStep: the explicit step against tfjs-layers' own trainOnBatch", f
     }
     tf.dispose(grey.flatMap(({ xs, ys }) => [xs, ys]));
     setKernelThreads(1);
+  });
+
+  it("evaluateModel through the trunk and head gives model.evaluate's bits (157 images in batches of 64, and 5)", async () => {
+    const [a, m] = [createModel(8), createModel(8)];
+    compileModel(a);
+    compileModel(m);
+    await sameSteps(a, m, batchesOf(21, [8, 8, 8]), 10); // weights away from their start
+    a.dispose();
+    for (const threads of [1, 2]) {
+      setKernelThreads(threads);
+      for (const n of [157, 5]) {
+        const [{ xs, ys }] = batchesOf(30 + n, [n]);
+        const want = (m.evaluate(xs, ys, { batchSize: 64 }) as Scalar[]).map((t) => t.dataSync()[0]);
+        const got = evaluateModel(m, xs, ys);
+        expect([got.loss, got.accuracy], `${n} images, ${threads} thread(s)`).to.deep.equal(want);
+        expect(got.loss).to.be.greaterThan(0);
+        tf.dispose([xs, ys]);
+      }
+    }
+    setKernelThreads(1);
+    m.dispose();
   });
 
   it("a model without a trunk (batch normalisation) takes tfjsStep, which gives trainOnBatch's bits", async () => {

@@ -98,36 +98,8 @@ export class Head {
       mask[i] = f(Math.floor(f(u[i] + keep)) / keep);
       a1d[i] = f(a1[i] * mask[i]);
     }
-    // Dense (softmax): _FusedMatMul, Add, then the cpu backend's Softmax: max, sub, exp, sum, div
-    const o = matmul2d(a1d, Wo, B, U, K);
-    const p = new Float32Array(B * K);
-    for (let i = 0; i < B; i++) {
-      const z = new Float32Array(K);
-      for (let j = 0; j < K; j++) z[j] = f(o[i * K + j] + bo[j]);
-      let max = z[0];
-      for (let j = 0; j < K; j++) if (Number.isNaN(z[j]) || z[j] > max) max = z[j];
-      const e = z.map((v) => f(Math.exp(f(v - max))));
-      const s = rowSum(e, 0, K);
-      for (let j = 0; j < K; j++) p[i * K + j] = f(e[j] / s);
-    }
-    // Cross-entropy (tfjs-layers): p / sum(p), clip to [ε, 1 − ε], −sum(y · log(·)); then the mean; accuracy
-    const sp = new Float32Array(B);
-    const q = new Float32Array(B * K);
-    const c = new Float32Array(B * K);
-    let lossSum = 0;
-    let accSum = 0;
-    for (let i = 0; i < B; i++) {
-      sp[i] = rowSum(p, i * K, K);
-      const m = new Float32Array(K);
-      for (let j = 0; j < K; j++) {
-        const k = i * K + j;
-        q[k] = f(p[k] / sp[i]);
-        c[k] = q[k] > 1 - EPSILON ? 1 - EPSILON : q[k] < EPSILON ? EPSILON : q[k];
-        m[j] = f(y[k] * f(Math.log(c[k])));
-      }
-      lossSum += f(-rowSum(m, 0, K) / B);
-      accSum += f((argMaxRow(y, i * K, K) === argMaxRow(p, i * K, K) ? 1 : 0) / B);
-    }
+    const p = softmaxDense(a1d, Wo, bo, B, U, K);
+    const { loss, acc, sp, q, c } = crossEntropy(p, y, B, K);
 
     // Backward. Mean: 1 / B each; Neg; Sum: broadcast; Mul: · y; Log: ÷ c; ClipByValue: passes where ε ≤ q ≤ 1 − ε
     const g = -f(1 / B);
@@ -170,8 +142,78 @@ export class Head {
     const dbd = columnSums(gz1, B, U);
     const dFeatures = matmul2d(gz1, Wd, B, U, F, false, true);
     const dWd = matmul2d(x, gz1, F, B, U, true, false);
-    return { loss: f(lossSum), acc: f(accSum), dFeatures, grads: [dWd, dbd, dWo, dbo] };
+    return { loss, acc, dFeatures, grads: [dWd, dbd, dWo, dbo] };
   }
+
+  /**
+   * A batch's mean loss and accuracy in inference mode, as tfjs-layers' test function (model.evaluate) computes them
+   * from features [B, F]: the Dense layer's _FusedMatMul with its bias and ReLU (the same bits as the training
+   * step's BatchMatMul, Add, Relu once through the ReLU), no dropout, then the output layer, softmax and loss of
+   * {@link step}.
+   */
+  evaluate(x: Float32Array, y: Float32Array, B: number): { loss: number; acc: number } {
+    const backend = this.tf.backend() as MathBackendCPU;
+    const [Wd, bd, Wo, bo] = this.variables.map((t) => backend.data.get(t.dataId).values as Float32Array);
+    const [F, U] = this.variables[0].shape as [number, number];
+    const K = this.variables[2].shape[1] as number;
+    const h = matmul2d(x, Wd, B, F, U);
+    const a1 = new Float32Array(B * U);
+    for (let i = 0; i < B * U; i++) a1[i] = Math.max(0, f(h[i] + bd[i % U]));
+    const { loss, acc } = crossEntropy(softmaxDense(a1, Wo, bo, B, U, K), y, B, K);
+    return { loss, acc };
+  }
+}
+
+/**
+ * The output layer: Dense (softmax) as _FusedMatMul, Add, then the cpu backend's Softmax (max, sub, exp, sum, div),
+ * of a [B, U] input: the probabilities [B, K].
+ */
+function softmaxDense(
+  a: Float32Array,
+  Wo: Float32Array,
+  bo: Float32Array,
+  B: number,
+  U: number,
+  K: number,
+): Float32Array {
+  const o = matmul2d(a, Wo, B, U, K);
+  const p = new Float32Array(B * K);
+  for (let i = 0; i < B; i++) {
+    const z = new Float32Array(K);
+    for (let j = 0; j < K; j++) z[j] = f(o[i * K + j] + bo[j]);
+    let max = z[0];
+    for (let j = 0; j < K; j++) if (Number.isNaN(z[j]) || z[j] > max) max = z[j];
+    const e = z.map((v) => f(Math.exp(f(v - max))));
+    const s = rowSum(e, 0, K);
+    for (let j = 0; j < K; j++) p[i * K + j] = f(e[j] / s);
+  }
+  return p;
+}
+
+/**
+ * tfjs-layers' categorical cross-entropy of probabilities p [B, K] against one-hot y: p / sum(p), clipped to
+ * [ε, 1 − ε], −sum(y · log(·)), then tfjs' Mean (each value ÷ B, summed); and the mean accuracy. Also the
+ * intermediate values the backward pass needs.
+ */
+function crossEntropy(p: Float32Array, y: Float32Array, B: number, K: number) {
+  const sp = new Float32Array(B);
+  const q = new Float32Array(B * K);
+  const c = new Float32Array(B * K);
+  let lossSum = 0;
+  let accSum = 0;
+  for (let i = 0; i < B; i++) {
+    sp[i] = rowSum(p, i * K, K);
+    const m = new Float32Array(K);
+    for (let j = 0; j < K; j++) {
+      const k = i * K + j;
+      q[k] = f(p[k] / sp[i]);
+      c[k] = q[k] > 1 - EPSILON ? 1 - EPSILON : q[k] < EPSILON ? EPSILON : q[k];
+      m[j] = f(y[k] * f(Math.log(c[k])));
+    }
+    lossSum += f(-rowSum(m, 0, K) / B);
+    accSum += f((argMaxRow(y, i * K, K) === argMaxRow(p, i * K, K) ? 1 : 0) / B);
+  }
+  return { loss: f(lossSum), acc: f(accSum), sp, q, c };
 }
 
 /**

@@ -243,12 +243,17 @@ export class Trunk {
   /** The trunk's output for images `xs` [B,H,W,C]: the values of {@link outShape}. */
   forward(xs: tfjs.Tensor4D): Float32Array {
     const backend = this.tf.backend() as MathBackendCPU;
+    return this.forwardValues(backend.data.get(xs.dataId).values as Float32Array, xs.shape[0]);
+  }
+
+  /** {@link forward} of the `B` images [B,H,W,C] in `x`. */
+  forwardValues(x: Float32Array, B: number): Float32Array {
+    const backend = this.tf.backend() as MathBackendCPU;
     const values = (t: Tensor) => backend.data.get(t.dataId).values as Float32Array;
-    const B = (this.batch = xs.shape[0]);
+    this.batch = B;
     const ws = (this.ws = workspaceFor(this.stages, B));
     const s0 = this.stages[0];
     const image = s0.H * s0.W * s0.C;
-    const x = values(xs);
     let same = s0.C > 1;
     for (let b = 0; b < B; b++) {
       ws.image(0, A, b, image).set(x.subarray(b * image, (b + 1) * image));
