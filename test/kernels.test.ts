@@ -1073,7 +1073,7 @@ describe("fused RMSprop (lib/kernels/rmsprop.ts)", () => {
     }
   });
 
-  it("gives the stock bits while mean squares decay through the subnormals (the float64 path of β·a)", () => {
+  it("gives the stock bits while mean squares decay through the subnormals (the float64 path of β·a)", async () => {
     // Each weight gets one gradient of size 10^-k (k = 11…19) and then 0 or, for some, a tiny or an ordinary one:
     // its mean square shrinks by β every step, through the subnormals (below 2^-126) to 0, in mixed vectors.
     const FusedRMSProp = fusedRmspropClass(tf);
@@ -1092,9 +1092,8 @@ describe("fused RMSprop (lib/kernels/rmsprop.ts)", () => {
           : Float32Array.from({ length: n }, (_, i) => (i % 17 === 0 ? rng.uniform(-1, 1) : i % 23 === 0 ? 1e-25 : 0));
       tf.tidy(() => stock.applyGradients({ [stockVar.name]: tf.tensor1d(g) }));
       fusedOpt.applyArrays([fusedVar], [g]);
-      const ms = (fusedOpt as unknown as { accumulatedMeanSquares: { variable: tfjs.Variable }[] })
-        .accumulatedMeanSquares;
-      sawSubnormal += Array.from(ms[0].variable.dataSync()).filter((a) => a > 0 && a < 2 ** -126).length;
+      const ms = (await fusedOpt.getWeights())[1].tensor; // [iterations, mean squares, moments]
+      sawSubnormal += Array.from(ms.dataSync()).filter((a) => a > 0 && a < 2 ** -126).length;
     }
     expect(sawSubnormal, "mean squares that were subnormal, summed over steps").to.be.greaterThan(1000);
     const states = (o: tfjs.Optimizer) => o.getWeights().then((ws) => ws.map((w) => Array.from(w.tensor.dataSync())));
@@ -1143,6 +1142,63 @@ describe("fused RMSprop (lib/kernels/rmsprop.ts)", () => {
     tf.dispose([...stockVars, ...fusedVars, kept!]);
     stock.dispose();
     fusedOpt.dispose();
+  });
+
+  it("keeps each optimiser's state apart in the module's memory: two alternating, a thread switch, setWeights", async () => {
+    const FusedRMSProp = fusedRmspropClass(tf);
+    const rng = new Rng(14);
+    const shapes = [[5, 5, 3, 6], [6], [64]];
+    const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+    const init = shapes.map((s) => Float32Array.from({ length: size(s) }, () => rng.uniform(-1, 1)));
+    const vars = (tag: string) =>
+      shapes.map((s, i) => tf.variable(tf.tensor(init[i], s), true, `resident_${tag}_${i}`));
+    // two models trained alternately, each by a fused optimiser and, for reference, by the stock one
+    const [fa, fb, sa, sb] = ["fa", "fb", "sa", "sb"].map(vars);
+    let ofa = new FusedRMSProp(0.001, 0.9, 0, 1e-7);
+    const ofb = new FusedRMSProp(0.001, 0.9, 0, 1e-7);
+    const [osa, osb] = [tf.train.rmsprop(0.001, 0.9, 0, 1e-7), tf.train.rmsprop(0.001, 0.9, 0, 1e-7)];
+    const stockStep = (o: tfjs.Optimizer, v: tfjs.Variable[], g: Float32Array[]) =>
+      tf.tidy(() => o.applyGradients(Object.fromEntries(v.map((x, i) => [x.name, tf.tensor(g[i], shapes[i])]))));
+    const states = async (o: tfjs.Optimizer) => (await o.getWeights()).map((w) => Array.from(w.tensor.dataSync()));
+    for (let step = 0; step < 24; step++) {
+      if (step === 8) setKernelThreads(2); // another arena: the state moves with the owner
+      if (step === 12) setKernelThreads(1);
+      const saved = async (o: tfjs.Optimizer) =>
+        (await o.getWeights()).map((w) => ({ name: w.name, tensor: w.tensor.clone() }));
+      if (step === 16) {
+        // a state set from outside, on the optimiser whose state is in the module (b stepped last): b and its
+        // reference both take a's
+        const state = await saved(osa);
+        await ofb.setWeights(state.map((w) => ({ ...w, tensor: w.tensor.clone() })));
+        await osb.setWeights(state);
+      }
+      if (step === 20) {
+        // a resume: a fresh optimiser takes a's state through getWeights and setWeights
+        const state = await saved(ofa);
+        ofa.dispose();
+        ofa = new FusedRMSProp(0.001, 0.9, 0, 1e-7);
+        await ofa.setWeights(state);
+      }
+      for (const [fused, stock, fv, sv] of [
+        [ofa, osa, fa, sa],
+        [ofb, osb, fb, sb],
+      ] as const) {
+        const g = shapes.map((s) => Float32Array.from({ length: size(s) }, () => rng.uniform(-1, 1)));
+        fused.applyArrays(fv, g);
+        stockStep(stock, sv, g);
+      }
+      if (step % 5 === 0) expect(await states(ofb), `b's state after step ${step}`).to.deep.equal(await states(osb));
+    }
+    for (const [fv, sv] of [
+      [fa, sa],
+      [fb, sb],
+    ])
+      fv.forEach((v, i) => expect(Array.from(v.dataSync())).to.deep.equal(Array.from(sv[i].dataSync())));
+    expect(await states(ofa)).to.deep.equal(await states(osa));
+    expect(await states(ofb)).to.deep.equal(await states(osb));
+    tf.dispose([...fa, ...fb, ...sa, ...sb]);
+    [ofa, ofb, osa, osb].forEach((o) => o.dispose());
+    setKernelThreads(1);
   });
 
   it("keeps the stock state layout: getWeights of both have the same names and bits, and the tensor count stays flat", async () => {

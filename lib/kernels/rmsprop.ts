@@ -11,12 +11,13 @@
  * +, −, ×, ÷, √), in the same order, with the same float32 constants (test/kernels.test.ts runs both for many steps).
  *
  * Only the plain (not centred) RMSprop the paper uses is fused; a centred one falls back to the stock code. The state
- * (`accumulatedMeanSquares`, `accumulatedMoments`) lives in the stock fields, so getWeights/setWeights (checkpoints)
- * and dispose are inherited unchanged. lib/optim.ts keeps Eq. 3–4 written plainly as the readable reference.
+ * (`accumulatedMeanSquares`, `accumulatedMoments`) has the stock fields, so getWeights/setWeights (checkpoints) and
+ * dispose keep the stock layout; between steps its values live in the module's memory (see {@link Resident}), and
+ * getWeights copies them into those fields first. lib/optim.ts keeps Eq. 3–4 written plainly as the readable reference.
  */
 import type * as tfjs from "@tensorflow/tfjs";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
-import { wasmArena } from "./wasm";
+import { wasmArena, type Arena } from "./wasm";
 
 type OptimizerVariable = { originalName: string; variable: tfjs.Variable };
 interface StockFields {
@@ -46,7 +47,58 @@ export function fusedRmspropClass(tf: typeof tfjs) {
     tf.tidy(() => v.assign(tf.tensor(x.slice(), v.shape, "float32")));
   };
 
+  /**
+   * The optimiser state of one optimiser at a time, kept in the module's memory from step to step: copying the mean
+   * squares and moments in and out of their tensors was 4 of the 7 copies of the model's size a step cost. Slot i
+   * holds variable i's two vectors; `owner` is the optimiser whose state is here (its tensors are then stale, until
+   * {@link sync}). Another optimiser's step, a thread switch (another arena) or setWeights puts it back or drops it.
+   */
+  interface Resident {
+    arena: Arena;
+    owner?: StockFields;
+    slots: { pa: number; pm: number; n: number; loaded: boolean }[];
+  }
+  let resident: Resident | undefined;
+
+  /** Copy the owner's state from the module into its tensors (it stays valid in both). */
+  const sync = (r: Resident): void => {
+    const o = r.owner;
+    if (!o) return;
+    r.slots.forEach((slot, i) => {
+      if (!slot?.loaded) return;
+      store(o.accumulatedMeanSquares[i].variable, r.arena.view(slot.pa, slot.n));
+      store(o.accumulatedMoments[i].variable, r.arena.view(slot.pm, slot.n));
+    });
+  };
+
+  /** The resident state of `self` in `arena`, taking it over from whoever holds it (put back into its tensors). */
+  const residentFor = (self: StockFields, arena: Arena): Resident => {
+    if (resident && resident.owner === self && resident.arena === arena) return resident;
+    if (resident) sync(resident);
+    if (!resident || resident.arena !== arena) resident = { arena, slots: [] };
+    resident.owner = self;
+    resident.slots.forEach((slot) => slot && (slot.loaded = false));
+    return resident;
+  };
+
   return class FusedRMSProp extends tf.RMSPropOptimizer {
+    /** The stock getWeights, after the state in the module's memory is copied into its tensors. */
+    override async getWeights(): ReturnType<tfjs.Optimizer["getWeights"]> {
+      if (resident?.owner === (this as unknown as StockFields)) sync(resident);
+      return super.getWeights();
+    }
+
+    /** The stock setWeights; the state in the module's memory is dropped (the next step reads the new one). */
+    override async setWeights(weightValues: Parameters<tfjs.Optimizer["setWeights"]>[0]): Promise<void> {
+      if (resident?.owner === (this as unknown as StockFields)) resident.owner = undefined;
+      return super.setWeights(weightValues);
+    }
+
+    override dispose(): void {
+      if (resident?.owner === (this as unknown as StockFields)) resident.owner = undefined;
+      super.dispose();
+    }
+
     override applyGradients(variableGradients: tfjs.NamedTensorMap | { name: string; tensor: tfjs.Tensor }[]): void {
       const self = this as unknown as StockFields;
       if (self.centered) return super.applyGradients(variableGradients);
@@ -92,13 +144,21 @@ export function fusedRmspropClass(tf: typeof tfjs) {
       const ms = self.accumulatedMeanSquares[i].variable;
       const mom = self.accumulatedMoments[i].variable;
       const n = value.size;
-      // Copy the four inputs into wasm memory, update in place there (asm/elementwise.ts rmsprop), store the results.
+      // The state is in wasm memory (read from its tensors once); copy the gradient and the weights in, update all
+      // in place there (asm/elementwise.ts rmsprop), store the weights.
       const wasm = wasmArena();
-      const [pg, pv, pa, pm] = [wasm.alloc(n), wasm.alloc(n), wasm.alloc(n), wasm.alloc(n)];
+      const r = residentFor(self, wasm);
+      let slot = r.slots[i];
+      if (!slot || slot.n !== n) slot = r.slots[i] = { pa: wasm.reserve(n), pm: wasm.reserve(n), n, loaded: false };
+      const { pa, pm } = slot;
+      const [pg, pv] = [wasm.alloc(n), wasm.alloc(n)];
+      if (!slot.loaded) {
+        wasm.view(pa, n).set(ms.dataSync() as Float32Array);
+        wasm.view(pm, n).set(mom.dataSync() as Float32Array);
+        slot.loaded = true;
+      }
       wasm.view(pg, n).set(gradient);
       wasm.view(pv, n).set(value.dataSync() as Float32Array);
-      wasm.view(pa, n).set(ms.dataSync() as Float32Array);
-      wasm.view(pm, n).set(mom.dataSync() as Float32Array);
       // The stock code's scalars, as float32 tensors hold them.
       const f = Math.fround;
       wasm.fn.rmsprop(
@@ -113,8 +173,6 @@ export function fusedRmspropClass(tf: typeof tfjs) {
         f(self.epsilon),
         f(self.momentum),
       );
-      store(ms, wasm.view(pa, n));
-      store(mom, wasm.view(pm, n));
       store(value, wasm.view(pv, n));
     }
   };
