@@ -99,11 +99,34 @@ function geometry(info: ConvInfo) {
   };
 }
 
+/**
+ * Copy `rows` rows of `n` floats from `src` (rows `from` floats apart, starting at `s0`) into `dst` (`to` apart, from
+ * `d0`). Rows this short go by index: a subarray and a set per row cost more than the copy (the first stage's 6
+ * channels: 29 µs a step for the filter gradient's 80 rows that way).
+ */
+export function copyRows(
+  dst: Float32Array,
+  src: Float32Array,
+  rows: number,
+  n: number,
+  from: number,
+  to: number,
+  s0 = 0,
+  d0 = 0,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const s = s0 + r * from;
+    const d = d0 + r * to;
+    if (n >= 32) dst.set(src.subarray(s, s + n), d);
+    else for (let j = 0; j < n; j++) dst[d + j] = src[s + j];
+  }
+}
+
 /** The forward kernel's filter layout: `w` [KH,KW,C,N] into `dst` [KH, KW*C, NP], channels zero-padded to NP. */
 export function layFilter(dst: Float32Array, w: Float32Array, rows: number, N: number, NP: number): void {
   if (NP === N) return dst.set(w);
   dst.fill(0);
-  for (let r = 0; r < rows; r++) dst.set(w.subarray(r * N, r * N + N), r * NP);
+  copyRows(dst, w, rows, N, N, NP);
 }
 
 /** The input gradient's filter layout: `w` [KH,KW,C,N] into `dst` [KH, N, KWCP], transposed per row, zero-padded. */
@@ -135,12 +158,7 @@ export function filterGradient(
   NP: number,
 ): Float32Array {
   const out = new Float32Array(KH * KWC * N);
-  for (let ky = 0; ky < KH; ky++) {
-    for (let k = 0; k < KWC; k++) {
-      const s = (ky * KWCP + k) * NP;
-      out.set(dw.subarray(s, s + N), (ky * KWC + k) * N);
-    }
-  }
+  for (let ky = 0; ky < KH; ky++) copyRows(out, dw, KWC, N, NP, N, ky * KWCP * NP, ky * KWC * N);
   return out;
 }
 

@@ -15,7 +15,7 @@ import type * as tfjs from "@tensorflow/tfjs";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { wasmArena, type Arena } from "./wasm";
 import { kernelThreads, runParts } from "./parallel";
-import { filterGradient, layFilter, layFilterTransposed } from "./conv";
+import { copyRows, filterGradient, layFilter, layFilterTransposed } from "./conv";
 import { FAST_BACKEND } from "./index";
 
 type Tf = typeof tfjs;
@@ -314,13 +314,14 @@ export class Trunk {
     return ph * pw * n;
   }
 
-  /** Lay stage i's filter out for the forward pass ([K, K*C, NP]) and the input gradient ([K, N, KWCP]). */
+  /** Lay stage i's filter out for the forward pass ([K, K*C, NP]) and, after the first stage, the input gradient ([K, N, KWCP]). */
   private loadStage(ws: Workspace, i: number, s: Stage, w: Float32Array, bias: Float32Array): void {
     const a = ws.arena;
     const { NP: np, KWCP } = sizes(s);
     const KWC = s.K * s.C;
     layFilter(a.view(ws.ptr(i, WF), s.K * KWC * np), w, s.K * KWC, s.N, np);
-    layFilterTransposed(a.view(ws.ptr(i, WT), s.K * s.N * KWCP), w, s.K, KWC, s.N, KWCP);
+    // (the first stage's input gradient is never taken)
+    if (i > 0) layFilterTransposed(a.view(ws.ptr(i, WT), s.K * s.N * KWCP), w, s.K, KWC, s.N, KWCP);
     const b = a.view(ws.ptr(i, BIAS), np);
     b.fill(0);
     b.set(bias);
@@ -333,10 +334,7 @@ export class Trunk {
  */
 export function spreadChannels(g: Float32Array, E: number, C: number, N: number, NP: number): Float32Array {
   const out = new Float32Array(E * C * N);
-  for (let e = 0; e < E; e++) {
-    const row = g.subarray(e * NP, e * NP + N);
-    for (let c = 0; c < C; c++) out.set(row, (e * C + c) * N);
-  }
+  for (let c = 0; c < C; c++) copyRows(out, g, E, N, NP, C * N, 0, c * N);
   return out;
 }
 
