@@ -188,16 +188,18 @@ export const WARMUP_STEPS = 40;
 
 /**
  * A batch source of `n` seeded random images in [0,1) with random one-hot labels, in batches of `batchSize`.
- * The data are generated once (as plain arrays) and each batch becomes tensors on the current backend.
+ * The data are generated once (as plain arrays) and each batch becomes tensors on the current backend. With `grey`,
+ * each pixel's channels are one random value, as CK+48's grey pictures read as RGB: the trunk then computes the first
+ * stage's filter gradient once per grey value (lib/kernels/trunk.ts equalChannels).
  */
-export function randomBatchSource(n: number, batchSize = PAPER.batchSize, seed = 0): BatchSource {
+export function randomBatchSource(n: number, batchSize = PAPER.batchSize, seed = 0, grey = false): BatchSource {
   const s = PAPER.imageSize;
   const c = PAPER.channels;
   const per = s * s * c;
   const rng = new Rng(seed);
   const rnd = () => rng.next();
   const images = new Float32Array(n * per);
-  for (let i = 0; i < images.length; i++) images[i] = rnd();
+  for (let i = 0; i < images.length; i += grey ? c : 1) images.fill(rnd(), i, grey ? i + c : i + 1);
   const labels = new Float32Array(n * NUM_CLASSES);
   for (let i = 0; i < n; i++) labels[i * NUM_CLASSES + Math.floor(rnd() * NUM_CLASSES)] = 1;
   return function* () {

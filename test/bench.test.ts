@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { createModel } from "../lib/model";
-import { speedBound } from "../lib/bench";
+import { randomBatchSource, speedBound } from "../lib/bench";
+import { tf } from "../lib/tf";
+import { equalChannels } from "../lib/kernels/trunk";
 
 describe("lib/bench.ts", () => {
   it("speedBound: an epoch's arithmetic at a given peak (hand-computed)", () => {
@@ -15,5 +17,19 @@ describe("lib/bench.ts", () => {
       achievedGflops: 17.7,
       shareOfOneCore: 0.355,
     });
+  });
+
+  it("randomBatchSource: 20 images in batches of 8, 8, 4; with grey, each pixel's channels one value", () => {
+    for (const grey of [false, true]) {
+      const batches = [...randomBatchSource(20, 8, 3, grey)(0)];
+      expect(batches.map((b) => b.xs.shape[0])).to.deep.equal([8, 8, 4]);
+      for (const { xs, ys } of batches) {
+        const v = xs.dataSync() as Float32Array;
+        expect(equalChannels(v, 3), `grey ${grey}`).to.equal(grey);
+        expect(v.every((x) => x >= 0 && x < 1)).to.equal(true);
+        expect(Array.from(ys.sum(1).dataSync())).to.deep.equal(Array(xs.shape[0]).fill(1)); // one-hot
+        tf.dispose([xs, ys]);
+      }
+    }
   });
 });

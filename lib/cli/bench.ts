@@ -13,6 +13,7 @@ import * as os from "os";
 import { compareKeras, compareTorch, findPython, pythonCandidates, torchProtocol } from "../bench-peers";
 import {
   ck48BatchSource,
+  randomBatchSource,
   runBench,
   FIXED_COST_BATCHES,
   type BenchOptions,
@@ -35,6 +36,10 @@ export const BENCH = defineCommand({
       defaultText: "$CK48_DIR, else data/CK+48 if present, else random images",
     },
     random: { type: "boolean", help: "time on seeded random images, without augmentation" },
+    grey: {
+      type: "boolean",
+      help: "with --random: give each pixel's three channels one value, as CK+48's grey pictures (the first stage's filter gradient is then computed once per grey value; PyTorch and Keras do the same work either way)",
+    },
     images: { type: "int", min: 1, max: 100000, help: "random images per epoch (with --random)", defaultText: "784" },
     epochs: { type: "int", min: 1, max: 1000, default: 2, help: "timed epochs on cpu-fast (the time is their mean)" },
     threads: {
@@ -188,6 +193,7 @@ export function reportLines(r: BenchResult): string[] {
 
 async function bench(a: Args<typeof BENCH>): Promise<void> {
   if (a.random && a.data !== undefined) throw new UserError("--data and --random exclude each other: give one");
+  if (a.grey && !a.random) throw new UserError("--grey applies to --random only (CK+48's pictures are grey already)");
   const opts: BenchOptions = {
     epochs: a.epochs,
     threads: a.threads,
@@ -234,7 +240,10 @@ async function bench(a: Args<typeof BENCH>): Promise<void> {
     opts.images = real.images;
     console.log(`data: the ${real.images} training images of the paper's split of ${shown(dir)}, augmented`);
   } else {
-    console.log(`data: ${opts.images} seeded random images (${a.random ? "--random" : `no CK+48 at ${shown(dir)}`})`);
+    if (a.grey) opts.source = randomBatchSource(opts.images, PAPER.batchSize, 0, true);
+    console.log(
+      `data: ${opts.images} seeded random${a.grey ? " grey" : ""} images (${a.random ? "--random" : `no CK+48 at ${shown(dir)}`})`,
+    );
   }
   const r = await runBench(opts);
   if (pythons.torch) r.torch = compareTorch(pythons.torch, r);
