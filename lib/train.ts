@@ -184,7 +184,16 @@ export function trainStep(model: LayersModel, xs: Tensor4D, ys: Tensor2D): { los
   const head = headOf(tf, model, split);
   if (head) {
     const h = head.step(features, ys.dataSync() as Float32Array, B);
-    update([...trunk.backward(h.dFeatures), ...h.grads]);
+    const optimizer = model.optimizer as Partial<FusedRMSProp>;
+    if (!optimizer.fused) {
+      update([...trunk.backward(h.dFeatures), ...h.grads]);
+      return { loss: tf.scalar(h.loss), acc: tf.scalar(h.acc) };
+    }
+    // The head's update needs nothing of the trunk's backward pass: on two threads it runs while the second one starts it.
+    const fused = optimizer as FusedRMSProp;
+    const trunkGrads = trunk.backward(h.dFeatures, () => fused.updateArrays(variables.slice(split), h.grads, split));
+    fused.updateArrays(variables.slice(0, split), trunkGrads);
+    fused.countStep();
     return { loss: tf.scalar(h.loss), acc: tf.scalar(h.acc) };
   }
   let acc: Scalar | undefined;

@@ -18,7 +18,7 @@ import { fusedRmspropClass } from "../lib/kernels/rmsprop";
 import { wasmPeakGflops, secondsAtPeak } from "../lib/kernels/peak";
 import { setKernelThreads, workerParts, WORKER_SPIN_MS } from "../lib/kernels/threads";
 import { kernelThreads, splitRange } from "../lib/kernels/parallel";
-import { equalChannels, spreadChannels, trunkStages } from "../lib/kernels/trunk";
+import { equalChannels, spreadChannels, trunkOf, trunkStages } from "../lib/kernels/trunk";
 import { wasmArena } from "../lib/kernels/wasm";
 import { PAPER } from "../lib/config";
 
@@ -924,6 +924,42 @@ describe("two kernel threads (lib/kernels/threads.ts, parallel.ts) and the trunk
       expect(Array.from(once), JSON.stringify(c)).to.deep.equal(Array.from(general));
       expect(general.some((v) => v !== 0)).to.equal(true);
     }
+  });
+
+  it("work given to the trunk's backward pass runs while the second thread starts it; a failure in it comes after", () => {
+    const m = createModel(3);
+    const x = tf.tensor4d(
+      randomArray(8 * 48 * 48 * 3, 41).map((v) => (v + 1) / 2),
+      [8, 48, 48, 3],
+    );
+    const d = randomArray(8 * 3 * 3 * 64, 42);
+    const grads = (during?: () => void) => {
+      const t = trunkOf(tf, m)!;
+      t.forward(x);
+      return t.backward(d, during).map((g) => Array.from(g));
+    };
+    setKernelThreads(1);
+    const want = grads();
+    for (const threads of [1, 2]) {
+      setKernelThreads(threads);
+      const parts = workerParts();
+      let ran = 0;
+      expect(
+        grads(() => ran++),
+        `${threads} thread(s)`,
+      ).to.deep.equal(want);
+      expect(ran).to.equal(1);
+      if (threads === 2) expect(workerParts()).to.be.greaterThan(parts);
+      expect(() =>
+        grads(() => {
+          throw new Error("during failed");
+        }),
+      ).to.throw("during failed");
+      expect(grads(), `${threads} thread(s), after a failure`).to.deep.equal(want);
+    }
+    setKernelThreads(1);
+    x.dispose();
+    m.dispose();
   });
 
   it("a reserved buffer outlives the kernel calls that reset the arena after it", () => {

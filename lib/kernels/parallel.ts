@@ -17,10 +17,13 @@ export const PARTED_KERNELS = [
 ] as const;
 export type PartedKernel = (typeof PARTED_KERNELS)[number];
 
-/** Runs a kernel's parts, the first on the calling thread; returns when all are done. */
+/**
+ * Runs a kernel's parts, the first on the calling thread; returns when all are done. `during`, when given, runs on
+ * the calling thread after the other parts have started and before its own (it must not touch their memory).
+ */
 export interface PartRunner {
   readonly threads: number;
-  run(fn: ConvExports, name: PartedKernel, parts: number[][]): void;
+  run(fn: ConvExports, name: PartedKernel, parts: number[][], during?: () => void): void;
 }
 
 let runner: PartRunner | undefined;
@@ -35,9 +38,15 @@ export function setPartRunner(next: PartRunner | undefined): void {
   runner = next;
 }
 
-/** Run `name` once per argument list in `parts`, on as many threads as there are (parts may not overlap in output). */
-export function runParts(fn: ConvExports, name: PartedKernel, parts: number[][]): void {
-  if (runner && parts.length > 1) return runner.run(fn, name, parts);
+/**
+ * Run `name` once per argument list in `parts`, on as many threads as there are (parts may not overlap in output).
+ * `during` runs on this thread while the other thread has started its part (with one thread: first): other work
+ * that the kernel's parts do not depend on, so that the second thread is not idle meanwhile. Kernels whose parts
+ * take work from a counter (asm/trunk.ts) then simply give this thread less.
+ */
+export function runParts(fn: ConvExports, name: PartedKernel, parts: number[][], during?: () => void): void {
+  if (runner && parts.length > 1) return runner.run(fn, name, parts, during);
+  during?.();
   const f = fn[name] as (...args: number[]) => void;
   for (const p of parts) f(...p);
 }

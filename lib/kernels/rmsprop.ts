@@ -125,8 +125,28 @@ export function fusedRmspropClass(tf: typeof tfjs) {
         tf.dispose(named.map((g) => g.tensor));
         return;
       }
-      variables.forEach((v, i) => this.update(i, v, gradients[i]));
+      this.updateArrays(variables, gradients);
       self.incrementIterations();
+    }
+
+    /**
+     * The updates of {@link applyArrays} for `variables`, variables `first`, `first + 1`, … of the optimiser (their
+     * order in every call), without counting a step: a step may update its variables in two calls, each variable's
+     * update being its own (lib/train.ts updates the head's while the trunk's gradients are computed), then
+     * {@link countStep}. Not for a centred RMSprop (see {@link fused}).
+     */
+    updateArrays(variables: tfjs.Variable[], gradients: Float32Array[], first = 0): void {
+      variables.forEach((v, i) => this.update(first + i, v, gradients[i]));
+    }
+
+    /** Count a step whose updates went through {@link updateArrays}. */
+    countStep(): void {
+      (this as unknown as StockFields).incrementIterations();
+    }
+
+    /** Whether {@link updateArrays} applies (a centred RMSprop takes the stock code). */
+    get fused(): boolean {
+      return !(this as unknown as StockFields).centered;
     }
 
     /** Variable i's update from its gradient (none: only its state is made, as the stock code does). */

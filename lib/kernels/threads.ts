@@ -56,7 +56,7 @@ class TwoThreads implements PartRunner {
     readonly worker: Worker,
   ) {}
 
-  run(fn: ConvExports, name: PartedKernel, parts: number[][]): void {
+  run(fn: ConvExports, name: PartedKernel, parts: number[][], during?: () => void): void {
     const [mine, theirs, ...rest] = parts;
     if (rest.length) throw new Error(`threads: ${parts.length} parts for 2 threads`);
     const c = this.ctl;
@@ -66,7 +66,14 @@ class TwoThreads implements PartRunner {
     const seq = (this.seq = (this.seq % 1_000_000_000) + 1);
     Atomics.store(c, 0, seq);
     Atomics.notify(c, 0);
-    (fn[name] as (...a: number[]) => void)(...mine);
+    // `during` may fail; the worker's part still has to end before anything else touches the memory
+    let failed: { error: unknown } | undefined;
+    try {
+      during?.();
+    } catch (error) {
+      failed = { error };
+    }
+    if (!failed) (fn[name] as (...a: number[]) => void)(...mine);
     for (let n = 0; ;) {
       const d = Atomics.load(c, 1);
       if (d === seq) break;
@@ -77,6 +84,7 @@ class TwoThreads implements PartRunner {
       }
     }
     this.workerParts++;
+    if (failed) throw failed.error;
   }
 }
 

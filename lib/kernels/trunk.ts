@@ -213,11 +213,16 @@ function workspaceFor(stages: Stage[], batch: number): Workspace {
 }
 
 /** Run one of the trunk's calls on every thread: each takes images or tasks from the counters until none is left. */
-function onAllThreads(ws: Workspace, name: "trunkForward" | "trunkBackward" | "trunkGradients"): void {
+function onAllThreads(
+  ws: Workspace,
+  name: "trunkForward" | "trunkBackward" | "trunkGradients",
+  during?: () => void,
+): void {
   runParts(
     ws.arena.fn,
     name,
     Array.from({ length: kernelThreads() }, (_, t) => [ws.ctx, t]),
+    during,
   );
 }
 
@@ -277,16 +282,17 @@ export class Trunk {
 
   /**
    * The filter and bias gradients (in the order of `variables`, each laid out as its variable) from the gradient of the
-   * trunk's output.
+   * trunk's output. `during` runs on this thread while the second thread starts the backward pass (lib/train.ts
+   * trainStep updates the head's weights there); it must not touch the trunk's weights or buffers.
    */
-  backward(d: Float32Array): Float32Array[] {
+  backward(d: Float32Array, during?: () => void): Float32Array[] {
     const ws = this.ws!;
     const B = this.batch;
     const last = this.stages.length - 1;
     const per = this.perImage();
     for (let b = 0; b < B; b++) ws.image(last, DPO, b, per).set(d.subarray(b * per, (b + 1) * per));
     ws.start(B);
-    onAllThreads(ws, "trunkBackward");
+    onAllThreads(ws, "trunkBackward", during);
     ws.start(B);
     onAllThreads(ws, "trunkGradients");
     const a = ws.arena;
