@@ -206,7 +206,7 @@ function workspaceFor(stages: Stage[], batch: number): Workspace {
   const fits =
     workspace &&
     workspace.arena === arena &&
-    JSON.stringify(workspace.stages) === JSON.stringify(stages) &&
+    (workspace.stages === stages || JSON.stringify(workspace.stages) === JSON.stringify(stages)) &&
     batch <= workspace.capacity;
   if (!fits) workspace = new Workspace(arena, stages, batch);
   return workspace!;
