@@ -162,8 +162,8 @@ export function tfjsStep(model: LayersModel, xs: Tensor4D, ys: Tensor2D): { loss
  * The training step: {@link tfjsStep}'s bits, faster. On `cpu-fast`, the convolutional trunk (conv → ReLU → pool
  * stages) runs in WebAssembly (lib/kernels/trunk.ts: a call for its forward pass, one for its backward pass), and the
  * paper's head (Flatten, Dense, Dropout, Dense, the loss and their gradients) as plain arithmetic that follows tfjs'
- * ops (lib/kernels/head.ts); another head goes through tfjs, which hands the trunk the gradient of its output. All
- * the gradients then go to the optimiser at once. Other models and backends take {@link tfjsStep}.
+ * ops (lib/kernels/head.ts); another head goes through tfjs, which hands the trunk the gradient of its output. The
+ * gradients then go to the optimiser ({@link backwardAndUpdate}). Other models and backends take {@link tfjsStep}.
  *
  * @see notebooks/04-train.ipynb
  */
@@ -171,29 +171,13 @@ export function trainStep(model: LayersModel, xs: Tensor4D, ys: Tensor2D): { los
   const trunk = trunkOf(tf, model);
   if (!trunk) return tfjsStep(model, xs, ys);
   const variables = trainableVariables(model);
-  const update = (grads: Float32Array[]) => {
-    const optimizer = model.optimizer as Partial<FusedRMSProp>;
-    if (optimizer.applyArrays) return optimizer.applyArrays(variables, grads); // the fused RMSprop (lib/optim.ts)
-    const named = variables.map((v, i) => ({ name: v.name, tensor: tf.tensor(grads[i], v.shape) }));
-    model.optimizer.applyGradients(named);
-    tf.dispose(named.map((g) => g.tensor));
-  };
   const B = xs.shape[0];
   const split = 2 * trunk.stages.length; // the trunk's weights (a kernel and a bias per stage), then the head's
   const features = trunk.forward(xs);
   const head = headOf(tf, model, split);
   if (head) {
     const h = head.step(features, ys.dataSync() as Float32Array, B);
-    const optimizer = model.optimizer as Partial<FusedRMSProp>;
-    if (!optimizer.fused) {
-      update([...trunk.backward(h.dFeatures), ...h.grads]);
-      return { loss: tf.scalar(h.loss), acc: tf.scalar(h.acc) };
-    }
-    // The head's update needs nothing of the trunk's backward pass: on two threads it runs while the second one starts it.
-    const fused = optimizer as FusedRMSProp;
-    const trunkGrads = trunk.backward(h.dFeatures, () => fused.updateArrays(variables.slice(split), h.grads, split));
-    fused.updateArrays(variables.slice(0, split), trunkGrads);
-    fused.countStep();
+    backwardAndUpdate(model, variables, split, h.grads, (during) => trunk.backward(h.dFeatures, during));
     return { loss: tf.scalar(h.loss), acc: tf.scalar(h.acc) };
   }
   let acc: Scalar | undefined;
@@ -210,10 +194,39 @@ export function trainStep(model: LayersModel, xs: Tensor4D, ys: Tensor2D): { los
     undefined,
     true,
   );
-  const trunkGrads = trunk.backward(grads[0].dataSync() as Float32Array);
-  update([...trunkGrads, ...grads.slice(1).map((g) => g.dataSync() as Float32Array)]);
+  const headGrads = grads.slice(1).map((g) => g.dataSync() as Float32Array);
+  backwardAndUpdate(model, variables, split, headGrads, (during) =>
+    trunk.backward(grads[0].dataSync() as Float32Array, during),
+  );
   tf.dispose([input, ...grads]);
   return { loss: loss as Scalar, acc: acc! };
+}
+
+/**
+ * The rest of {@link trainStep} once the head's gradients are known: the trunk's backward pass (`backward`) and the
+ * optimiser's update of every weight (the first `split` variables are the trunk's). The fused RMSprop (lib/optim.ts)
+ * updates the head's weights while the backward pass starts (they need nothing of it: on two threads the two run
+ * side by side), then the trunk's, each variable's update its own; another optimiser gets every gradient at once.
+ */
+function backwardAndUpdate(
+  model: LayersModel,
+  variables: Variable[],
+  split: number,
+  headGrads: Float32Array[],
+  backward: (during?: () => void) => Float32Array[],
+): void {
+  const optimizer = model.optimizer as Partial<FusedRMSProp>;
+  if (optimizer.fused) {
+    const fused = optimizer as FusedRMSProp;
+    const trunkGrads = backward(() => fused.updateArrays(variables.slice(split), headGrads, split));
+    fused.updateArrays(variables.slice(0, split), trunkGrads);
+    fused.countStep();
+    return;
+  }
+  const grads = [...backward(), ...headGrads];
+  const named = variables.map((v, i) => ({ name: v.name, tensor: tf.tensor(grads[i], v.shape) }));
+  model.optimizer.applyGradients(named);
+  tf.dispose(named.map((g) => g.tensor));
 }
 
 /**
