@@ -16,6 +16,7 @@ import { trainTestSplit } from "./split";
 import { Rng } from "./random";
 import { linearFit } from "./stats";
 import { setKernelThreads } from "./kernels/threads";
+import { equalChannels } from "./kernels/trunk";
 
 /** One mini-batch: images [b,48,48,3] and one-hot labels [b,7]. The caller disposes them after the step. */
 export interface Batch {
@@ -40,6 +41,8 @@ export interface BenchOptions {
   log?: (line: string) => void;
   /** Also measure the fixed cost of a step ({@link fixedStepCost}). */
   fixedCost?: boolean;
+  /** Whether the source's images are grey (equal channels), for the speed bound. */
+  greyInput?: boolean;
   /** The batch source; defaults to seeded random images. */
   source?: BatchSource;
   /** Also time the same epochs on the tensorflow backend (tfjs-node), a peer on the same machine in the same run. */
@@ -150,6 +153,8 @@ export async function fixedStepCost(model: LayersModel): Promise<FixedStepCost> 
 
 /** How fast an epoch could be here at all (lib/kernels/peak.ts), and how close the fast backend gets. */
 export interface SpeedBound {
+  /** Whether the images were grey (equal channels): the first filter gradient then counts a third. */
+  greyInput: boolean;
   /** Floating-point operations of one epoch's multiply-adds (2 per multiply-add, lib/model.ts trainingMultiplyAdds). */
   epochGflop: number;
   /** This core's WebAssembly SIMD float32 peak, measured. */
@@ -161,17 +166,25 @@ export interface SpeedBound {
   shareOfOneCore: number;
 }
 
-/** The speed bound of `fastestEpoch` seconds for `images` images of `model`'s training step. */
+/**
+ * The speed bound of `fastestEpoch` seconds for `images` images of `model`'s training step; with `greyInput`, of
+ * grey images, whose first filter gradient is a third of the work (lib/model.ts trainingMultiplyAdds).
+ */
 export function speedBound(
   model: LayersModel,
   images: number,
   fastestEpoch: number,
   peakGflopsPerCore = wasmPeakGflops(),
+  greyInput = false,
 ): SpeedBound {
-  const perImage = trainingMultiplyAdds(model).reduce((a, r) => a + r.forward + r.weightGradient + r.inputGradient, 0);
+  const perImage = trainingMultiplyAdds(model, greyInput).reduce(
+    (a, r) => a + r.forward + r.weightGradient + r.inputGradient,
+    0,
+  );
   const flop = 2 * perImage * images;
   const achieved = flop / fastestEpoch / 1e9;
   return {
+    greyInput,
     epochGflop: round(flop / 1e9, 3),
     peakGflopsPerCore: round(peakGflopsPerCore, 1),
     floorSeconds: {
@@ -218,7 +231,10 @@ export function randomBatchSource(n: number, batchSize = PAPER.batchSize, seed =
  * folder, shuffled each epoch, picked with tf.gather from one training tensor and augmented (lib/augment.ts), as
  * training does (lib/train.ts). The two tensors live as long as the process.
  */
-export async function ck48BatchSource(dir: string, seed = 0): Promise<{ source: BatchSource; images: number }> {
+export async function ck48BatchSource(
+  dir: string,
+  seed = 0,
+): Promise<{ source: BatchSource; images: number; grey: boolean }> {
   const ds = await loadDataset(dir);
   const split = trainTestSplit(ds.files, seed, PAPER.testFraction, "random");
   const index = new Map(ds.files.map((f, i) => [f, i]));
@@ -234,7 +250,7 @@ export async function ck48BatchSource(dir: string, seed = 0): Promise<{ source: 
       yield trainingBatch(xTrain, yTrain, idx, { rng, config: PAPER.augment });
     }
   };
-  return { source, images: train.length };
+  return { source, images: train.length, grey: equalChannels(xTrain.dataSync() as Float32Array, PAPER.channels) };
 }
 
 /** Run `steps` training steps (all of the source's batches when undefined); returns wall seconds and the steps run (the source may have fewer batches than asked). */
@@ -315,7 +331,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
   const epochSeconds = mean(times);
   const profile = opts.profile ? { fast: await profileSteps(fast, source, 20) } : undefined;
-  const bound = speedBound(fast, opts.images, Math.min(...times));
+  const bound = speedBound(fast, opts.images, Math.min(...times), undefined, !!opts.greyInput);
   const fixedCost = opts.fixedCost ? await fixedStepCost(fast) : undefined;
   fast.dispose();
 

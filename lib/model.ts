@@ -373,9 +373,12 @@ export interface LayerMultiplyAdds {
  * The arithmetic of training one image, for the speed bound of `npm run bench`: the multiply-adds of every
  * convolution (output height × width × filters × k·k·c_in) and dense layer (n_in·n_out), forward, weight gradient and
  * input gradient. Biases, ReLU, pooling, softmax, dropout and the optimizer are left out (under 2% of the total), so
- * time computed from this count is a lower bound. For the paper's CNN: 2,175,008 forward, 5,653,824 in all.
+ * time computed from this count is a lower bound. For the paper's CNN: 2,175,008 forward, 5,653,824 in all. With
+ * `greyInput` (images whose channels are equal, as CK+48's grey pictures read as RGB), a first convolution's weight
+ * gradient counts once per grey value, as the trunk computes it (lib/kernels/trunk.ts equalChannels): ÷ c_in
+ * (5,073,024 in all for the paper's CNN).
  */
-export function trainingMultiplyAdds(model: LayersModel): LayerMultiplyAdds[] {
+export function trainingMultiplyAdds(model: LayersModel, greyInput = false): LayerMultiplyAdds[] {
   const rows: LayerMultiplyAdds[] = [];
   for (const l of model.layers) {
     const kind = l.getClassName();
@@ -384,7 +387,9 @@ export function trainingMultiplyAdds(model: LayersModel): LayerMultiplyAdds[] {
     const kernel = l.getWeights()[0].shape; // Conv2D [k, k, c_in, f]; Dense [n_in, n_out]
     const perOutput = kernel.slice(0, -1).reduce((a, b) => a * b, 1);
     const forward = out.reduce((a, b) => a * b, 1) * perOutput;
-    rows.push({ layer: l.name, forward, weightGradient: forward, inputGradient: rows.length === 0 ? 0 : forward });
+    const first = rows.length === 0;
+    const weightGradient = first && greyInput && kind === "Conv2D" ? forward / (kernel[2] as number) : forward;
+    rows.push({ layer: l.name, forward, weightGradient, inputGradient: first ? 0 : forward });
   }
   return rows;
 }

@@ -9,14 +9,23 @@ describe("lib/bench.ts", () => {
     const m = createModel(0);
     // 784 images × 5,653,824 multiply-adds × 2 = 8.865 GFLOP; at 50 GFLOP/s: 0.1773 s on one core, 0.0887 on two
     const b = speedBound(m, 784, 0.5, 50);
+    const g = speedBound(m, 784, 0.5, 50, true);
     m.dispose();
     expect(b).to.deep.equal({
+      greyInput: false,
       epochGflop: 8.865,
       peakGflopsPerCore: 50,
       floorSeconds: { oneCore: 0.1773, twoCores: 0.0887 },
       achievedGflops: 17.7,
       shareOfOneCore: 0.355,
     });
+    // grey images: 784 × 5,073,024 × 2 = 7.9545 GFLOP; in 0.5 s, 15.9 GFLOP/s
+    expect([g.greyInput, g.epochGflop, g.achievedGflops, g.floorSeconds.oneCore]).to.deep.equal([
+      true,
+      7.955,
+      15.9,
+      0.1591,
+    ]);
   });
 
   it("randomBatchSource: 20 images in batches of 8, 8, 4; with grey, each pixel's channels one value", () => {

@@ -102,6 +102,10 @@ describe("model: what notebook 02 teaches", () => {
     expect(rows.map((r) => r.weightGradient)).to.deep.equal(forward);
     expect(rows.map((r) => r.inputGradient)).to.deep.equal([0, ...forward.slice(1)]);
     expect(rows.reduce((a, r) => a + r.forward + r.weightGradient + r.inputGradient, 0)).to.equal(5653824);
+    // grey images: conv1's weight gradient once per grey value, 871,200 ÷ 3
+    const grey = trainingMultiplyAdds(model, true);
+    expect(grey.map((r) => r.weightGradient)).to.deep.equal([290400, ...forward.slice(1)]);
+    expect(grey.reduce((a, r) => a + r.forward + r.weightGradient + r.inputGradient, 0)).to.equal(5073024);
   });
 
   it("traceShapes follows one image through every layer without leaking tensors", () => {

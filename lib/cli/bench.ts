@@ -142,7 +142,7 @@ export function reportLines(r: BenchResult): string[] {
   const b = r.bound;
   L.push(
     "",
-    `bound: an epoch is ${b.epochGflop.toFixed(2)} GFLOP of multiply-adds (lib/model.ts trainingMultiplyAdds); at this core's WebAssembly SIMD peak of ${b.peakGflopsPerCore.toFixed(1)} GFLOP/s (measured, asm/peak.ts)`,
+    `bound: an epoch is ${b.epochGflop.toFixed(2)} GFLOP of multiply-adds (lib/model.ts trainingMultiplyAdds${b.greyInput ? "; grey images: the first filter gradient once per grey value" : ""}); at this core's WebAssembly SIMD peak of ${b.peakGflopsPerCore.toFixed(1)} GFLOP/s (measured, asm/peak.ts)`,
     `       it takes at least ${b.floorSeconds.oneCore.toFixed(3)} s on one core, ${b.floorSeconds.twoCores.toFixed(3)} s on two; cpu-fast's fastest one-thread epoch does ${b.achievedGflops.toFixed(1)} GFLOP/s, ${(100 * b.shareOfOneCore).toFixed(0)}% of one core's peak (the goal is ≥ 50%)`,
   );
   const steps = Math.ceil(r.images / PAPER.batchSize);
@@ -238,9 +238,11 @@ async function bench(a: Args<typeof BENCH>): Promise<void> {
     const real = await ck48BatchSource(dir);
     opts.source = real.source;
     opts.images = real.images;
+    opts.greyInput = real.grey;
     console.log(`data: the ${real.images} training images of the paper's split of ${shown(dir)}, augmented`);
   } else {
     if (a.grey) opts.source = randomBatchSource(opts.images, PAPER.batchSize, 0, true);
+    opts.greyInput = !!a.grey;
     console.log(
       `data: ${opts.images} seeded random${a.grey ? " grey" : ""} images (${a.random ? "--random" : `no CK+48 at ${shown(dir)}`})`,
     );
