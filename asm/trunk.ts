@@ -16,7 +16,7 @@
 // do not depend on the threads.
 //
 // ctx: i32 words. Header: [0] stages, [1] images, [2] next image, [3] next task. Stage s at word HEADER + s * SW.
-import { convForward, convBackpropFilter, convBackpropFilterEqualChannels, convBackpropInput } from "./conv";
+import { convForward, convForward6, convBackpropFilter, convBackpropFilterEqualChannels, convBackpropInput } from "./conv";
 import { maxPool } from "./pool";
 import { upperHalf } from "./simd";
 
@@ -24,7 +24,7 @@ const HEADER = 4;
 const STAGE_WORDS = 40;
 // geometry: input H×W×C, conv output OH×OW×N (NP = N rounded up to 8), kernel K×K, pool window P, pool output PH×PW
 const H = 0, W = 1, C = 2, OH = 3, OW = 4, N = 5, NP = 6, K = 7, P = 8, PH = 9, PW = 10;
-// shared buffers: filter [K, K*C, NP], zero bias [NP], bias [NP], filter transposed [K, N, KWCP],
+// shared buffers: filter [K, K*C, NP] (6 channels: [K, K*C, 12], see convForward6), zero bias [NP], bias [NP], filter transposed [K, N, KWCP],
 // filter gradient [K, KWCP, NP], bias gradient [N], float64 scratch [NP]
 const WF = 11, ZB = 12, BIAS = 13, WT = 14, DW = 15, DB = 16, ACC = 17;
 // per-image buffers, as (first image's byte offset, bytes between images): input [H,W,C] (the previous stage's pool
@@ -251,7 +251,9 @@ export function trunkForward(ctx: usize, thread: i32): void {
       const d = stage(ctx, s);
       const oh = word(d, OH), ow = word(d, OW), n = word(d, N), np = word(d, NP), k = word(d, K), p = word(d, P);
       const y = img(d, Y, b), r = img(d, R, b);
-      convForward(img(d, A, b), word(d, WF), word(d, ZB), y, 1, word(d, H), word(d, W), word(d, C), oh, ow, np, k, k, 1, 1, 0);
+      // 6 channels (the first stage): WF holds the filter as convForward6 takes it, [K, K*C, 12]
+      if (n == 6) convForward6(img(d, A, b), word(d, WF), word(d, ZB), y, 1, word(d, H), word(d, W), word(d, C), oh, ow, k, k, 1, 1, 0);
+      else convForward(img(d, A, b), word(d, WF), word(d, ZB), y, 1, word(d, H), word(d, W), word(d, C), oh, ow, np, k, k, 1, 1, 0);
       if (p == 2) biasReluPool2(y, word(d, BIAS), r, img(d, PO, b), oh, ow, n, np, word(d, PH), word(d, PW));
       else {
         biasRelu(y, word(d, BIAS), r, oh * ow, n, np);

@@ -9,7 +9,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import type * as tfjs from "@tensorflow/tfjs";
 import { tf, useBackend } from "../lib/tf";
-import { filterGradient, kernelStats } from "../lib/kernels/conv";
+import { filterGradient, kernelStats, layFilter, layFilter6 } from "../lib/kernels/conv";
 import { REPLACED_KERNELS, FAST_BACKEND } from "../lib/kernels";
 import { buildWasm, moduleText, SHARED_FLAGS, WASM_MODULE } from "../scripts/build-wasm";
 import { createModel } from "../lib/model";
@@ -868,6 +868,47 @@ describe("two kernel threads (lib/kernels/threads.ts, parallel.ts) and the trunk
     expect(equalChannels(new Float32Array([1, 1, 2, 2]), 2)).to.equal(true);
     expect(equalChannels(new Float32Array([1, 1, 2, 3]), 2)).to.equal(false);
     expect(equalChannels(new Float32Array([1, 2]), 1)).to.equal(false); // one channel: nothing to share
+  });
+
+  it("convForward6 (6 channels as 12-lane pairs) has convForward's bits, with and without bias and ReLU", () => {
+    const a = wasmArena();
+    let seed = 400;
+    // the paper's first stage on 2 images, and 3×3 over 2 channels on 11×9 (63 pixels: the last tile part-filled)
+    for (const c of [
+      { B: 2, H: 48, W: 48, C: 3, K: 5 },
+      { B: 1, H: 11, W: 9, C: 2, K: 3 },
+    ]) {
+      const [OH, OW] = [c.H - c.K + 1, c.W - c.K + 1];
+      const M = c.B * OH * OW;
+      const rows = c.K * c.K * c.C;
+      const x = randomArray(c.B * c.H * c.W * c.C, seed++);
+      const w = randomArray(rows * 6, seed++);
+      const px = a.alloc(x.length + 16),
+        pw = a.alloc(rows * 8),
+        pw6 = a.alloc(rows * 12),
+        pb = a.alloc(8);
+      const py = a.alloc(M * 8 + 16),
+        py6 = a.alloc(M * 8 + 16);
+      a.view(px, x.length).set(x);
+      layFilter(a.view(pw, rows * 8), w, rows, 6, 8);
+      layFilter6(a.view(pw6, rows * 12), w, rows);
+      for (const [bias, relu] of [
+        [new Float32Array(8), 0],
+        [Float32Array.from([0.1, -0.2, 0.3, -0.4, 0.5, -0.6, 0, 0]), 1],
+      ] as const) {
+        a.view(pb, 8).set(bias);
+        a.fn.convForward(px, pw, pb, py, c.B, c.H, c.W, c.C, OH, OW, 8, c.K, c.K, 1, 1, relu);
+        a.fn.convForward6(px, pw6, pb, py6, c.B, c.H, c.W, c.C, OH, OW, c.K, c.K, 1, 1, relu);
+        const [y, y6] = [a.view(py, M * 8), a.view(py6, M * 8)];
+        const live = (v: Float32Array) => Array.from(v).filter((_, i) => i % 8 < 6);
+        expect(live(y6), `${JSON.stringify(c)}, relu ${relu}`).to.deep.equal(live(y));
+        expect(
+          Array.from(y6)
+            .filter((_, i) => i % 8 >= 6)
+            .every((v) => v === 0),
+        ).to.equal(true);
+      }
+    }
   });
 
   it("the filter gradient of an input with equal channels, computed once per grey value, has the general kernel's bits", () => {

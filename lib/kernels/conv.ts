@@ -129,6 +129,19 @@ export function layFilter(dst: Float32Array, w: Float32Array, rows: number, N: n
   copyRows(dst, w, rows, N, N, NP);
 }
 
+/**
+ * asm/conv.ts convForward6's filter layout for 6 output channels: `w` [KH,KW,C,6] into `dst` [KH, KW*C, 12], each
+ * input value's 6 weights twice (the three vectors [w0 w1 w2 w3], [w4 w5 w0 w1], [w2 w3 w4 w5]).
+ */
+export function layFilter6(dst: Float32Array, w: Float32Array, rows: number): void {
+  for (let r = 0; r < rows; r++)
+    for (let j = 0; j < 6; j++) {
+      const v = w[r * 6 + j];
+      dst[r * 12 + j] = v;
+      dst[r * 12 + 6 + j] = v;
+    }
+}
+
 /** The input gradient's filter layout: `w` [KH,KW,C,N] into `dst` [KH, N, KWCP], transposed per row, zero-padded. */
 export function layFilterTransposed(
   dst: Float32Array,

@@ -15,7 +15,7 @@ import type * as tfjs from "@tensorflow/tfjs";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { wasmArena, type Arena } from "./wasm";
 import { kernelThreads, runParts } from "./parallel";
-import { copyRows, filterGradient, layFilter, layFilterTransposed } from "./conv";
+import { copyRows, filterGradient, layFilter, layFilter6, layFilterTransposed } from "./conv";
 import { FAST_BACKEND } from "./index";
 
 type Tf = typeof tfjs;
@@ -139,7 +139,7 @@ class Workspace {
       const put = (at: number, v: number[]) => w.set(v, o + at);
       put(0, [s.H, s.W, s.C, z.OH, z.OW, s.N, z.NP, s.K, s.P, z.PH, z.PW]);
       const KWC = s.K * s.C;
-      put(WF, [arena.reserve(s.K * KWC * z.NP)]);
+      put(WF, [arena.reserve(s.K * KWC * (s.N === 6 ? 12 : z.NP))]); // 6 channels: asm/conv.ts convForward6's layout
       put(ZB, [arena.reserve(z.NP)]);
       put(BIAS, [arena.reserve(z.NP)]);
       put(WT, [arena.reserve(s.K * s.N * z.KWCP)]);
@@ -325,7 +325,8 @@ export class Trunk {
     const a = ws.arena;
     const { NP: np, KWCP } = sizes(s);
     const KWC = s.K * s.C;
-    layFilter(a.view(ws.ptr(i, WF), s.K * KWC * np), w, s.K * KWC, s.N, np);
+    if (s.N === 6) layFilter6(a.view(ws.ptr(i, WF), s.K * KWC * 12), w, s.K * KWC);
+    else layFilter(a.view(ws.ptr(i, WF), s.K * KWC * np), w, s.K * KWC, s.N, np);
     // (the first stage's input gradient is never taken)
     if (i > 0) layFilterTransposed(a.view(ws.ptr(i, WT), s.K * s.N * KWCP), w, s.K, KWC, s.N, KWCP);
     const b = a.view(ws.ptr(i, BIAS), np);

@@ -96,6 +96,23 @@ export interface ConvExports {
     t1: number,
     zero: number,
   ): void;
+  convForward6(
+    x: number,
+    w6: number,
+    bias: number,
+    y: number,
+    B: number,
+    Hp: number,
+    Wp: number,
+    C: number,
+    OH: number,
+    OW: number,
+    KH: number,
+    KW: number,
+    SH: number,
+    SW: number,
+    relu: number,
+  ): void;
   convBackpropFilterEqualChannels(
     x: number,
     dy: number,
