@@ -10,6 +10,7 @@ import * as fs from "fs";
 import type * as tfjs from "@tensorflow/tfjs";
 import { tf, useBackend } from "../lib/tf";
 import { filterGradient, kernelStats, layFilter, layFilter6 } from "../lib/kernels/conv";
+import { matmul2d } from "../lib/kernels/matmul";
 import { REPLACED_KERNELS, FAST_BACKEND } from "../lib/kernels";
 import { buildWasm, moduleText, SHARED_FLAGS, WASM_MODULE } from "../scripts/build-wasm";
 import { createModel } from "../lib/model";
@@ -322,6 +323,16 @@ describe("cpu-fast kernels vs stock cpu", function () {
       { a: [2, 3, 4, 6], b: [1, 6, 3], ta: false, tb: false },
       { a: [1, 13], b: [13, 1], ta: false, tb: false },
     ];
+    it("matmul2d into a given array: the same values, in that array; an array of another size is refused", () => {
+      useBackend(FAST_BACKEND);
+      const [x, g] = [randomArray(8 * 576, 61), randomArray(8 * 128, 62)];
+      const fresh = matmul2d(x, g, 576, 8, 128, true, false);
+      const out = new Float32Array(576 * 128).fill(7);
+      expect(matmul2d(x, g, 576, 8, 128, true, false, out)).to.equal(out);
+      expect(Array.from(out)).to.deep.equal(Array.from(fresh));
+      expect(() => matmul2d(x, g, 576, 8, 128, true, false, new Float32Array(5))).to.throw("not 73728");
+    });
+
     for (const c of cases) {
       it(`matMul ${JSON.stringify(c.a)}${c.ta ? "ᵀ" : ""} · ${JSON.stringify(c.b)}${c.tb ? "ᵀ" : ""}`, () => {
         const n = c.tb ? c.b[c.b.length - 2] : c.b[c.b.length - 1];

@@ -28,7 +28,10 @@ export interface HeadStep {
   acc: number;
   /** Gradient of the head's input [B, F]. */
   dFeatures: Float32Array;
-  /** Gradients of the dense kernel, its bias, the output kernel and its bias (the head's trainable weights, in order). */
+  /**
+   * Gradients of the dense kernel, its bias, the output kernel and its bias (the head's trainable weights, in order).
+   * The dense kernel's array is reused by the next step: use it, or copy it, before then.
+   */
   grads: Float32Array[];
 }
 
@@ -57,6 +60,18 @@ function argMaxRow(a: Float32Array, at: number, n: number): number {
     }
   }
   return k;
+}
+
+let kept: Float32Array | undefined;
+
+/**
+ * The array the dense kernel's gradient is written into, kept from step to step: a fresh one of its 73,728 floats
+ * cost more than the product's copy into it (lib/kernels/matmul.ts matmul2d). The step's caller uses the gradient
+ * before the next step (lib/train.ts gives it to the optimiser at once).
+ */
+function kernelGradient(n: number): Float32Array {
+  if (kept?.length !== n) kept = new Float32Array(n);
+  return kept;
 }
 
 /** The head of a model whose layers from `from` on are Flatten, Dense (ReLU), Dropout, Dense (softmax). */
@@ -141,7 +156,7 @@ export class Head {
     }
     const dbd = columnSums(gz1, B, U);
     const dFeatures = matmul2d(gz1, Wd, B, U, F, false, true);
-    const dWd = matmul2d(x, gz1, F, B, U, true, false);
+    const dWd = matmul2d(x, gz1, F, B, U, true, false, kernelGradient(F * U));
     return { loss, acc, dFeatures, grads: [dWd, dbd, dWo, dbo] };
   }
 

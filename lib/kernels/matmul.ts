@@ -65,7 +65,11 @@ function matmul(
   return backend.makeTensorInfo(p.outShape, "float32", out);
 }
 
-/** A row-major [M,K] · [K,N] product as BatchMatMul computes it (`transposeA`: a is [K,M]; `transposeB`: b is [N,K]). */
+/**
+ * A row-major [M,K] · [K,N] product as BatchMatMul computes it (`transposeA`: a is [K,M]; `transposeB`: b is [N,K]),
+ * into `out` when given (M·N floats): a fresh array of the dense kernel's size (295 KB) cost 32 µs to make, against
+ * 6 µs to fill one kept from the step before.
+ */
 export function matmul2d(
   a: Float32Array,
   b: Float32Array,
@@ -74,9 +78,10 @@ export function matmul2d(
   N: number,
   transposeA = false,
   transposeB = false,
+  out?: Float32Array,
 ): Float32Array {
   const p: Plan = { batch: 1, batchA: 1, batchB: 1, M, K, N, outShape: [M, N] };
-  return matmulValues(a, b, p, transposeA, transposeB, null, false);
+  return matmulValues(a, b, p, transposeA, transposeB, null, false, out);
 }
 
 /** The values of {@link matmul}. */
@@ -88,10 +93,13 @@ function matmulValues(
   transposeB: boolean,
   bias: Float32Array | null,
   relu: boolean,
+  into?: Float32Array,
 ): Float32Array {
   const { M, K, N } = p;
   const NP = Math.ceil(N / 8) * 8;
-  const out = new Float32Array(p.batch * M * N);
+  if (into && into.length !== p.batch * M * N)
+    throw new Error(`matmul: out has ${into.length} floats, not ${p.batch * M * N}`);
+  const out = into ?? new Float32Array(p.batch * M * N);
   const ar = wasmArena();
   const pa = ar.alloc(M * K);
   const pw = ar.alloc(K * NP);
