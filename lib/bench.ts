@@ -212,7 +212,11 @@ export function randomBatchSource(n: number, batchSize = PAPER.batchSize, seed =
   const rng = new Rng(seed);
   const rnd = () => rng.next();
   const images = new Float32Array(n * per);
-  for (let i = 0; i < images.length; i += grey ? c : 1) images.fill(rnd(), i, grey ? i + c : i + 1);
+  const same = grey ? c : 1; // values per draw: a pixel's channels, or one
+  for (let i = 0; i < images.length; i += same) {
+    const v = rnd();
+    for (let k = i; k < i + same; k++) images[k] = v;
+  }
   const labels = new Float32Array(n * NUM_CLASSES);
   for (let i = 0; i < n; i++) labels[i * NUM_CLASSES + Math.floor(rnd() * NUM_CLASSES)] = 1;
   return function* () {

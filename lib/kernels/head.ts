@@ -87,12 +87,17 @@ export class Head {
     this.shapes = variables.map((v) => v.shape);
   }
 
-  /** Features [B, F] and one-hot labels [B, K] in, the loss, accuracy and gradients out. */
-  step(x: Float32Array, y: Float32Array, B: number): HeadStep {
+  /** The head's weights as the backend holds them, and its sizes: F features, U dense units, K classes. */
+  private weights() {
     const backend = this.tf.backend() as MathBackendCPU;
     const [Wd, bd, Wo, bo] = this.variables.map((t) => backend.data.get(t.dataId).values as Float32Array);
     const [F, U] = this.variables[0].shape as [number, number];
-    const K = this.variables[2].shape[1] as number;
+    return { Wd, bd, Wo, bo, F, U, K: this.variables[2].shape[1] as number };
+  }
+
+  /** Features [B, F] and one-hot labels [B, K] in, the loss, accuracy and gradients out. */
+  step(x: Float32Array, y: Float32Array, B: number): HeadStep {
+    const { Wd, bd, Wo, bo, F, U, K } = this.weights();
 
     // Dense (ReLU): BatchMatMul, Add, Relu
     const h = matmul2d(x, Wd, B, F, U);
@@ -167,10 +172,7 @@ export class Head {
    * {@link step}.
    */
   evaluate(x: Float32Array, y: Float32Array, B: number): { loss: number; acc: number } {
-    const backend = this.tf.backend() as MathBackendCPU;
-    const [Wd, bd, Wo, bo] = this.variables.map((t) => backend.data.get(t.dataId).values as Float32Array);
-    const [F, U] = this.variables[0].shape as [number, number];
-    const K = this.variables[2].shape[1] as number;
+    const { Wd, bd, Wo, bo, F, U, K } = this.weights();
     const h = matmul2d(x, Wd, B, F, U);
     const a1 = new Float32Array(B * U);
     for (let i = 0; i < B * U; i++) a1[i] = Math.max(0, f(h[i] + bd[i % U]));
