@@ -180,6 +180,17 @@ export function trainingEnded(c: TrainCheckpoint, config: { patience: number; ma
   return c.early.wait >= config.patience || c.epoch >= config.maxEpochs;
 }
 
+/**
+ * The best weights' saved form, kept as long as they are: they change only in the epochs where the validation loss
+ * falls (a tensor's values never change), and encoding them again every epoch was a third of a checkpoint's work.
+ */
+const savedBest = new WeakMap<Tensor, SavedTensor>();
+function savedOnce(t: Tensor): SavedTensor {
+  let s = savedBest.get(t);
+  if (!s) savedBest.set(t, (s = saveTensor(t)));
+  return s;
+}
+
 /** Everything needed to continue a fold exactly after its finished epoch `epoch`. */
 export async function foldCheckpoint(fold: FoldState, epoch: number): Promise<TrainCheckpoint> {
   const optimizer = await fold.model.optimizer.getWeights();
@@ -192,7 +203,7 @@ export async function foldCheckpoint(fold: FoldState, epoch: number): Promise<Tr
     best: {
       value: fold.best.best,
       epoch: fold.best.bestEpoch,
-      weights: fold.best.weights ? fold.best.weights.map((w) => saveTensor(w)) : null,
+      weights: fold.best.weights ? fold.best.weights.map(savedOnce) : null,
     },
     history: fold.history.slice(),
   };

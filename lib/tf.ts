@@ -16,6 +16,7 @@
  *
  * Every command prints {@link activeBackend} and every run record stores the backend its folds trained on.
  */
+import * as v8 from "v8";
 import * as tfjs from "@tensorflow/tfjs";
 import { registerFastBackend, FAST_BACKEND } from "./kernels";
 import { UserError } from "./errors";
@@ -68,10 +69,23 @@ export function initBackend(
     tf.setBackend("cpu");
     quietCpu();
   } else {
+    optimisedWasmFromTheStart();
     registerFastBackend(tf);
     tf.setBackend(FAST_BACKEND);
   }
   return activeBackend() as BackendName;
+}
+
+/**
+ * Compile the kernels' WebAssembly (lib/kernels/wasm.ts, compiled in each thread the first time a kernel runs) with
+ * V8's optimising compiler at once. Why: V8 starts a module in its baseline compiler (Liftoff) and moves a function
+ * to the optimising one only after it has run a while, so each fold worker trained its first epochs on baseline
+ * kernels: a protocol's first fold took 0.93, 0.60, 0.60 and 0.50 s for its first four epochs, against 0.46, 0.39,
+ * 0.35 and 0.31 s this way (AMD EPYC, 2 cores). The flag is process-wide and read when a module is compiled; it
+ * changes no result (the same instructions, compiled better).
+ */
+function optimisedWasmFromTheStart(): void {
+  v8.setFlagsFromString("--no-liftoff");
 }
 
 /** tfjs' cpu backend prints a "install tfjs-node" banner on first use; we print our own backend line instead. */

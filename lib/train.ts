@@ -231,27 +231,27 @@ function backwardAndUpdate(
 
 /**
  * An epoch's training loss and accuracy: each batch's value times its size, summed in float32 and divided by the
- * images seen at the end, as tfjs-layers' BaseLogger averages them (the same bits as `fit`'s logs).
+ * images seen at the end, as tfjs-layers' BaseLogger averages them (the same bits as `fit`'s logs). In plain
+ * float32 arithmetic (`Math.fround` after each op, as tfjs' cpu Mul, Add and RealDiv store their results): as four
+ * tensor ops per batch under a tidy it took 1% of an epoch.
  */
 class EpochMeans {
-  private sums: [Tensor, Tensor] | null = null;
+  private loss = 0;
+  private acc = 0;
   private seen = 0;
   add(step: { loss: Scalar; acc: Scalar }, size: number): void {
-    const prev = this.sums;
-    this.sums = tf.tidy(() => {
-      const [l, a] = prev ?? [tf.scalar(0), tf.scalar(0)];
-      return [tf.add(l, tf.mul(step.loss, size)), tf.add(a, tf.mul(step.acc, size))];
-    }) as [Tensor, Tensor];
-    tf.dispose([step.loss, step.acc, ...(prev ?? [])]);
+    const f = Math.fround;
+    this.loss = f(this.loss + f(step.loss.dataSync()[0] * size));
+    this.acc = f(this.acc + f(step.acc.dataSync()[0] * size));
+    tf.dispose([step.loss, step.acc]);
     this.seen += size;
   }
-  /** The means, read back (the sums are freed). */
+  /** The means (NaN before any batch). */
   means(): { loss: number; acc: number } {
-    if (!this.sums) return { loss: NaN, acc: NaN };
-    const [loss, acc] = tf.tidy(() => this.sums!.map((t) => tf.mul(tf.div(1, this.seen), t).dataSync()[0]));
-    tf.dispose(this.sums);
-    this.sums = null;
-    return { loss, acc };
+    if (!this.seen) return { loss: NaN, acc: NaN };
+    const f = Math.fround;
+    const r = f(1 / this.seen);
+    return { loss: f(r * this.loss), acc: f(r * this.acc) };
   }
 }
 
