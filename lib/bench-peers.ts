@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { execFileSync, spawnSync } from "child_process";
 import { ROOT } from "./paths";
+import { quantile } from "./stats";
 
 /** A framework timed beside ours in the same run: its version, its fastest epoch and thread count, ours ÷ it. */
 export interface PeerEpochs {
@@ -141,38 +142,79 @@ export function compareKeras(python: string, r: Ours): PeerEpochs {
   return peerEpochs(kerasEpochs(python, r.images, Math.max(3, r.epochs)), r.fastestEpoch);
 }
 
+/** One pair of protocol timings: a run record's own seconds, then PyTorch's for the same folds, run right after. */
+export interface ProtocolPair {
+  run: string;
+  oursSeconds: number;
+  torchSeconds: number;
+  /** Ours ÷ PyTorch's. */
+  ratio: number;
+}
+
 /** PyTorch's time for the protocol of a run record (scripts/torch-protocol.py), beside the record's own time. */
 export interface ProtocolRatio {
-  run: string;
   torch: string;
   workers: number;
   epochs: number;
-  /** The record's wall seconds (its `seconds`), PyTorch's for the same folds and epochs, and ours ÷ PyTorch's. */
+  /** The first pair's record, its wall seconds (its `seconds`) and PyTorch's for the same folds and epochs. */
+  run: string;
   oursSeconds: number;
   torchSeconds: number;
+  /** Ours ÷ PyTorch's: the median over {@link pairs} (with one pair, its ratio). */
   ratio: number;
+  /** The lowest of the pairs' ratios. */
+  minRatio: number;
+  /** Every pair, in the order run. */
+  pairs: ProtocolPair[];
 }
 
 /**
  * Run the protocol of `runFile` in PyTorch the same way (its folds' epochs and sizes, `workers` processes of one
  * thread) and compare with the record's time. The record should be made just before, on this machine
- * (`npm run reproduce`), so that both are timed in one session.
+ * (`npm run reproduce`), so that both are timed in one session. With `pairs` > 1, `again` runs our protocol again
+ * (the same folds and epochs: the same seed gives the same bits) and returns its record, PyTorch following each:
+ * timings on shared machines drift within minutes, so the ratio is the median of pairs run side by side in time.
  */
-export function torchProtocol(python: string, runFile: string, workers: number, scale = 1): ProtocolRatio {
-  const record = JSON.parse(fs.readFileSync(runFile, "utf8")) as { seconds: number };
-  const r = runScript<{ torch: string; seconds: number; epochs: number }>(
-    python,
-    "torch-protocol.py",
-    [runFile, workers, scale],
-    "ignore",
-  );
+export function torchProtocol(
+  python: string,
+  runFile: string,
+  workers: number,
+  scale = 1,
+  pairs = 1,
+  again?: (pair: number) => string,
+): ProtocolRatio {
+  if (pairs > 1 && !again) throw new Error("torchProtocol: more than one pair needs a way to run ours again");
+  const done: ProtocolPair[] = [];
+  let torch = "";
+  let epochs = 0;
+  for (let i = 0; i < pairs; i++) {
+    const run = i === 0 ? runFile : again!(i + 1);
+    const record = JSON.parse(fs.readFileSync(run, "utf8")) as { seconds: number };
+    const r = runScript<{ torch: string; seconds: number; epochs: number }>(
+      python,
+      "torch-protocol.py",
+      [run, workers, scale],
+      "ignore",
+    );
+    torch = r.torch;
+    epochs = r.epochs;
+    done.push({
+      run,
+      oursSeconds: round(record.seconds, 1),
+      torchSeconds: round(r.seconds, 1),
+      ratio: round(record.seconds / r.seconds, 3),
+    });
+  }
+  const ratios = done.map((p) => p.ratio);
   return {
-    run: runFile,
-    torch: r.torch,
+    torch,
     workers,
-    epochs: r.epochs,
-    oursSeconds: round(record.seconds, 1),
-    torchSeconds: round(r.seconds, 1),
-    ratio: round(record.seconds / r.seconds, 3),
+    epochs,
+    run: done[0].run,
+    oursSeconds: done[0].oursSeconds,
+    torchSeconds: done[0].torchSeconds,
+    ratio: round(quantile(ratios, 0.5), 3),
+    minRatio: Math.min(...ratios),
+    pairs: done,
   };
 }

@@ -5,8 +5,12 @@
  * declaration {@link BENCH}. With `--json` the last output line is the {@link BenchResult} as one JSON object.
  */
 import * as fs from "fs";
+import * as path from "path";
+import { spawnSync } from "child_process";
+import { z } from "zod";
 import { PAPER } from "../config";
-import { resolveDataDir, DEFAULT_CK48, shown } from "../paths";
+import { loadJsonFile } from "../files";
+import { resolveDataDir, DEFAULT_CK48, ROOT, shown } from "../paths";
 import { UserError } from "../errors";
 import { initBackend } from "../tf";
 import * as os from "os";
@@ -77,6 +81,14 @@ export const BENCH = defineCommand({
       type: "string",
       arg: "RUN",
       help: "also run the protocol of a run record (npm run reproduce made just before) in PyTorch the same way, folds in parallel on both cores, and give ours ÷ it",
+    },
+    "protocol-pairs": {
+      type: "int",
+      arg: "N",
+      min: 1,
+      max: 10,
+      default: 1,
+      help: "with --compare-torch-protocol: N pairs of our protocol then PyTorch's; after the first, ours runs again (npm run reproduce with the record's seed, split and folds, into out/bench-protocol/); the ratio is the pairs' median (timings on shared machines drift within minutes)",
     },
     json: { type: "boolean", help: "end with one JSON line" },
   },
@@ -161,11 +173,20 @@ export function reportLines(r: BenchResult): string[] {
       `ours ÷ tensorflow: ${tn.ratio.toFixed(2)} (fastest epoch each, same batches, same run)`,
     );
   const p = r.protocol;
-  if (p)
+  if (p) {
     L.push(
       `protocol: ${shown(p.run)} took ${p.oursSeconds.toFixed(1)} s; the same ${p.epochs} epochs in PyTorch ${p.torch}, ${p.workers} folds at a time, ${p.torchSeconds.toFixed(1)} s`,
-      `ours ÷ pytorch, the protocol: ${p.ratio.toFixed(2)} (the goal is ≤ ${GOAL_RATIO})`,
     );
+    p.pairs
+      .slice(1)
+      .forEach((q, i) =>
+        L.push(
+          `protocol, pair ${i + 2}: ours again ${q.oursSeconds.toFixed(1)} s, PyTorch ${q.torchSeconds.toFixed(1)} s: ${q.ratio.toFixed(2)}`,
+        ),
+      );
+    const over = p.pairs.length > 1 ? `median of ${p.pairs.length} pairs, min ${p.minRatio.toFixed(2)}; ` : "";
+    L.push(`ours ÷ pytorch, the protocol: ${p.ratio.toFixed(2)} (${over}the goal is ≤ ${GOAL_RATIO})`);
+  }
   const k = r.keras;
   if (k)
     L.push(
@@ -191,6 +212,65 @@ export function reportLines(r: BenchResult): string[] {
   return L;
 }
 
+/** Where --protocol-pairs runs our protocol again. */
+const PROTOCOL_AGAIN = path.join(ROOT, "out", "bench-protocol");
+
+/**
+ * Our protocol of `runFile` once more, as `npm run reproduce` runs it (a fresh process, folds in worker threads), with
+ * the record's seed, split, folds, epochs and patience, into {@link PROTOCOL_AGAIN}: returns its run record. The same
+ * seed gives the same bits, so PyTorch's reference has the same folds and epochs each time.
+ */
+function protocolAgain(runFile: string, dataDir: string): (pair: number) => string {
+  const record = loadJsonFile(
+    runFile,
+    z.object({
+      seed: z.number().int().nonnegative(),
+      config: z.object({
+        split: z.string(),
+        folds: z.number().int(),
+        maxEpochs: z.number().int(),
+        patience: z.number().int(),
+        quick: z.boolean().optional(),
+      }),
+    }),
+    "run record",
+    "give the run.json of npm run reproduce",
+  );
+  const { seed, config } = record;
+  if (config.split !== "random" && config.split !== "subject")
+    throw new UserError(
+      `--protocol-pairs: ${runFile} is a ${config.split} run; npm run reproduce runs random and subject splits only`,
+    );
+  if (!fs.existsSync(dataDir))
+    throw new UserError(`--protocol-pairs runs our protocol again on CK+48, which is not at ${shown(dataDir)}`);
+  const compiled = __filename.endsWith(".js");
+  const script = path.join(__dirname, compiled ? "reproduce.js" : "reproduce.ts");
+  const flags = [
+    ...["--out", PROTOCOL_AGAIN, "--force", "--data", dataDir, "--seed", String(seed), "--split", config.split],
+    ...[
+      "--folds",
+      String(config.folds),
+      "--max-epochs",
+      String(config.maxEpochs),
+      "--patience",
+      String(config.patience),
+    ],
+    ...(config.quick ? ["--quick"] : []),
+  ];
+  return (pair) => {
+    console.log(`protocol, pair ${pair}: our protocol again (npm run reproduce -- --out ${shown(PROTOCOL_AGAIN)})`);
+    const r = spawnSync(process.execPath, [...(compiled ? [] : ["--import", "tsx"]), script, ...flags], {
+      stdio: ["ignore", "ignore", "pipe"],
+      encoding: "utf8",
+    });
+    if (r.status !== 0)
+      throw new UserError(
+        `--protocol-pairs: npm run reproduce failed (exit ${r.status}): ${(r.stderr || "").trim().split("\n").pop()}`,
+      );
+    return path.join(PROTOCOL_AGAIN, "run.json");
+  };
+}
+
 async function bench(a: Args<typeof BENCH>): Promise<void> {
   if (a.random && a.data !== undefined) throw new UserError("--data and --random exclude each other: give one");
   if (a.grey && !a.random) throw new UserError("--grey applies to --random only (CK+48's pictures are grey already)");
@@ -213,6 +293,10 @@ async function bench(a: Args<typeof BENCH>): Promise<void> {
     throw new UserError(
       `--compare-torch-protocol ${protocolRun}: no such run record (make one with npm run reproduce -- --out DIR, then give DIR/run.json)`,
     );
+  const pairs = a["protocol-pairs"];
+  if (pairs > 1 && protocolRun === undefined)
+    throw new UserError("--protocol-pairs applies to --compare-torch-protocol RUN: give that too");
+  const again = pairs > 1 ? protocolAgain(protocolRun!, resolveDataDir(a.data)) : undefined;
   const pythons: { torch?: string; keras?: string } = {};
   for (const [flag, module] of [
     ["compare-torch", "torch"],
@@ -250,7 +334,8 @@ async function bench(a: Args<typeof BENCH>): Promise<void> {
   const r = await runBench(opts);
   if (pythons.torch) r.torch = compareTorch(pythons.torch, r);
   if (pythons.keras) r.keras = compareKeras(pythons.keras, r);
-  if (protocolRun !== undefined) r.protocol = torchProtocol(pythons.torch!, protocolRun, os.cpus().length);
+  if (protocolRun !== undefined)
+    r.protocol = torchProtocol(pythons.torch!, protocolRun, os.cpus().length, 1, pairs, again);
   for (const line of reportLines(r)) console.log(line);
   if (a.json) console.log(JSON.stringify(r));
 }

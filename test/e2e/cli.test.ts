@@ -462,6 +462,25 @@ module.exports = tf;
     );
   });
 
+  it("the protocol in PyTorch, in pairs: each pair's ratio, their median and min (only where a python has torch)", function () {
+    const python = findTorchPython();
+    if (!python) this.skip();
+    this.timeout(300_000);
+    const runFile = path.join(PAPER_RUN, "run.json");
+    expect(() => torchProtocol(python!, runFile, 2, 0.02, 2)).to.throw(/more than one pair/);
+    const asked: number[] = [];
+    const r = torchProtocol(python!, runFile, 2, 0.02, 2, (pair) => {
+      asked.push(pair);
+      return runFile; // "ours again": the same record, so only PyTorch's time differs between the pairs
+    });
+    expect(asked).to.deep.equal([2]);
+    expect(r.pairs.map((p) => p.run)).to.deep.equal([runFile, runFile]);
+    const [a, b] = r.pairs.map((p) => p.ratio);
+    expect(r.ratio).to.be.closeTo((a + b) / 2, 0.0005 + 1e-12);
+    expect(r.minRatio).to.equal(Math.min(a, b));
+    expect(r.oursSeconds).to.equal(r.pairs[0].oursSeconds);
+  });
+
   describe("on the real CK+48 (when present)", function () {
     const real = realCk48();
     before(function () {
