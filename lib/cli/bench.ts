@@ -7,9 +7,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { z } from "zod";
 import { PAPER } from "../config";
-import { loadJsonFile } from "../files";
+import { loadRun } from "../record";
 import { resolveDataDir, DEFAULT_CK48, ROOT, shown } from "../paths";
 import { UserError } from "../errors";
 import { initBackend } from "../tf";
@@ -221,21 +220,7 @@ const PROTOCOL_AGAIN = path.join(ROOT, "out", "bench-protocol");
  * seed gives the same bits, so PyTorch's reference has the same folds and epochs each time.
  */
 function protocolAgain(runFile: string, dataDir: string): (pair: number) => string {
-  const record = loadJsonFile(
-    runFile,
-    z.object({
-      seed: z.number().int().nonnegative(),
-      config: z.object({
-        split: z.string(),
-        folds: z.number().int(),
-        maxEpochs: z.number().int(),
-        patience: z.number().int(),
-        quick: z.boolean().optional(),
-      }),
-    }),
-    "run record",
-    "give the run.json of npm run reproduce",
-  );
+  const record = loadRun(runFile);
   const { seed, config } = record;
   if (config.split !== "random" && config.split !== "subject")
     throw new UserError(
