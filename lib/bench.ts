@@ -153,7 +153,7 @@ export async function fixedStepCost(model: LayersModel): Promise<FixedStepCost> 
 
 /** How fast an epoch could be here at all (lib/kernels/peak.ts), and how close the fast backend gets. */
 export interface SpeedBound {
-  /** Whether the images were grey (equal channels): the first filter gradient then counts a third. */
+  /** Whether the images were grey (equal channels): the first convolution and its filter gradient then count a third. */
   greyInput: boolean;
   /** Floating-point operations of one epoch's multiply-adds (2 per multiply-add, lib/model.ts trainingMultiplyAdds). */
   epochGflop: number;
@@ -168,7 +168,7 @@ export interface SpeedBound {
 
 /**
  * The speed bound of `fastestEpoch` seconds for `images` images of `model`'s training step; with `greyInput`, of
- * grey images, whose first filter gradient is a third of the work (lib/model.ts trainingMultiplyAdds).
+ * grey images, whose first convolution and its filter gradient are a third of the work (lib/model.ts trainingMultiplyAdds).
  */
 export function speedBound(
   model: LayersModel,
@@ -203,7 +203,7 @@ export const WARMUP_STEPS = 40;
  * A batch source of `n` seeded random images in [0,1) with random one-hot labels, in batches of `batchSize`.
  * The data are generated once (as plain arrays) and each batch becomes tensors on the current backend. With `grey`,
  * each pixel's channels are one random value, as CK+48's grey pictures read as RGB: the trunk then computes the first
- * stage's filter gradient once per grey value (lib/kernels/trunk.ts equalChannels).
+ * stage's forward pass and filter gradient once per grey value (lib/kernels/trunk.ts equalChannels).
  */
 export function randomBatchSource(n: number, batchSize = PAPER.batchSize, seed = 0, grey = false): BatchSource {
   const s = PAPER.imageSize;

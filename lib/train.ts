@@ -164,6 +164,8 @@ export function tfjsStep(model: LayersModel, xs: Tensor4D, ys: Tensor2D): { loss
  * paper's head (Flatten, Dense, Dropout, Dense, the loss and their gradients) as plain arithmetic that follows tfjs'
  * ops (lib/kernels/head.ts); another head goes through tfjs, which hands the trunk the gradient of its output. The
  * gradients then go to the optimiser ({@link backwardAndUpdate}). Other models and backends take {@link tfjsStep}.
+ * One difference: a batch of grey pictures read as RGB (CK+48's) goes through the first convolution once per grey
+ * value, with the filter summed over the channels (lib/kernels/trunk.ts equalChannels), which rounds otherwise.
  *
  * @see notebooks/04-train.ipynb
  */
@@ -357,7 +359,8 @@ export async function trainFold(opts: TrainFoldOptions): Promise<TrainedFold> {
 
 /**
  * Loss and accuracy of a model on a labelled set, in inference mode (dropout off): tfjs-layers' `model.evaluate`, or
- * its bits without its ops when the model has the trunk and head {@link trainStep} runs by hand.
+ * its bits without its ops when the model has the trunk and head {@link trainStep} runs by hand (on grey pictures its
+ * values: their first convolution goes once per grey value, as in training).
  */
 export function evaluateModel(
   model: LayersModel,

@@ -9,7 +9,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import type * as tfjs from "@tensorflow/tfjs";
 import { tf, useBackend } from "../lib/tf";
-import { filterGradient, kernelStats, layFilter, layFilter6 } from "../lib/kernels/conv";
+import { filterGradient, kernelStats, layFilter, layFilter6, sumChannels } from "../lib/kernels/conv";
 import { matmul2d } from "../lib/kernels/matmul";
 import { REPLACED_KERNELS, FAST_BACKEND } from "../lib/kernels";
 import { buildWasm, moduleText, SHARED_FLAGS, WASM_MODULE } from "../scripts/build-wasm";
@@ -918,6 +918,46 @@ describe("two kernel threads (lib/kernels/threads.ts, parallel.ts) and the trunk
             .filter((_, i) => i % 8 >= 6)
             .every((v) => v === 0),
         ).to.equal(true);
+      }
+    }
+  });
+
+  it("convForward6Grey: channel 0 against the filter summed over the channels (sumChannels: tf.sum's bits) is convForward of that plane, bit for bit", () => {
+    const a = wasmArena();
+    let seed = 420;
+    for (const c of [
+      { B: 2, H: 48, W: 48, C: 3, K: 5 },
+      { B: 1, H: 11, W: 9, C: 2, K: 3 },
+    ]) {
+      const [OH, OW] = [c.H - c.K + 1, c.W - c.K + 1];
+      const M = c.B * OH * OW;
+      const E = c.K * c.K;
+      const x = randomArray(c.B * c.H * c.W * c.C, seed++); // channels need not be equal: only channel 0 is read
+      const w = randomArray(E * c.C * 6, seed++);
+      const w1 = sumChannels(w, E, c.C, 6);
+      const want = runOn("cpu", { w: { shape: [c.K, c.K, c.C, 6], values: w } }, (t) => tf.sum(t.w, 2));
+      expect(Array.from(w1)).to.deep.equal(Array.from(want.values));
+      const plane = x.filter((_, i) => i % c.C === 0);
+      const px = a.alloc(x.length + 16),
+        pp = a.alloc(plane.length + 16),
+        pw = a.alloc(E * 8),
+        pw1 = a.alloc(E * 12),
+        pb = a.alloc(8);
+      const py = a.alloc(M * 8 + 16),
+        pg = a.alloc(M * 8 + 16);
+      a.view(px, x.length).set(x);
+      a.view(pp, plane.length).set(plane);
+      layFilter(a.view(pw, E * 8), w1, E, 6, 8);
+      layFilter6(a.view(pw1, E * 12), w1, E);
+      for (const [bias, relu] of [
+        [new Float32Array(8), 0],
+        [Float32Array.from([0.1, -0.2, 0.3, -0.4, 0.5, -0.6, 0, 0]), 1],
+      ] as const) {
+        a.view(pb, 8).set(bias);
+        a.fn.convForward(pp, pw, pb, py, c.B, c.H, c.W, 1, OH, OW, 8, c.K, c.K, 1, 1, relu);
+        a.fn.convForward6Grey(px, pw1, pb, pg, c.B, c.H, c.W, c.C, OH, OW, c.K, c.K, 1, 1, relu);
+        const live = (v: Float32Array) => Array.from(v).filter((_, i) => i % 8 < 6);
+        expect(live(a.view(pg, M * 8)), `${JSON.stringify(c)}, relu ${relu}`).to.deep.equal(live(a.view(py, M * 8)));
       }
     }
   });

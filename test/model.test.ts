@@ -102,10 +102,11 @@ describe("model: what notebook 02 teaches", () => {
     expect(rows.map((r) => r.weightGradient)).to.deep.equal(forward);
     expect(rows.map((r) => r.inputGradient)).to.deep.equal([0, ...forward.slice(1)]);
     expect(rows.reduce((a, r) => a + r.forward + r.weightGradient + r.inputGradient, 0)).to.equal(5653824);
-    // grey images: conv1's weight gradient once per grey value, 871,200 ÷ 3
+    // grey images: conv1's forward pass and weight gradient once per grey value, 871,200 ÷ 3
     const grey = trainingMultiplyAdds(model, true);
     expect(grey.map((r) => r.weightGradient)).to.deep.equal([290400, ...forward.slice(1)]);
-    expect(grey.reduce((a, r) => a + r.forward + r.weightGradient + r.inputGradient, 0)).to.equal(5073024);
+    expect(grey.map((r) => r.forward)).to.deep.equal([290400, ...forward.slice(1)]);
+    expect(grey.reduce((a, r) => a + r.forward + r.weightGradient + r.inputGradient, 0)).to.equal(4492224);
   });
 
   it("traceShapes follows one image through every layer without leaking tensors", () => {

@@ -248,7 +248,8 @@ describe("notebook 06: the jobs, the committed run records, the summary", () => 
     const s = JSON.parse(fs.readFileSync(path.join(STUDY, "summary.json"), "utf8")) as StudySummary;
     const by = Object.fromEntries(widthRatios(s).map((w) => [w.split, w]));
     expect(by.subject.min).to.be.above(1.2);
-    expect(by.random.min).to.be.below(1);
+    expect(by.random.min).to.be.below(1.2); // not "clearly wider" (widthRatioMarkdown's verdict)
+    expect(by.random.median).to.be.below(by.subject.min);
     expect(studyRecords("random").length).to.equal(s.splits.find((x) => x.split === "random")!.runs.length);
     expect(proseFacts()).to.deep.include({ "figures.overNinety": 0.9 });
   });

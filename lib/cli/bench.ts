@@ -41,7 +41,7 @@ export const BENCH = defineCommand({
     random: { type: "boolean", help: "time on seeded random images, without augmentation" },
     grey: {
       type: "boolean",
-      help: "with --random: give each pixel's three channels one value, as CK+48's grey pictures (the first stage's filter gradient is then computed once per grey value; PyTorch and Keras do the same work either way)",
+      help: "with --random: give each pixel's three channels one value, as CK+48's grey pictures (the first stage's forward pass and filter gradient are then computed once per grey value; PyTorch and Keras do the same work either way)",
     },
     images: { type: "int", min: 1, max: 100000, help: "random images per epoch (with --random)", defaultText: "784" },
     epochs: { type: "int", min: 1, max: 1000, default: 2, help: "timed epochs on cpu-fast (the time is their mean)" },
@@ -153,7 +153,7 @@ export function reportLines(r: BenchResult): string[] {
   const b = r.bound;
   L.push(
     "",
-    `bound: an epoch is ${b.epochGflop.toFixed(2)} GFLOP of multiply-adds (lib/model.ts trainingMultiplyAdds${b.greyInput ? "; grey images: the first filter gradient once per grey value" : ""}); at this core's WebAssembly SIMD peak of ${b.peakGflopsPerCore.toFixed(1)} GFLOP/s (measured, asm/peak.ts)`,
+    `bound: an epoch is ${b.epochGflop.toFixed(2)} GFLOP of multiply-adds (lib/model.ts trainingMultiplyAdds${b.greyInput ? "; grey images: the first convolution and its filter gradient once per grey value" : ""}); at this core's WebAssembly SIMD peak of ${b.peakGflopsPerCore.toFixed(1)} GFLOP/s (measured, asm/peak.ts)`,
     `       it takes at least ${b.floorSeconds.oneCore.toFixed(3)} s on one core, ${b.floorSeconds.twoCores.toFixed(3)} s on two; cpu-fast's fastest one-thread epoch does ${b.achievedGflops.toFixed(1)} GFLOP/s, ${(100 * b.shareOfOneCore).toFixed(0)}% of one core's peak (the goal is ≥ 50%)`,
   );
   const steps = Math.ceil(r.images / PAPER.batchSize);

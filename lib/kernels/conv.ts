@@ -142,6 +142,22 @@ export function layFilter6(dst: Float32Array, w: Float32Array, rows: number): vo
     }
 }
 
+/**
+ * A filter [E, C, N] (tfjs' [KH, KW, C, N], E = KH·KW) summed over its C channels into [E, N]: each sum in float64 in
+ * channel order, rounded once, as tfjs' Sum over that axis. Convolving a grey picture read as C equal channels is
+ * then one product per tap instead of C (lib/kernels/trunk.ts).
+ */
+export function sumChannels(w: Float32Array, E: number, C: number, N: number): Float32Array {
+  const out = new Float32Array(E * N);
+  for (let e = 0; e < E; e++)
+    for (let n = 0; n < N; n++) {
+      let t = 0;
+      for (let c = 0; c < C; c++) t += w[(e * C + c) * N + n];
+      out[e * N + n] = t;
+    }
+  return out;
+}
+
 /** The input gradient's filter layout: `w` [KH,KW,C,N] into `dst` [KH, N, KWCP], transposed per row, zero-padded. */
 export function layFilterTransposed(
   dst: Float32Array,

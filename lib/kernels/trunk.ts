@@ -8,14 +8,15 @@
  * WebAssembly memory, and the filters are laid out anew for every call; that is about half of a step. Here the
  * activations stay in the module's memory from the forward pass to the backward pass, and the whole trunk is three
  * calls per thread. Each call runs the same kernels and arithmetic as the ops it replaces, so the weights come out
- * with the same bits (test/kernels.test.ts), and the images are split between two threads when there are two
- * (threads.ts) without changing them.
+ * with the same bits (test/kernels.test.ts; grey pictures' first convolution is the one exception, see
+ * {@link equalChannels}), and the images are split between two threads when there are two (threads.ts) without
+ * changing them.
  */
 import type * as tfjs from "@tensorflow/tfjs";
 import type { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { wasmArena, type Arena } from "./wasm";
 import { kernelThreads, runParts } from "./parallel";
-import { copyRows, filterGradient, layFilter, layFilter6, layFilterTransposed } from "./conv";
+import { copyRows, filterGradient, layFilter, layFilter6, layFilterTransposed, sumChannels } from "./conv";
 import { FAST_BACKEND } from "./index";
 
 type Tf = typeof tfjs;
@@ -37,8 +38,10 @@ const STAGE_WORDS = 40;
 const [WF, ZB, BIAS, WT, DW, DB, ACC] = [11, 12, 13, 14, 15, 16, 17];
 // per-image buffers: (first image's byte offset, bytes between images)
 const [A, Y, R, PO, DPO, DZ, DA] = [18, 20, 22, 24, 26, 30, 32];
-/** Word 28 of stage 0: 1 when the batch's C > 1 channels are equal copies, see {@link equalChannels}. (29: unused) */
+/** Word 28 of stage 0: 1 when the batch's C > 1 channels are equal copies, see {@link equalChannels}. */
 const SAME = 28;
+/** Word 29 of stage 0 (6 filters, C > 1): its filter summed over the channels, [K, K, 12] (asm/conv.ts convForward6Grey). */
+const GREY = 29;
 const SPARE = 34;
 /** Floats of slack after each image's stretch of a buffer (vector stores and reads run up to 8 floats past it). */
 const IMAGE_SLACK = 16;
@@ -50,7 +53,10 @@ const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
  * are, and stay through the augmentation's warp (the same arithmetic on each channel). The trunk then computes the
  * first stage's filter gradient once per grey value (asm/conv.ts convBackpropFilterEqualChannels): a third of the
  * work for RGB, the same bits. Bits are compared, not values: equal bits give equal products, while -0 and +0 (equal
- * values) would not.
+ * values) would not. With 6 filters (the paper's) its forward pass, too, is one product per tap: channel 0 against
+ * the filter summed over the channels ({@link sumChannels}, asm/conv.ts convForward6Grey), a third of the products.
+ * Those sums round otherwise than the C products of each tap (values within float32 rounding, not the same bits),
+ * so a grey picture's forward pass is tfjs' Conv2D of channel 0 with the summed filter.
  */
 export function equalChannels(x: Float32Array, C: number): boolean {
   if (C < 2) return false;
@@ -140,6 +146,7 @@ class Workspace {
       put(0, [s.H, s.W, s.C, z.OH, z.OW, s.N, z.NP, s.K, s.P, z.PH, z.PW]);
       const KWC = s.K * s.C;
       put(WF, [arena.reserve(s.K * KWC * (s.N === 6 ? 12 : z.NP))]); // 6 channels: asm/conv.ts convForward6's layout
+      if (i === 0 && s.N === 6 && s.C > 1) put(GREY, [arena.reserve(s.K * s.K * 12)]); // the filter summed over channels
       put(ZB, [arena.reserve(z.NP)]);
       put(BIAS, [arena.reserve(z.NP)]);
       put(WT, [arena.reserve(s.K * s.N * z.KWCP)]);
@@ -327,6 +334,9 @@ export class Trunk {
     const KWC = s.K * s.C;
     if (s.N === 6) layFilter6(a.view(ws.ptr(i, WF), s.K * KWC * 12), w, s.K * KWC);
     else layFilter(a.view(ws.ptr(i, WF), s.K * KWC * np), w, s.K * KWC, s.N, np);
+    // a batch of grey pictures: the first stage convolves channel 0 with the filter summed over the channels
+    if (i === 0 && ws.same && ws.ptr(0, GREY))
+      layFilter6(a.view(ws.ptr(0, GREY), s.K * s.K * 12), sumChannels(w, s.K * s.K, s.C, 6), s.K * s.K);
     // (the first stage's input gradient is never taken)
     if (i > 0) layFilterTransposed(a.view(ws.ptr(i, WT), s.K * s.N * KWCP), w, s.K, KWC, s.N, KWCP);
     const b = a.view(ws.ptr(i, BIAS), np);
