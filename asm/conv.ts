@@ -99,81 +99,34 @@ export function convForward(
  * ([w0 w1 w2 w3 | w4 w5 w0 w1 | w2 w3 w4 w5] per input value, lib/kernels/conv.ts layFilter6). Each lane sums the
  * same products in the same order as convForward's (then + bias, then ReLU), so the bits are its bits. Tiles of 4
  * pixels: two pairs, 6 accumulators.
+ *
+ * With `grey`, for a grey picture read as C equal channels (lib/kernels/trunk.ts equalChannels): channel 0 of each
+ * pixel against the filter summed over the channels, w6 [KH, KW, 12] (lib/kernels/conv.ts sumChannels: the sum in
+ * float64, rounded once, as tfjs' Sum). The bits are then convForward's of channel 0 with that filter: a third of
+ * the products of the C-channel sums, whose values they equal up to rounding.
  */
 export function convForward6(
   x: usize, w6: usize, bias: usize, y: usize,
   B: i32, Hp: i32, Wp: i32, C: i32, OH: i32, OW: i32,
-  KH: i32, KW: i32, SH: i32, SW: i32, relu: i32,
+  KH: i32, KW: i32, SH: i32, SW: i32, relu: i32, grey: i32,
 ): void {
-  const KWC = KW * C;
-  const rowBytes = (Wp * C) << 2;
-  const M = B * OH * OW;
-  const wKyBytes = (KWC * 12) << 2;
-  const zero = f32x4.splat(0);
-  const pixBytes = (SW * C) << 2;
-  const rowStartBytes = (SH * Wp * C) << 2;
-  // the bias as the accumulators' lanes
-  const bLo = v128.load(bias), bHi = v128.load(bias, 16);
-  const bias0 = bLo, bias1 = v128.shuffle<f32>(bHi, bLo, 0, 1, 4, 5), bias2 = v128.shuffle<f32>(bLo, bHi, 2, 3, 4, 5);
-  let cb = 0, cy = 0, cx = 0;
-  for (let m = 0; m < M; m += 4) {
-    const p0 = x + ((((cb * Hp) * Wp * C) << 2) + cy * rowStartBytes + cx * pixBytes);
-    cx++; if (cx == OW) { cx = 0; cy++; if (cy == OH) { cy = 0; cb++; } }
-    const p1 = m + 1 < M ? x + ((((cb * Hp) * Wp * C) << 2) + cy * rowStartBytes + cx * pixBytes) : p0;
-    cx++; if (cx == OW) { cx = 0; cy++; if (cy == OH) { cy = 0; cb++; } }
-    const p2 = m + 2 < M ? x + ((((cb * Hp) * Wp * C) << 2) + cy * rowStartBytes + cx * pixBytes) : p0;
-    cx++; if (cx == OW) { cx = 0; cy++; if (cy == OH) { cy = 0; cb++; } }
-    const p3 = m + 3 < M ? x + ((((cb * Hp) * Wp * C) << 2) + cy * rowStartBytes + cx * pixBytes) : p0;
-    cx++; if (cx == OW) { cx = 0; cy++; if (cy == OH) { cy = 0; cb++; } }
-    let a0 = zero, a1 = zero, a2 = zero, c0 = zero, c1 = zero, c2 = zero;
-    for (let ky = 0; ky < KH; ky++) {
-      const rowOff = ky * rowBytes;
-      let pw = w6 + ky * wKyBytes;
-      const end = rowOff + (KWC << 2);
-      for (let k = rowOff; k < end; k += 4) {
-        const w0 = v128.load(pw);
-        const w1 = v128.load(pw, 16);
-        const w2 = v128.load(pw, 32);
-        const s0 = v128.load32_splat(p0 + k);
-        const s1 = v128.load32_splat(p1 + k);
-        const s2 = v128.load32_splat(p2 + k);
-        const s3 = v128.load32_splat(p3 + k);
-        a0 = fma(a0, s0, w0); a1 = fma(a1, v128.shuffle<f32>(s0, s1, 0, 0, 4, 4), w1); a2 = fma(a2, s1, w2);
-        c0 = fma(c0, s2, w0); c1 = fma(c1, v128.shuffle<f32>(s2, s3, 0, 0, 4, 4), w1); c2 = fma(c2, s3, w2);
-        pw += 48;
-      }
-    }
-    a0 = f32x4.add(a0, bias0); a1 = f32x4.add(a1, bias1); a2 = f32x4.add(a2, bias2);
-    c0 = f32x4.add(c0, bias0); c1 = f32x4.add(c1, bias1); c2 = f32x4.add(c2, bias2);
-    if (relu) {
-      a0 = f32x4.max(a0, zero); a1 = f32x4.max(a1, zero); a2 = f32x4.max(a2, zero);
-      c0 = f32x4.max(c0, zero); c1 = f32x4.max(c1, zero); c2 = f32x4.max(c2, zero);
-    }
-    // back to rows of 8: [A0-3] [A4 A5 0 0], [B0-3] [B4 B5 0 0]
-    const py = y + (m << 5);
-    v128.store(py, a0); v128.store(py, v128.shuffle<f32>(a1, zero, 0, 1, 4, 4), 16);
-    if (m + 1 < M) { v128.store(py, v128.shuffle<f32>(a1, a2, 2, 3, 4, 5), 32); v128.store(py, v128.shuffle<f32>(a2, zero, 2, 3, 4, 4), 48); }
-    if (m + 2 < M) { v128.store(py, c0, 64); v128.store(py, v128.shuffle<f32>(c1, zero, 0, 1, 4, 4), 80); }
-    if (m + 3 < M) { v128.store(py, v128.shuffle<f32>(c1, c2, 2, 3, 4, 5), 96); v128.store(py, v128.shuffle<f32>(c2, zero, 2, 3, 4, 4), 112); }
-  }
+  // Each case compiled on its own (conv6 is inlined twice), its step a constant: with the step a variable in one
+  // loop, V8's code was slower in both (RGB 62 -> 66 us per image).
+  if (grey) conv6(x, w6, bias, y, B, Hp, Wp, C, OH, OW, KH, KW, SH, SW, relu, true);
+  else conv6(x, w6, bias, y, B, Hp, Wp, C, OH, OW, KH, KW, SH, SW, relu, false);
 }
 
-/**
- * convForward6 of a grey picture read as C equal channels (lib/kernels/trunk.ts equalChannels): channel 0 of each
- * pixel against the filter summed over the channels, w1 [KH, KW, 12] in convForward6's layout for one channel
- * (lib/kernels/conv.ts sumChannels: the sum in float64, rounded once, as tfjs' Sum). So the bits are those of tfjs'
- * Conv2D of channel 0 with that filter, a third of the products of the C-channel sums (whose values they equal up
- * to rounding).
- */
-export function convForward6Grey(
+@inline function conv6(
   x: usize, w6: usize, bias: usize, y: usize,
   B: i32, Hp: i32, Wp: i32, C: i32, OH: i32, OW: i32,
-  KH: i32, KW: i32, SH: i32, SW: i32, relu: i32,
+  KH: i32, KW: i32, SH: i32, SW: i32, relu: i32, grey: bool,
 ): void {
   const KWC = KW * C;
   const rowBytes = (Wp * C) << 2;
   const M = B * OH * OW;
-  const wKyBytes = (KW * 12) << 2;
+  // grey: channel 0 of each pixel only, against a filter [KH, KW, 12]
+  const wKyBytes = ((grey ? KW : KWC) * 12) << 2;
+  const step = grey ? C << 2 : 4;
   const zero = f32x4.splat(0);
   const pixBytes = (SW * C) << 2;
   const rowStartBytes = (SH * Wp * C) << 2;
@@ -195,7 +148,7 @@ export function convForward6Grey(
       const rowOff = ky * rowBytes;
       let pw = w6 + ky * wKyBytes;
       const end = rowOff + (KWC << 2);
-      for (let k = rowOff; k < end; k += C << 2) {
+      for (let k = rowOff; k < end; k += step) {
         const w0 = v128.load(pw);
         const w1 = v128.load(pw, 16);
         const w2 = v128.load(pw, 32);

@@ -8,7 +8,7 @@
 // max-pooling, the pooling gradient and the ReLU gradient dy · step(x) (MaxPoolGrad, Step, Multiply: one pass,
 // poolReluGrad), the bias gradient summed in float64 in row order (Sum). So the trunk gives tfjs' bits, and what it
 // saves is tfjs' dispatch, tape and copies. One exception: a batch of grey pictures (SAME) goes through the first
-// convolution once per grey value (convForward6Grey), with the filter summed over the channels.
+// convolution once per grey value (convForward6's grey case), with the filter summed over the channels.
 //
 // Threads share the work by taking the next image (forward, backward) or the next task (a stage's filter-gradient
 // tile range, or its bias gradient) from a counter, so a thread that starts late simply takes less. Each image has
@@ -17,7 +17,7 @@
 // do not depend on the threads.
 //
 // ctx: i32 words. Header: [0] stages, [1] images, [2] next image, [3] next task. Stage s at word HEADER + s * SW.
-import { convForward, convForward6, convForward6Grey, convBackpropFilter, convBackpropFilterEqualChannels, convBackpropInput } from "./conv";
+import { convForward, convForward6, convBackpropFilter, convBackpropFilterEqualChannels, convBackpropInput } from "./conv";
 import { maxPool } from "./pool";
 import { upperHalf } from "./simd";
 
@@ -35,7 +35,7 @@ const A = 18, Y = 20, R = 22, PO = 24, DPO = 26, DZ = 30, DA = 32;
 // 1 when this batch's input has C equal channels (a grey picture read as RGB; stage 0 only): the filter gradient
 // is then computed for channel 0 alone, into DW as [K*K rounded up to 4, NP] (lib/kernels/trunk.ts copies it out)
 const SAME = 28;
-// the first stage's filter summed over its channels, [K, K, 12] (convForward6Grey), for batches with SAME set; 0: none
+// the first stage's filter summed over its channels, [K, K, 12] (convForward6's grey case), for batches with SAME set; 0: none
 const GREY = 29;
 // a scratch window per thread (2)
 const SPARE = 34;
@@ -254,9 +254,10 @@ export function trunkForward(ctx: usize, thread: i32): void {
       const d = stage(ctx, s);
       const oh = word(d, OH), ow = word(d, OW), n = word(d, N), np = word(d, NP), k = word(d, K), p = word(d, P);
       const y = img(d, Y, b), r = img(d, R, b);
-      // 6 channels (the first stage): WF holds the filter as convForward6 takes it, [K, K*C, 12]
-      if (n == 6 && s == 0 && word(d, SAME) && word(d, GREY)) convForward6Grey(img(d, A, b), word(d, GREY), word(d, ZB), y, 1, word(d, H), word(d, W), word(d, C), oh, ow, k, k, 1, 1, 0);
-      else if (n == 6) convForward6(img(d, A, b), word(d, WF), word(d, ZB), y, 1, word(d, H), word(d, W), word(d, C), oh, ow, k, k, 1, 1, 0);
+      // 6 channels (the first stage): WF holds the filter as convForward6 takes it, [K, K*C, 12]; a grey batch
+      // takes GREY, the filter summed over the channels (only stage 0 has SAME or GREY set)
+      const grey = word(d, SAME) && word(d, GREY) ? 1 : 0;
+      if (n == 6) convForward6(img(d, A, b), word(d, grey ? GREY : WF), word(d, ZB), y, 1, word(d, H), word(d, W), word(d, C), oh, ow, k, k, 1, 1, 0, grey);
       else convForward(img(d, A, b), word(d, WF), word(d, ZB), y, 1, word(d, H), word(d, W), word(d, C), oh, ow, np, k, k, 1, 1, 0);
       if (p == 2) biasReluPool2(y, word(d, BIAS), r, img(d, PO, b), oh, ow, n, np, word(d, PH), word(d, PW));
       else {

@@ -389,9 +389,13 @@ export function trainingMultiplyAdds(model: LayersModel, greyInput = false): Lay
     const forward = out.reduce((a, b) => a * b, 1) * perOutput;
     const first = rows.length === 0;
     const once = first && greyInput && kind === "Conv2D"; // the trunk's work once per grey value
-    const weightGradient = once ? forward / (kernel[2] as number) : forward;
-    const done = once && kernel[3] === 6 ? forward / (kernel[2] as number) : forward;
-    rows.push({ layer: l.name, forward: done, weightGradient, inputGradient: first ? 0 : forward });
+    const perGrey = forward / (kernel[2] as number);
+    rows.push({
+      layer: l.name,
+      forward: once && kernel[3] === 6 ? perGrey : forward,
+      weightGradient: once ? perGrey : forward,
+      inputGradient: first ? 0 : forward,
+    });
   }
   return rows;
 }

@@ -909,7 +909,7 @@ describe("two kernel threads (lib/kernels/threads.ts, parallel.ts) and the trunk
       ] as const) {
         a.view(pb, 8).set(bias);
         a.fn.convForward(px, pw, pb, py, c.B, c.H, c.W, c.C, OH, OW, 8, c.K, c.K, 1, 1, relu);
-        a.fn.convForward6(px, pw6, pb, py6, c.B, c.H, c.W, c.C, OH, OW, c.K, c.K, 1, 1, relu);
+        a.fn.convForward6(px, pw6, pb, py6, c.B, c.H, c.W, c.C, OH, OW, c.K, c.K, 1, 1, relu, 0);
         const [y, y6] = [a.view(py, M * 8), a.view(py6, M * 8)];
         const live = (v: Float32Array) => Array.from(v).filter((_, i) => i % 8 < 6);
         expect(live(y6), `${JSON.stringify(c)}, relu ${relu}`).to.deep.equal(live(y));
@@ -922,7 +922,7 @@ describe("two kernel threads (lib/kernels/threads.ts, parallel.ts) and the trunk
     }
   });
 
-  it("convForward6Grey: channel 0 against the filter summed over the channels (sumChannels: tf.sum's bits) is convForward of that plane, bit for bit", () => {
+  it("convForward6 with grey: channel 0 against the filter summed over the channels (sumChannels: tf.sum's bits) is convForward of that plane, bit for bit", () => {
     const a = wasmArena();
     let seed = 420;
     for (const c of [
@@ -955,7 +955,7 @@ describe("two kernel threads (lib/kernels/threads.ts, parallel.ts) and the trunk
       ] as const) {
         a.view(pb, 8).set(bias);
         a.fn.convForward(pp, pw, pb, py, c.B, c.H, c.W, 1, OH, OW, 8, c.K, c.K, 1, 1, relu);
-        a.fn.convForward6Grey(px, pw1, pb, pg, c.B, c.H, c.W, c.C, OH, OW, c.K, c.K, 1, 1, relu);
+        a.fn.convForward6(px, pw1, pb, pg, c.B, c.H, c.W, c.C, OH, OW, c.K, c.K, 1, 1, relu, 1);
         const live = (v: Float32Array) => Array.from(v).filter((_, i) => i % 8 < 6);
         expect(live(a.view(pg, M * 8)), `${JSON.stringify(c)}, relu ${relu}`).to.deep.equal(live(a.view(py, M * 8)));
       }

@@ -40,7 +40,7 @@ const [WF, ZB, BIAS, WT, DW, DB, ACC] = [11, 12, 13, 14, 15, 16, 17];
 const [A, Y, R, PO, DPO, DZ, DA] = [18, 20, 22, 24, 26, 30, 32];
 /** Word 28 of stage 0: 1 when the batch's C > 1 channels are equal copies, see {@link equalChannels}. */
 const SAME = 28;
-/** Word 29 of stage 0 (6 filters, C > 1): its filter summed over the channels, [K, K, 12] (asm/conv.ts convForward6Grey). */
+/** Word 29 of stage 0 (6 filters, C > 1): its filter summed over the channels, [K, K, 12] (asm/conv.ts convForward6, grey). */
 const GREY = 29;
 const SPARE = 34;
 /** Floats of slack after each image's stretch of a buffer (vector stores and reads run up to 8 floats past it). */
@@ -54,7 +54,7 @@ const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
  * first stage's filter gradient once per grey value (asm/conv.ts convBackpropFilterEqualChannels): a third of the
  * work for RGB, the same bits. Bits are compared, not values: equal bits give equal products, while -0 and +0 (equal
  * values) would not. With 6 filters (the paper's) its forward pass, too, is one product per tap: channel 0 against
- * the filter summed over the channels ({@link sumChannels}, asm/conv.ts convForward6Grey), a third of the products.
+ * the filter summed over the channels ({@link sumChannels}, asm/conv.ts convForward6 with `grey`), a third of the products.
  * Those sums round otherwise than the C products of each tap (values within float32 rounding, not the same bits),
  * so a grey picture's forward pass is tfjs' Conv2D of channel 0 with the summed filter.
  */

@@ -112,23 +112,7 @@ export interface ConvExports {
     SH: number,
     SW: number,
     relu: number,
-  ): void;
-  convForward6Grey(
-    x: number,
-    w1: number,
-    bias: number,
-    y: number,
-    B: number,
-    Hp: number,
-    Wp: number,
-    C: number,
-    OH: number,
-    OW: number,
-    KH: number,
-    KW: number,
-    SH: number,
-    SW: number,
-    relu: number,
+    grey: number,
   ): void;
   convBackpropFilterEqualChannels(
     x: number,
